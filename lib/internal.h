@@ -1,0 +1,76 @@
+/* Internal declarations shared by the files of lib/. Not installed. */
+#ifndef BACKPROP_INTERNAL_H
+#define BACKPROP_INTERNAL_H
+
+#include "backprop.h"
+
+#include <stddef.h>
+
+/* One layer of units. Layer 0 holds only the copy of the last input in `a`. */
+struct nn_layer {
+    size_t n_in;  /* units of the layer below (0 for layer 0) */
+    size_t n_out; /* units of this layer */
+    double *w;    /* n_out * n_in weights, row-major, inside nn.params */
+    double *b;    /* n_out biases (only b[0] is used when shared), inside nn.params */
+    double *gw;   /* gradients of w, inside nn.grads */
+    double *gb;   /* gradients of b, inside nn.grads */
+    double *z;    /* net inputs of the last forward pass */
+    double *a;    /* outputs of the last forward pass */
+    double *delta; /* dE/dz of the last backward pass */
+    int activation;
+    nn_activation_fn custom_f;
+    nn_activation_deriv_fn custom_df;
+    void *custom_context;
+    char custom_name[NN_MAX_NAME + 1];
+    int bias_mode;
+    int frozen_weights;
+    int frozen_biases;
+};
+
+/* The whole network lives in one allocation: this header, the layer array,
+   the parameters, the gradients (same length and order as the parameters) and
+   the per-layer buffers. Pointers are derived from the sizes by nn__layout(),
+   so a copy is one memcpy followed by nn__layout(). */
+struct nn {
+    size_t bytes;      /* size of the allocation */
+    size_t n_layers;
+    size_t n_storage;  /* doubles in params (and in grads): every bias slot counted */
+    size_t max_size;   /* largest layer */
+    int loss;
+    int have_forward;  /* a forward pass has filled z and a */
+    int stale;         /* parameters changed after that forward pass */
+    int have_backward; /* deltas belong to the current forward pass */
+    struct nn_layer *layers;
+    double *params;
+    double *grads;
+    double *scratch;   /* max_size doubles of working space */
+};
+
+/* network.c */
+void nn__layout(struct nn *net);
+int nn__all_finite(const double *x, size_t n);
+
+/* kernels.c: every loop over a matrix */
+void nn__gemv(size_t rows, size_t cols, const double *m, const double *x, double *y);
+void nn__gemv_t(size_t rows, size_t cols, const double *m, const double *x, double *y);
+void nn__ger_add(size_t rows, size_t cols, const double *d, const double *x, double *m);
+void nn__ger_step(size_t rows, size_t cols, double rate, const double *d, const double *x,
+                  double *m);
+void nn__axpy(size_t n, double alpha, const double *x, double *y);
+void nn__vec_add(size_t n, const double *x, double *y);
+void nn__vec_mul(size_t n, const double *x, double *y);
+double nn__sum(size_t n, const double *x);
+
+/* activation.c */
+int nn__activation_is_builtin(int activation);
+const char *nn__activation_builtin_name(int activation);
+void nn__activate(const struct nn_layer *layer, const double *z, double *a, size_t n);
+void nn__activation_deriv(const struct nn_layer *layer, const double *z, const double *a,
+                          double *d, size_t n);
+
+/* loss.c */
+int nn__loss_is_valid(int loss);
+double nn__loss_value(int loss, size_t n, const double *out, const double *target);
+void nn__loss_grad(int loss, size_t n, const double *out, const double *target, double *grad);
+
+#endif

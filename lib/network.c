@@ -1,0 +1,481 @@
+/* Creating, copying and releasing networks; the memory layout; shape queries;
+   parameter access and per-layer settings. */
+#include "internal.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The allocation, in order: struct nn, n_layers struct nn_layer, then doubles:
+   params and grads (n_storage each), then per layer z, a, delta, then scratch.
+   Layer 0 has only `a` (the input copy). */
+static size_t layout_doubles(size_t n_storage, size_t n_units, size_t max_size)
+{
+    return 2 * n_storage + 3 * n_units + max_size;
+}
+
+static size_t header_bytes(size_t n_layers)
+{
+    size_t bytes = sizeof(struct nn) + n_layers * sizeof(struct nn_layer);
+    /* keep the doubles aligned for vector loads */
+    return (bytes + 63) & ~(size_t)63;
+}
+
+void nn__layout(struct nn *net)
+{
+    char *base = (char *)net;
+    net->layers = (struct nn_layer *)(base + sizeof(struct nn));
+    double *d = (double *)(base + header_bytes(net->n_layers));
+    net->params = d;
+    d += net->n_storage;
+    net->grads = d;
+    d += net->n_storage;
+    size_t offset = 0;
+    for (size_t k = 0; k < net->n_layers; k++) {
+        struct nn_layer *layer = &net->layers[k];
+        if (k > 0) {
+            layer->w = net->params + offset;
+            layer->gw = net->grads + offset;
+            offset += layer->n_out * layer->n_in;
+            layer->b = net->params + offset;
+            layer->gb = net->grads + offset;
+            offset += layer->n_out;
+        } else {
+            layer->w = layer->b = layer->gw = layer->gb = NULL;
+        }
+        layer->z = d;
+        d += layer->n_out;
+        layer->a = d;
+        d += layer->n_out;
+        layer->delta = d;
+        d += layer->n_out;
+    }
+    net->scratch = d;
+}
+
+int nn__all_finite(const double *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(x[i]))
+            return 0;
+    return 1;
+}
+
+nn_status nn_create(nn_t **out, size_t n_layers, const size_t *sizes, const int *activations)
+{
+    if (out == NULL)
+        return NN_ERR_NULL_ARG;
+    *out = NULL;
+    if (sizes == NULL || activations == NULL)
+        return NN_ERR_NULL_ARG;
+    if (n_layers < 2 || n_layers > NN_MAX_LAYERS)
+        return NN_ERR_LAYER_COUNT;
+    size_t n_storage = 0, n_units = 0, max_size = 0;
+    for (size_t k = 0; k < n_layers; k++) {
+        if (sizes[k] == 0)
+            return NN_ERR_ZERO_SIZE;
+        if (sizes[k] > NN_MAX_LAYER_SIZE)
+            return NN_ERR_TOO_LARGE;
+    }
+    for (size_t k = 0; k < n_layers; k++) {
+        n_units += sizes[k];
+        if (sizes[k] > max_size)
+            max_size = sizes[k];
+        if (k > 0) {
+            /* both factors are below 2^24, so the product fits in 64 bits;
+               the running total is compared before it can grow past the limit */
+            const uint64_t layer_params = (uint64_t)sizes[k] * sizes[k - 1] + sizes[k];
+            if (layer_params > NN_MAX_PARAMS || n_storage + layer_params > NN_MAX_PARAMS)
+                return NN_ERR_TOO_LARGE;
+            n_storage += (size_t)layer_params;
+            if (!nn__activation_is_builtin(activations[k - 1]))
+                return NN_ERR_ACTIVATION;
+        }
+    }
+    const size_t doubles = layout_doubles(n_storage, n_units, max_size);
+    if (doubles > (SIZE_MAX - header_bytes(n_layers)) / sizeof(double))
+        return NN_ERR_TOO_LARGE;
+    const size_t bytes = header_bytes(n_layers) + doubles * sizeof(double);
+    struct nn *net = calloc(1, bytes);
+    if (net == NULL)
+        return NN_ERR_NO_MEMORY;
+    net->bytes = bytes;
+    net->n_layers = n_layers;
+    net->n_storage = n_storage;
+    net->max_size = max_size;
+    net->loss = NN_LOSS_HALF_SSE;
+    struct nn_layer *layers = (struct nn_layer *)((char *)net + sizeof(struct nn));
+    for (size_t k = 0; k < n_layers; k++) {
+        layers[k].n_in = k > 0 ? sizes[k - 1] : 0;
+        layers[k].n_out = sizes[k];
+        layers[k].activation = k > 0 ? activations[k - 1] : NN_ACT_LINEAR;
+        layers[k].bias_mode = NN_BIAS_PER_NEURON;
+    }
+    nn__layout(net);
+    *out = net;
+    return NN_OK;
+}
+
+void nn_free(nn_t *net)
+{
+    free(net);
+}
+
+nn_status nn_clone(const nn_t *net, nn_t **out)
+{
+    if (out == NULL)
+        return NN_ERR_NULL_ARG;
+    *out = NULL;
+    if (net == NULL)
+        return NN_ERR_NULL_ARG;
+    struct nn *copy = malloc(net->bytes);
+    if (copy == NULL)
+        return NN_ERR_NO_MEMORY;
+    memcpy(copy, net, net->bytes);
+    nn__layout(copy);
+    *out = copy;
+    return NN_OK;
+}
+
+/* ---- shape ---- */
+
+size_t nn_layer_count(const nn_t *net)
+{
+    return net ? net->n_layers : 0;
+}
+
+size_t nn_layer_size(const nn_t *net, size_t layer)
+{
+    return net && layer < net->n_layers ? net->layers[layer].n_out : 0;
+}
+
+size_t nn_input_count(const nn_t *net)
+{
+    return net ? net->layers[0].n_out : 0;
+}
+
+size_t nn_output_count(const nn_t *net)
+{
+    return net ? net->layers[net->n_layers - 1].n_out : 0;
+}
+
+static int is_weight_layer(const nn_t *net, size_t layer)
+{
+    return layer >= 1 && layer < net->n_layers;
+}
+
+size_t nn_weight_count(const nn_t *net, size_t layer)
+{
+    if (net == NULL || !is_weight_layer(net, layer))
+        return 0;
+    return net->layers[layer].n_out * net->layers[layer].n_in;
+}
+
+static size_t bias_count(const struct nn_layer *layer)
+{
+    return layer->bias_mode == NN_BIAS_SHARED ? 1 : layer->n_out;
+}
+
+size_t nn_bias_count(const nn_t *net, size_t layer)
+{
+    if (net == NULL || !is_weight_layer(net, layer))
+        return 0;
+    return bias_count(&net->layers[layer]);
+}
+
+/* ---- per-layer parameter access ---- */
+
+/* Checks shared by every per-layer copy: pointers, layer range, exact count. */
+static nn_status check_layer_copy(const nn_t *net, const void *data, size_t layer,
+                                  size_t count, int biases)
+{
+    if (net == NULL || data == NULL)
+        return NN_ERR_NULL_ARG;
+    if (!is_weight_layer(net, layer))
+        return NN_ERR_LAYER_RANGE;
+    const struct nn_layer *l = &net->layers[layer];
+    const size_t expected = biases ? bias_count(l) : l->n_out * l->n_in;
+    return count == expected ? NN_OK : NN_ERR_COUNT;
+}
+
+static nn_status set_layer_values(nn_t *net, size_t layer, const double *src, size_t count,
+                                  int biases)
+{
+    nn_status status = check_layer_copy(net, src, layer, count, biases);
+    if (status != NN_OK)
+        return status;
+    if (!nn__all_finite(src, count))
+        return NN_ERR_NOT_FINITE;
+    struct nn_layer *l = &net->layers[layer];
+    memcpy(biases ? l->b : l->w, src, count * sizeof(double));
+    net->stale = 1;
+    return NN_OK;
+}
+
+static nn_status get_layer_values(const nn_t *net, size_t layer, double *dst, size_t count,
+                                  int biases, int grads)
+{
+    nn_status status = check_layer_copy(net, dst, layer, count, biases);
+    if (status != NN_OK)
+        return status;
+    const struct nn_layer *l = &net->layers[layer];
+    const double *src = biases ? (grads ? l->gb : l->b) : (grads ? l->gw : l->w);
+    memcpy(dst, src, count * sizeof(double));
+    return NN_OK;
+}
+
+nn_status nn_set_weights(nn_t *net, size_t layer, const double *w, size_t count)
+{
+    return set_layer_values(net, layer, w, count, 0);
+}
+
+nn_status nn_get_weights(const nn_t *net, size_t layer, double *w, size_t count)
+{
+    return get_layer_values(net, layer, w, count, 0, 0);
+}
+
+nn_status nn_set_biases(nn_t *net, size_t layer, const double *b, size_t count)
+{
+    return set_layer_values(net, layer, b, count, 1);
+}
+
+nn_status nn_get_biases(const nn_t *net, size_t layer, double *b, size_t count)
+{
+    return get_layer_values(net, layer, b, count, 1, 0);
+}
+
+nn_status nn_get_weight_grads(const nn_t *net, size_t layer, double *g, size_t count)
+{
+    return get_layer_values(net, layer, g, count, 0, 1);
+}
+
+nn_status nn_get_bias_grads(const nn_t *net, size_t layer, double *g, size_t count)
+{
+    return get_layer_values(net, layer, g, count, 1, 1);
+}
+
+nn_status nn_zero_grads(nn_t *net)
+{
+    if (net == NULL)
+        return NN_ERR_NULL_ARG;
+    memset(net->grads, 0, net->n_storage * sizeof(double));
+    return NN_OK;
+}
+
+/* ---- bulk access, in the documented flat order ---- */
+
+size_t nn_param_count(const nn_t *net)
+{
+    if (net == NULL)
+        return 0;
+    size_t count = 0;
+    for (size_t k = 1; k < net->n_layers; k++)
+        count += net->layers[k].n_out * net->layers[k].n_in + bias_count(&net->layers[k]);
+    return count;
+}
+
+/* Copies between the flat order and the storage, which keeps a slot per unit
+   even for a shared bias. to_flat selects the direction. */
+static void copy_flat(const nn_t *net, double *storage, double *flat, int to_flat)
+{
+    for (size_t k = 1; k < net->n_layers; k++) {
+        const struct nn_layer *l = &net->layers[k];
+        const size_t n = l->n_out * l->n_in + bias_count(l);
+        double *s = storage + (l->w - net->params);
+        if (to_flat)
+            memcpy(flat, s, n * sizeof(double));
+        else
+            memcpy(s, flat, n * sizeof(double));
+        flat += n;
+    }
+}
+
+static nn_status check_flat(const nn_t *net, const void *data, size_t count)
+{
+    if (net == NULL || data == NULL)
+        return NN_ERR_NULL_ARG;
+    return count == nn_param_count(net) ? NN_OK : NN_ERR_COUNT;
+}
+
+nn_status nn_get_params(const nn_t *net, double *params, size_t count)
+{
+    nn_status status = check_flat(net, params, count);
+    if (status == NN_OK)
+        copy_flat(net, net->params, params, 1);
+    return status;
+}
+
+nn_status nn_get_grads(const nn_t *net, double *grads, size_t count)
+{
+    nn_status status = check_flat(net, grads, count);
+    if (status == NN_OK)
+        copy_flat(net, net->grads, grads, 1);
+    return status;
+}
+
+nn_status nn_set_params(nn_t *net, const double *params, size_t count)
+{
+    nn_status status = check_flat(net, params, count);
+    if (status != NN_OK)
+        return status;
+    if (!nn__all_finite(params, count))
+        return NN_ERR_NOT_FINITE;
+    copy_flat(net, net->params, (double *)params, 0);
+    net->stale = 1;
+    return NN_OK;
+}
+
+nn_status nn_set_grads(nn_t *net, const double *grads, size_t count)
+{
+    nn_status status = check_flat(net, grads, count);
+    if (status != NN_OK)
+        return status;
+    if (!nn__all_finite(grads, count))
+        return NN_ERR_NOT_FINITE;
+    copy_flat(net, net->grads, (double *)grads, 0);
+    return NN_OK;
+}
+
+/* ---- per-layer settings ---- */
+
+static nn_status check_setting(const nn_t *net, size_t layer)
+{
+    if (net == NULL)
+        return NN_ERR_NULL_ARG;
+    return is_weight_layer(net, layer) ? NN_OK : NN_ERR_LAYER_RANGE;
+}
+
+nn_status nn_set_activation(nn_t *net, size_t layer, int activation)
+{
+    nn_status status = check_setting(net, layer);
+    if (status != NN_OK)
+        return status;
+    if (!nn__activation_is_builtin(activation))
+        return NN_ERR_ACTIVATION;
+    struct nn_layer *l = &net->layers[layer];
+    l->activation = activation;
+    l->custom_f = NULL;
+    l->custom_df = NULL;
+    l->custom_context = NULL;
+    l->custom_name[0] = '\0';
+    net->stale = 1;
+    return NN_OK;
+}
+
+static int valid_name(const char *name)
+{
+    size_t n = 0;
+    for (; name[n] != '\0'; n++) {
+        const char c = name[n];
+        const int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                       (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
+        if (!ok || n >= NN_MAX_NAME)
+            return 0;
+    }
+    return n > 0;
+}
+
+nn_status nn_set_custom_activation(nn_t *net, size_t layer, nn_activation_fn f,
+                                   nn_activation_deriv_fn df, void *context, const char *name)
+{
+    nn_status status = check_setting(net, layer);
+    if (status != NN_OK)
+        return status;
+    if (f == NULL || df == NULL || name == NULL)
+        return NN_ERR_NULL_ARG;
+    if (!valid_name(name))
+        return NN_ERR_NAME;
+    struct nn_layer *l = &net->layers[layer];
+    l->activation = NN_ACT_CUSTOM;
+    l->custom_f = f;
+    l->custom_df = df;
+    l->custom_context = context;
+    strcpy(l->custom_name, name);
+    net->stale = 1;
+    return NN_OK;
+}
+
+int nn_get_activation(const nn_t *net, size_t layer)
+{
+    if (net == NULL || !is_weight_layer(net, layer))
+        return -1;
+    return net->layers[layer].activation;
+}
+
+const char *nn_get_activation_name(const nn_t *net, size_t layer)
+{
+    if (net == NULL || !is_weight_layer(net, layer))
+        return NULL;
+    const struct nn_layer *l = &net->layers[layer];
+    return l->activation == NN_ACT_CUSTOM ? l->custom_name
+                                          : nn__activation_builtin_name(l->activation);
+}
+
+nn_status nn_set_bias_mode(nn_t *net, size_t layer, int mode)
+{
+    nn_status status = check_setting(net, layer);
+    if (status != NN_OK)
+        return status;
+    if (mode != NN_BIAS_PER_NEURON && mode != NN_BIAS_SHARED)
+        return NN_ERR_BIAS_MODE;
+    struct nn_layer *l = &net->layers[layer];
+    if (l->bias_mode == mode)
+        return NN_OK;
+    if (mode == NN_BIAS_SHARED) {
+        l->b[0] = nn__sum(l->n_out, l->b) / (double)l->n_out;
+        for (size_t j = 1; j < l->n_out; j++)
+            l->b[j] = 0.0;
+    } else {
+        for (size_t j = 1; j < l->n_out; j++)
+            l->b[j] = l->b[0];
+    }
+    memset(l->gb, 0, l->n_out * sizeof(double));
+    l->bias_mode = mode;
+    net->stale = 1;
+    return NN_OK;
+}
+
+int nn_get_bias_mode(const nn_t *net, size_t layer)
+{
+    if (net == NULL || !is_weight_layer(net, layer))
+        return -1;
+    return net->layers[layer].bias_mode;
+}
+
+nn_status nn_set_frozen(nn_t *net, size_t layer, int freeze_weights, int freeze_biases)
+{
+    nn_status status = check_setting(net, layer);
+    if (status != NN_OK)
+        return status;
+    net->layers[layer].frozen_weights = freeze_weights != 0;
+    net->layers[layer].frozen_biases = freeze_biases != 0;
+    return NN_OK;
+}
+
+nn_status nn_get_frozen(const nn_t *net, size_t layer, int *freeze_weights, int *freeze_biases)
+{
+    if (freeze_weights == NULL || freeze_biases == NULL)
+        return NN_ERR_NULL_ARG;
+    nn_status status = check_setting(net, layer);
+    if (status != NN_OK)
+        return status;
+    *freeze_weights = net->layers[layer].frozen_weights;
+    *freeze_biases = net->layers[layer].frozen_biases;
+    return NN_OK;
+}
+
+nn_status nn_set_loss(nn_t *net, int loss)
+{
+    if (net == NULL)
+        return NN_ERR_NULL_ARG;
+    if (!nn__loss_is_valid(loss))
+        return NN_ERR_LOSS;
+    net->loss = loss;
+    return NN_OK;
+}
+
+int nn_get_loss(const nn_t *net)
+{
+    return net ? net->loss : -1;
+}

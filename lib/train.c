@@ -1,0 +1,225 @@
+/* The passes: forward, loss, backward (standard, sequential and fused), step,
+   and inspection of what the last passes computed. */
+#include "internal.h"
+
+#include <string.h>
+
+/* How the backward pass uses each layer's gradient. */
+enum backward_mode {
+    ACCUMULATE, /* add it to the accumulators (nn_backward) */
+    SEQUENTIAL, /* apply it at once, before propagating through the layer */
+    FUSED       /* apply it at once, after propagating through the old weights */
+};
+
+static void forward_pass(nn_t *net, const double *input)
+{
+    memcpy(net->layers[0].a, input, net->layers[0].n_out * sizeof(double));
+    for (size_t k = 1; k < net->n_layers; k++) {
+        struct nn_layer *l = &net->layers[k];
+        nn__gemv(l->n_out, l->n_in, l->w, net->layers[k - 1].a, l->z);
+        if (l->bias_mode == NN_BIAS_SHARED) {
+            for (size_t j = 0; j < l->n_out; j++)
+                l->z[j] += l->b[0];
+        } else {
+            nn__vec_add(l->n_out, l->b, l->z);
+        }
+        nn__activate(l, l->z, l->a, l->n_out);
+    }
+    net->have_forward = 1;
+    net->stale = 0;
+    net->have_backward = 0;
+}
+
+/* delta *= f'(z) for layer l, using the scratch buffer. */
+static void scale_by_derivative(nn_t *net, struct nn_layer *l)
+{
+    nn__activation_deriv(l, l->z, l->a, net->scratch, l->n_out);
+    nn__vec_mul(l->n_out, net->scratch, l->delta);
+}
+
+static void apply_update(struct nn_layer *l, const double *a_prev, double rate)
+{
+    if (!l->frozen_weights)
+        nn__ger_step(l->n_out, l->n_in, rate, l->delta, a_prev, l->w);
+    if (!l->frozen_biases) {
+        if (l->bias_mode == NN_BIAS_SHARED) {
+            l->b[0] -= rate * nn__sum(l->n_out, l->delta);
+        } else {
+            for (size_t j = 0; j < l->n_out; j++)
+                l->b[j] -= rate * l->delta[j];
+        }
+    }
+}
+
+static void accumulate(struct nn_layer *l, const double *a_prev)
+{
+    nn__ger_add(l->n_out, l->n_in, l->delta, a_prev, l->gw);
+    if (l->bias_mode == NN_BIAS_SHARED)
+        l->gb[0] += nn__sum(l->n_out, l->delta);
+    else
+        nn__vec_add(l->n_out, l->delta, l->gb);
+}
+
+/* The one backward pass. Deltas are computed from the top down; the only
+   difference between the rules is when a layer's update happens relative to
+   propagating its deltas to the layer below. */
+static void backward_pass(nn_t *net, const double *target, enum backward_mode mode, double rate)
+{
+    const size_t top = net->n_layers - 1;
+    struct nn_layer *out = &net->layers[top];
+    nn__loss_grad(net->loss, out->n_out, out->a, target, out->delta);
+    scale_by_derivative(net, out);
+    for (size_t k = top; k >= 1; k--) {
+        struct nn_layer *l = &net->layers[k];
+        struct nn_layer *below = &net->layers[k - 1];
+        if (mode == ACCUMULATE)
+            accumulate(l, below->a);
+        else if (mode == SEQUENTIAL)
+            apply_update(l, below->a, rate);
+        if (k > 1) {
+            nn__gemv_t(l->n_out, l->n_in, l->w, l->delta, below->delta);
+            scale_by_derivative(net, below);
+        }
+        if (mode == FUSED)
+            apply_update(l, below->a, rate);
+    }
+    net->have_backward = 1;
+    if (mode != ACCUMULATE)
+        net->stale = 1;
+}
+
+static nn_status check_ready(const nn_t *net)
+{
+    if (!net->have_forward)
+        return NN_ERR_NO_FORWARD;
+    return net->stale ? NN_ERR_STALE_FORWARD : NN_OK;
+}
+
+static int rate_ok(double rate)
+{
+    return nn__all_finite(&rate, 1);
+}
+
+nn_status nn_forward(nn_t *net, const double *input, double *output)
+{
+    if (net == NULL || input == NULL)
+        return NN_ERR_NULL_ARG;
+    if (!nn__all_finite(input, net->layers[0].n_out))
+        return NN_ERR_NOT_FINITE;
+    forward_pass(net, input);
+    if (output != NULL) {
+        const struct nn_layer *out = &net->layers[net->n_layers - 1];
+        memcpy(output, out->a, out->n_out * sizeof(double));
+    }
+    return NN_OK;
+}
+
+nn_status nn_loss(const nn_t *net, const double *target, double *loss)
+{
+    if (net == NULL || target == NULL || loss == NULL)
+        return NN_ERR_NULL_ARG;
+    nn_status status = check_ready(net);
+    if (status != NN_OK)
+        return status;
+    const struct nn_layer *out = &net->layers[net->n_layers - 1];
+    if (!nn__all_finite(target, out->n_out))
+        return NN_ERR_NOT_FINITE;
+    *loss = nn__loss_value(net->loss, out->n_out, out->a, target);
+    return NN_OK;
+}
+
+nn_status nn_backward(nn_t *net, const double *target)
+{
+    if (net == NULL || target == NULL)
+        return NN_ERR_NULL_ARG;
+    nn_status status = check_ready(net);
+    if (status != NN_OK)
+        return status;
+    if (!nn__all_finite(target, nn_output_count(net)))
+        return NN_ERR_NOT_FINITE;
+    backward_pass(net, target, ACCUMULATE, 0.0);
+    return NN_OK;
+}
+
+nn_status nn_step(nn_t *net, double learning_rate)
+{
+    if (net == NULL)
+        return NN_ERR_NULL_ARG;
+    if (!rate_ok(learning_rate))
+        return NN_ERR_NOT_FINITE;
+    for (size_t k = 1; k < net->n_layers; k++) {
+        struct nn_layer *l = &net->layers[k];
+        if (!l->frozen_weights)
+            nn__axpy(l->n_out * l->n_in, -learning_rate, l->gw, l->w);
+        if (!l->frozen_biases)
+            nn__axpy(l->bias_mode == NN_BIAS_SHARED ? 1 : l->n_out, -learning_rate, l->gb, l->b);
+    }
+    memset(net->grads, 0, net->n_storage * sizeof(double));
+    net->stale = 1;
+    return NN_OK;
+}
+
+static nn_status train_one(nn_t *net, const double *input, const double *target, double rate,
+                           enum backward_mode mode)
+{
+    if (net == NULL || input == NULL || target == NULL)
+        return NN_ERR_NULL_ARG;
+    if (!rate_ok(rate) || !nn__all_finite(input, nn_input_count(net)) ||
+        !nn__all_finite(target, nn_output_count(net)))
+        return NN_ERR_NOT_FINITE;
+    forward_pass(net, input);
+    backward_pass(net, target, mode, rate);
+    return NN_OK;
+}
+
+nn_status nn_train_sequential(nn_t *net, const double *input, const double *target,
+                              double learning_rate)
+{
+    return train_one(net, input, target, learning_rate, SEQUENTIAL);
+}
+
+nn_status nn_train_sample(nn_t *net, const double *input, const double *target,
+                          double learning_rate)
+{
+    return train_one(net, input, target, learning_rate, FUSED);
+}
+
+/* ---- inspection ---- */
+
+static nn_status inspect(const nn_t *net, size_t layer, size_t first_layer, void *dst,
+                         size_t count)
+{
+    if (net == NULL || dst == NULL)
+        return NN_ERR_NULL_ARG;
+    if (layer < first_layer || layer >= net->n_layers)
+        return NN_ERR_LAYER_RANGE;
+    if (count != net->layers[layer].n_out)
+        return NN_ERR_COUNT;
+    return net->have_forward ? NN_OK : NN_ERR_NO_FORWARD;
+}
+
+nn_status nn_get_net_inputs(const nn_t *net, size_t layer, double *z, size_t count)
+{
+    nn_status status = inspect(net, layer, 1, z, count);
+    if (status == NN_OK)
+        memcpy(z, net->layers[layer].z, count * sizeof(double));
+    return status;
+}
+
+nn_status nn_get_outputs(const nn_t *net, size_t layer, double *a, size_t count)
+{
+    nn_status status = inspect(net, layer, 0, a, count);
+    if (status == NN_OK)
+        memcpy(a, net->layers[layer].a, count * sizeof(double));
+    return status;
+}
+
+nn_status nn_get_deltas(const nn_t *net, size_t layer, double *delta, size_t count)
+{
+    nn_status status = inspect(net, layer, 1, delta, count);
+    if (status == NN_OK && !net->have_backward)
+        status = NN_ERR_NO_BACKWARD;
+    if (status == NN_OK)
+        memcpy(delta, net->layers[layer].delta, count * sizeof(double));
+    return status;
+}
