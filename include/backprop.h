@@ -215,6 +215,37 @@ BACKPROP_API void nn_free(nn_t *net);
  * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_NO_MEMORY (then *out is NULL).
  */
 BACKPROP_API nn_status nn_clone(const nn_t *net, nn_t **out);
+
+/**
+ * @brief Allocates memory for a network: like malloc(), @p size bytes aligned
+ * for any type, or NULL when none is left.
+ * @param context the pointer given to nn_create_with_allocator()
+ */
+typedef void *(*nn_alloc_fn)(void *context, size_t size);
+
+/**
+ * @brief Releases memory returned by the matching ::nn_alloc_fn. Never called
+ * with NULL.
+ * @param context the pointer given to nn_create_with_allocator()
+ */
+typedef void (*nn_dealloc_fn)(void *context, void *ptr);
+
+/**
+ * @brief nn_create() with the caller's allocator.
+ *
+ * Every allocation the network ever makes goes through @p alloc and @p dealloc:
+ * the network itself, its batch buffers (nn_reserve_batch(), nn_forward_batch())
+ * and its clones (nn_clone() gives the clone the same allocator and context).
+ * nn_free() releases everything through @p dealloc.
+ *
+ * @param alloc, dealloc the allocator; both must not be NULL
+ * @param context passed unchanged to both; owned by the caller, who keeps it
+ *        valid as long as the network or a clone of it exists
+ * @return as nn_create(); ::NN_ERR_NULL_ARG also for a NULL @p alloc or @p dealloc.
+ */
+BACKPROP_API nn_status nn_create_with_allocator(nn_t **out, size_t n_layers, const size_t *sizes,
+                                                const int *activations, nn_alloc_fn alloc,
+                                                nn_dealloc_fn dealloc, void *context);
 /** @} */
 
 /* ------------------------------------------------------------------------- */
@@ -414,6 +445,113 @@ BACKPROP_API nn_status nn_zero_grads(nn_t *net);
 /** @} */
 
 /* ------------------------------------------------------------------------- */
+/** @name Batches
+ * A batch is @p n samples stored row after row: @p n rows of sizes[0] inputs,
+ * @p n rows of outputs or targets. The batch calls keep their own state, apart
+ * from the single-sample calls: nn_loss(), nn_backward() and the inspection
+ * calls keep referring to the last nn_forward(), and nn_loss_batch() and
+ * nn_backward_batch() to the last nn_forward_batch(). Anything that makes the
+ * last forward pass stale (nn_step(), setting parameters, ...) makes the last
+ * batch stale too.
+ *
+ * The rows of the last batch live in a buffer owned by the network, allocated
+ * apart from the network itself (with the network's allocator). Its capacity,
+ * in rows, only grows: nn_forward_batch() enlarges it to @p n rows when it is
+ * smaller, and nn_reserve_batch() does so ahead of time. Once the capacity
+ * covers the largest batch, a training loop of nn_forward_batch(),
+ * nn_backward_batch(), nn_step() and nn_train_sample() allocates nothing. The
+ * buffer holds, per row, the net inputs, outputs and deltas of every layer,
+ * plus a packing area for the matrix products; nn_free() releases it.
+ * @{ */
+
+/**
+ * @brief Makes the batch buffer hold at least @p n rows, so that batches of up
+ * to @p n samples allocate nothing. A smaller @p n changes nothing. The last
+ * batch stays usable.
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_BATCH_SIZE (n is 0),
+ *         ::NN_ERR_TOO_LARGE (the buffer's size would overflow) or ::NN_ERR_NO_MEMORY.
+ */
+BACKPROP_API nn_status nn_reserve_batch(nn_t *net, size_t n);
+
+/** @brief The capacity of the batch buffer in rows (0 before any batch); 0 for NULL. */
+BACKPROP_API size_t nn_batch_capacity(const nn_t *net);
+
+/**
+ * @brief Runs @p n samples forward, each exactly as nn_forward() would (up to
+ * rounding: the sums may be formed in another order).
+ * @param n number of samples, at least 1
+ * @param inputs n rows of sizes[0] finite values, row-major
+ * @param outputs receives n rows of sizes[n_layers-1] values; may be NULL
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_BATCH_SIZE (n is 0),
+ *         ::NN_ERR_NOT_FINITE, ::NN_ERR_TOO_LARGE or ::NN_ERR_NO_MEMORY (the
+ *         buffer could not grow; the last batch is then kept).
+ */
+BACKPROP_API nn_status nn_forward_batch(nn_t *net, size_t n, const double *inputs,
+                                        double *outputs);
+
+/**
+ * @brief The summed loss of the @p n samples of the last nn_forward_batch().
+ * @param targets n rows of sizes[n_layers-1] finite values
+ * @param loss receives the sum over the samples of each sample's loss
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NO_BATCH, ::NN_ERR_BATCH_SIZE (n
+ *         differs from the last batch), ::NN_ERR_STALE_FORWARD or ::NN_ERR_NOT_FINITE.
+ */
+BACKPROP_API nn_status nn_loss_batch(const nn_t *net, size_t n, const double *targets,
+                                     double *loss);
+
+/**
+ * @brief Backpropagates the @p n samples of the last nn_forward_batch() and
+ * ADDS the sum of their gradients to the accumulators, as @p n calls of
+ * nn_backward() would (up to rounding). The per-layer deltas readable with
+ * nn_get_deltas() are not touched.
+ * @param targets n rows of sizes[n_layers-1] finite values
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NO_BATCH, ::NN_ERR_BATCH_SIZE (n
+ *         differs from the last batch), ::NN_ERR_STALE_FORWARD or ::NN_ERR_NOT_FINITE.
+ */
+BACKPROP_API nn_status nn_backward_batch(nn_t *net, size_t n, const double *targets);
+
+/**
+ * @brief Sets how many threads the batched passes may use (1, the default, runs
+ * everything in the calling thread). The library never reads this from the
+ * environment. Builds without thread support accept only 1.
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_ARGUMENT (0, or more than 1
+ *         without thread support, or more than 64).
+ */
+BACKPROP_API nn_status nn_set_threads(nn_t *net, size_t n_threads);
+
+/** @brief The thread count set by nn_set_threads(); 0 for NULL. */
+BACKPROP_API size_t nn_get_threads(const nn_t *net);
+/** @} */
+
+/* ------------------------------------------------------------------------- */
+/** @name Inference on a shared network
+ * nn_predict() reads the network and writes only to the caller's arrays, so
+ * one network may serve any number of threads at once, each with its own
+ * workspace, as long as no thread changes the network meanwhile.
+ * @{ */
+
+/**
+ * @brief The number of doubles of workspace nn_predict() needs for @p n samples;
+ * 0 for NULL, @p n of 0, or a size that would overflow.
+ */
+BACKPROP_API size_t nn_inference_workspace_size(const nn_t *net, size_t n);
+
+/**
+ * @brief Runs @p n samples forward without changing the network: the outputs
+ * equal those of nn_forward_batch() (and of nn_forward() up to rounding).
+ * @param inputs n rows of sizes[0] finite values
+ * @param outputs receives n rows of sizes[n_layers-1] values
+ * @param workspace at least nn_inference_workspace_size(net, n) doubles, owned by
+ *        the caller; its contents on return are unspecified
+ * @param workspace_size the number of doubles in @p workspace
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_BATCH_SIZE (n is 0),
+ *         ::NN_ERR_BUFFER_SIZE (workspace too small) or ::NN_ERR_NOT_FINITE.
+ */
+BACKPROP_API nn_status nn_predict(const nn_t *net, size_t n, const double *inputs,
+                                  double *outputs, double *workspace, size_t workspace_size);
+/** @} */
+
+/* ------------------------------------------------------------------------- */
 /** @name Inspection of the last passes
  * What a worked example prints. Each copies exactly @p count values.
  * Return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_LAYER_RANGE, ::NN_ERR_COUNT and
@@ -486,6 +624,276 @@ BACKPROP_API double nn_rng_uniform(nn_rng_t *rng);
  */
 BACKPROP_API nn_status nn_init_random(nn_t *net, unsigned long seed, int scheme, double lo,
                                       double hi);
+/** @} */
+
+/* ------------------------------------------------------------------------- */
+/** @name Model files
+ * A network is saved as line-oriented text, specified in docs/format.md: the
+ * first line is "backprop-model 1", then the layer sizes, the loss, and for
+ * every layer its activation by name, its bias convention, its frozen flags,
+ * its weights and its biases. Numbers are C99 hexadecimal floating-point
+ * constants (e.g. 0x1.999999999999ap-4), written and read by the library
+ * itself, so a round trip restores every bit and the locale plays no part.
+ *
+ * Loading restores sizes, activations, bias conventions, frozen flags, loss
+ * and parameters; gradients start at 0 and no pass has run. A model loads if
+ * and only if nn_create() accepts its sizes (::NN_MAX_LAYERS,
+ * ::NN_MAX_LAYER_SIZE, ::NN_MAX_PARAMS) and it is well formed. Loading is safe
+ * on untrusted input: it reads only the bytes given, and it checks the sizes a
+ * model claims against the bytes that follow before allocating anything.
+ * A custom activation is saved by its name ("activation custom NAME"); only
+ * the extended loaders, given that name and its functions, can load it.
+ * @{ */
+
+/**
+ * @brief Saves @p net to the file @p path, replacing it safely.
+ *
+ * The model is written to a new file in the same directory (named @p path
+ * followed by ".tmp." and a unique suffix), flushed to the disk, and only then
+ * renamed over @p path. On any failure the temporary file is removed and an
+ * existing file at @p path is left as it was. Nothing is created when the
+ * network cannot be saved.
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_PARAMS_NOT_FINITE (a NaN or
+ *         infinite weight or bias; no file is created or changed) or ::NN_ERR_IO.
+ */
+BACKPROP_API nn_status nn_save(const nn_t *net, const char *path);
+
+/**
+ * @brief Writes the model text of @p net into the caller's buffer, like snprintf.
+ *
+ * @param buf receives the text and a terminating NUL; may be NULL when @p size is 0
+ * @param size bytes available at @p buf
+ * @param length receives the length of the text, without the NUL, on ::NN_OK and on
+ *        ::NN_ERR_BUFFER_SIZE (so a call with NULL and 0 asks for the size: allocate
+ *        *length + 1 bytes); 0 on other errors
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_PARAMS_NOT_FINITE or
+ *         ::NN_ERR_BUFFER_SIZE (@p size is not above the length). On every error
+ *         the buffer is left untouched.
+ */
+BACKPROP_API nn_status nn_save_buffer(const nn_t *net, char *buf, size_t size, size_t *length);
+
+/**
+ * @brief Loads a network from the file @p path (built-in activations only).
+ * @param out receives the new network, owned by the caller (release it with
+ *        nn_free()); set to NULL on error
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_IO (the file cannot be opened or
+ *         read), ::NN_ERR_FORMAT (malformed), ::NN_ERR_UNKNOWN_NAME (an activation
+ *         this library does not know, including any custom one) or ::NN_ERR_NO_MEMORY.
+ *         nn_load_ex() also explains a failure in words.
+ */
+BACKPROP_API nn_status nn_load(nn_t **out, const char *path);
+
+/**
+ * @brief Loads a network from @p size bytes at @p data (built-in activations only).
+ *
+ * The text need not be NUL-terminated; exactly @p size bytes are read.
+ * @return as nn_load(), without ::NN_ERR_IO.
+ */
+BACKPROP_API nn_status nn_load_buffer(nn_t **out, const char *data, size_t size);
+
+/**
+ * @brief Loads a network from the file @p path, with the caller's custom
+ * activations and an explanation of any failure.
+ *
+ * The custom activations are given as @p n_custom entries of parallel arrays:
+ * a model layer written "activation custom NAME" gets the functions of the
+ * first entry whose name is NAME, as if installed by nn_set_custom_activation().
+ * Nothing is kept after the call returns except what the network stores.
+ *
+ * @param out receives the new network, owned by the caller; set to NULL on error
+ * @param path the model file
+ * @param n_custom number of entries in each array (0: none; the arrays may then be NULL)
+ * @param names @p n_custom valid activation names (see nn_set_custom_activation())
+ * @param fs @p n_custom activation functions, none NULL
+ * @param dfs @p n_custom derivative functions, none NULL
+ * @param contexts NULL (every context NULL) or @p n_custom context pointers, owned
+ *        by the caller, who keeps them alive while the network may use them
+ * @param msg NULL or a buffer of @p msg_size bytes that receives a NUL-terminated
+ *        message: "" on success, "line N: reason" for ::NN_ERR_FORMAT and
+ *        ::NN_ERR_UNKNOWN_NAME (N counts from 1), nn_strerror() text otherwise;
+ *        truncated to fit
+ * @param msg_size size of @p msg (0 when @p msg is NULL)
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NAME (an invalid name in @p names),
+ *         ::NN_ERR_IO, ::NN_ERR_FORMAT, ::NN_ERR_UNKNOWN_NAME (the model names an
+ *         activation that is neither built in nor in @p names) or ::NN_ERR_NO_MEMORY.
+ */
+BACKPROP_API nn_status nn_load_ex(nn_t **out, const char *path, size_t n_custom,
+                                  const char *const *names, const nn_activation_fn *fs,
+                                  const nn_activation_deriv_fn *dfs, void *const *contexts,
+                                  char *msg, size_t msg_size);
+
+/**
+ * @brief nn_load_ex() from @p size bytes at @p data instead of a file (which
+ * need not be NUL-terminated).
+ * @return as nn_load_ex(), without ::NN_ERR_IO.
+ */
+BACKPROP_API nn_status nn_load_buffer_ex(nn_t **out, const char *data, size_t size,
+                                         size_t n_custom, const char *const *names,
+                                         const nn_activation_fn *fs,
+                                         const nn_activation_deriv_fn *dfs,
+                                         void *const *contexts, char *msg, size_t msg_size);
+/** @} */
+
+/* ------------------------------------------------------------------------- */
+/** @name Worked examples and diagrams
+ * nn_explain() writes one training step as a worked calculation, every number
+ * being the library's own; nn_export_dot() draws the network as a Graphviz
+ * graph. Both write through a caller-supplied ::nn_write_fn, take their
+ * settings and names from an optional ::nn_explain_options_t, and write
+ * numbers with '.' as the decimal point whatever the process locale is.
+ * docs/explain.md describes the formats and the JSON schema.
+ *
+ * Default names: inputs x1, x2, ...; units of hidden layer k h{k}_{j}
+ * (h1_1, h1_2, ...); outputs o1, o2, ...; the weight into unit j of layer k from
+ * unit i of layer k-1 w{k}_{j}_{i}; unit j's bias b{k}_{j}, or b{k} for a
+ * shared bias. Units are counted from 1 in names and from 0 in every call.
+ * @{ */
+
+/**
+ * @brief Receives output: @p n bytes at @p bytes (not NUL-terminated).
+ * @param context the pointer given with the callback
+ * @return 0 to go on; anything else stops the call, which returns ::NN_ERR_IO
+ */
+typedef int (*nn_write_fn)(void *context, const char *bytes, size_t n);
+
+/** @brief Output formats for nn_explain_options_set_format(). */
+enum {
+    NN_EXPLAIN_TEXT = 0,     /**< Plain text for a terminal (the default). */
+    NN_EXPLAIN_MARKDOWN = 1, /**< Markdown with LaTeX math in $$ ... $$, as GitHub renders it. */
+    NN_EXPLAIN_JSON = 2      /**< One JSON object with every value, numbers that read back exactly. */
+};
+
+/** @brief Update rules for nn_explain_options_set_rule(). */
+enum {
+    NN_RULE_STANDARD = 0,  /**< nn_backward() on every sample, then nn_step() (the default). */
+    NN_RULE_SEQUENTIAL = 1 /**< nn_train_sequential() on one sample. */
+};
+
+/** @brief Settings and names for nn_explain() and nn_export_dot(). Opaque. */
+typedef struct nn_explain_options nn_explain_options_t;
+
+/**
+ * @brief Creates options with the defaults: text, 6 significant digits,
+ * standard rule, the step not applied, default names.
+ * @param out receives the options (NULL on error); release with nn_explain_options_free()
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_NO_MEMORY.
+ */
+BACKPROP_API nn_status nn_explain_options_create(nn_explain_options_t **out);
+
+/** @brief Releases options. NULL is a no-op. */
+BACKPROP_API void nn_explain_options_free(nn_explain_options_t *options);
+
+/**
+ * @brief Selects ::NN_EXPLAIN_TEXT, ::NN_EXPLAIN_MARKDOWN or ::NN_EXPLAIN_JSON.
+ * nn_export_dot() ignores it.
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_ARGUMENT (unknown code).
+ */
+BACKPROP_API nn_status nn_explain_options_set_format(nn_explain_options_t *options, int format);
+
+/**
+ * @brief Significant digits of the numbers in text, Markdown and DOT (1 .. 17;
+ * default 6). JSON always writes the shortest form that reads back exactly.
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_ARGUMENT.
+ */
+BACKPROP_API nn_status nn_explain_options_set_digits(nn_explain_options_t *options, int digits);
+
+/**
+ * @brief Selects ::NN_RULE_STANDARD or ::NN_RULE_SEQUENTIAL for nn_explain().
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_ARGUMENT (unknown code).
+ */
+BACKPROP_API nn_status nn_explain_options_set_rule(nn_explain_options_t *options, int rule);
+
+/**
+ * @brief Nonzero makes nn_explain() apply the step it explains to the network;
+ * 0 (the default) leaves the network untouched.
+ * @return ::NN_OK or ::NN_ERR_NULL_ARG.
+ */
+BACKPROP_API nn_status nn_explain_options_set_apply(nn_explain_options_t *options, int apply);
+
+/**
+ * @brief Names unit @p index (from 0) of @p layer (0 = inputs), replacing its
+ * default name; setting a unit again replaces the name. Checked against the
+ * network only when the options are used.
+ * @param name 1 .. ::NN_MAX_NAME characters from [A-Za-z0-9_.-]; copied
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NAME or ::NN_ERR_NO_MEMORY.
+ */
+BACKPROP_API nn_status nn_explain_options_set_unit_name(nn_explain_options_t *options,
+                                                        size_t layer, size_t index,
+                                                        const char *name);
+
+/**
+ * @brief Names the parameter at @p flat_index in the order of nn_get_params()
+ * (a shared bias is one parameter), replacing its default name.
+ * @param name 1 .. ::NN_MAX_NAME characters from [A-Za-z0-9_.-]; copied
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NAME or ::NN_ERR_NO_MEMORY.
+ */
+BACKPROP_API nn_status nn_explain_options_set_param_name(nn_explain_options_t *options,
+                                                         size_t flat_index, const char *name);
+
+/**
+ * @brief Writes one training step on one sample, or on a batch whose gradients
+ * are summed, as a worked calculation: every net input as a sum with its
+ * numbers, every activation, the loss and its terms, every delta, every
+ * partial derivative as a chain-rule product, every updated parameter (frozen
+ * ones shown unchanged) and the loss after the step.
+ *
+ * The numbers are those the library computes: the standard rule runs
+ * nn_forward() and nn_backward() on every sample and then nn_step(); the
+ * sequential rule runs nn_train_sequential(), on exactly one sample. All of it
+ * happens on private copies, so gradients the caller has accumulated play no
+ * part and stay as they are. Nothing is written before every value is known.
+ *
+ * @param net the network; changed only when the options ask for the step to be
+ *        applied, and only when the call succeeds: then its parameters become
+ *        those after the step, its accumulated gradients stay as they were and
+ *        its last forward pass becomes stale
+ * @param options settings and names, or NULL for the defaults
+ * @param inputs the samples' inputs, sample after sample
+ * @param input_count n_samples * nn_input_count(net), n_samples >= 1
+ * @param targets the samples' targets, sample after sample
+ * @param target_count n_samples * nn_output_count(net)
+ * @param learning_rate the step size eta
+ * @param write receives the output in pieces
+ * @param context passed to @p write unchanged
+ * @return ::NN_OK; ::NN_ERR_NULL_ARG; ::NN_ERR_COUNT (a count that is 0 or not
+ *         n_samples times the layer size); ::NN_ERR_ARGUMENT (the sequential rule
+ *         with more than one sample, or a name for a unit or parameter the
+ *         network does not have); ::NN_ERR_NOT_FINITE; ::NN_ERR_NO_MEMORY;
+ *         ::NN_ERR_IO (@p write returned nonzero; the output is incomplete and
+ *         the step is not applied).
+ */
+BACKPROP_API nn_status nn_explain(nn_t *net, const nn_explain_options_t *options,
+                                  const double *inputs, size_t input_count,
+                                  const double *targets, size_t target_count,
+                                  double learning_rate, nn_write_fn write, void *context);
+
+/**
+ * @brief Writes the network as a Graphviz DOT digraph laid out left to right
+ * (rankdir=LR), one cluster per layer, each weight on its edge and each bias on
+ * its unit.
+ *
+ * With an input, every unit also shows its net input and output; with a target
+ * as well, the loss, every delta and every gradient are shown. These are
+ * computed on a private copy: @p net is not changed.
+ *
+ * @param net the network
+ * @param options names and digits, or NULL for the defaults
+ * @param input NULL (then @p input_count must be 0 and @p target NULL) or
+ *        nn_input_count(net) values
+ * @param input_count 0 or nn_input_count(net)
+ * @param target NULL (then @p target_count must be 0) or nn_output_count(net) values
+ * @param target_count 0 or nn_output_count(net)
+ * @param write receives the output in pieces
+ * @param context passed to @p write unchanged
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG (@p net or @p write NULL, or a NULL array
+ *         with a nonzero count), ::NN_ERR_COUNT, ::NN_ERR_ARGUMENT (a target
+ *         without an input, or a name the network cannot use),
+ *         ::NN_ERR_NOT_FINITE, ::NN_ERR_NO_MEMORY or ::NN_ERR_IO.
+ */
+BACKPROP_API nn_status nn_export_dot(const nn_t *net, const nn_explain_options_t *options,
+                                     const double *input, size_t input_count,
+                                     const double *target, size_t target_count,
+                                     nn_write_fn write, void *context);
 /** @} */
 
 #ifdef __cplusplus

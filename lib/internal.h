@@ -44,13 +44,65 @@ struct nn {
     double *params;
     double *grads;
     double *scratch;   /* max_size doubles of working space */
+    /* Every allocation of this network (and of its clones) goes through these. */
+    nn_alloc_fn alloc_fn;
+    nn_dealloc_fn dealloc_fn;
+    void *alloc_context;
+    const struct nn_kernels *kernels; /* the loops this network runs (kernels.c) */
+    /* `stale` means "parameters changed after the later of the two forward
+       passes"; a forward pass that clears it first moves it into the other
+       pass's own flag below. */
+    int single_stale;  /* parameters changed after the last nn_forward */
+    int batch_stale;   /* parameters changed after the last nn_forward_batch */
+    /* The batch buffers (batch.c): a second allocation, NULL until needed. */
+    double *batch;
+    size_t batch_cap;  /* rows the batch buffer holds */
+    size_t batch_n;    /* rows of the last nn_forward_batch; 0 before any */
+    size_t n_threads;  /* threads for batched passes (1 unless set) */
 };
 
 /* network.c */
 void nn__layout(struct nn *net);
 int nn__all_finite(const double *x, size_t n);
 
-/* kernels.c: every loop over a matrix */
+/* kernels.c: every loop over a matrix. A table holds one variant (level) of
+   the loops; see kernels.c for the levels. */
+struct nn_kernels {
+    int level;
+    const char *name;
+    /* y = M x */
+    void (*gemv)(size_t rows, size_t cols, const double *m, const double *x, double *y);
+    /* y = M^T x */
+    void (*gemv_t)(size_t rows, size_t cols, const double *m, const double *x, double *y);
+    /* M += d x^T */
+    void (*ger_add)(size_t rows, size_t cols, const double *d, const double *x, double *m);
+    /* M -= rate (d x^T) */
+    void (*ger_step)(size_t rows, size_t cols, double rate, const double *d, const double *x,
+                     double *m);
+    /* y = M^T d, then M -= rate (d x^T), in one sweep over M */
+    void (*gemv_t_ger_step)(size_t rows, size_t cols, double rate, const double *d,
+                            const double *x, double *m, double *y);
+    /* y += alpha x */
+    void (*axpy)(size_t n, double alpha, const double *x, double *y);
+    /* C (m x n, row stride ldc) = A B, or += when accumulate; A is m x k and B
+       k x n, element (i, p) of A at a[i * rsa + p * csa], likewise B. `pack`
+       holds nn__gemm_pack_doubles(max(m, n, k)) doubles. */
+    void (*gemm)(size_t m, size_t n, size_t k, const double *a, size_t rsa, size_t csa,
+                 const double *b, size_t rsb, size_t csb, double *c, size_t ldc,
+                 int accumulate, double *pack);
+};
+#define NN_GEMM_KC 256
+#define NN_GEMM_MC 128
+#define NN_GEMM_NC 480
+const struct nn_kernels *nn__kernels_best(void);
+const struct nn_kernels *nn__kernels_level(int level); /* NULL if not on this CPU */
+nn_status nn__kernels_force(nn_t *net, int level);      /* test hook, not exported */
+size_t nn__gemm_pack_doubles(size_t dim);
+
+/* batch.c */
+void nn__batch_free(struct nn *net);
+nn_status nn__batch_copy(const struct nn *src, struct nn *dst);
+
 void nn__gemv(size_t rows, size_t cols, const double *m, const double *x, double *y);
 void nn__gemv_t(size_t rows, size_t cols, const double *m, const double *x, double *y);
 void nn__ger_add(size_t rows, size_t cols, const double *d, const double *x, double *m);

@@ -62,12 +62,33 @@ int nn__all_finite(const double *x, size_t n)
     return 1;
 }
 
+/* The default allocator: the C library's. */
+static void *std_alloc(void *context, size_t size)
+{
+    (void)context;
+    return malloc(size);
+}
+
+static void std_dealloc(void *context, void *ptr)
+{
+    (void)context;
+    free(ptr);
+}
+
 nn_status nn_create(nn_t **out, size_t n_layers, const size_t *sizes, const int *activations)
+{
+    return nn_create_with_allocator(out, n_layers, sizes, activations, std_alloc, std_dealloc,
+                                    NULL);
+}
+
+nn_status nn_create_with_allocator(nn_t **out, size_t n_layers, const size_t *sizes,
+                                   const int *activations, nn_alloc_fn alloc,
+                                   nn_dealloc_fn dealloc, void *context)
 {
     if (out == NULL)
         return NN_ERR_NULL_ARG;
     *out = NULL;
-    if (sizes == NULL || activations == NULL)
+    if (sizes == NULL || activations == NULL || alloc == NULL || dealloc == NULL)
         return NN_ERR_NULL_ARG;
     if (n_layers < 2 || n_layers > NN_MAX_LAYERS)
         return NN_ERR_LAYER_COUNT;
@@ -97,9 +118,15 @@ nn_status nn_create(nn_t **out, size_t n_layers, const size_t *sizes, const int 
     if (doubles > (SIZE_MAX - header_bytes(n_layers)) / sizeof(double))
         return NN_ERR_TOO_LARGE;
     const size_t bytes = header_bytes(n_layers) + doubles * sizeof(double);
-    struct nn *net = calloc(1, bytes);
+    struct nn *net = alloc(context, bytes);
     if (net == NULL)
         return NN_ERR_NO_MEMORY;
+    memset(net, 0, bytes);
+    net->alloc_fn = alloc;
+    net->dealloc_fn = dealloc;
+    net->alloc_context = context;
+    net->kernels = nn__kernels_best();
+    net->n_threads = 1;
     net->bytes = bytes;
     net->n_layers = n_layers;
     net->n_storage = n_storage;
@@ -119,7 +146,10 @@ nn_status nn_create(nn_t **out, size_t n_layers, const size_t *sizes, const int 
 
 void nn_free(nn_t *net)
 {
-    free(net);
+    if (net == NULL)
+        return;
+    nn__batch_free(net);
+    net->dealloc_fn(net->alloc_context, net);
 }
 
 nn_status nn_clone(const nn_t *net, nn_t **out)
@@ -129,11 +159,16 @@ nn_status nn_clone(const nn_t *net, nn_t **out)
     *out = NULL;
     if (net == NULL)
         return NN_ERR_NULL_ARG;
-    struct nn *copy = malloc(net->bytes);
+    struct nn *copy = net->alloc_fn(net->alloc_context, net->bytes);
     if (copy == NULL)
         return NN_ERR_NO_MEMORY;
     memcpy(copy, net, net->bytes);
     nn__layout(copy);
+    /* the batch buffer is the clone's own: copied when a batch is live */
+    if (nn__batch_copy(net, copy) != NN_OK) {
+        net->dealloc_fn(net->alloc_context, copy);
+        return NN_ERR_NO_MEMORY;
+    }
     *out = copy;
     return NN_OK;
 }

@@ -16,7 +16,7 @@ static void forward_pass(nn_t *net, const double *input)
     memcpy(net->layers[0].a, input, net->layers[0].n_out * sizeof(double));
     for (size_t k = 1; k < net->n_layers; k++) {
         struct nn_layer *l = &net->layers[k];
-        nn__gemv(l->n_out, l->n_in, l->w, net->layers[k - 1].a, l->z);
+        net->kernels->gemv(l->n_out, l->n_in, l->w, net->layers[k - 1].a, l->z);
         if (l->bias_mode == NN_BIAS_SHARED) {
             for (size_t j = 0; j < l->n_out; j++)
                 l->z[j] += l->b[0];
@@ -26,7 +26,10 @@ static void forward_pass(nn_t *net, const double *input)
         nn__activate(l, l->z, l->a, l->n_out);
     }
     net->have_forward = 1;
+    if (net->stale)
+        net->batch_stale = 1; /* the last batch predates the change */
     net->stale = 0;
+    net->single_stale = 0;
     net->have_backward = 0;
 }
 
@@ -37,10 +40,11 @@ static void scale_by_derivative(nn_t *net, struct nn_layer *l)
     nn__vec_mul(l->n_out, net->scratch, l->delta);
 }
 
-static void apply_update(struct nn_layer *l, const double *a_prev, double rate)
+static void apply_update(const nn_t *net, struct nn_layer *l, const double *a_prev, double rate,
+                         int weights_done)
 {
-    if (!l->frozen_weights)
-        nn__ger_step(l->n_out, l->n_in, rate, l->delta, a_prev, l->w);
+    if (!l->frozen_weights && !weights_done)
+        net->kernels->ger_step(l->n_out, l->n_in, rate, l->delta, a_prev, l->w);
     if (!l->frozen_biases) {
         if (l->bias_mode == NN_BIAS_SHARED) {
             l->b[0] -= rate * nn__sum(l->n_out, l->delta);
@@ -51,9 +55,9 @@ static void apply_update(struct nn_layer *l, const double *a_prev, double rate)
     }
 }
 
-static void accumulate(struct nn_layer *l, const double *a_prev)
+static void accumulate(const nn_t *net, struct nn_layer *l, const double *a_prev)
 {
-    nn__ger_add(l->n_out, l->n_in, l->delta, a_prev, l->gw);
+    net->kernels->ger_add(l->n_out, l->n_in, l->delta, a_prev, l->gw);
     if (l->bias_mode == NN_BIAS_SHARED)
         l->gb[0] += nn__sum(l->n_out, l->delta);
     else
@@ -72,16 +76,24 @@ static void backward_pass(nn_t *net, const double *target, enum backward_mode mo
     for (size_t k = top; k >= 1; k--) {
         struct nn_layer *l = &net->layers[k];
         struct nn_layer *below = &net->layers[k - 1];
+        int weights_done = 0;
         if (mode == ACCUMULATE)
-            accumulate(l, below->a);
+            accumulate(net, l, below->a);
         else if (mode == SEQUENTIAL)
-            apply_update(l, below->a, rate);
+            apply_update(net, l, below->a, rate, 0);
         if (k > 1) {
-            nn__gemv_t(l->n_out, l->n_in, l->w, l->delta, below->delta);
+            if (mode == FUSED && !l->frozen_weights) {
+                /* propagate through the old weights and update them in one sweep */
+                net->kernels->gemv_t_ger_step(l->n_out, l->n_in, rate, l->delta, below->a, l->w,
+                                              below->delta);
+                weights_done = 1;
+            } else {
+                net->kernels->gemv_t(l->n_out, l->n_in, l->w, l->delta, below->delta);
+            }
             scale_by_derivative(net, below);
         }
         if (mode == FUSED)
-            apply_update(l, below->a, rate);
+            apply_update(net, l, below->a, rate, weights_done);
     }
     net->have_backward = 1;
     if (mode != ACCUMULATE)
@@ -92,7 +104,7 @@ static nn_status check_ready(const nn_t *net)
 {
     if (!net->have_forward)
         return NN_ERR_NO_FORWARD;
-    return net->stale ? NN_ERR_STALE_FORWARD : NN_OK;
+    return net->stale || net->single_stale ? NN_ERR_STALE_FORWARD : NN_OK;
 }
 
 static int rate_ok(double rate)
@@ -150,9 +162,9 @@ nn_status nn_step(nn_t *net, double learning_rate)
     for (size_t k = 1; k < net->n_layers; k++) {
         struct nn_layer *l = &net->layers[k];
         if (!l->frozen_weights)
-            nn__axpy(l->n_out * l->n_in, -learning_rate, l->gw, l->w);
+            net->kernels->axpy(l->n_out * l->n_in, -learning_rate, l->gw, l->w);
         if (!l->frozen_biases)
-            nn__axpy(l->bias_mode == NN_BIAS_SHARED ? 1 : l->n_out, -learning_rate, l->gb, l->b);
+            net->kernels->axpy(l->bias_mode == NN_BIAS_SHARED ? 1 : l->n_out, -learning_rate, l->gb, l->b);
     }
     memset(net->grads, 0, net->n_storage * sizeof(double));
     net->stale = 1;

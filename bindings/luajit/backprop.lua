@@ -1,0 +1,404 @@
+-- LuaJIT binding of libbackprop through the FFI (no compiled module).
+--
+--   local backprop = require("backprop")
+--   local net = backprop.Network({2, 2, 1}, {"sigmoid", "linear"})
+--   net:init_random(0, "xavier")
+--   net:train_sample({0.5, -1.0}, {0.25}, 0.1)
+--   print(net:forward({0.5, -1.0})[1])
+--   net:close()           -- or leave it to the garbage collector
+--
+-- The library is loaded from backprop.load(path), else the environment
+-- variable BACKPROP_LIBRARY, else "backprop" (libbackprop.so on the loader's
+-- path), else the soname "libbackprop.so.0". Arrays go in and come out as
+-- Lua tables indexed from 1; layers keep the C numbering (0 is the input
+-- layer, parameters belong to the layer they lead into). A failing call
+-- raises an error whose value is a table {status = code, message = text of
+-- nn_strerror, func = C function name}; tostring() gives the message.
+local ffi = require("ffi")
+
+ffi.cdef [[
+typedef struct nn nn_t;
+typedef struct nn_rng nn_rng_t;
+typedef int nn_status;
+
+const char *nn_strerror(nn_status status);
+const char *nn_version_string(void);
+unsigned long nn_version_number(void);
+
+nn_status nn_create(nn_t **out, size_t n_layers, const size_t *sizes, const int *activations);
+void nn_free(nn_t *net);
+nn_status nn_clone(const nn_t *net, nn_t **out);
+
+size_t nn_layer_count(const nn_t *net);
+size_t nn_layer_size(const nn_t *net, size_t layer);
+size_t nn_input_count(const nn_t *net);
+size_t nn_output_count(const nn_t *net);
+size_t nn_weight_count(const nn_t *net, size_t layer);
+size_t nn_bias_count(const nn_t *net, size_t layer);
+
+nn_status nn_set_weights(nn_t *net, size_t layer, const double *w, size_t count);
+nn_status nn_get_weights(const nn_t *net, size_t layer, double *w, size_t count);
+nn_status nn_set_biases(nn_t *net, size_t layer, const double *b, size_t count);
+nn_status nn_get_biases(const nn_t *net, size_t layer, double *b, size_t count);
+
+nn_status nn_set_activation(nn_t *net, size_t layer, int activation);
+int nn_get_activation(const nn_t *net, size_t layer);
+const char *nn_get_activation_name(const nn_t *net, size_t layer);
+nn_status nn_set_bias_mode(nn_t *net, size_t layer, int mode);
+int nn_get_bias_mode(const nn_t *net, size_t layer);
+nn_status nn_set_frozen(nn_t *net, size_t layer, int freeze_weights, int freeze_biases);
+nn_status nn_get_frozen(const nn_t *net, size_t layer, int *freeze_weights, int *freeze_biases);
+nn_status nn_set_loss(nn_t *net, int loss);
+int nn_get_loss(const nn_t *net);
+
+nn_status nn_forward(nn_t *net, const double *input, double *output);
+nn_status nn_loss(const nn_t *net, const double *target, double *loss);
+nn_status nn_backward(nn_t *net, const double *target);
+nn_status nn_step(nn_t *net, double learning_rate);
+nn_status nn_train_sequential(nn_t *net, const double *input, const double *target,
+                              double learning_rate);
+nn_status nn_train_sample(nn_t *net, const double *input, const double *target,
+                          double learning_rate);
+nn_status nn_get_weight_grads(const nn_t *net, size_t layer, double *g, size_t count);
+nn_status nn_get_bias_grads(const nn_t *net, size_t layer, double *g, size_t count);
+nn_status nn_zero_grads(nn_t *net);
+
+nn_status nn_get_net_inputs(const nn_t *net, size_t layer, double *z, size_t count);
+nn_status nn_get_outputs(const nn_t *net, size_t layer, double *a, size_t count);
+nn_status nn_get_deltas(const nn_t *net, size_t layer, double *delta, size_t count);
+
+size_t nn_param_count(const nn_t *net);
+nn_status nn_get_params(const nn_t *net, double *params, size_t count);
+nn_status nn_set_params(nn_t *net, const double *params, size_t count);
+nn_status nn_get_grads(const nn_t *net, double *grads, size_t count);
+nn_status nn_set_grads(nn_t *net, const double *grads, size_t count);
+
+nn_status nn_init_random(nn_t *net, unsigned long seed, int scheme, double lo, double hi);
+]]
+
+local M = {}
+
+M.status = {
+  OK = 0, ERR_NULL_ARG = 1, ERR_NO_MEMORY = 2, ERR_LAYER_COUNT = 3, ERR_ZERO_SIZE = 4,
+  ERR_TOO_LARGE = 5, ERR_ACTIVATION = 6, ERR_LAYER_RANGE = 7, ERR_COUNT = 8,
+  ERR_NOT_FINITE = 9, ERR_NO_FORWARD = 10, ERR_STALE_FORWARD = 11, ERR_NO_BACKWARD = 12,
+  ERR_LOSS = 13, ERR_BIAS_MODE = 14, ERR_NAME = 15, ERR_ARGUMENT = 16, ERR_IO = 17,
+  ERR_FORMAT = 18, ERR_UNKNOWN_NAME = 19, ERR_PARAMS_NOT_FINITE = 20, ERR_BUFFER_SIZE = 21,
+  ERR_BATCH_SIZE = 22, ERR_NO_BATCH = 23,
+}
+M.activation = { linear = 0, sigmoid = 1, tanh = 2, relu = 3, leaky_relu = 4, softplus = 5,
+                 custom = 100 }
+M.loss = { half_sse = 0, mse = 1 }
+M.bias_mode = { per_neuron = 0, shared = 1 }
+M.init = { uniform = 0, xavier = 1, he = 2 }
+
+local lib -- the loaded clib, set by M.load()
+
+-- Loads the shared library (once); returns the FFI clib namespace.
+function M.load(path)
+  if lib and not path then return lib end
+  local names = {}
+  if path then
+    names = { path }
+  elseif os.getenv("BACKPROP_LIBRARY") and os.getenv("BACKPROP_LIBRARY") ~= "" then
+    names = { os.getenv("BACKPROP_LIBRARY") }
+  else
+    names = { "backprop", "libbackprop.so.0" }
+  end
+  local failures = {}
+  for _, name in ipairs(names) do
+    local ok, clib = pcall(ffi.load, name)
+    if ok then
+      lib = clib
+      return lib
+    end
+    failures[#failures + 1] = tostring(clib)
+  end
+  error("cannot load libbackprop (set BACKPROP_LIBRARY to its path): "
+        .. table.concat(failures, "; "), 2)
+end
+
+local function L()
+  return lib or M.load()
+end
+
+local Error = {}
+Error.__index = Error
+Error.__tostring = function(e) return e.message end
+
+-- Builds (does not raise) the error value for a status.
+function M.error(status, func)
+  return setmetatable({ status = status, message = M.strerror(status), func = func }, Error)
+end
+
+function M.is_error(value)
+  return getmetatable(value) == Error
+end
+
+function M.strerror(status)
+  return ffi.string(L().nn_strerror(status))
+end
+
+function M.version()
+  return ffi.string(L().nn_version_string())
+end
+
+local function check(status, func)
+  if status ~= 0 then error(M.error(status, func), 3) end
+end
+
+local function code_of(group, value, what)
+  if type(value) == "string" then
+    local c = group[value]
+    if c == nil then error("unknown " .. what .. " name '" .. value .. "'", 3) end
+    return c
+  end
+  return value
+end
+
+-- A Lua table of numbers (rows may be nested tables) as a double[].
+local function to_doubles(values)
+  if type(values) ~= "table" then
+    error("expected a table of numbers, got " .. type(values), 3)
+  end
+  local flat = {}
+  local function walk(t)
+    for i = 1, #t do
+      local v = t[i]
+      if type(v) == "table" then
+        walk(v)
+      elseif type(v) == "number" then
+        flat[#flat + 1] = v
+      else
+        error("expected numbers, got " .. type(v), 4)
+      end
+    end
+  end
+  walk(values)
+  local n = #flat
+  local buf = ffi.new("double[?]", n > 0 and n or 1)
+  for i = 1, n do buf[i - 1] = flat[i] end
+  return buf, n
+end
+
+local function from_doubles(buf, n)
+  local t = {}
+  for i = 1, n do t[i] = buf[i - 1] end
+  return t
+end
+
+local Network = {}
+Network.__index = Network
+M.Network = Network
+
+local function adopt(handle)
+  return setmetatable({ h = ffi.gc(handle, L().nn_free) }, Network)
+end
+
+-- Network(sizes, activations): activations holds one name or code per layer
+-- after the inputs, or a single name or code for all of them.
+function Network.new(sizes, activations)
+  local C = L()
+  local n = #sizes
+  if type(activations) ~= "table" then
+    local one = activations
+    activations = {}
+    for i = 1, n - 1 do activations[i] = one end
+  end
+  if n >= 2 and #activations ~= n - 1 then check(M.status.ERR_COUNT, "nn_create") end
+  local c_sizes = ffi.new("size_t[?]", math.max(n, 1))
+  for i = 1, n do
+    if sizes[i] < 0 then error("layer sizes must not be negative", 2) end
+    c_sizes[i - 1] = sizes[i]
+  end
+  local c_acts = ffi.new("int[?]", math.max(#activations, 1))
+  for i = 1, #activations do
+    c_acts[i - 1] = code_of(M.activation, activations[i], "activation")
+  end
+  local out = ffi.new("nn_t *[1]")
+  check(C.nn_create(out, n, c_sizes, c_acts), "nn_create")
+  return adopt(out[0])
+end
+
+setmetatable(Network, { __call = function(_, ...) return Network.new(...) end })
+
+function Network:handle()
+  if self.h == nil then error("operation on a closed Network", 3) end
+  return self.h
+end
+
+-- Releases the network now; the finaliser is removed. Safe to call twice.
+function Network:close()
+  local h = self.h
+  if h ~= nil then
+    self.h = nil
+    ffi.gc(h, nil)
+    L().nn_free(h)
+  end
+end
+
+function Network:closed()
+  return self.h == nil
+end
+
+function Network:clone()
+  local out = ffi.new("nn_t *[1]")
+  check(L().nn_clone(self:handle(), out), "nn_clone")
+  return adopt(out[0])
+end
+
+function Network:layer_count() return tonumber(L().nn_layer_count(self:handle())) end
+function Network:input_count() return tonumber(L().nn_input_count(self:handle())) end
+function Network:output_count() return tonumber(L().nn_output_count(self:handle())) end
+function Network:param_count() return tonumber(L().nn_param_count(self:handle())) end
+function Network:layer_size(layer) return tonumber(L().nn_layer_size(self:handle(), layer)) end
+
+local function setter(cname)
+  return function(self, layer, values)
+    local buf, n = to_doubles(values)
+    check(L()[cname](self:handle(), layer, buf, n), cname)
+  end
+end
+
+local function getter(cname, count_of)
+  return function(self, layer)
+    local h = self:handle()
+    local n = tonumber(count_of(L(), h, layer))
+    local buf = ffi.new("double[?]", n > 0 and n or 1)
+    check(L()[cname](h, layer, buf, n), cname)
+    return from_doubles(buf, n)
+  end
+end
+
+local function weight_count(C, h, layer) return C.nn_weight_count(h, layer) end
+local function bias_count(C, h, layer) return C.nn_bias_count(h, layer) end
+local function layer_size(C, h, layer) return C.nn_layer_size(h, layer) end
+
+Network.set_weights = setter("nn_set_weights")
+Network.set_biases = setter("nn_set_biases")
+Network.get_weights = getter("nn_get_weights", weight_count)
+Network.get_biases = getter("nn_get_biases", bias_count)
+Network.weight_grads = getter("nn_get_weight_grads", weight_count)
+Network.bias_grads = getter("nn_get_bias_grads", bias_count)
+Network.net_inputs = getter("nn_get_net_inputs", layer_size)
+Network.outputs = getter("nn_get_outputs", layer_size)
+Network.deltas = getter("nn_get_deltas", layer_size)
+
+local function flat_getter(cname)
+  return function(self)
+    local h = self:handle()
+    local n = tonumber(L().nn_param_count(h))
+    local buf = ffi.new("double[?]", n)
+    check(L()[cname](h, buf, n), cname)
+    return from_doubles(buf, n)
+  end
+end
+
+local function flat_setter(cname)
+  return function(self, values)
+    local buf, n = to_doubles(values)
+    check(L()[cname](self:handle(), buf, n), cname)
+  end
+end
+
+Network.params = flat_getter("nn_get_params")
+Network.grads = flat_getter("nn_get_grads")
+Network.set_params = flat_setter("nn_set_params")
+Network.set_grads = flat_setter("nn_set_grads")
+
+function Network:set_activation(layer, act)
+  check(L().nn_set_activation(self:handle(), layer,
+                              code_of(M.activation, act, "activation")), "nn_set_activation")
+end
+
+function Network:get_activation_name(layer)
+  local s = L().nn_get_activation_name(self:handle(), layer)
+  if s == nil then check(M.status.ERR_LAYER_RANGE, "nn_get_activation_name") end
+  return ffi.string(s)
+end
+
+function Network:set_bias_mode(layer, mode)
+  check(L().nn_set_bias_mode(self:handle(), layer,
+                             code_of(M.bias_mode, mode, "bias mode")), "nn_set_bias_mode")
+end
+
+function Network:get_bias_mode(layer)
+  return L().nn_get_bias_mode(self:handle(), layer)
+end
+
+function Network:set_frozen(layer, weights, biases)
+  check(L().nn_set_frozen(self:handle(), layer, weights and 1 or 0, biases and 1 or 0),
+        "nn_set_frozen")
+end
+
+function Network:get_frozen(layer)
+  local w, b = ffi.new("int[1]"), ffi.new("int[1]")
+  check(L().nn_get_frozen(self:handle(), layer, w, b), "nn_get_frozen")
+  return w[0] ~= 0, b[0] ~= 0
+end
+
+function Network:set_loss(loss)
+  check(L().nn_set_loss(self:handle(), code_of(M.loss, loss, "loss")), "nn_set_loss")
+end
+
+function Network:get_loss()
+  return L().nn_get_loss(self:handle())
+end
+
+function Network:init_random(seed, scheme, lo, hi)
+  check(L().nn_init_random(self:handle(), seed, code_of(M.init, scheme or "uniform", "scheme"),
+                           lo or 0.0, hi or 1.0), "nn_init_random")
+end
+
+-- The C calls without a count read a whole layer: check the length here and
+-- report it as the library reports a wrong count.
+local function sample(values, expected, cname)
+  local buf, n = to_doubles(values)
+  if n ~= expected then error(M.error(M.status.ERR_COUNT, cname), 3) end
+  return buf
+end
+
+function Network:forward(input)
+  local C, h = L(), self:handle()
+  local x = sample(input, tonumber(C.nn_input_count(h)), "nn_forward")
+  local m = tonumber(C.nn_output_count(h))
+  local y = ffi.new("double[?]", m)
+  check(C.nn_forward(h, x, y), "nn_forward")
+  return from_doubles(y, m)
+end
+
+function Network:loss(target)
+  local C, h = L(), self:handle()
+  local t = sample(target, tonumber(C.nn_output_count(h)), "nn_loss")
+  local e = ffi.new("double[1]")
+  check(C.nn_loss(h, t, e), "nn_loss")
+  return e[0]
+end
+
+function Network:backward(target)
+  local C, h = L(), self:handle()
+  check(C.nn_backward(h, sample(target, tonumber(C.nn_output_count(h)), "nn_backward")),
+        "nn_backward")
+end
+
+function Network:step(rate)
+  check(L().nn_step(self:handle(), rate), "nn_step")
+end
+
+local function trainer(cname)
+  return function(self, input, target, rate)
+    local C, h = L(), self:handle()
+    local x = sample(input, tonumber(C.nn_input_count(h)), cname)
+    local t = sample(target, tonumber(C.nn_output_count(h)), cname)
+    check(C[cname](h, x, t, rate), cname)
+  end
+end
+
+Network.train_sequential = trainer("nn_train_sequential")
+Network.train_sample = trainer("nn_train_sample")
+
+function Network:zero_grads()
+  check(L().nn_zero_grads(self:handle()), "nn_zero_grads")
+end
+
+return M

@@ -1,0 +1,206 @@
+-- Tests of the LuaJIT binding on the classic 2-2-2 worked example (inputs
+-- 0.05, 0.10; targets 0.01, 0.99; sigmoid layers; one shared, frozen bias per
+-- layer; learning rate 0.5). Reference values are exact double-precision
+-- figures computed independently of this library.
+-- Usage: BACKPROP_LIBRARY=<builddir>/libbackprop.so luajit test.lua
+local here = (arg and arg[0] or ""):match("^(.*)/[^/]*$") or "."
+package.path = here .. "/?.lua;" .. package.path
+
+local backprop = require("backprop")
+local S = backprop.status
+
+local passed, failed = 0, 0
+
+local function test(name, fn)
+  local ok, err = pcall(fn)
+  if ok then
+    passed = passed + 1
+    print("ok      " .. name)
+  else
+    failed = failed + 1
+    print("FAILED  " .. name .. ": " .. tostring(err))
+  end
+end
+
+local function close_list(actual, expected, rel, what)
+  rel = rel or 1e-10
+  assert(#actual == #expected, (what or "") .. ": length " .. #actual .. " ~= " .. #expected)
+  for i = 1, #expected do
+    local a, e = actual[i], expected[i]
+    if not (math.abs(a - e) <= rel * math.abs(e)) then
+      error(string.format("%s[%d]: %.17g differs from %.17g", what or "", i, a, e), 2)
+    end
+  end
+end
+
+local function raises(status, fn, ...)
+  local ok, err = pcall(fn, ...)
+  assert(not ok, "expected an error with status " .. status)
+  assert(backprop.is_error(err), "not a library error: " .. tostring(err))
+  assert(err.status == status, "status " .. tostring(err.status) .. ", expected " .. status)
+  assert(err.message == backprop.strerror(status), "message: " .. err.message)
+  assert(tostring(err) == err.message)
+  return err
+end
+
+local X, T, RATE = { 0.05, 0.10 }, { 0.01, 0.99 }, 0.5
+local W1 = { 0.15, 0.20, 0.25, 0.30 }
+local W2 = { 0.40, 0.45, 0.50, 0.55 }
+local B1, B2 = 0.35, 0.60
+
+local function example_c()
+  local net = backprop.Network({ 2, 2, 2 }, { "sigmoid", "sigmoid" })
+  net:set_bias_mode(1, "shared")
+  net:set_bias_mode(2, "shared")
+  net:set_weights(1, { { 0.15, 0.20 }, { 0.25, 0.30 } })
+  net:set_weights(2, W2)
+  net:set_biases(1, { B1 })
+  net:set_biases(2, { B2 })
+  net:set_frozen(1, false, true)
+  net:set_frozen(2, false, true)
+  return net
+end
+
+test("flat parameter order", function()
+  local net = example_c()
+  local p = net:params()
+  local expected = { 0.15, 0.20, 0.25, 0.30, 0.35, 0.40, 0.45, 0.50, 0.55, 0.60 }
+  for i = 1, 10 do assert(p[i] == expected[i], "params[" .. i .. "]") end
+  assert(net:param_count() == 10 and net:layer_count() == 3)
+  local fw, fb = net:get_frozen(2)
+  assert(fw == false and fb == true)
+  assert(net:get_activation_name(1) == "sigmoid")
+  net:close()
+end)
+
+test("forward pass and error", function()
+  local net = example_c()
+  close_list(net:forward(X), { 0.751365069552, 0.772928465321 }, nil, "outputs")
+  close_list(net:net_inputs(1), { 0.3775, 0.3925 }, nil, "net h")
+  close_list(net:outputs(1), { 0.593269992107, 0.59688437826 }, nil, "out h")
+  close_list(net:net_inputs(2), { 1.10590596706, 1.2249214041 }, nil, "net o")
+  close_list({ net:loss(T) }, { 0.29837110876 }, nil, "E")
+end)
+
+test("gradients", function()
+  local net = example_c()
+  net:forward(X)
+  net:backward(T)
+  close_list(net:deltas(2), { 0.138498561629, -0.0380982365166 }, nil, "delta o")
+  close_list(net:deltas(1), { 0.00877135468949, 0.00995425470522 }, nil, "delta h")
+  close_list(net:weight_grads(1), { 0.000438567734474, 0.000877135468949,
+                                    0.000497712735261, 0.000995425470522 }, nil, "dW1")
+  close_list(net:weight_grads(2), { 0.0821670405642, 0.0826676278475,
+                                    -0.0226025404775, -0.022740242216 }, nil, "dW2")
+  close_list(net:bias_grads(1), { 0.0187256093947 }, nil, "db1")
+  close_list(net:bias_grads(2), { 0.100400325112 }, nil, "db2")
+  net:close()
+end)
+
+local NEW_W1 = { 0.149780716133, 0.199561432266, 0.249751143632, 0.299502287265 }
+local NEW_W2 = { 0.358916479718, 0.408666186076, 0.511301270239, 0.561370121108 }
+
+test("one standard step", function()
+  local net = example_c()
+  net:forward(X)
+  net:backward(T)
+  net:step(RATE)
+  close_list(net:get_weights(1), NEW_W1, nil, "w1..w4")
+  close_list(net:get_weights(2), NEW_W2, nil, "w5..w8")
+  assert(net:get_biases(1)[1] == B1 and net:get_biases(2)[1] == B2, "frozen biases moved")
+  close_list(net:forward(X), { 0.742088111191, 0.775284968294 }, nil, "outputs after")
+  close_list({ net:loss(T) }, { 0.291027773694 }, nil, "E after")
+end)
+
+test("train_sample equals the standard step", function()
+  local net = example_c()
+  net:train_sample(X, T, RATE)
+  close_list(net:get_weights(1), NEW_W1, nil, "w1..w4")
+  close_list(net:get_weights(2), NEW_W2, nil, "w5..w8")
+end)
+
+test("one sequential step", function()
+  local net = example_c()
+  net:train_sequential(X, T, RATE)
+  close_list(net:get_weights(1), { 0.149817638561, 0.199635277122,
+                                   0.249788185198, 0.299576370396 }, nil, "w1..w4")
+  close_list(net:get_weights(2), NEW_W2, nil, "w5..w8")
+  net:forward(X)
+  close_list({ net:loss(T) }, { 0.291027923905 }, nil, "E after")
+end)
+
+test("clone is independent", function()
+  local net = example_c()
+  local twin = net:clone()
+  twin:train_sample(X, T, RATE)
+  close_list(twin:get_weights(1), NEW_W1, nil, "clone")
+  assert(net:get_weights(1)[1] == 0.15, "original changed")
+  twin:close()
+  net:close()
+end)
+
+test("wrong count", function()
+  local net = example_c()
+  local err = raises(S.ERR_COUNT, net.set_weights, net, 1, { 0.1, 0.2, 0.3 })
+  assert(err.func == "nn_set_weights")
+  assert(net:get_weights(1)[3] == 0.25, "network changed by a failed call")
+  raises(S.ERR_COUNT, net.forward, net, { 0.05 })
+  raises(S.ERR_COUNT, backprop.Network, { 2, 2, 1 }, { "sigmoid" })
+end)
+
+test("backward before forward", function()
+  local net = example_c()
+  local err = raises(S.ERR_NO_FORWARD, net.backward, net, T)
+  assert(err.func == "nn_backward")
+  net:forward(X)
+  raises(S.ERR_NO_BACKWARD, net.deltas, net, 1)
+end)
+
+test("NaN learning rate", function()
+  local net = example_c()
+  net:forward(X)
+  net:backward(T)
+  raises(S.ERR_NOT_FINITE, net.step, net, 0 / 0)
+  raises(S.ERR_NOT_FINITE, net.train_sample, net, X, T, math.huge)
+  assert(net:get_weights(2)[1] == 0.40, "network changed by a failed call")
+  close_list(net:weight_grads(2), { 0.0821670405642, 0.0826676278475,
+                                    -0.0226025404775, -0.022740242216 }, nil, "dW2 kept")
+end)
+
+test("other errors", function()
+  local net = example_c()
+  raises(S.ERR_LAYER_RANGE, net.set_weights, net, 3, W1)
+  raises(S.ERR_LAYER_RANGE, net.get_activation_name, net, 0)
+  raises(S.ERR_ACTIVATION, net.set_activation, net, 1, 99)
+  raises(S.ERR_ZERO_SIZE, backprop.Network, { 2, 0, 1 }, "sigmoid")
+  assert(not pcall(net.set_loss, net, "no_such_loss"))
+end)
+
+test("close and garbage collection", function()
+  local net = example_c()
+  net:close()
+  net:close()
+  assert(net:closed())
+  local ok, err = pcall(net.forward, net, X)
+  assert(not ok and tostring(err):find("closed"), "use after close must fail")
+  for i = 1, 2000 do
+    local n = backprop.Network({ 4, 8, 2 }, "tanh")
+    n:init_random(i, "he")
+    n:train_sample({ 0.1, 0.2, 0.3, 0.4 }, { 1, -1 }, 0.01)
+  end
+  collectgarbage()
+  collectgarbage()
+end)
+
+test("seeded initialisation follows numpy's stream", function()
+  local net = backprop.Network({ 2, 2, 1 }, "sigmoid")
+  net:init_random(0, "uniform", 0, 1)
+  local draws = { 0.54881350392732475, 0.71518936637241948, 0.60276337607164387,
+                  0.54488318299689686, 0.42365479933890471, 0.64589411306665612,
+                  0.43758721126269251, 0.89177300078207977, 0.96366276050102928 }
+  local p = net:params()
+  for i = 1, 9 do assert(p[i] == draws[i], "draw " .. i) end
+end)
+
+print(string.format("%d passed, %d failed", passed, failed))
+os.exit(failed == 0 and 0 or 1)

@@ -1,0 +1,232 @@
+"""Loading libbackprop with ctypes and declaring the C prototypes.
+
+Nothing here is compiled: the shared library is found at run time, in this
+order: an explicit path, the environment variable ``BACKPROP_LIBRARY``,
+``ctypes.util.find_library("backprop")``, and finally the soname
+``libbackprop.so.0`` through the dynamic loader's own search.
+"""
+
+import ctypes
+import ctypes.util
+import os
+import threading
+
+from .constants import Status
+
+ENV_VARIABLE = "BACKPROP_LIBRARY"
+SONAME = "libbackprop.so.0"
+# The major version this binding was written for (nn_version_number() // 10000).
+ABI_MAJOR = 0
+
+c_double_p = ctypes.POINTER(ctypes.c_double)
+c_size_t_p = ctypes.POINTER(ctypes.c_size_t)
+c_int_p = ctypes.POINTER(ctypes.c_int)
+# nn_t* and nn_rng_t* are opaque: they travel as void pointers.
+handle_t = ctypes.c_void_p
+handle_p = ctypes.POINTER(ctypes.c_void_p)
+status_t = ctypes.c_int  # nn_status is a C enum with int-sized values
+
+_I, _Z, _D, _P = ctypes.c_int, ctypes.c_size_t, ctypes.c_double, c_double_p
+_H, _S, _UL = handle_t, status_t, ctypes.c_ulong
+
+# name: (restype, argtypes). Every function the binding calls is listed here.
+PROTOTYPES = {
+    "nn_strerror": (ctypes.c_char_p, [_S]),
+    "nn_version_string": (ctypes.c_char_p, []),
+    "nn_version_number": (_UL, []),
+
+    "nn_create": (_S, [handle_p, _Z, c_size_t_p, c_int_p]),
+    "nn_free": (None, [_H]),
+    "nn_clone": (_S, [_H, handle_p]),
+
+    "nn_layer_count": (_Z, [_H]),
+    "nn_layer_size": (_Z, [_H, _Z]),
+    "nn_input_count": (_Z, [_H]),
+    "nn_output_count": (_Z, [_H]),
+    "nn_weight_count": (_Z, [_H, _Z]),
+    "nn_bias_count": (_Z, [_H, _Z]),
+
+    "nn_set_weights": (_S, [_H, _Z, _P, _Z]),
+    "nn_get_weights": (_S, [_H, _Z, _P, _Z]),
+    "nn_set_biases": (_S, [_H, _Z, _P, _Z]),
+    "nn_get_biases": (_S, [_H, _Z, _P, _Z]),
+
+    "nn_set_activation": (_S, [_H, _Z, _I]),
+    "nn_get_activation": (_I, [_H, _Z]),
+    "nn_get_activation_name": (ctypes.c_char_p, [_H, _Z]),
+    "nn_set_bias_mode": (_S, [_H, _Z, _I]),
+    "nn_get_bias_mode": (_I, [_H, _Z]),
+    "nn_set_frozen": (_S, [_H, _Z, _I, _I]),
+    "nn_get_frozen": (_S, [_H, _Z, c_int_p, c_int_p]),
+    "nn_set_loss": (_S, [_H, _I]),
+    "nn_get_loss": (_I, [_H]),
+
+    "nn_forward": (_S, [_H, _P, _P]),
+    "nn_loss": (_S, [_H, _P, _P]),
+    "nn_backward": (_S, [_H, _P]),
+    "nn_step": (_S, [_H, _D]),
+    "nn_train_sequential": (_S, [_H, _P, _P, _D]),
+    "nn_train_sample": (_S, [_H, _P, _P, _D]),
+    "nn_get_weight_grads": (_S, [_H, _Z, _P, _Z]),
+    "nn_get_bias_grads": (_S, [_H, _Z, _P, _Z]),
+    "nn_zero_grads": (_S, [_H]),
+
+    "nn_get_net_inputs": (_S, [_H, _Z, _P, _Z]),
+    "nn_get_outputs": (_S, [_H, _Z, _P, _Z]),
+    "nn_get_deltas": (_S, [_H, _Z, _P, _Z]),
+
+    "nn_param_count": (_Z, [_H]),
+    "nn_get_params": (_S, [_H, _P, _Z]),
+    "nn_set_params": (_S, [_H, _P, _Z]),
+    "nn_get_grads": (_S, [_H, _P, _Z]),
+    "nn_set_grads": (_S, [_H, _P, _Z]),
+
+    "nn_rng_create": (_S, [handle_p, _UL]),
+    "nn_rng_free": (None, [_H]),
+    "nn_rng_next_u32": (_UL, [_H]),
+    "nn_rng_uniform": (_D, [_H]),
+    "nn_init_random": (_S, [_H, _UL, _I, _D, _D]),
+}
+
+# Functions of newer releases: bound when the loaded library exports them.
+OPTIONAL_PROTOTYPES = {
+}
+
+
+class BackpropError(Exception):
+    """A call into libbackprop failed.
+
+    ``status`` is the ``nn_status`` code (a :class:`Status` member when the
+    binding knows the value), ``message`` the library's own ``nn_strerror``
+    text (also ``str(error)``), and ``function`` the C function that failed.
+    """
+
+    def __init__(self, status, message, function=None):
+        super().__init__(message)
+        try:
+            status = Status(status)
+        except ValueError:
+            status = int(status)
+        self.status = status
+        self.message = message
+        self.function = function
+
+    def __str__(self):
+        return self.message
+
+    def __repr__(self):
+        return "BackpropError(%d, %r, %r)" % (self.status, self.message, self.function)
+
+    def __reduce__(self):
+        return (BackpropError, (int(self.status), self.message, self.function))
+
+
+class Library:
+    """One loaded copy of libbackprop with every prototype declared.
+
+    ``Library.load(path)`` returns a shared instance per resolved path; most
+    code never needs this class and lets :class:`Network` load the default.
+    """
+
+    _cache = {}
+    _cache_lock = threading.Lock()
+
+    def __init__(self, name):
+        self.path = name
+        self.cdll = ctypes.CDLL(name)
+        missing = []
+        for fname, (restype, argtypes) in PROTOTYPES.items():
+            try:
+                func = getattr(self.cdll, fname)
+            except AttributeError:
+                missing.append(fname)
+                continue
+            func.restype = restype
+            func.argtypes = argtypes
+            setattr(self, fname, func)
+        if missing:
+            raise OSError("%s is not a usable libbackprop: missing %s"
+                          % (name, ", ".join(missing)))
+        for fname, (restype, argtypes) in OPTIONAL_PROTOTYPES.items():
+            func = getattr(self.cdll, fname, None)
+            if func is not None:
+                func.restype = restype
+                func.argtypes = argtypes
+            setattr(self, fname, func)
+        major = self.nn_version_number() // 10000
+        if major != ABI_MAJOR:
+            raise OSError("%s has major version %d; this binding needs %d"
+                          % (name, major, ABI_MAJOR))
+
+    def has(self, fname):
+        """True when the loaded library exports the optional function *fname*."""
+        return getattr(self, fname, None) is not None
+
+    def strerror(self, status):
+        """The library's one-sentence text for *status*."""
+        return self.nn_strerror(int(status)).decode("utf-8", "replace")
+
+    def check(self, status, function):
+        """Raises :class:`BackpropError` unless *status* is ``NN_OK``."""
+        if status != 0:
+            raise BackpropError(status, self.strerror(status), function)
+
+    def error(self, status, function):
+        """A :class:`BackpropError` for a check the binding makes itself."""
+        return BackpropError(status, self.strerror(status), function)
+
+    def version(self):
+        """The run-time version string, e.g. ``"0.1.0"``."""
+        return self.nn_version_string().decode("ascii")
+
+    @classmethod
+    def candidates(cls, path=None):
+        """The names :meth:`load` tries, in order."""
+        if path is not None:
+            return [os.fspath(path)]
+        names = []
+        env = os.environ.get(ENV_VARIABLE)
+        if env:
+            names.append(env)
+        found = ctypes.util.find_library("backprop")
+        if found:
+            names.append(found)
+        names.append(SONAME)
+        return names
+
+    @classmethod
+    def load(cls, path=None):
+        """Loads (once per name) and returns the library.
+
+        An explicit *path* or ``BACKPROP_LIBRARY`` is used alone: if it cannot
+        be loaded, ``OSError`` is raised rather than falling back to another copy.
+        """
+        if isinstance(path, Library):
+            return path
+        if path is None:
+            # find_library() may run external programs: search once for each
+            # value of the environment variable.
+            key = (None, os.environ.get(ENV_VARIABLE))
+            lib = cls._cache.get(key)
+            if lib is not None:
+                return lib
+        else:
+            key = os.fspath(path)
+        names = cls.candidates(path)
+        if path is not None or os.environ.get(ENV_VARIABLE):
+            names = names[:1]
+        errors = []
+        with cls._cache_lock:
+            for name in names:
+                lib = cls._cache.get(name)
+                if lib is None:
+                    try:
+                        lib = cls(name)
+                    except OSError as exc:
+                        errors.append("%s: %s" % (name, exc))
+                        continue
+                    cls._cache[name] = lib
+                cls._cache[key] = lib
+                return lib
+        raise OSError("cannot load libbackprop (set %s to its path): %s"
+                      % (ENV_VARIABLE, "; ".join(errors)))

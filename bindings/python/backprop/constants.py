@@ -1,0 +1,119 @@
+"""Integer codes shared with the C library (include/backprop.h).
+
+Each group is an ``IntEnum``, so its members can be passed wherever the C API
+takes a plain ``int``. The module-level aliases (``ACT_SIGMOID``,
+``ERR_COUNT``, ...) name the same values with the C spelling minus ``NN_``.
+"""
+
+import enum
+
+
+class Status(enum.IntEnum):
+    """Values of ``nn_status``; new ones are only ever appended."""
+
+    OK = 0
+    ERR_NULL_ARG = 1
+    ERR_NO_MEMORY = 2
+    ERR_LAYER_COUNT = 3
+    ERR_ZERO_SIZE = 4
+    ERR_TOO_LARGE = 5
+    ERR_ACTIVATION = 6
+    ERR_LAYER_RANGE = 7
+    ERR_COUNT = 8
+    ERR_NOT_FINITE = 9
+    ERR_NO_FORWARD = 10
+    ERR_STALE_FORWARD = 11
+    ERR_NO_BACKWARD = 12
+    ERR_LOSS = 13
+    ERR_BIAS_MODE = 14
+    ERR_NAME = 15
+    ERR_ARGUMENT = 16
+    ERR_IO = 17
+    ERR_FORMAT = 18
+    ERR_UNKNOWN_NAME = 19
+    ERR_PARAMS_NOT_FINITE = 20
+    ERR_BUFFER_SIZE = 21
+    ERR_BATCH_SIZE = 22
+    ERR_NO_BATCH = 23
+
+
+class Activation(enum.IntEnum):
+    """Built-in activation codes (``NN_ACT_*``)."""
+
+    LINEAR = 0
+    SIGMOID = 1
+    TANH = 2
+    RELU = 3
+    LEAKY_RELU = 4
+    SOFTPLUS = 5
+    CUSTOM = 100
+
+
+class Loss(enum.IntEnum):
+    """Loss codes (``NN_LOSS_*``)."""
+
+    HALF_SSE = 0
+    MSE = 1
+
+
+class BiasMode(enum.IntEnum):
+    """Bias conventions (``NN_BIAS_*``)."""
+
+    PER_NEURON = 0
+    SHARED = 1
+
+
+class Init(enum.IntEnum):
+    """Initialisation schemes for ``Network.init_random`` (``NN_INIT_*``)."""
+
+    UNIFORM = 0
+    XAVIER = 1
+    HE = 2
+
+
+# Limits from the header, for callers that want to check before calling.
+MAX_LAYERS = 1024
+MAX_LAYER_SIZE = 16777216
+MAX_PARAMS = 134217728
+MAX_NAME = 31
+
+
+def _export_aliases(namespace):
+    for prefix, group in (("ACT_", Activation), ("LOSS_", Loss),
+                          ("BIAS_", BiasMode), ("INIT_", Init), ("", Status)):
+        for member in group:
+            namespace[prefix + member.name] = member
+
+
+_export_aliases(globals())
+
+# Lower-case names accepted wherever a code is expected, e.g. "sigmoid".
+_NAMES = {
+    Activation: {m.name.lower(): m for m in Activation if m is not Activation.CUSTOM},
+    Loss: {"half_sse": Loss.HALF_SSE, "mse": Loss.MSE},
+    BiasMode: {"per_neuron": BiasMode.PER_NEURON, "shared": BiasMode.SHARED},
+    Init: {m.name.lower(): m for m in Init},
+}
+
+
+def code(group, value):
+    """Turns a name such as ``"sigmoid"`` or an integer into an ``int`` code.
+
+    Names are looked up case-insensitively and raise ``ValueError`` when
+    unknown. Integers are passed through unchecked, so that the library
+    itself reports an unknown code with its own status.
+    """
+    if isinstance(value, str):
+        try:
+            return int(_NAMES[group][value.lower()])
+        except KeyError:
+            known = ", ".join(sorted(_NAMES[group]))
+            raise ValueError("unknown %s name %r (known: %s)"
+                             % (group.__name__.lower(), value, known)) from None
+    if isinstance(value, bool):
+        raise TypeError("expected a %s name or code, not a bool" % group.__name__.lower())
+    try:
+        return int(value.__index__())
+    except AttributeError:
+        raise TypeError("expected a %s name or integer code, got %r"
+                        % (group.__name__.lower(), value)) from None

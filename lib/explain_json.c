@@ -1,0 +1,273 @@
+/* Renders an explained step as one JSON object (schema in docs/explain.md).
+   Numbers use the fewest digits that read back as the same double; a value
+   that is not finite is written as null. Names only ever hold the characters
+   [A-Za-z0-9_.-], so strings need no escapes. */
+#include "explain_common.h"
+
+#include <math.h>
+#include <stdio.h>
+
+struct json {
+    struct nn__out *o;
+    const struct nn__trace *t;
+};
+
+static void put(const struct json *j, const char *s)
+{
+    nn__out_str(j->o, s);
+}
+
+static void num(const struct json *j, double x)
+{
+    char buf[NN__NUM_BUF];
+    if (!isfinite(x)) {
+        put(j, "null");
+        return;
+    }
+    nn__fmt_exact(buf, x);
+    put(j, buf);
+}
+
+static void size(const struct json *j, size_t n)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%zu", n);
+    put(j, buf);
+}
+
+static void str(const struct json *j, const char *s)
+{
+    put(j, "\"");
+    put(j, s);
+    put(j, "\"");
+}
+
+/* "key": */
+static void key(const struct json *j, const char *indent, const char *k)
+{
+    put(j, indent);
+    str(j, k);
+    put(j, ": ");
+}
+
+static void array(const struct json *j, const double *x, size_t n)
+{
+    put(j, "[");
+    for (size_t i = 0; i < n; i++) {
+        put(j, i ? ", " : "");
+        num(j, x[i]);
+    }
+    put(j, "]");
+}
+
+/* ,\n<indent>"key": [numbers] */
+static void field_array(const struct json *j, const char *indent, const char *k,
+                        const double *x, size_t n)
+{
+    put(j, ",\n");
+    key(j, indent, k);
+    array(j, x, n);
+}
+
+static void field_num(const struct json *j, const char *indent, const char *k, double x)
+{
+    put(j, ",\n");
+    key(j, indent, k);
+    num(j, x);
+}
+
+/* ---- layers ---- */
+
+static void unit_names(const struct json *j, size_t k)
+{
+    char buf[NN__NAME_BUF];
+    put(j, "[");
+    for (size_t u = 0; u < nn_layer_size(j->t->net, k); u++) {
+        put(j, u ? ", " : "");
+        str(j, nn__unit_name(j->t->names, k, u, buf));
+    }
+    put(j, "]");
+}
+
+static void layer_settings(const struct json *j, size_t k)
+{
+    int fw = 0, fb = 0;
+    nn_get_frozen(j->t->net, k, &fw, &fb);
+    put(j, ", \"activation\": ");
+    str(j, nn_get_activation_name(j->t->net, k));
+    put(j, nn_get_bias_mode(j->t->net, k) == NN_BIAS_SHARED ? ", \"bias\": \"shared\""
+                                                            : ", \"bias\": \"per_unit\"");
+    put(j, fw ? ", \"frozen_weights\": true" : ", \"frozen_weights\": false");
+    put(j, fb ? ", \"frozen_biases\": true" : ", \"frozen_biases\": false");
+}
+
+static void layers(const struct json *j)
+{
+    put(j, ",\n");
+    key(j, "  ", "layers");
+    put(j, "[");
+    for (size_t k = 0; k < j->t->n_layers; k++) {
+        put(j, k ? ",\n    {\"layer\": " : "\n    {\"layer\": ");
+        size(j, k);
+        put(j, ", \"size\": ");
+        size(j, nn_layer_size(j->t->net, k));
+        put(j, ", \"units\": ");
+        unit_names(j, k);
+        if (k > 0)
+            layer_settings(j, k);
+        put(j, "}");
+    }
+    put(j, "\n  ]");
+}
+
+/* ---- parameters ---- */
+
+/* "layer", "kind", "unit", "from" of one parameter. */
+static void param_place(const struct json *j, size_t k, size_t rel)
+{
+    const size_t n_in = nn_layer_size(j->t->net, k - 1), n_w = nn_weight_count(j->t->net, k);
+    put(j, ", \"layer\": ");
+    size(j, k);
+    if (rel < n_w) {
+        put(j, ", \"kind\": \"weight\", \"unit\": ");
+        size(j, rel / n_in);
+        put(j, ", \"from\": ");
+        size(j, rel % n_in);
+    } else if (nn_get_bias_mode(j->t->net, k) == NN_BIAS_SHARED) {
+        put(j, ", \"kind\": \"bias\", \"unit\": null, \"from\": null");
+    } else {
+        put(j, ", \"kind\": \"bias\", \"unit\": ");
+        size(j, rel - n_w);
+        put(j, ", \"from\": null");
+    }
+}
+
+static void param(const struct json *j, size_t k, size_t rel, size_t flat)
+{
+    char buf[NN__NAME_BUF];
+    int fw = 0, fb = 0;
+    nn_get_frozen(j->t->net, k, &fw, &fb);
+    const int is_frozen = rel < nn_weight_count(j->t->net, k) ? fw : fb;
+    put(j, "\n    {\"index\": ");
+    size(j, flat);
+    put(j, ", \"name\": ");
+    str(j, nn__param_name(j->t->names, flat, buf));
+    param_place(j, k, rel);
+    put(j, is_frozen ? ", \"frozen\": true, \"value\": " : ", \"frozen\": false, \"value\": ");
+    num(j, j->t->params[flat]);
+    put(j, ", \"gradient\": ");
+    num(j, j->t->grads[flat]);
+    put(j, ", \"new_value\": ");
+    num(j, j->t->new_params[flat]);
+    put(j, "}");
+}
+
+static void params(const struct json *j)
+{
+    put(j, ",\n");
+    key(j, "  ", "params");
+    put(j, "[");
+    size_t flat = 0;
+    for (size_t k = 1; k < j->t->n_layers; k++) {
+        const size_t n = nn_weight_count(j->t->net, k) + nn_bias_count(j->t->net, k);
+        for (size_t rel = 0; rel < n; rel++, flat++) {
+            put(j, flat ? "," : "");
+            param(j, k, rel, flat);
+        }
+    }
+    put(j, "\n  ]");
+}
+
+/* ---- samples ---- */
+
+static void sample_layer(const struct json *j, size_t s, size_t k)
+{
+    const char *in = "        ";
+    const struct nn__trace *t = j->t;
+    const size_t n = nn_layer_size(t->net, k);
+    put(j, k > 1 ? ",\n      {\n" : "\n      {\n");
+    key(j, in, "layer");
+    size(j, k);
+    field_array(j, in, "z", nn__tr(t, t->z, s, k), n);
+    field_array(j, in, "a", nn__tr(t, t->a, s, k), n);
+    field_array(j, in, "activation_derivative", nn__tr(t, t->fprime, s, k), n);
+    field_array(j, in, "dE_da", nn__tr(t, t->dEda, s, k), n);
+    field_array(j, in, "delta", nn__tr(t, t->delta, s, k), n);
+    put(j, "\n      }");
+}
+
+static void loss_terms(const struct json *j, size_t s)
+{
+    const struct nn__trace *t = j->t;
+    const double *o = nn__tr(t, t->a, s, t->n_layers - 1), *y = t->targets + s * t->n_out;
+    put(j, ",\n");
+    key(j, "      ", "loss_terms");
+    put(j, "[");
+    for (size_t u = 0; u < t->n_out; u++) {
+        put(j, u ? ", " : "");
+        num(j, nn__loss_term(nn_get_loss(t->net), t->n_out, o[u], y[u]));
+    }
+    put(j, "]");
+}
+
+static void sample(const struct json *j, size_t s)
+{
+    const char *in = "      ";
+    const struct nn__trace *t = j->t;
+    put(j, s ? ",\n    {\n" : "\n    {\n");
+    key(j, in, "input");
+    array(j, t->inputs + s * t->n_in, t->n_in);
+    field_array(j, in, "target", t->targets + s * t->n_out, t->n_out);
+    put(j, ",\n");
+    key(j, in, "layers");
+    put(j, "[");
+    for (size_t k = 1; k < t->n_layers; k++)
+        sample_layer(j, s, k);
+    put(j, "\n      ]");
+    loss_terms(j, s);
+    field_num(j, in, "loss", t->loss[s]);
+    field_array(j, in, "gradients", t->sample_grads + s * t->n_params, t->n_params);
+    field_array(j, in, "output_after", t->out_after + s * t->n_out, t->n_out);
+    field_num(j, in, "loss_after", t->loss_after[s]);
+    put(j, "\n    }");
+}
+
+static void samples(const struct json *j)
+{
+    put(j, ",\n");
+    key(j, "  ", "samples");
+    put(j, "[");
+    for (size_t s = 0; s < j->t->n_samples; s++)
+        sample(j, s);
+    put(j, "\n  ]");
+}
+
+static void header(const struct json *j)
+{
+    const struct nn__trace *t = j->t;
+    put(j, "{\n");
+    key(j, "  ", "format");
+    str(j, "libbackprop-explain");
+    put(j, ",\n  \"version\": 1,\n");
+    key(j, "  ", "rule");
+    str(j, t->rule == NN_RULE_SEQUENTIAL ? "sequential" : "standard");
+    put(j, ",\n");
+    key(j, "  ", "loss_function");
+    str(j, nn_get_loss(t->net) == NN_LOSS_MSE ? "mse" : "half_sse");
+    field_num(j, "  ", "learning_rate", t->eta);
+    put(j, ",\n");
+    key(j, "  ", "n_samples");
+    size(j, t->n_samples);
+}
+
+void nn__explain_json(const struct nn__trace *t, struct nn__out *o)
+{
+    const struct json j = {o, t};
+    header(&j);
+    layers(&j);
+    params(&j);
+    samples(&j);
+    field_num(&j, "  ", "loss", t->loss_total);
+    field_num(&j, "  ", "loss_after", t->loss_after_total);
+    put(&j, "\n}\n");
+}

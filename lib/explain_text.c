@@ -1,0 +1,738 @@
+/* Renders an explained step as plain text or as Markdown with LaTeX math.
+   Both share every line; they differ only in how symbols, products, fractions
+   and headings are spelled, which the small helpers at the top decide.
+
+   Markdown notes: every equation is a display block "$$...$$" on a line of its
+   own. The LaTeX avoids what GitHub's Markdown pass could take for its own:
+   no "\_", "\{", "\\", "\," or "*", and every "_" follows a letter or a digit,
+   so that none can open emphasis. */
+#include "explain_common.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#define SYM_LEN 256
+
+/* A symbol built for one use: returned by value, used within one expression. */
+typedef struct {
+    char s[SYM_LEN];
+} sym;
+
+struct render {
+    struct nn__out *o;
+    const struct nn__trace *t;
+    int md;
+    int digits;
+};
+
+/* ---- primitives ---- */
+
+static void put(const struct render *r, const char *s)
+{
+    nn__out_str(r->o, s);
+}
+
+/* "1.5e-05" becomes "1.5 \times 10^{-5}" in LaTeX. */
+static void put_latex_number(const struct render *r, const char *buf)
+{
+    if (strcmp(buf, "nan") == 0 || strcmp(buf, "-nan") == 0) {
+        put(r, "\\mathrm{NaN}");
+        return;
+    }
+    const char *inf = strstr(buf, "inf");
+    const char *e = strchr(buf, 'e');
+    if (inf != NULL) {
+        put(r, buf[0] == '-' ? "-\\infty" : "\\infty");
+    } else if (e == NULL) {
+        put(r, buf);
+    } else {
+        nn__out_bytes(r->o, buf, (size_t)(e - buf));
+        put(r, " \\times 10^{");
+        const char *p = e + 1;
+        if (*p == '-')
+            put(r, "-");
+        if (*p == '-' || *p == '+')
+            p++;
+        while (*p == '0' && p[1] != '\0')
+            p++;
+        put(r, p);
+        put(r, "}");
+    }
+}
+
+/* A number; negative ones in parentheses when `paren` (factors and terms). */
+static void put_num(const struct render *r, double x, int paren)
+{
+    char buf[NN__NUM_BUF];
+    nn__fmt_num(buf, x, r->digits);
+    const int wrap = paren && buf[0] == '-';
+    if (wrap)
+        put(r, "(");
+    if (r->md)
+        put_latex_number(r, buf);
+    else
+        put(r, buf);
+    if (wrap)
+        put(r, ")");
+}
+
+static void put_size(const struct render *r, size_t n)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%zu", n);
+    put(r, buf);
+}
+
+/* A tiny printf: %s string, %g number, %p number in parentheses if negative,
+   %z size_t, %m product sign inside a term, %M product sign between factors,
+   %% a percent sign. Used for the library's own fixed formats only. */
+static void emit(const struct render *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    for (const char *p = fmt; *p != '\0'; p++) {
+        if (*p != '%') {
+            const char *next = strchr(p, '%');
+            size_t n = next ? (size_t)(next - p) : strlen(p);
+            nn__out_bytes(r->o, p, n);
+            p += n - 1;
+            continue;
+        }
+        switch (*++p) {
+        case 's': put(r, va_arg(ap, const char *)); break;
+        case 'g': put_num(r, va_arg(ap, double), 0); break;
+        case 'p': put_num(r, va_arg(ap, double), 1); break;
+        case 'z': put_size(r, va_arg(ap, size_t)); break;
+        case 'm': put(r, r->md ? " \\cdot " : "*"); break;
+        case 'M': put(r, r->md ? " \\cdot " : " * "); break;
+        default: put(r, "%"); break;
+        }
+    }
+    va_end(ap);
+}
+
+static void eq_open(const struct render *r)
+{
+    if (r->md)
+        put(r, "$$");
+}
+
+static void eq_close(const struct render *r)
+{
+    put(r, r->md ? "$$\n\n" : "\n");
+}
+
+/* Level 1 is the title, 2 a section, 3 a layer. */
+static void heading(const struct render *r, int level, const char *title, const char *suffix)
+{
+    static const char *const md_marks[] = {"", "# ", "## ", "### "};
+    static const char *const text_marks[] = {"", "", "== ", "-- "};
+    put(r, level > 1 ? "\n" : "");
+    put(r, r->md ? md_marks[level] : text_marks[level]);
+    put(r, title);
+    put(r, suffix);
+    if (!r->md && level > 1)
+        put(r, level == 2 ? " ==" : " --");
+    put(r, r->md ? "\n\n" : "\n");
+}
+
+/* ---- symbols ---- */
+
+static int is_letter(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* LaTeX for a name: leading letters, then the rest as a subscript with '_'
+   shown as ',' ("w5" -> w_{5}, "h1_2" -> h_{1,2}, "b_out" -> b_{out}). */
+static sym latex_name(const char *name)
+{
+    sym out;
+    size_t n = 0, k = 0;
+    while (is_letter(name[k]))
+        out.s[n++] = name[k++];
+    const int sub = k > 0 && name[k] != '\0';
+    if (sub) {
+        out.s[n++] = '_';
+        out.s[n++] = '{';
+        if (name[k] == '_')
+            k++;
+    }
+    for (; name[k] != '\0'; k++)
+        out.s[n++] = name[k] == '_' ? ',' : name[k];
+    if (sub)
+        out.s[n++] = '}';
+    out.s[n] = '\0';
+    return out;
+}
+
+static sym name_sym(const struct render *r, const char *name)
+{
+    sym out;
+    if (r->md)
+        return latex_name(name);
+    snprintf(out.s, sizeof out.s, "%s", name);
+    return out;
+}
+
+static sym unit_name(const struct render *r, size_t k, size_t j)
+{
+    char buf[NN__NAME_BUF];
+    return name_sym(r, nn__unit_name(r->t->names, k, j, buf));
+}
+
+/* "net_h1" / "net_{h_{1}}"; the prefix "delta" is \delta in LaTeX. */
+static sym unit_q(const struct render *r, const char *prefix, size_t k, size_t j)
+{
+    sym out, name = unit_name(r, k, j);
+    if (r->md && strcmp(prefix, "delta") == 0)
+        prefix = "\\delta";
+    snprintf(out.s, sizeof out.s, r->md ? "%s_{%s}" : "%s_%s", prefix, name.s);
+    return out;
+}
+
+/* What unit j of layer k passes on: an input's own name, or out_<name>. */
+static sym act_sym(const struct render *r, size_t k, size_t j)
+{
+    return k == 0 ? unit_name(r, 0, j) : unit_q(r, "out", k, j);
+}
+
+static sym param_sym(const struct render *r, size_t flat, int updated)
+{
+    char buf[NN__NAME_BUF];
+    sym out, name = name_sym(r, nn__param_name(r->t->names, flat, buf));
+    snprintf(out.s, sizeof out.s, "%s%s", name.s, !updated ? "" : r->md ? "^{+}" : "+");
+    return out;
+}
+
+static sym deriv(const struct render *r, const char *num, const char *den)
+{
+    sym out;
+    snprintf(out.s, sizeof out.s, r->md ? "\\frac{\\partial %s}{\\partial %s}" : "d%s/d%s",
+             num, den);
+    return out;
+}
+
+/* The loss a derivative is taken of: E for one sample, E[s] within a batch,
+   E_total for the batch's sum (s == n_samples). */
+static sym loss_sym(const struct render *r, size_t s)
+{
+    sym out;
+    if (r->t->n_samples == 1)
+        snprintf(out.s, sizeof out.s, "E");
+    else if (s == r->t->n_samples)
+        snprintf(out.s, sizeof out.s, r->md ? "E_{total}" : "E_total");
+    else
+        snprintf(out.s, sizeof out.s, r->md ? "E^{(%zu)}" : "E[%zu]", s + 1);
+    return out;
+}
+
+static sym after_sym(const struct render *r, const char *loss)
+{
+    sym out;
+    snprintf(out.s, sizeof out.s, r->md ? "%s^{+}" : "%s+", loss);
+    return out;
+}
+
+/* ---- shape helpers ---- */
+
+static size_t size_of(const struct render *r, size_t k)
+{
+    return nn_layer_size(r->t->net, k);
+}
+
+static int frozen(const struct render *r, size_t k, int bias)
+{
+    int fw = 0, fb = 0;
+    nn_get_frozen(r->t->net, k, &fw, &fb);
+    return bias ? fb : fw;
+}
+
+static int shared_bias(const struct render *r, size_t k)
+{
+    return nn_get_bias_mode(r->t->net, k) == NN_BIAS_SHARED;
+}
+
+static double unit_val(const struct render *r, const double *arr, size_t s, size_t k, size_t j)
+{
+    return nn__tr(r->t, arr, s, k)[j];
+}
+
+static const char *sample_suffix(const struct render *r, size_t s, char *buf, size_t n)
+{
+    if (r->t->n_samples == 1)
+        return "";
+    snprintf(buf, n, " (sample %zu of %zu)", s + 1, r->t->n_samples);
+    return buf;
+}
+
+/* ---- header ---- */
+
+static void put_layer_settings(const struct render *r, size_t k)
+{
+    emit(r, "; layer %z: %s, %s", k, nn_get_activation_name(r->t->net, k),
+         shared_bias(r, k) ? "one shared bias" : "a bias per unit");
+    if (frozen(r, k, 0))
+        put(r, ", weights frozen");
+    if (frozen(r, k, 1))
+        put(r, ", biases frozen");
+}
+
+static void put_network(const struct render *r)
+{
+    put(r, r->md ? "- Network: " : "Network: ");
+    for (size_t k = 0; k < r->t->n_layers; k++)
+        emit(r, k ? "-%z" : "%z", size_of(r, k));
+    for (size_t k = 1; k < r->t->n_layers; k++)
+        put_layer_settings(r, k);
+    put(r, "\n");
+}
+
+static void put_loss_definition(const struct render *r)
+{
+    const int mse = nn_get_loss(r->t->net) == NN_LOSS_MSE;
+    if (r->md)
+        put(r, mse ? "- Loss: $E = \\frac{1}{n}\\sum_{k} (t_{k} - out_{k})^{2}$ over the n outputs\n"
+                   : "- Loss: $E = \\sum_{k} \\frac{1}{2}(t_{k} - out_{k})^{2}$ over the outputs\n");
+    else
+        put(r, mse ? "Loss: E = 1/n * sum over the n outputs of (t - out)^2\n"
+                   : "Loss: E = sum over the outputs of 1/2*(t - out)^2\n");
+    emit(r, r->md ? "- Learning rate: $\\eta = %g$\n" : "Learning rate: eta = %g\n", r->t->eta);
+}
+
+static void put_rule(const struct render *r)
+{
+    put(r, r->md ? "- Rule: " : "Rule: ");
+    if (r->t->rule == NN_RULE_SEQUENTIAL)
+        put(r, "sequential: each layer is updated as soon as its gradients are known, from "
+               "the output down, and the deltas of the layer below are propagated through "
+               "the weights just updated.\n");
+    else
+        put(r, "standard: every gradient is computed from the parameters as they were "
+               "before the step, then all parameters change together.\n");
+    if (r->t->n_samples > 1)
+        emit(r, "%sBatch: %z samples; their gradients are added up before the one update.\n",
+             r->md ? "- " : "", r->t->n_samples);
+}
+
+static void put_header(const struct render *r)
+{
+    heading(r, 1, "One training step of backpropagation, worked through",
+            r->t->rule == NN_RULE_SEQUENTIAL ? " (sequential rule)" : " (standard rule)");
+    put_network(r);
+    put_loss_definition(r);
+    put_rule(r);
+}
+
+/* ---- forward pass ---- */
+
+/* "Input: x1 = 0.05, x2 = 0.1" or "Target: t_o1 = 0.01, ..." */
+static void put_values(const struct render *r, const char *label, size_t k, const double *v)
+{
+    put(r, label);
+    for (size_t j = 0; j < size_of(r, k); j++) {
+        sym name = k == 0 ? unit_name(r, 0, j) : unit_q(r, "t", k, j);
+        emit(r, r->md ? "%s$%s = %g$" : "%s%s = %g", j ? ", " : " ", name.s, v[j]);
+    }
+    put(r, r->md ? "\n\n" : "\n");
+}
+
+static void net_line(const struct render *r, size_t s, size_t k, size_t j)
+{
+    const struct nn__names *nm = r->t->names;
+    const size_t n_in = size_of(r, k - 1), b = nn__bias_flat(nm, k, j);
+    eq_open(r);
+    emit(r, "%s = ", unit_q(r, "net", k, j).s);
+    for (size_t i = 0; i < n_in; i++)
+        emit(r, "%s%s%m%s", i ? " + " : "", param_sym(r, nn__weight_flat(nm, k, j, i), 0).s,
+             act_sym(r, k - 1, i).s);
+    emit(r, " + %s = ", param_sym(r, b, 0).s);
+    for (size_t i = 0; i < n_in; i++)
+        emit(r, "%s%p%m%p", i ? " + " : "", r->t->params[nn__weight_flat(nm, k, j, i)],
+             unit_val(r, r->t->a, s, k - 1, i));
+    emit(r, " + %p = %g", r->t->params[b], unit_val(r, r->t->z, s, k, j));
+    eq_close(r);
+}
+
+static void out_line(const struct render *r, size_t s, size_t k, size_t j)
+{
+    const double z = unit_val(r, r->t->z, s, k, j), a = unit_val(r, r->t->a, s, k, j);
+    const sym out_s = unit_q(r, "out", k, j), net_s = unit_q(r, "net", k, j);
+    const char *out = out_s.s, *net = net_s.s;
+    const char *custom = nn_get_activation_name(r->t->net, k);
+    eq_open(r);
+    switch (nn_get_activation(r->t->net, k)) {
+    case NN_ACT_LINEAR: emit(r, "%s = %s = %g", out, net, a); break;
+    case NN_ACT_SIGMOID:
+        emit(r, r->md ? "%s = \\sigma(%s) = \\frac{1}{1 + e^{%g}} = %g"
+                      : "%s = sigmoid(%s) = 1/(1 + exp(%g)) = %g", out, net, -z, a);
+        break;
+    case NN_ACT_TANH:
+        emit(r, r->md ? "%s = \\tanh(%s) = \\tanh(%g) = %g" : "%s = tanh(%s) = tanh(%g) = %g",
+             out, net, z, a);
+        break;
+    case NN_ACT_RELU:
+        emit(r, r->md ? "%s = \\max(0, %s) = \\max(0, %g) = %g"
+                      : "%s = max(0, %s) = max(0, %g) = %g", out, net, z, a);
+        break;
+    case NN_ACT_LEAKY_RELU:
+        if (z > 0.0)
+            emit(r, "%s = %s = %g", out, net, a);
+        else
+            emit(r, "%s = 0.01%m%s = 0.01%m%p = %g", out, net, z, a);
+        break;
+    case NN_ACT_SOFTPLUS:
+        emit(r, r->md ? "%s = \\ln(1 + e^{%s}) = \\ln(1 + e^{%g}) = %g"
+                      : "%s = ln(1 + exp(%s)) = ln(1 + exp(%g)) = %g", out, net, z, a);
+        break;
+    default:
+        emit(r, r->md ? "%s = \\text{%s}(%s) = \\text{%s}(%g) = %g" : "%s = %s(%s) = %s(%g) = %g",
+             out, custom, net, custom, z, a);
+        break;
+    }
+    eq_close(r);
+}
+
+static void layer_heading(const struct render *r, size_t k, const char *what)
+{
+    char title[96];
+    const char *role = k + 1 == r->t->n_layers ? "output" : "hidden";
+    snprintf(title, sizeof title, "Layer %zu (%s, %s)%s", k, role,
+             nn_get_activation_name(r->t->net, k), what);
+    heading(r, 3, title, "");
+}
+
+static void put_forward(const struct render *r, size_t s)
+{
+    char suffix[64];
+    heading(r, 2, "Forward pass", sample_suffix(r, s, suffix, sizeof suffix));
+    put_values(r, "Input:", 0, r->t->inputs + s * r->t->n_in);
+    for (size_t k = 1; k < r->t->n_layers; k++) {
+        layer_heading(r, k, "");
+        for (size_t j = 0; j < size_of(r, k); j++) {
+            net_line(r, s, k, j);
+            out_line(r, s, k, j);
+        }
+    }
+}
+
+/* ---- loss ---- */
+
+static void loss_term_line(const struct render *r, size_t s, size_t j)
+{
+    const size_t top = r->t->n_layers - 1, n = r->t->n_out;
+    const double o = unit_val(r, r->t->a, s, top, j), t = r->t->targets[s * n + j];
+    const sym e = unit_q(r, "E", top, j), tq = unit_q(r, "t", top, j), oq = unit_q(r, "out", top, j);
+    const int mse = nn_get_loss(r->t->net) == NN_LOSS_MSE;
+    const double term = nn__loss_term(nn_get_loss(r->t->net), n, o, t);
+    eq_open(r);
+    if (mse)
+        emit(r, r->md ? "%s = \\frac{1}{%z}(%s - %s)^{2} = \\frac{1}{%z}(%g - %p)^{2} = %g"
+                      : "%s = 1/%z*(%s - %s)^2 = 1/%z*(%g - %p)^2 = %g",
+             e.s, n, tq.s, oq.s, n, t, o, term);
+    else
+        emit(r, r->md ? "%s = \\frac{1}{2}(%s - %s)^{2} = \\frac{1}{2}(%g - %p)^{2} = %g"
+                      : "%s = 1/2*(%s - %s)^2 = 1/2*(%g - %p)^2 = %g",
+             e.s, tq.s, oq.s, t, o, term);
+    eq_close(r);
+}
+
+/* E = E_o1 + E_o2 = ... = the library's loss of the sample. */
+static void loss_total_line(const struct render *r, size_t s)
+{
+    const size_t top = r->t->n_layers - 1, n = r->t->n_out;
+    const double *o = nn__tr(r->t, r->t->a, s, top), *t = r->t->targets + s * n;
+    const int loss = nn_get_loss(r->t->net);
+    eq_open(r);
+    emit(r, "%s = ", loss_sym(r, s).s);
+    for (size_t j = 0; j < n; j++)
+        emit(r, "%s%s", j ? " + " : "", unit_q(r, "E", top, j).s);
+    for (size_t j = 0; j < n && n > 1; j++) {
+        emit(r, j ? " + %p" : " = %g", nn__loss_term(loss, n, o[j], t[j]));
+    }
+    emit(r, " = %g", r->t->loss[s]);
+    eq_close(r);
+}
+
+static void put_loss(const struct render *r, size_t s)
+{
+    char suffix[64];
+    heading(r, 2, "Loss", sample_suffix(r, s, suffix, sizeof suffix));
+    put_values(r, "Target:", r->t->n_layers - 1, r->t->targets + s * r->t->n_out);
+    for (size_t j = 0; j < r->t->n_out; j++)
+        loss_term_line(r, s, j);
+    loss_total_line(r, s);
+}
+
+/* ---- backward pass ---- */
+
+/* dE/dout of an output unit, from the loss. */
+static void output_error_line(const struct render *r, size_t s, size_t j)
+{
+    const size_t top = r->t->n_layers - 1, n = r->t->n_out;
+    const double o = unit_val(r, r->t->a, s, top, j), t = r->t->targets[s * n + j];
+    const sym oq = unit_q(r, "out", top, j), tq = unit_q(r, "t", top, j);
+    const double g = unit_val(r, r->t->dEda, s, top, j);
+    eq_open(r);
+    emit(r, "%s = ", deriv(r, loss_sym(r, s).s, oq.s).s);
+    if (nn_get_loss(r->t->net) == NN_LOSS_MSE)
+        emit(r, r->md ? "\\frac{2}{%z}(%s - %s) = \\frac{2}{%z}(%g - %p) = %g"
+                      : "2/%z*(%s - %s) = 2/%z*(%g - %p) = %g", n, oq.s, tq.s, n, o, t, g);
+    else
+        emit(r, "%s - %s = %g - %p = %g", oq.s, tq.s, o, t, g);
+    eq_close(r);
+}
+
+/* dE/dout of a hidden unit: the sum over the paths through the layer above,
+   delta_k * w_kj, with the weights that the rule propagates through. */
+static void hidden_error_line(const struct render *r, size_t s, size_t k, size_t j)
+{
+    const struct nn__names *nm = r->t->names;
+    const int seq = r->t->rule == NN_RULE_SEQUENTIAL;
+    const double *w = seq ? r->t->new_params : r->t->params;
+    const size_t n_up = size_of(r, k + 1);
+    eq_open(r);
+    emit(r, "%s = ", deriv(r, loss_sym(r, s).s, unit_q(r, "out", k, j).s).s);
+    for (size_t u = 0; u < n_up; u++)
+        emit(r, "%s%s%m%s", u ? " + " : "", unit_q(r, "delta", k + 1, u).s,
+             param_sym(r, nn__weight_flat(nm, k + 1, u, j), seq).s);
+    put(r, " = ");
+    for (size_t u = 0; u < n_up; u++)
+        emit(r, "%s%p%m%p", u ? " + " : "", unit_val(r, r->t->delta, s, k + 1, u),
+             w[nn__weight_flat(nm, k + 1, u, j)]);
+    emit(r, " = %g", unit_val(r, r->t->dEda, s, k, j));
+    eq_close(r);
+}
+
+/* The right-hand side of dout/dnet for layer k's activation. */
+static void fprime_rhs(const struct render *r, size_t k, const char *out, const char *net,
+                       double z, double a, double d)
+{
+    const char *name = nn_get_activation_name(r->t->net, k);
+    const char *gt = r->md ? "%g \\quad (%s > 0)" : "%g (since %s > 0)";
+    const char *le = r->md ? "%g \\quad (%s \\le 0)" : "%g (since %s <= 0)";
+    switch (nn_get_activation(r->t->net, k)) {
+    case NN_ACT_LINEAR: emit(r, "%g", d); break;
+    case NN_ACT_SIGMOID:
+        emit(r, "%s%m(1 - %s) = %p%m(1 - %p) = %g", out, out, a, a, d);
+        break;
+    case NN_ACT_TANH:
+        emit(r, r->md ? "1 - %s^{2} = 1 - %p^{2} = %g" : "1 - %s^2 = 1 - %p^2 = %g", out, a, d);
+        break;
+    case NN_ACT_RELU:
+    case NN_ACT_LEAKY_RELU: emit(r, z > 0.0 ? gt : le, d, net); break;
+    case NN_ACT_SOFTPLUS:
+        emit(r, r->md ? "\\sigma(%s) = \\frac{1}{1 + e^{%g}} = %g"
+                      : "sigmoid(%s) = 1/(1 + exp(%g)) = %g", net, -z, d);
+        break;
+    default: emit(r, r->md ? "\\text{%s}'(%s) = %g" : "%s'(%s) = %g", name, net, d); break;
+    }
+}
+
+static void fprime_line(const struct render *r, size_t s, size_t k, size_t j)
+{
+    const sym out = unit_q(r, "out", k, j), net = unit_q(r, "net", k, j);
+    eq_open(r);
+    emit(r, "%s = ", deriv(r, out.s, net.s).s);
+    fprime_rhs(r, k, out.s, net.s, unit_val(r, r->t->z, s, k, j), unit_val(r, r->t->a, s, k, j),
+               unit_val(r, r->t->fprime, s, k, j));
+    eq_close(r);
+}
+
+/* delta = dE/dnet = dE/dout * dout/dnet */
+static void delta_line(const struct render *r, size_t s, size_t k, size_t j)
+{
+    const sym e = loss_sym(r, s), out = unit_q(r, "out", k, j), net = unit_q(r, "net", k, j);
+    eq_open(r);
+    emit(r, "%s = %s = ", unit_q(r, "delta", k, j).s, deriv(r, e.s, net.s).s);
+    emit(r, "%s%M%s = ", deriv(r, e.s, out.s).s, deriv(r, out.s, net.s).s);
+    emit(r, "%p%M%p = %g", unit_val(r, r->t->dEda, s, k, j), unit_val(r, r->t->fprime, s, k, j),
+         unit_val(r, r->t->delta, s, k, j));
+    eq_close(r);
+}
+
+/* dE/dp = dE/dout * dout/dnet * dnet/dp for a weight or a bias into unit j of
+   layer k; dnet/dp is the value the weight carries, or 1 for a bias. */
+static void chain_line(const struct render *r, size_t s, size_t k, size_t j, size_t flat,
+                       double dnet_dp)
+{
+    const sym e = loss_sym(r, s), out = unit_q(r, "out", k, j), net = unit_q(r, "net", k, j);
+    const sym p = param_sym(r, flat, 0);
+    eq_open(r);
+    emit(r, "%s = ", deriv(r, e.s, p.s).s);
+    emit(r, "%s%M%s%M", deriv(r, e.s, out.s).s, deriv(r, out.s, net.s).s);
+    emit(r, "%s = ", deriv(r, net.s, p.s).s);
+    emit(r, "%p%M%p%M%p = %g", unit_val(r, r->t->dEda, s, k, j),
+         unit_val(r, r->t->fprime, s, k, j), dnet_dp,
+         r->t->sample_grads[s * r->t->n_params + flat]);
+    eq_close(r);
+}
+
+/* A shared bias: dE/db = the sum of the layer's deltas. */
+static void shared_bias_line(const struct render *r, size_t s, size_t k, size_t flat)
+{
+    eq_open(r);
+    emit(r, "%s = ", deriv(r, loss_sym(r, s).s, param_sym(r, flat, 0).s).s);
+    for (size_t j = 0; j < size_of(r, k); j++)
+        emit(r, "%s%s", j ? " + " : "", unit_q(r, "delta", k, j).s);
+    for (size_t j = 0; j < size_of(r, k); j++)
+        emit(r, j ? " + %p" : " = %p", unit_val(r, r->t->delta, s, k, j));
+    emit(r, " = %g", r->t->sample_grads[s * r->t->n_params + flat]);
+    eq_close(r);
+}
+
+static void gradient_lines(const struct render *r, size_t s, size_t k)
+{
+    const struct nn__names *nm = r->t->names;
+    for (size_t j = 0; j < size_of(r, k); j++)
+        for (size_t i = 0; i < size_of(r, k - 1); i++)
+            chain_line(r, s, k, j, nn__weight_flat(nm, k, j, i),
+                       unit_val(r, r->t->a, s, k - 1, i));
+    if (shared_bias(r, k)) {
+        shared_bias_line(r, s, k, nn__bias_flat(nm, k, 0));
+        return;
+    }
+    for (size_t j = 0; j < size_of(r, k); j++)
+        chain_line(r, s, k, j, nn__bias_flat(nm, k, j), 1.0);
+}
+
+/* ---- updates ---- */
+
+/* p+ = p - eta * dE/dp, or p+ = p for a frozen parameter. */
+static void update_line(const struct render *r, size_t flat, int is_frozen)
+{
+    const sym p = param_sym(r, flat, 0), e = loss_sym(r, r->t->n_samples);
+    eq_open(r);
+    emit(r, "%s = %s = ", param_sym(r, flat, 1).s, p.s);
+    if (is_frozen) {
+        emit(r, r->md ? "%g \\quad \\text{(frozen, unchanged)}" : "%g (frozen, unchanged)",
+             r->t->params[flat]);
+    } else {
+        emit(r, r->md ? "%s - \\eta%m" : "%s - eta%m", p.s);
+        emit(r, "%s = %g - %p%m%p = %g", deriv(r, e.s, p.s).s, r->t->params[flat], r->t->eta,
+             r->t->grads[flat], r->t->new_params[flat]);
+    }
+    eq_close(r);
+}
+
+static void layer_updates(const struct render *r, size_t k)
+{
+    const struct nn__names *nm = r->t->names;
+    const size_t first = nn__weight_flat(nm, k, 0, 0), n_w = nn_weight_count(r->t->net, k);
+    const size_t n_b = nn_bias_count(r->t->net, k);
+    for (size_t f = first; f < first + n_w; f++)
+        update_line(r, f, frozen(r, k, 0));
+    for (size_t f = first + n_w; f < first + n_w + n_b; f++)
+        update_line(r, f, frozen(r, k, 1));
+}
+
+static void put_backward(const struct render *r, size_t s)
+{
+    char suffix[64];
+    heading(r, 2, "Backward pass", sample_suffix(r, s, suffix, sizeof suffix));
+    for (size_t k = r->t->n_layers - 1; k >= 1; k--) {
+        layer_heading(r, k, "");
+        for (size_t j = 0; j < size_of(r, k); j++) {
+            if (k + 1 == r->t->n_layers)
+                output_error_line(r, s, j);
+            else
+                hidden_error_line(r, s, k, j);
+            fprime_line(r, s, k, j);
+            delta_line(r, s, k, j);
+        }
+        gradient_lines(r, s, k);
+        if (r->t->rule == NN_RULE_SEQUENTIAL) {
+            layer_heading(r, k, ": update now, before the deltas move down");
+            layer_updates(r, k);
+        }
+    }
+}
+
+/* ---- a batch: the sum over the samples ---- */
+
+static void sum_loss_line(const struct render *r)
+{
+    eq_open(r);
+    emit(r, "%s = ", loss_sym(r, r->t->n_samples).s);
+    for (size_t s = 0; s < r->t->n_samples; s++)
+        emit(r, "%s%s", s ? " + " : "", loss_sym(r, s).s);
+    for (size_t s = 0; s < r->t->n_samples; s++)
+        emit(r, s ? " + %p" : " = %g", r->t->loss[s]);
+    emit(r, " = %g", r->t->loss_total);
+    eq_close(r);
+}
+
+static void sum_gradient_line(const struct render *r, size_t flat)
+{
+    const sym p = param_sym(r, flat, 0);
+    const size_t n = r->t->n_samples;
+    eq_open(r);
+    emit(r, "%s = ", deriv(r, loss_sym(r, n).s, p.s).s);
+    for (size_t s = 0; s < n; s++)
+        emit(r, "%s%s", s ? " + " : "", deriv(r, loss_sym(r, s).s, p.s).s);
+    for (size_t s = 0; s < n; s++)
+        emit(r, s ? " + %p" : " = %g", r->t->sample_grads[s * r->t->n_params + flat]);
+    emit(r, " = %g", r->t->grads[flat]);
+    eq_close(r);
+}
+
+static void put_batch_sum(const struct render *r)
+{
+    heading(r, 2, "Sum over the samples", "");
+    sum_loss_line(r);
+    for (size_t f = 0; f < r->t->n_params; f++)
+        sum_gradient_line(r, f);
+}
+
+/* ---- the update and the loss after it ---- */
+
+static void put_update(const struct render *r)
+{
+    heading(r, 2, "Update: every parameter at once", "");
+    for (size_t k = 1; k < r->t->n_layers; k++)
+        layer_updates(r, k);
+}
+
+static void after_sample(const struct render *r, size_t s)
+{
+    const size_t top = r->t->n_layers - 1;
+    const sym e = after_sym(r, loss_sym(r, s).s);
+    if (r->t->n_samples > 1)
+        emit(r, "Sample %z: ", s + 1);
+    put(r, "outputs");
+    for (size_t j = 0; j < r->t->n_out; j++)
+        emit(r, r->md ? "%s$%s = %g$" : "%s%s = %g", j ? ", " : " ", unit_q(r, "out", top, j).s,
+             r->t->out_after[s * r->t->n_out + j]);
+    emit(r, r->md ? ", loss $%s = %g$\n\n" : ", loss %s = %g\n", e.s, r->t->loss_after[s]);
+}
+
+static void put_after(const struct render *r)
+{
+    const size_t n = r->t->n_samples;
+    const sym before = loss_sym(r, n), after = after_sym(r, before.s);
+    heading(r, 2, "After the step", "");
+    for (size_t s = 0; s < n; s++)
+        after_sample(r, s);
+    eq_open(r);
+    emit(r, "%s = %g", after.s, r->t->loss_after_total);
+    emit(r, r->md ? " \\quad \\text{before the step: } %s = %g" : " (before the step: %s = %g)",
+         before.s, r->t->loss_total);
+    eq_close(r);
+}
+
+void nn__explain_text(const struct nn__trace *t, int md, int digits, struct nn__out *o)
+{
+    const struct render r = {o, t, md, digits};
+    put_header(&r);
+    for (size_t s = 0; s < t->n_samples; s++) {
+        put_forward(&r, s);
+        put_loss(&r, s);
+        put_backward(&r, s);
+    }
+    if (t->n_samples > 1)
+        put_batch_sum(&r);
+    if (t->rule == NN_RULE_STANDARD)
+        put_update(&r);
+    put_after(&r);
+}

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Checks what `DESTDIR=... meson install` puts in the stage: both libraries with
+# the soname libbackprop.so.<major> and the file name libbackprop.so.<version>,
+# the header, backprop.pc, and the CMake package files.
+. "$(dirname "$0")/common.sh"
+stage_install
+
+version=$(staged_pkg_config --modversion backprop)
+major=${version%%.*}
+fail=0
+expect_file() {
+    if [ -e "$1" ]; then echo "ok   ${1#"$STAGE"}"; else echo "FAIL missing ${1#"$STAGE"}"; fail=1; fi
+}
+expect_file "$LIBDIR/libbackprop.a"
+expect_file "$LIBDIR/libbackprop.so.$version"
+expect_file "$LIBDIR/libbackprop.so.$major"
+expect_file "$LIBDIR/libbackprop.so"
+expect_file "$STAGE$PREFIX/include/backprop.h"
+expect_file "$PCDIR/backprop.pc"
+expect_file "$LIBDIR/cmake/backprop/backpropConfig.cmake"
+expect_file "$LIBDIR/cmake/backprop/backpropConfigVersion.cmake"
+
+soname=$(readelf -d "$LIBDIR/libbackprop.so.$version" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+if [ "$soname" = "libbackprop.so.$major" ]; then
+    echo "ok   soname $soname"
+else
+    echo "FAIL soname '$soname', expected libbackprop.so.$major"
+    fail=1
+fi
+for link in libbackprop.so libbackprop.so.$major; do
+    target=$(readlink "$LIBDIR/$link" || true)
+    case $target in
+    libbackprop.so.*) echo "ok   $link -> $target" ;;
+    *) echo "FAIL $link is not a relative link to the library ('$target')"; fail=1 ;;
+    esac
+done
+
+# The .pc file's fields, as consumers see them.
+pc=$PCDIR/backprop.pc
+for field in 'Libs: -L${libdir} -lbackprop' 'Libs.private: -lm' 'Cflags: -I${includedir}' "Version: $version"; do
+    if grep -qxF "$field" "$pc"; then echo "ok   backprop.pc: $field"; else echo "FAIL backprop.pc lacks '$field'"; fail=1; fi
+done
+if grep -q "$STAGE" "$pc" "$LIBDIR"/cmake/backprop/*.cmake; then
+    echo "FAIL the staging directory leaked into the installed metadata"
+    fail=1
+fi
+exit $fail

@@ -1,0 +1,976 @@
+/* Every refusal of every public call.
+ *
+ * Each refused call is checked for three things: the exact status, a non-empty
+ * nn_strerror() text for it, and a network that is bit for bit what it was. The
+ * snapshot that proves the last point holds the parameters, the accumulated
+ * gradients, every setting, what the last passes left for inspection (and the
+ * status each inspection call returns, which captures "no forward pass", "stale"
+ * and "no backward pass"), the loss of the last forward pass, and the outputs a
+ * copy of the network computes on a fixed input.
+ *
+ * Every refused call has exactly one thing wrong with it, so that the expected
+ * status does not depend on the order in which the library checks its
+ * arguments. */
+#include "check.h"
+
+#include <backprop.h>
+
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#define MAXL 6  /* layers a snapshot can hold */
+#define MAXW 8  /* units per layer a snapshot can hold */
+#define MAXP 96 /* parameters a snapshot can hold */
+
+/* ---- a custom activation for the fixture ---- */
+
+static double softsign_scale = 1.5;
+
+static void softsign_f(void *context, size_t n, const double *z, double *a)
+{
+    const double s = *(const double *)context;
+    for (size_t i = 0; i < n; i++)
+        a[i] = s * z[i] / (1.0 + fabs(z[i]));
+}
+
+static void softsign_df(void *context, size_t n, const double *z, const double *a, double *d)
+{
+    const double s = *(const double *)context;
+    (void)a;
+    for (size_t i = 0; i < n; i++)
+        d[i] = s / ((1.0 + fabs(z[i])) * (1.0 + fabs(z[i])));
+}
+
+/* ---- the snapshot ---- */
+
+struct pass_view {
+    nn_status status;
+    double values[MAXW];
+};
+
+struct snapshot {
+    size_t n_layers;
+    size_t sizes[MAXL];
+    size_t n_params;
+    double params[MAXP];
+    double grads[MAXP];
+    int activation[MAXL];
+    char activation_name[MAXL][NN_MAX_NAME + 1];
+    int bias_mode[MAXL];
+    size_t weight_count[MAXL];
+    size_t bias_count[MAXL];
+    int frozen_weights[MAXL];
+    int frozen_biases[MAXL];
+    int loss;
+    /* what the last passes left */
+    nn_status loss_status;
+    double loss_value;
+    struct pass_view z[MAXL], a[MAXL], delta[MAXL];
+    /* the outputs of a copy on a fixed input */
+    double clone_output[MAXW];
+};
+
+static const double probe_input[MAXW] = { 0.3, -0.8, 0.55, 1.2, -0.1, 0.7, -0.45, 0.05 };
+static const double probe_target[MAXW] = { 0.1, 0.9, -0.2, 0.4, 0.6, -0.7, 0.3, 0.0 };
+
+static void view(nn_status (*get)(const nn_t *, size_t, double *, size_t), const nn_t *net,
+                 size_t layer, struct pass_view *v)
+{
+    v->status = get(net, layer, v->values, nn_layer_size(net, layer));
+    if (v->status != NN_OK)
+        memset(v->values, 0, sizeof v->values);
+}
+
+static void snap_take(struct snapshot *s, const nn_t *net)
+{
+    memset(s, 0, sizeof *s);
+    s->n_layers = nn_layer_count(net);
+    assert_true(s->n_layers >= 2 && s->n_layers <= MAXL);
+    for (size_t k = 0; k < s->n_layers; k++) {
+        s->sizes[k] = nn_layer_size(net, k);
+        assert_true(s->sizes[k] <= MAXW);
+    }
+    s->n_params = nn_param_count(net);
+    assert_true(s->n_params <= MAXP);
+    assert_int_equal(nn_get_params(net, s->params, s->n_params), NN_OK);
+    assert_int_equal(nn_get_grads(net, s->grads, s->n_params), NN_OK);
+    for (size_t k = 1; k < s->n_layers; k++) {
+        s->activation[k] = nn_get_activation(net, k);
+        const char *name = nn_get_activation_name(net, k);
+        assert_non_null(name);
+        assert_true(strlen(name) <= NN_MAX_NAME);
+        strcpy(s->activation_name[k], name);
+        s->bias_mode[k] = nn_get_bias_mode(net, k);
+        s->weight_count[k] = nn_weight_count(net, k);
+        s->bias_count[k] = nn_bias_count(net, k);
+        assert_int_equal(nn_get_frozen(net, k, &s->frozen_weights[k], &s->frozen_biases[k]),
+                         NN_OK);
+    }
+    s->loss = nn_get_loss(net);
+    s->loss_status = nn_loss(net, probe_target, &s->loss_value);
+    if (s->loss_status != NN_OK)
+        s->loss_value = 0.0;
+    for (size_t k = 0; k < s->n_layers; k++) {
+        view(nn_get_outputs, net, k, &s->a[k]);
+        if (k > 0) {
+            view(nn_get_net_inputs, net, k, &s->z[k]);
+            view(nn_get_deltas, net, k, &s->delta[k]);
+        }
+    }
+    nn_t *copy = NULL;
+    assert_int_equal(nn_clone(net, &copy), NN_OK);
+    assert_int_equal(nn_forward(copy, probe_input, s->clone_output), NN_OK);
+    nn_free(copy);
+}
+
+/* Set before a group of checks, printed when one fails. */
+static char context_text[160] = "";
+
+static void differs(const char *what, const char *call, const char *file, int line)
+{
+    print_error("%s changed the network's %s%s%s\n", call, what, context_text[0] ? " - " : "",
+                context_text);
+    _fail(file, line);
+}
+
+#define SAME_BYTES(field) \
+    (memcmp(&before->field, &after.field, sizeof before->field) == 0)
+
+static void snap_compare(const struct snapshot *before, const nn_t *net, const char *call,
+                         const char *file, int line)
+{
+    struct snapshot after;
+    snap_take(&after, net);
+    if (!SAME_BYTES(n_layers) || !SAME_BYTES(sizes) || !SAME_BYTES(n_params))
+        differs("shape", call, file, line);
+    if (!SAME_BYTES(params))
+        differs("parameters", call, file, line);
+    if (!SAME_BYTES(grads))
+        differs("gradients", call, file, line);
+    if (!SAME_BYTES(activation) || !SAME_BYTES(activation_name))
+        differs("activations", call, file, line);
+    if (!SAME_BYTES(bias_mode) || !SAME_BYTES(weight_count) || !SAME_BYTES(bias_count))
+        differs("bias conventions", call, file, line);
+    if (!SAME_BYTES(frozen_weights) || !SAME_BYTES(frozen_biases))
+        differs("frozen flags", call, file, line);
+    if (!SAME_BYTES(loss))
+        differs("loss setting", call, file, line);
+    if (!SAME_BYTES(loss_status) || !SAME_BYTES(loss_value))
+        differs("last forward pass (loss or its state)", call, file, line);
+    if (!SAME_BYTES(z) || !SAME_BYTES(a))
+        differs("last forward pass (net inputs or outputs)", call, file, line);
+    if (!SAME_BYTES(delta))
+        differs("last backward pass (deltas)", call, file, line);
+    if (!SAME_BYTES(clone_output))
+        differs("function (outputs of a copy)", call, file, line);
+}
+
+static void check_status(nn_status got, nn_status want, const char *call, const char *file,
+                         int line)
+{
+    if (got != want) {
+        print_error("%s returned %d (%s), expected %d (%s)%s%s\n", call, (int)got,
+                    nn_strerror(got), (int)want, nn_strerror(want), context_text[0] ? " - " : "",
+                    context_text);
+        _fail(file, line);
+    }
+    const char *text = nn_strerror(got);
+    if (text == NULL || text[0] == '\0') {
+        print_error("nn_strerror(%d) is empty\n", (int)got);
+        _fail(file, line);
+    }
+}
+
+/* The call must return `want` and leave `net` exactly as it was. */
+#define REFUSED(net, want, call)                                         \
+    do {                                                                 \
+        struct snapshot before_;                                         \
+        snap_take(&before_, (net));                                      \
+        const nn_status got_ = (call);                                   \
+        check_status(got_, (want), #call, __FILE__, __LINE__);           \
+        snap_compare(&before_, (net), #call, __FILE__, __LINE__);        \
+    } while (0)
+
+/* A call that must succeed without changing anything (a getter). */
+#define HARMLESS(net, call) REFUSED(net, NN_OK, call)
+
+/* ---- the fixture ---- */
+
+/* 3-4-2-3 (MAXW-sized buffers suffice): tanh, custom softsign with a shared
+   bias, sigmoid with frozen weights; layer 1 has frozen biases; MSE loss. */
+#define FIX_LAYERS 4
+static const size_t fix_sizes[FIX_LAYERS] = { 3, 4, 2, 3 };
+static const size_t fix_weights[FIX_LAYERS] = { 0, 12, 8, 6 };
+static const size_t fix_biases[FIX_LAYERS] = { 0, 4, 1, 3 };
+#define FIX_PARAMS (12 + 4 + 8 + 1 + 6 + 3)
+
+static nn_t *make_fixture(void)
+{
+    const int acts[3] = { NN_ACT_TANH, NN_ACT_LINEAR, NN_ACT_SIGMOID };
+    nn_t *net = NULL;
+    assert_int_equal(nn_create(&net, FIX_LAYERS, fix_sizes, acts), NN_OK);
+    assert_int_equal(nn_set_custom_activation(net, 2, softsign_f, softsign_df, &softsign_scale,
+                                              "softsign"),
+                     NN_OK);
+    assert_int_equal(nn_set_bias_mode(net, 2, NN_BIAS_SHARED), NN_OK);
+    assert_int_equal(nn_set_frozen(net, 3, 1, 0), NN_OK);
+    assert_int_equal(nn_set_frozen(net, 1, 0, 1), NN_OK);
+    assert_int_equal(nn_set_loss(net, NN_LOSS_MSE), NN_OK);
+    assert_int_equal(nn_param_count(net), FIX_PARAMS);
+    double p[FIX_PARAMS], g[FIX_PARAMS];
+    for (size_t i = 0; i < FIX_PARAMS; i++) {
+        p[i] = 0.9 * sin(1.7 * (double)i + 0.3);
+        g[i] = 0.01 * (double)(i + 1);
+    }
+    assert_int_equal(nn_set_params(net, p, FIX_PARAMS), NN_OK);
+    assert_int_equal(nn_set_grads(net, g, FIX_PARAMS), NN_OK);
+    return net;
+}
+
+/* forward and backward done, gradients pending, nothing stale */
+static void make_ready(nn_t *net)
+{
+    assert_int_equal(nn_forward(net, probe_input, NULL), NN_OK);
+    assert_int_equal(nn_backward(net, probe_target), NN_OK);
+}
+
+static double nan_value(void)
+{
+    return NAN;
+}
+
+/* ---- refusals that do not depend on the state of the passes ---- */
+
+typedef nn_status (*layer_copy_fn)(nn_t *net, size_t layer, double *values, size_t count);
+
+static nn_status call_set_weights(nn_t *n, size_t l, double *v, size_t c)
+{
+    return nn_set_weights(n, l, v, c);
+}
+static nn_status call_get_weights(nn_t *n, size_t l, double *v, size_t c)
+{
+    return nn_get_weights(n, l, v, c);
+}
+static nn_status call_set_biases(nn_t *n, size_t l, double *v, size_t c)
+{
+    return nn_set_biases(n, l, v, c);
+}
+static nn_status call_get_biases(nn_t *n, size_t l, double *v, size_t c)
+{
+    return nn_get_biases(n, l, v, c);
+}
+static nn_status call_get_weight_grads(nn_t *n, size_t l, double *v, size_t c)
+{
+    return nn_get_weight_grads(n, l, v, c);
+}
+static nn_status call_get_bias_grads(nn_t *n, size_t l, double *v, size_t c)
+{
+    return nn_get_bias_grads(n, l, v, c);
+}
+
+struct layer_copy {
+    const char *name;
+    layer_copy_fn fn;
+    int biases;
+    int setter;
+};
+
+static const struct layer_copy layer_copies[] = {
+    { "nn_set_weights", call_set_weights, 0, 1 },
+    { "nn_get_weights", call_get_weights, 0, 0 },
+    { "nn_set_biases", call_set_biases, 1, 1 },
+    { "nn_get_biases", call_get_biases, 1, 0 },
+    { "nn_get_weight_grads", call_get_weight_grads, 0, 0 },
+    { "nn_get_bias_grads", call_get_bias_grads, 1, 0 },
+};
+
+static void refusals_layer_copies(nn_t *net)
+{
+    double buf[MAXP + 1];
+    for (size_t f = 0; f < sizeof layer_copies / sizeof layer_copies[0]; f++) {
+        const struct layer_copy *lc = &layer_copies[f];
+        snprintf(context_text, sizeof context_text, "%s", lc->name);
+        for (size_t i = 0; i < MAXP + 1; i++)
+            buf[i] = 0.25;
+        const size_t n1 = lc->biases ? fix_biases[1] : fix_weights[1];
+        REFUSED(net, NN_ERR_NULL_ARG, lc->fn(NULL, 1, buf, n1));
+        REFUSED(net, NN_ERR_NULL_ARG, lc->fn(net, 1, NULL, n1));
+        REFUSED(net, NN_ERR_LAYER_RANGE, lc->fn(net, 0, buf, n1));
+        REFUSED(net, NN_ERR_LAYER_RANGE, lc->fn(net, FIX_LAYERS, buf, n1));
+        REFUSED(net, NN_ERR_LAYER_RANGE, lc->fn(net, FIX_LAYERS + 1, buf, n1));
+        REFUSED(net, NN_ERR_LAYER_RANGE, lc->fn(net, SIZE_MAX, buf, n1));
+        for (size_t k = 1; k < FIX_LAYERS; k++) {
+            snprintf(context_text, sizeof context_text, "%s, layer %zu", lc->name, k);
+            const size_t n = lc->biases ? fix_biases[k] : fix_weights[k];
+            REFUSED(net, NN_ERR_COUNT, lc->fn(net, k, buf, n - 1));
+            REFUSED(net, NN_ERR_COUNT, lc->fn(net, k, buf, n + 1));
+            REFUSED(net, NN_ERR_COUNT, lc->fn(net, k, buf, 0));
+            REFUSED(net, NN_ERR_COUNT, lc->fn(net, k, buf, SIZE_MAX));
+            if (lc->biases && k == 2) /* the shared bias: a per-unit count is wrong */
+                REFUSED(net, NN_ERR_COUNT, lc->fn(net, k, buf, fix_sizes[k]));
+            if (lc->setter) {
+                const double bad[3] = { nan_value(), INFINITY, -INFINITY };
+                const size_t where[3] = { 0, n / 2, n - 1 };
+                for (size_t b = 0; b < 3; b++)
+                    for (size_t w = 0; w < 3; w++) {
+                        for (size_t i = 0; i < n; i++)
+                            buf[i] = 0.25;
+                        buf[where[w]] = bad[b];
+                        REFUSED(net, NN_ERR_NOT_FINITE, lc->fn(net, k, buf, n));
+                    }
+            } else {
+                HARMLESS(net, lc->fn(net, k, buf, n));
+            }
+        }
+    }
+    context_text[0] = '\0';
+}
+
+static nn_status call_get_params(nn_t *n, double *v, size_t c)
+{
+    return nn_get_params(n, v, c);
+}
+static nn_status call_set_params(nn_t *n, double *v, size_t c)
+{
+    return nn_set_params(n, v, c);
+}
+static nn_status call_get_grads(nn_t *n, double *v, size_t c)
+{
+    return nn_get_grads(n, v, c);
+}
+static nn_status call_set_grads(nn_t *n, double *v, size_t c)
+{
+    return nn_set_grads(n, v, c);
+}
+
+static void refusals_flat(nn_t *net)
+{
+    static const struct {
+        const char *name;
+        nn_status (*fn)(nn_t *, double *, size_t);
+        int setter;
+    } calls[] = {
+        { "nn_get_params", call_get_params, 0 },
+        { "nn_set_params", call_set_params, 1 },
+        { "nn_get_grads", call_get_grads, 0 },
+        { "nn_set_grads", call_set_grads, 1 },
+    };
+    double buf[FIX_PARAMS + 1];
+    for (size_t f = 0; f < sizeof calls / sizeof calls[0]; f++) {
+        snprintf(context_text, sizeof context_text, "%s", calls[f].name);
+        for (size_t i = 0; i <= FIX_PARAMS; i++)
+            buf[i] = -0.5;
+        REFUSED(net, NN_ERR_NULL_ARG, calls[f].fn(NULL, buf, FIX_PARAMS));
+        REFUSED(net, NN_ERR_NULL_ARG, calls[f].fn(net, NULL, FIX_PARAMS));
+        REFUSED(net, NN_ERR_COUNT, calls[f].fn(net, buf, FIX_PARAMS - 1));
+        REFUSED(net, NN_ERR_COUNT, calls[f].fn(net, buf, FIX_PARAMS + 1));
+        REFUSED(net, NN_ERR_COUNT, calls[f].fn(net, buf, 0));
+        REFUSED(net, NN_ERR_COUNT, calls[f].fn(net, buf, SIZE_MAX));
+        /* the storage count, with a slot per unit of the shared-bias layer */
+        REFUSED(net, NN_ERR_COUNT, calls[f].fn(net, buf, FIX_PARAMS + fix_sizes[2] - 1));
+        if (calls[f].setter) {
+            const double bad[3] = { nan_value(), INFINITY, -INFINITY };
+            const size_t where[4] = { 0, 16, 17, FIX_PARAMS - 1 };
+            for (size_t b = 0; b < 3; b++)
+                for (size_t w = 0; w < 4; w++) {
+                    for (size_t i = 0; i < FIX_PARAMS; i++)
+                        buf[i] = -0.5;
+                    buf[where[w]] = bad[b];
+                    REFUSED(net, NN_ERR_NOT_FINITE, calls[f].fn(net, buf, FIX_PARAMS));
+                }
+        } else {
+            HARMLESS(net, calls[f].fn(net, buf, FIX_PARAMS));
+        }
+    }
+    context_text[0] = '\0';
+}
+
+static void refusals_settings(nn_t *net)
+{
+    static const int bad_acts[] = { -1, NN_ACT_SOFTPLUS + 1, NN_ACT_CUSTOM, NN_ACT_CUSTOM - 1,
+                                    NN_ACT_CUSTOM + 1, INT_MAX, INT_MIN };
+    static const int bad_modes[] = { -1, 2, 3, INT_MAX, INT_MIN };
+    static const int bad_losses[] = { -1, 2, INT_MAX, INT_MIN };
+    int fw = 0, fb = 0;
+
+    REFUSED(net, NN_ERR_NULL_ARG, nn_set_activation(NULL, 1, NN_ACT_TANH));
+    REFUSED(net, NN_ERR_LAYER_RANGE, nn_set_activation(net, 0, NN_ACT_TANH));
+    REFUSED(net, NN_ERR_LAYER_RANGE, nn_set_activation(net, FIX_LAYERS, NN_ACT_TANH));
+    REFUSED(net, NN_ERR_LAYER_RANGE, nn_set_activation(net, SIZE_MAX, NN_ACT_TANH));
+    for (size_t k = 1; k < FIX_LAYERS; k++)
+        for (size_t b = 0; b < sizeof bad_acts / sizeof bad_acts[0]; b++) {
+            snprintf(context_text, sizeof context_text, "layer %zu, code %d", k, bad_acts[b]);
+            REFUSED(net, NN_ERR_ACTIVATION, nn_set_activation(net, k, bad_acts[b]));
+        }
+    context_text[0] = '\0';
+
+    void *ctx = &softsign_scale;
+    REFUSED(net, NN_ERR_NULL_ARG,
+            nn_set_custom_activation(NULL, 1, softsign_f, softsign_df, ctx, "ok"));
+    REFUSED(net, NN_ERR_NULL_ARG, nn_set_custom_activation(net, 1, NULL, softsign_df, ctx, "ok"));
+    REFUSED(net, NN_ERR_NULL_ARG, nn_set_custom_activation(net, 1, softsign_f, NULL, ctx, "ok"));
+    REFUSED(net, NN_ERR_NULL_ARG,
+            nn_set_custom_activation(net, 1, softsign_f, softsign_df, ctx, NULL));
+    REFUSED(net, NN_ERR_LAYER_RANGE,
+            nn_set_custom_activation(net, 0, softsign_f, softsign_df, ctx, "ok"));
+    REFUSED(net, NN_ERR_LAYER_RANGE,
+            nn_set_custom_activation(net, FIX_LAYERS, softsign_f, softsign_df, ctx, "ok"));
+    static const char *bad_names[] = {
+        "",
+        "abcdefghijklmnopqrstuvwxyz012345",   /* 32 characters */
+        "abcdefghijklmnopqrstuvwxyz0123456789", /* 36 */
+        "soft sign", " lead", "trail ", "a/b", "../up", "a\\b", "tab\there", "new\nline",
+        "caf\xc3\xa9", "pct%", "plus+", "colon:", "quote\"", "star*",
+    };
+    for (size_t b = 0; b < sizeof bad_names / sizeof bad_names[0]; b++) {
+        snprintf(context_text, sizeof context_text, "name #%zu", b);
+        for (size_t k = 1; k < FIX_LAYERS; k++)
+            REFUSED(net, NN_ERR_NAME,
+                    nn_set_custom_activation(net, k, softsign_f, softsign_df, ctx, bad_names[b]));
+    }
+    context_text[0] = '\0';
+
+    REFUSED(net, NN_ERR_NULL_ARG, nn_set_bias_mode(NULL, 1, NN_BIAS_SHARED));
+    REFUSED(net, NN_ERR_LAYER_RANGE, nn_set_bias_mode(net, 0, NN_BIAS_SHARED));
+    REFUSED(net, NN_ERR_LAYER_RANGE, nn_set_bias_mode(net, FIX_LAYERS, NN_BIAS_SHARED));
+    for (size_t k = 1; k < FIX_LAYERS; k++)
+        for (size_t b = 0; b < sizeof bad_modes / sizeof bad_modes[0]; b++)
+            REFUSED(net, NN_ERR_BIAS_MODE, nn_set_bias_mode(net, k, bad_modes[b]));
+
+    REFUSED(net, NN_ERR_NULL_ARG, nn_set_frozen(NULL, 1, 1, 1));
+    REFUSED(net, NN_ERR_LAYER_RANGE, nn_set_frozen(net, 0, 1, 1));
+    REFUSED(net, NN_ERR_LAYER_RANGE, nn_set_frozen(net, FIX_LAYERS, 1, 1));
+    REFUSED(net, NN_ERR_LAYER_RANGE, nn_set_frozen(net, SIZE_MAX, 0, 0));
+
+    REFUSED(net, NN_ERR_NULL_ARG, nn_get_frozen(NULL, 1, &fw, &fb));
+    REFUSED(net, NN_ERR_NULL_ARG, nn_get_frozen(net, 1, NULL, &fb));
+    REFUSED(net, NN_ERR_NULL_ARG, nn_get_frozen(net, 1, &fw, NULL));
+    REFUSED(net, NN_ERR_LAYER_RANGE, nn_get_frozen(net, 0, &fw, &fb));
+    REFUSED(net, NN_ERR_LAYER_RANGE, nn_get_frozen(net, FIX_LAYERS, &fw, &fb));
+    HARMLESS(net, nn_get_frozen(net, 3, &fw, &fb));
+    assert_true(fw == 1 && fb == 0);
+
+    REFUSED(net, NN_ERR_NULL_ARG, nn_set_loss(NULL, NN_LOSS_HALF_SSE));
+    for (size_t b = 0; b < sizeof bad_losses / sizeof bad_losses[0]; b++)
+        REFUSED(net, NN_ERR_LOSS, nn_set_loss(net, bad_losses[b]));
+}
+
+static void refusals_training(nn_t *net)
+{
+    const double x[3] = { 0.1, 0.2, 0.3 }, t[3] = { 0.5, 0.5, 0.5 };
+    const double bad[3] = { nan_value(), INFINITY, -INFINITY };
+    double out[3];
+
+    REFUSED(net, NN_ERR_NULL_ARG, nn_step(NULL, 0.1));
+    REFUSED(net, NN_ERR_NULL_ARG, nn_zero_grads(NULL));
+    REFUSED(net, NN_ERR_NULL_ARG, nn_forward(NULL, x, out));
+    REFUSED(net, NN_ERR_NULL_ARG, nn_forward(net, NULL, out));
+    REFUSED(net, NN_ERR_NULL_ARG, nn_train_sequential(NULL, x, t, 0.1));
+    REFUSED(net, NN_ERR_NULL_ARG, nn_train_sequential(net, NULL, t, 0.1));
+    REFUSED(net, NN_ERR_NULL_ARG, nn_train_sequential(net, x, NULL, 0.1));
+    REFUSED(net, NN_ERR_NULL_ARG, nn_train_sample(NULL, x, t, 0.1));
+    REFUSED(net, NN_ERR_NULL_ARG, nn_train_sample(net, NULL, t, 0.1));
+    REFUSED(net, NN_ERR_NULL_ARG, nn_train_sample(net, x, NULL, 0.1));
+    for (size_t b = 0; b < 3; b++) {
+        snprintf(context_text, sizeof context_text, "value %g", bad[b]);
+        REFUSED(net, NN_ERR_NOT_FINITE, nn_step(net, bad[b]));
+        REFUSED(net, NN_ERR_NOT_FINITE, nn_train_sequential(net, x, t, bad[b]));
+        REFUSED(net, NN_ERR_NOT_FINITE, nn_train_sample(net, x, t, bad[b]));
+        for (size_t i = 0; i < 3; i++) {
+            double xb[3] = { 0.1, 0.2, 0.3 }, tb[3] = { 0.5, 0.5, 0.5 };
+            xb[i] = bad[b];
+            tb[i] = bad[b];
+            REFUSED(net, NN_ERR_NOT_FINITE, nn_forward(net, xb, out));
+            REFUSED(net, NN_ERR_NOT_FINITE, nn_forward(net, xb, NULL));
+            REFUSED(net, NN_ERR_NOT_FINITE, nn_train_sequential(net, xb, t, 0.1));
+            REFUSED(net, NN_ERR_NOT_FINITE, nn_train_sample(net, xb, t, 0.1));
+            REFUSED(net, NN_ERR_NOT_FINITE, nn_train_sequential(net, x, tb, 0.1));
+            REFUSED(net, NN_ERR_NOT_FINITE, nn_train_sample(net, x, tb, 0.1));
+        }
+    }
+    context_text[0] = '\0';
+
+    REFUSED(net, NN_ERR_NULL_ARG, nn_init_random(NULL, 1, NN_INIT_UNIFORM, -1.0, 1.0));
+    static const int bad_schemes[] = { -1, NN_INIT_HE + 1, 100, INT_MAX, INT_MIN };
+    for (size_t b = 0; b < sizeof bad_schemes / sizeof bad_schemes[0]; b++)
+        REFUSED(net, NN_ERR_ARGUMENT, nn_init_random(net, 1, bad_schemes[b], -1.0, 1.0));
+    static const double bad_ranges[][2] = {
+        { 0.5, 0.5 },  { 1.0, -1.0 },       { NAN, 1.0 },       { -1.0, NAN },
+        { NAN, NAN },  { -INFINITY, 1.0 },  { -1.0, INFINITY }, { -INFINITY, INFINITY },
+        { INFINITY, INFINITY }, { 0.0, -0.0 },
+    };
+    for (size_t b = 0; b < sizeof bad_ranges / sizeof bad_ranges[0]; b++) {
+        snprintf(context_text, sizeof context_text, "range [%g, %g)", bad_ranges[b][0],
+                 bad_ranges[b][1]);
+        REFUSED(net, NN_ERR_ARGUMENT,
+                nn_init_random(net, 1, NN_INIT_UNIFORM, bad_ranges[b][0], bad_ranges[b][1]));
+    }
+    context_text[0] = '\0';
+
+    nn_t *copy = (nn_t *)net;
+    REFUSED(net, NN_ERR_NULL_ARG, nn_clone(NULL, &copy));
+    assert_null(copy);
+    REFUSED(net, NN_ERR_NULL_ARG, nn_clone(net, NULL));
+}
+
+/* Refusals whose single fault is an argument, valid in every state of the passes. */
+static void refusals_any_state(nn_t *net)
+{
+    refusals_layer_copies(net);
+    refusals_flat(net);
+    refusals_settings(net);
+    refusals_training(net);
+}
+
+/* Refusals of the calls that need a forward (and backward) pass, on a ready network. */
+static void refusals_ready(nn_t *net)
+{
+    const double t[3] = { 0.5, 0.5, 0.5 };
+    const double bad[3] = { nan_value(), INFINITY, -INFINITY };
+    double loss = 0.0, buf[MAXW + 1];
+
+    REFUSED(net, NN_ERR_NULL_ARG, nn_loss(NULL, t, &loss));
+    REFUSED(net, NN_ERR_NULL_ARG, nn_loss(net, NULL, &loss));
+    REFUSED(net, NN_ERR_NULL_ARG, nn_loss(net, t, NULL));
+    REFUSED(net, NN_ERR_NULL_ARG, nn_backward(NULL, t));
+    REFUSED(net, NN_ERR_NULL_ARG, nn_backward(net, NULL));
+    for (size_t b = 0; b < 3; b++)
+        for (size_t i = 0; i < 3; i++) {
+            double tb[3] = { 0.5, 0.5, 0.5 };
+            tb[i] = bad[b];
+            REFUSED(net, NN_ERR_NOT_FINITE, nn_loss(net, tb, &loss));
+            REFUSED(net, NN_ERR_NOT_FINITE, nn_backward(net, tb));
+        }
+    HARMLESS(net, nn_loss(net, t, &loss));
+
+    static const struct {
+        const char *name;
+        nn_status (*fn)(const nn_t *, size_t, double *, size_t);
+        size_t first;
+    } views[] = {
+        { "nn_get_net_inputs", nn_get_net_inputs, 1 },
+        { "nn_get_outputs", nn_get_outputs, 0 },
+        { "nn_get_deltas", nn_get_deltas, 1 },
+    };
+    for (size_t v = 0; v < sizeof views / sizeof views[0]; v++) {
+        snprintf(context_text, sizeof context_text, "%s", views[v].name);
+        REFUSED(net, NN_ERR_NULL_ARG, views[v].fn(NULL, 1, buf, fix_sizes[1]));
+        REFUSED(net, NN_ERR_NULL_ARG, views[v].fn(net, 1, NULL, fix_sizes[1]));
+        if (views[v].first == 1)
+            REFUSED(net, NN_ERR_LAYER_RANGE, views[v].fn(net, 0, buf, fix_sizes[0]));
+        REFUSED(net, NN_ERR_LAYER_RANGE, views[v].fn(net, FIX_LAYERS, buf, 3));
+        REFUSED(net, NN_ERR_LAYER_RANGE, views[v].fn(net, SIZE_MAX, buf, 3));
+        for (size_t k = views[v].first; k < FIX_LAYERS; k++) {
+            REFUSED(net, NN_ERR_COUNT, views[v].fn(net, k, buf, fix_sizes[k] - 1));
+            REFUSED(net, NN_ERR_COUNT, views[v].fn(net, k, buf, fix_sizes[k] + 1));
+            REFUSED(net, NN_ERR_COUNT, views[v].fn(net, k, buf, 0));
+            HARMLESS(net, views[v].fn(net, k, buf, fix_sizes[k]));
+        }
+    }
+    context_text[0] = '\0';
+}
+
+/* ------------------------------------------------------------------------- */
+
+static void test_refusals_fresh(void **state)
+{
+    (void)state;
+    nn_t *net = make_fixture();
+    refusals_any_state(net);
+    nn_free(net);
+}
+
+static void test_refusals_ready(void **state)
+{
+    (void)state;
+    nn_t *net = make_fixture();
+    make_ready(net);
+    refusals_any_state(net);
+    refusals_ready(net);
+    nn_free(net);
+}
+
+static void test_refusals_stale(void **state)
+{
+    (void)state;
+    nn_t *net = make_fixture();
+    make_ready(net);
+    assert_int_equal(nn_step(net, 0.01), NN_OK);
+    make_ready(net);
+    double w[6] = { 0.1, 0.2, 0.3, 0.4, 0.5, 0.6 };
+    assert_int_equal(nn_set_weights(net, 3, w, 6), NN_OK);
+    refusals_any_state(net);
+    nn_free(net);
+}
+
+/* A network with every setting at its default (per-neuron biases, nothing frozen). */
+static void test_refusals_defaults(void **state)
+{
+    (void)state;
+    const size_t sizes[2] = { 2, 1 };
+    const int acts[1] = { NN_ACT_LINEAR };
+    nn_t *net = NULL;
+    assert_int_equal(nn_create(&net, 2, sizes, acts), NN_OK);
+    const double x[2] = { 1.0, 2.0 }, t[1] = { 0.5 };
+    double buf[4] = { 0.5, 0.5, 0.5, 0.5 }, loss;
+    REFUSED(net, NN_ERR_NO_FORWARD, nn_backward(net, t));
+    REFUSED(net, NN_ERR_LAYER_RANGE, nn_set_weights(net, 2, buf, 2));
+    REFUSED(net, NN_ERR_COUNT, nn_set_weights(net, 1, buf, 1));
+    REFUSED(net, NN_ERR_COUNT, nn_set_biases(net, 1, buf, 2));
+    REFUSED(net, NN_ERR_COUNT, nn_set_params(net, buf, 2));
+    REFUSED(net, NN_ERR_COUNT, nn_set_params(net, buf, 4));
+    assert_int_equal(nn_set_params(net, buf, 3), NN_OK);
+    assert_int_equal(nn_forward(net, x, NULL), NN_OK);
+    REFUSED(net, NN_ERR_NO_BACKWARD, nn_get_deltas(net, 1, buf, 1));
+    buf[0] = NAN;
+    REFUSED(net, NN_ERR_NOT_FINITE, nn_set_biases(net, 1, buf, 1));
+    REFUSED(net, NN_ERR_NOT_FINITE, nn_loss(net, buf, &loss));
+    nn_free(net);
+}
+
+/* ---- nn_create ---- */
+
+/* nn_create must refuse with `want` and set *out to NULL. */
+static void create_refused(size_t n_layers, const size_t *sizes, const int *acts, nn_status want,
+                           const char *what, int line)
+{
+    /* any non-NULL pointer: the call must overwrite it */
+    static char marker;
+    nn_t *out = (nn_t *)(void *)&marker;
+    const nn_status got = nn_create(&out, n_layers, sizes, acts);
+    check_status(got, want, what, __FILE__, line);
+    if (out != NULL) {
+        print_error("%s left *out non-NULL\n", what);
+        _fail(__FILE__, line);
+    }
+}
+
+#define CREATE_REFUSED(n, sizes, acts, want) \
+    create_refused((n), (sizes), (acts), (want), "nn_create(" #n ", " #sizes ", " #acts ")", \
+                   __LINE__)
+
+static void test_create_refusals(void **state)
+{
+    (void)state;
+    static size_t sizes[NN_MAX_LAYERS + 2];
+    static int acts[NN_MAX_LAYERS + 2];
+    for (size_t k = 0; k < NN_MAX_LAYERS + 2; k++) {
+        sizes[k] = 1;
+        acts[k] = NN_ACT_TANH;
+    }
+    assert_int_equal(nn_create(NULL, 2, sizes, acts), NN_ERR_NULL_ARG);
+    CREATE_REFUSED(2, NULL, acts, NN_ERR_NULL_ARG);
+    CREATE_REFUSED(2, sizes, NULL, NN_ERR_NULL_ARG);
+    CREATE_REFUSED(0, sizes, acts, NN_ERR_LAYER_COUNT);
+    CREATE_REFUSED(1, sizes, acts, NN_ERR_LAYER_COUNT);
+    CREATE_REFUSED(NN_MAX_LAYERS + 1, sizes, acts, NN_ERR_LAYER_COUNT);
+    CREATE_REFUSED(SIZE_MAX, sizes, acts, NN_ERR_LAYER_COUNT);
+
+    /* the largest layer count is accepted */
+    nn_t *net = NULL;
+    assert_int_equal(nn_create(&net, NN_MAX_LAYERS, sizes, acts), NN_OK);
+    assert_int_equal(nn_layer_count(net), NN_MAX_LAYERS);
+    assert_int_equal(nn_param_count(net), 2 * (NN_MAX_LAYERS - 1));
+    nn_free(net);
+
+    size_t s[4] = { 3, 4, 2, 3 };
+    int a[3] = { NN_ACT_TANH, NN_ACT_SIGMOID, NN_ACT_LINEAR };
+    for (size_t k = 0; k < 4; k++) {
+        const size_t keep = s[k];
+        static const size_t too_large[] = { (size_t)NN_MAX_LAYER_SIZE + 1, SIZE_MAX / 2,
+                                            SIZE_MAX / 2 + 1, SIZE_MAX };
+        s[k] = 0;
+        CREATE_REFUSED(4, s, a, NN_ERR_ZERO_SIZE);
+        for (size_t b = 0; b < sizeof too_large / sizeof too_large[0]; b++) {
+            s[k] = too_large[b];
+            CREATE_REFUSED(4, s, a, NN_ERR_TOO_LARGE);
+        }
+        s[k] = keep;
+    }
+    /* each layer within limits, a product past NN_MAX_PARAMS: 2^24 * 16 = 2^28 */
+    const size_t big1[2] = { NN_MAX_LAYER_SIZE, 16 };
+    CREATE_REFUSED(2, big1, a, NN_ERR_TOO_LARGE);
+    const size_t big2[2] = { 16, NN_MAX_LAYER_SIZE };
+    CREATE_REFUSED(2, big2, a, NN_ERR_TOO_LARGE);
+    const size_t big3[3] = { NN_MAX_LAYER_SIZE, NN_MAX_LAYER_SIZE, NN_MAX_LAYER_SIZE };
+    CREATE_REFUSED(3, big3, a, NN_ERR_TOO_LARGE);
+    /* every layer below the limit, the sum above it: 2 (2^26 + 2^13) > 2^27 */
+    const size_t big4[3] = { 8192, 8192, 8192 };
+    CREATE_REFUSED(3, big4, a, NN_ERR_TOO_LARGE);
+    /* 1023 weight layers of 362 * 362 + 362 = 131406 parameters: 134428338 in total,
+       past 2^27 = 134217728 although any 1021 of them would fit */
+    static size_t wide[NN_MAX_LAYERS];
+    for (size_t k = 0; k < NN_MAX_LAYERS; k++)
+        wide[k] = 362;
+    CREATE_REFUSED(NN_MAX_LAYERS, wide, acts, NN_ERR_TOO_LARGE);
+
+    static const int bad_acts[] = { -1, NN_ACT_SOFTPLUS + 1, NN_ACT_CUSTOM, INT_MAX, INT_MIN };
+    for (size_t b = 0; b < sizeof bad_acts / sizeof bad_acts[0]; b++)
+        for (size_t k = 0; k < 3; k++) {
+            const int keep = a[k];
+            a[k] = bad_acts[b];
+            CREATE_REFUSED(4, s, a, NN_ERR_ACTIVATION);
+            a[k] = keep;
+        }
+    /* and the same arrays are fine once repaired */
+    assert_int_equal(nn_create(&net, 4, s, a), NN_OK);
+    assert_non_null(net);
+    nn_free(net);
+}
+
+/* ---- functions without a status ---- */
+
+static void test_queries_out_of_range(void **state)
+{
+    (void)state;
+    nn_t *net = make_fixture();
+    assert_int_equal(nn_layer_count(NULL), 0);
+    assert_int_equal(nn_layer_size(NULL, 0), 0);
+    assert_int_equal(nn_layer_size(net, FIX_LAYERS), 0);
+    assert_int_equal(nn_layer_size(net, SIZE_MAX), 0);
+    assert_int_equal(nn_input_count(NULL), 0);
+    assert_int_equal(nn_output_count(NULL), 0);
+    assert_int_equal(nn_weight_count(NULL, 1), 0);
+    assert_int_equal(nn_weight_count(net, 0), 0);
+    assert_int_equal(nn_weight_count(net, FIX_LAYERS), 0);
+    assert_int_equal(nn_bias_count(NULL, 1), 0);
+    assert_int_equal(nn_bias_count(net, 0), 0);
+    assert_int_equal(nn_bias_count(net, FIX_LAYERS), 0);
+    assert_int_equal(nn_param_count(NULL), 0);
+    assert_int_equal(nn_get_activation(NULL, 1), -1);
+    assert_int_equal(nn_get_activation(net, 0), -1);
+    assert_int_equal(nn_get_activation(net, FIX_LAYERS), -1);
+    assert_null(nn_get_activation_name(NULL, 1));
+    assert_null(nn_get_activation_name(net, 0));
+    assert_null(nn_get_activation_name(net, FIX_LAYERS));
+    assert_int_equal(nn_get_bias_mode(NULL, 1), -1);
+    assert_int_equal(nn_get_bias_mode(net, 0), -1);
+    assert_int_equal(nn_get_bias_mode(net, FIX_LAYERS), -1);
+    assert_int_equal(nn_get_loss(NULL), -1);
+    /* and the in-range answers, worked out from the fixture */
+    assert_int_equal(nn_layer_count(net), FIX_LAYERS);
+    assert_int_equal(nn_input_count(net), 3);
+    assert_int_equal(nn_output_count(net), 3);
+    for (size_t k = 1; k < FIX_LAYERS; k++) {
+        assert_int_equal(nn_weight_count(net, k), fix_weights[k]);
+        assert_int_equal(nn_bias_count(net, k), fix_biases[k]);
+    }
+    assert_string_equal(nn_get_activation_name(net, 1), "tanh");
+    assert_string_equal(nn_get_activation_name(net, 2), "softsign");
+    assert_int_equal(nn_get_activation(net, 2), NN_ACT_CUSTOM);
+
+    nn_free(NULL);
+    nn_rng_free(NULL);
+    assert_int_equal(nn_rng_create(NULL, 1), NN_ERR_NULL_ARG);
+    assert_true(nn_rng_next_u32(NULL) == 0);
+    assert_true(nn_rng_uniform(NULL) == 0.0);
+    nn_free(net);
+}
+
+/* ---- the states of the passes ---- */
+
+static void test_no_forward(void **state)
+{
+    (void)state;
+    nn_t *net = make_fixture();
+    const double t[3] = { 0.5, 0.5, 0.5 };
+    double loss, buf[MAXW];
+    REFUSED(net, NN_ERR_NO_FORWARD, nn_loss(net, t, &loss));
+    REFUSED(net, NN_ERR_NO_FORWARD, nn_backward(net, t));
+    for (size_t k = 0; k < FIX_LAYERS; k++) {
+        if (k > 0) {
+            REFUSED(net, NN_ERR_NO_FORWARD, nn_get_net_inputs(net, k, buf, fix_sizes[k]));
+            REFUSED(net, NN_ERR_NO_FORWARD, nn_get_deltas(net, k, buf, fix_sizes[k]));
+        }
+        REFUSED(net, NN_ERR_NO_FORWARD, nn_get_outputs(net, k, buf, fix_sizes[k]));
+    }
+    /* a forward pass that was refused does not count */
+    const double xb[3] = { 0.1, NAN, 0.3 };
+    REFUSED(net, NN_ERR_NOT_FINITE, nn_forward(net, xb, NULL));
+    REFUSED(net, NN_ERR_NO_FORWARD, nn_backward(net, t));
+    /* changing parameters of a network that never ran is still "no forward" */
+    assert_int_equal(nn_step(net, 0.1), NN_OK);
+    REFUSED(net, NN_ERR_NO_FORWARD, nn_backward(net, t));
+    REFUSED(net, NN_ERR_NO_FORWARD, nn_loss(net, t, &loss));
+    /* and a copy of it too */
+    nn_t *copy = NULL;
+    assert_int_equal(nn_clone(net, &copy), NN_OK);
+    REFUSED(copy, NN_ERR_NO_FORWARD, nn_backward(copy, t));
+    nn_free(copy);
+    nn_free(net);
+}
+
+static void test_no_backward(void **state)
+{
+    (void)state;
+    nn_t *net = make_fixture();
+    const double x[3] = { 0.2, 0.4, -0.6 }, t[3] = { 0.5, 0.5, 0.5 };
+    const double tb[3] = { 0.5, INFINITY, 0.5 };
+    double buf[MAXW];
+    assert_int_equal(nn_forward(net, x, NULL), NN_OK);
+    for (size_t k = 1; k < FIX_LAYERS; k++)
+        REFUSED(net, NN_ERR_NO_BACKWARD, nn_get_deltas(net, k, buf, fix_sizes[k]));
+    REFUSED(net, NN_ERR_NOT_FINITE, nn_backward(net, tb));
+    REFUSED(net, NN_ERR_NO_BACKWARD, nn_get_deltas(net, 1, buf, fix_sizes[1]));
+    assert_int_equal(nn_backward(net, t), NN_OK);
+    HARMLESS(net, nn_get_deltas(net, 1, buf, fix_sizes[1]));
+    /* a new forward pass: the deltas belong to the old one */
+    assert_int_equal(nn_forward(net, x, NULL), NN_OK);
+    REFUSED(net, NN_ERR_NO_BACKWARD, nn_get_deltas(net, 3, buf, fix_sizes[3]));
+    /* the training steps leave their deltas readable */
+    assert_int_equal(nn_train_sample(net, x, t, 0.1), NN_OK);
+    HARMLESS(net, nn_get_deltas(net, 1, buf, fix_sizes[1]));
+    assert_int_equal(nn_forward(net, x, NULL), NN_OK);
+    assert_int_equal(nn_train_sequential(net, x, t, 0.1), NN_OK);
+    HARMLESS(net, nn_get_deltas(net, 2, buf, fix_sizes[2]));
+    nn_free(net);
+}
+
+/* The calls that make the last forward pass stale, and those that must not. */
+enum change {
+    CH_SET_WEIGHTS,
+    CH_SET_BIASES,
+    CH_SET_PARAMS,
+    CH_STEP,
+    CH_STEP_ZERO_RATE,
+    CH_INIT_RANDOM,
+    CH_SET_ACTIVATION,
+    CH_SET_SAME_ACTIVATION,
+    CH_SET_CUSTOM,
+    CH_SET_BIAS_MODE,
+    CH_TRAIN_SAMPLE,
+    CH_TRAIN_SEQUENTIAL,
+    CH_COUNT_STALE,
+    /* below: the forward pass stays valid */
+    CH_SET_LOSS = CH_COUNT_STALE,
+    CH_SET_FROZEN,
+    CH_SET_GRADS,
+    CH_ZERO_GRADS,
+    CH_SAME_BIAS_MODE,
+    CH_GETTERS,
+    CH_REFUSED_SETTER,
+    CH_COUNT
+};
+
+static void apply_change(nn_t *net, int change)
+{
+    double buf[FIX_PARAMS];
+    for (size_t i = 0; i < FIX_PARAMS; i++)
+        buf[i] = 0.125 * (double)i - 1.0;
+    const double x[3] = { 0.7, -0.2, 0.1 }, t[3] = { 0.3, 0.6, 0.9 };
+    switch (change) {
+    case CH_SET_WEIGHTS: assert_int_equal(nn_set_weights(net, 2, buf, 8), NN_OK); break;
+    case CH_SET_BIASES: assert_int_equal(nn_set_biases(net, 3, buf, 3), NN_OK); break;
+    case CH_SET_PARAMS: assert_int_equal(nn_set_params(net, buf, FIX_PARAMS), NN_OK); break;
+    case CH_STEP: assert_int_equal(nn_step(net, 0.1), NN_OK); break;
+    case CH_STEP_ZERO_RATE: assert_int_equal(nn_step(net, 0.0), NN_OK); break;
+    case CH_INIT_RANDOM:
+        assert_int_equal(nn_init_random(net, 3, NN_INIT_UNIFORM, -1.0, 1.0), NN_OK);
+        break;
+    case CH_SET_ACTIVATION: assert_int_equal(nn_set_activation(net, 1, NN_ACT_RELU), NN_OK); break;
+    case CH_SET_SAME_ACTIVATION:
+        assert_int_equal(nn_set_activation(net, 1, NN_ACT_TANH), NN_OK);
+        break;
+    case CH_SET_CUSTOM:
+        assert_int_equal(nn_set_custom_activation(net, 3, softsign_f, softsign_df,
+                                                  &softsign_scale, "softsign2"),
+                         NN_OK);
+        break;
+    case CH_SET_BIAS_MODE:
+        assert_int_equal(nn_set_bias_mode(net, 1, NN_BIAS_SHARED), NN_OK);
+        break;
+    case CH_TRAIN_SAMPLE: assert_int_equal(nn_train_sample(net, x, t, 0.1), NN_OK); break;
+    case CH_TRAIN_SEQUENTIAL:
+        assert_int_equal(nn_train_sequential(net, x, t, 0.1), NN_OK);
+        break;
+    case CH_SET_LOSS: assert_int_equal(nn_set_loss(net, NN_LOSS_HALF_SSE), NN_OK); break;
+    case CH_SET_FROZEN: assert_int_equal(nn_set_frozen(net, 2, 1, 1), NN_OK); break;
+    case CH_SET_GRADS: assert_int_equal(nn_set_grads(net, buf, FIX_PARAMS), NN_OK); break;
+    case CH_ZERO_GRADS: assert_int_equal(nn_zero_grads(net), NN_OK); break;
+    case CH_SAME_BIAS_MODE:
+        assert_int_equal(nn_set_bias_mode(net, 2, NN_BIAS_SHARED), NN_OK);
+        break;
+    case CH_GETTERS: {
+        nn_t *copy = NULL;
+        assert_int_equal(nn_get_params(net, buf, FIX_PARAMS), NN_OK);
+        assert_int_equal(nn_get_weights(net, 1, buf, 12), NN_OK);
+        assert_int_equal(nn_clone(net, &copy), NN_OK);
+        nn_free(copy);
+        break;
+    }
+    case CH_REFUSED_SETTER:
+        buf[5] = NAN;
+        assert_int_equal(nn_set_params(net, buf, FIX_PARAMS), NN_ERR_NOT_FINITE);
+        break;
+    default: fail();
+    }
+}
+
+static void test_stale_forward(void **state)
+{
+    (void)state;
+    const double t[3] = { 0.5, 0.5, 0.5 };
+    const double x[3] = { 0.2, 0.4, -0.6 };
+    for (int change = 0; change < CH_COUNT; change++) {
+        snprintf(context_text, sizeof context_text, "after change #%d", change);
+        nn_t *net = make_fixture();
+        make_ready(net);
+        apply_change(net, change);
+        double loss, buf[MAXW];
+        if (change < CH_COUNT_STALE) {
+            REFUSED(net, NN_ERR_STALE_FORWARD, nn_loss(net, t, &loss));
+            REFUSED(net, NN_ERR_STALE_FORWARD, nn_backward(net, t));
+            /* what the last passes computed stays readable */
+            HARMLESS(net, nn_get_net_inputs(net, 1, buf, fix_sizes[1]));
+            HARMLESS(net, nn_get_outputs(net, 3, buf, fix_sizes[3]));
+            HARMLESS(net, nn_get_deltas(net, 2, buf, fix_sizes[2]));
+            /* a new forward pass makes it usable again */
+            assert_int_equal(nn_forward(net, x, NULL), NN_OK);
+            assert_int_equal(nn_loss(net, t, &loss), NN_OK);
+            assert_int_equal(nn_backward(net, t), NN_OK);
+        } else {
+            HARMLESS(net, nn_loss(net, t, &loss));
+            assert_int_equal(nn_backward(net, t), NN_OK);
+        }
+        nn_free(net);
+    }
+    context_text[0] = '\0';
+}
+
+/* Setting parameters leaves the pending gradients alone. */
+static void test_setters_keep_gradients(void **state)
+{
+    (void)state;
+    static const int changes[] = { CH_SET_WEIGHTS, CH_SET_BIASES, CH_SET_PARAMS, CH_SET_LOSS,
+                                   CH_SET_FROZEN, CH_SET_ACTIVATION, CH_SET_CUSTOM,
+                                   CH_SET_SAME_ACTIVATION, CH_SAME_BIAS_MODE };
+    for (size_t c = 0; c < sizeof changes / sizeof changes[0]; c++) {
+        nn_t *net = make_fixture();
+        make_ready(net);
+        double before[FIX_PARAMS], after[FIX_PARAMS];
+        assert_int_equal(nn_get_grads(net, before, FIX_PARAMS), NN_OK);
+        apply_change(net, changes[c]);
+        assert_int_equal(nn_get_grads(net, after, FIX_PARAMS), NN_OK);
+        if (memcmp(before, after, sizeof before) != 0)
+            fail_msg("change #%d altered the pending gradients", changes[c]);
+        nn_free(net);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_refusals_fresh),
+        cmocka_unit_test(test_refusals_ready),
+        cmocka_unit_test(test_refusals_stale),
+        cmocka_unit_test(test_refusals_defaults),
+        cmocka_unit_test(test_create_refusals),
+        cmocka_unit_test(test_queries_out_of_range),
+        cmocka_unit_test(test_no_forward),
+        cmocka_unit_test(test_no_backward),
+        cmocka_unit_test(test_stale_forward),
+        cmocka_unit_test(test_setters_keep_gradients),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Usage: tools/check-symbols.sh LIBBACKPROP.so [include/backprop.h]
+#
+# Compares the functions the shared library exports with the functions the
+# public header declares with BACKPROP_API, in both directions:
+#   - exported but not declared: an internal function leaked into the ABI;
+#   - declared but not exported: a promised function is missing (not built,
+#     misspelt, or its definition lacks the export macro).
+# Exits 0 when the two lists are identical, 1 when they differ, 2 on misuse.
+# Needs nm (binutils) and a C compiler (cc, or $CC) to strip the comments.
+set -euo pipefail
+
+if [ $# -lt 1 ] || [ $# -gt 2 ]; then
+    echo "usage: $0 LIBBACKPROP.so [backprop.h]" >&2
+    exit 2
+fi
+lib=$1
+header=${2:-$(dirname "$0")/../include/backprop.h}
+nm=${NM:-nm}
+cc=${CC:-cc}
+
+for f in "$lib" "$header"; do
+    if [ ! -f "$f" ]; then
+        echo "$0: no such file: $f" >&2
+        exit 2
+    fi
+done
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# Exported: every defined symbol in the dynamic symbol table, version suffixes
+# (name@VERSION, name@@VERSION) removed. Anything but nn_ functions counts too.
+"$nm" -D --defined-only "$lib" | awk 'NF >= 3 { print $3 }' | sed 's/@.*//' | LC_ALL=C sort -u >"$tmp/exported"
+
+# Declared: the header without comments (the compiler's own lexer strips them,
+# macros are not expanded), preprocessor lines dropped, joined into one line;
+# each "BACKPROP_API ... name(" yields name.
+"$cc" -fpreprocessed -dD -E -P -x c "$header" 2>/dev/null \
+    | grep -v '^[[:space:]]*#' \
+    | tr '\n' ' ' \
+    | grep -o 'BACKPROP_API[^;{}()]*(' \
+    | sed 's/[[:space:]]*($//; s/.*[^A-Za-z0-9_]//' \
+    | LC_ALL=C sort -u >"$tmp/declared" || true
+
+n_exported=$(wc -l <"$tmp/exported")
+n_declared=$(wc -l <"$tmp/declared")
+if [ "$n_declared" -eq 0 ]; then
+    echo "$0: found no BACKPROP_API declarations in $header" >&2
+    exit 2
+fi
+
+status=0
+extra=$(LC_ALL=C comm -23 "$tmp/exported" "$tmp/declared")
+missing=$(LC_ALL=C comm -13 "$tmp/exported" "$tmp/declared")
+if [ -n "$extra" ]; then
+    echo "Exported by $(basename "$lib") but not declared with BACKPROP_API in $(basename "$header"):"
+    printf '  %s\n' $extra
+    status=1
+fi
+if [ -n "$missing" ]; then
+    echo "Declared with BACKPROP_API in $(basename "$header") but not exported by $(basename "$lib"):"
+    printf '  %s\n' $missing
+    status=1
+fi
+if [ "$status" -eq 0 ]; then
+    echo "OK: $n_exported exported functions, exactly those declared in $(basename "$header")."
+fi
+exit "$status"
