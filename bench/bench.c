@@ -149,7 +149,7 @@ static void write_file(const char *dir, const char *name, const double *x, size_
 /* ---- libbackprop runs ---- */
 
 #define W1_UPDATES 1000000
-#define W1_TORCH_UPDATES 50000
+#define W1_TORCH_UPDATES 10000
 #define W1_RATE 0.5
 #define W2_RATE 0.05
 #define W3_BATCH 64
@@ -341,8 +341,8 @@ enum {
 };
 
 static const char *result_names[R_COUNT] = {
-    "W1 libbackprop train_sample", "W1 libbackprop (50k, for the torch checksum)",
-    "W1 FANN fann_train", "W1 PyTorch (50k updates)",
+    "W1 libbackprop train_sample", "W1 libbackprop (10k, for the torch checksum)",
+    "W1 FANN fann_train", "W1 PyTorch (10k updates)",
     "W2 libbackprop train_sample", "W2 libbackprop forward+backward+step",
     "W2 FANN fann_train", "W2 PyTorch",
     "W3 libbackprop 1 thread", "W3 libbackprop 2 threads", "W3 PyTorch 1 thread",
@@ -450,7 +450,7 @@ static void memory_report(const struct workload *w3)
     }
     int status;
     struct rusage ru;
-    if (pid > 0 && wait4(pid, &status, 0, &ru) == pid)
+    if (pid > 0 && waitpid(pid, &status, 0) == pid && getrusage(RUSAGE_CHILDREN, &ru) == 0)
         printf("W3 training process (data set of %zu samples included): peak RSS %ld KiB\n",
                w3->n_samples, ru.ru_maxrss);
 }
@@ -488,7 +488,7 @@ int main(int argc, char **argv)
     setup(&w3, 0);
     const size_t w1_updates = quick ? W1_UPDATES / 10 : W1_UPDATES;
 
-    char dir[] = "/tmp/nnbenchXXXXXX";
+    char dir[] = "nnbench-data-XXXXXX"; /* in the working directory */
     if (use_torch) {
         if (mkdtemp(dir) == NULL)
             die("mkdtemp");
@@ -501,21 +501,27 @@ int main(int argc, char **argv)
         write_file(dir, "w3_t.bin", w3.t, w3.n_samples * 10);
     }
 
+    /* the run first, then the record of its time and checksum */
+#define RUN(r, call)                         \
+    do {                                     \
+        double s = 0.0;                      \
+        const double t_ = call;              \
+        record(r, rep, t_, s);               \
+    } while (0)
     for (int rep = 0; rep < reps; rep++) {
-        double s;
-        record(R_W1_LIB, rep, run_w1(&w1, w1_updates, &s), s);
-        record(R_W1_LIB_SHORT, rep, run_w1(&w1, W1_TORCH_UPDATES, &s), s);
-        record(R_W2_LIB_FUSED, rep, run_w2(&w2, 0, &s), s);
-        record(R_W2_LIB_3CALL, rep, run_w2(&w2, 1, &s), s);
-        record(R_W3_LIB_1, rep, run_w3(&w3, 1, &s), s);
-        record(R_W3_LIB_2, rep, run_w3(&w3, 2, &s), s);
-        record(R_W4_LIB_1, rep, run_w4(&w3, 1, &s), s);
-        record(R_W4_LIB_64, rep, run_w4(&w3, 64, &s), s);
+        RUN(R_W1_LIB, run_w1(&w1, w1_updates, &s));
+        RUN(R_W1_LIB_SHORT, run_w1(&w1, W1_TORCH_UPDATES, &s));
+        RUN(R_W2_LIB_FUSED, run_w2(&w2, 0, &s));
+        RUN(R_W2_LIB_3CALL, run_w2(&w2, 1, &s));
+        RUN(R_W3_LIB_1, run_w3(&w3, 1, &s));
+        RUN(R_W3_LIB_2, run_w3(&w3, 2, &s));
+        RUN(R_W4_LIB_1, run_w4(&w3, 1, &s));
+        RUN(R_W4_LIB_64, run_w4(&w3, 64, &s));
 #ifdef BENCH_HAVE_FANN
-        record(R_W1_FANN, rep, fann_online(&w1, w1_updates, W1_RATE, &s), s);
-        record(R_W2_FANN, rep, fann_online(&w2, w2.n_samples, W2_RATE, &s), s);
-        record(R_W4_FANN_1, rep, fann_infer(&w3, 1, &s), s);
-        record(R_W4_FANN_64, rep, fann_infer(&w3, 64, &s), s);
+        RUN(R_W1_FANN, fann_online(&w1, w1_updates, W1_RATE, &s));
+        RUN(R_W2_FANN, fann_online(&w2, w2.n_samples, W2_RATE, &s));
+        RUN(R_W4_FANN_1, fann_infer(&w3, 1, &s));
+        RUN(R_W4_FANN_64, fann_infer(&w3, 64, &s));
 #endif
         if (use_torch)
             run_torch(python, script, dir, rep, quick);
@@ -563,7 +569,7 @@ int main(int argc, char **argv)
         const char *what;
         int lib, peer;
     } checks[] = {
-        {"W1 PyTorch (50k updates)", R_W1_LIB_SHORT, R_W1_TORCH},
+        {"W1 PyTorch (10k updates)", R_W1_LIB_SHORT, R_W1_TORCH},
         {"W2 PyTorch", R_W2_LIB_FUSED, R_W2_TORCH},
         {"W2 3-call", R_W2_LIB_FUSED, R_W2_LIB_3CALL},
         {"W3 PyTorch 1 thread", R_W3_LIB_1, R_W3_TORCH_1},

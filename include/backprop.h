@@ -33,7 +33,8 @@
  * threads at the same time without locking. One network must not be used by
  * two threads at once, except that calls taking a @c const @c nn_t* may run
  * concurrently with each other. Every network is one allocation made by
- * nn_create() or nn_clone() and released by nn_free(); arrays passed to the
+ * nn_create() or nn_clone() and released by nn_free(), plus, once batches are
+ * used, its batch buffer (see nn_reserve_batch()); arrays passed to the
  * library are always owned by the caller.
  */
 #ifndef BACKPROP_H
@@ -220,6 +221,7 @@ BACKPROP_API nn_status nn_clone(const nn_t *net, nn_t **out);
  * @brief Allocates memory for a network: like malloc(), @p size bytes aligned
  * for any type, or NULL when none is left.
  * @param context the pointer given to nn_create_with_allocator()
+ * @param size number of bytes, never 0
  */
 typedef void *(*nn_alloc_fn)(void *context, size_t size);
 
@@ -227,6 +229,7 @@ typedef void *(*nn_alloc_fn)(void *context, size_t size);
  * @brief Releases memory returned by the matching ::nn_alloc_fn. Never called
  * with NULL.
  * @param context the pointer given to nn_create_with_allocator()
+ * @param ptr the memory to release
  */
 typedef void (*nn_dealloc_fn)(void *context, void *ptr);
 
@@ -238,6 +241,7 @@ typedef void (*nn_dealloc_fn)(void *context, void *ptr);
  * and its clones (nn_clone() gives the clone the same allocator and context).
  * nn_free() releases everything through @p dealloc.
  *
+ * @param out, n_layers, sizes, activations as for nn_create()
  * @param alloc, dealloc the allocator; both must not be NULL
  * @param context passed unchanged to both; owned by the caller, who keeps it
  *        valid as long as the network or a clone of it exists
@@ -307,6 +311,8 @@ BACKPROP_API nn_status nn_set_activation(nn_t *net, size_t layer, int activation
 /**
  * @brief Installs a user-supplied activation on @p layer.
  *
+ * @param net the network
+ * @param layer 1 .. n_layers-1
  * @param f computes a = f(z) over the layer; must not be NULL
  * @param df computes f'(z) over the layer from z and a; must not be NULL
  * @param context passed unchanged to @p f and @p df; owned by the caller, who
@@ -350,6 +356,8 @@ BACKPROP_API int nn_get_bias_mode(const nn_t *net, size_t layer);
  * @brief Holds @p layer's weights and/or biases fixed: nn_step() and the training
  * calls leave them unchanged. Their gradients are still computed and readable
  * until nn_step() clears all gradients.
+ * @param net the network
+ * @param layer 1 .. n_layers-1
  * @param freeze_weights nonzero to freeze the weights leading into @p layer
  * @param freeze_biases nonzero to freeze the biases of @p layer
  */
@@ -378,6 +386,7 @@ BACKPROP_API int nn_get_loss(const nn_t *net);
 
 /**
  * @brief Runs one sample forward.
+ * @param net the network
  * @param input sizes[0] finite values
  * @param output receives the outputs (sizes[n_layers-1] values); may be NULL
  * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_NOT_FINITE (a NaN or infinite input).
@@ -479,6 +488,7 @@ BACKPROP_API size_t nn_batch_capacity(const nn_t *net);
 /**
  * @brief Runs @p n samples forward, each exactly as nn_forward() would (up to
  * rounding: the sums may be formed in another order).
+ * @param net the network
  * @param n number of samples, at least 1
  * @param inputs n rows of sizes[0] finite values, row-major
  * @param outputs receives n rows of sizes[n_layers-1] values; may be NULL
@@ -491,6 +501,8 @@ BACKPROP_API nn_status nn_forward_batch(nn_t *net, size_t n, const double *input
 
 /**
  * @brief The summed loss of the @p n samples of the last nn_forward_batch().
+ * @param net the network
+ * @param n the number of samples of the last nn_forward_batch()
  * @param targets n rows of sizes[n_layers-1] finite values
  * @param loss receives the sum over the samples of each sample's loss
  * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NO_BATCH, ::NN_ERR_BATCH_SIZE (n
@@ -504,6 +516,8 @@ BACKPROP_API nn_status nn_loss_batch(const nn_t *net, size_t n, const double *ta
  * ADDS the sum of their gradients to the accumulators, as @p n calls of
  * nn_backward() would (up to rounding). The per-layer deltas readable with
  * nn_get_deltas() are not touched.
+ * @param net the network
+ * @param n the number of samples of the last nn_forward_batch()
  * @param targets n rows of sizes[n_layers-1] finite values
  * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NO_BATCH, ::NN_ERR_BATCH_SIZE (n
  *         differs from the last batch), ::NN_ERR_STALE_FORWARD or ::NN_ERR_NOT_FINITE.
@@ -539,6 +553,8 @@ BACKPROP_API size_t nn_inference_workspace_size(const nn_t *net, size_t n);
 /**
  * @brief Runs @p n samples forward without changing the network: the outputs
  * equal those of nn_forward_batch() (and of nn_forward() up to rounding).
+ * @param net the network; only read
+ * @param n number of samples, at least 1
  * @param inputs n rows of sizes[0] finite values
  * @param outputs receives n rows of sizes[n_layers-1] values
  * @param workspace at least nn_inference_workspace_size(net, n) doubles, owned by
@@ -566,7 +582,8 @@ BACKPROP_API nn_status nn_get_net_inputs(const nn_t *net, size_t layer, double *
 BACKPROP_API nn_status nn_get_outputs(const nn_t *net, size_t layer, double *a, size_t count);
 /**
  * @brief Deltas dE/dz of @p layer (1 .. n_layers-1) from the last backward pass
- * (nn_backward() or nn_train_sequential()) since the last forward pass.
+ * (nn_backward(), nn_train_sequential() or nn_train_sample()) since the last
+ * forward pass.
  */
 BACKPROP_API nn_status nn_get_deltas(const nn_t *net, size_t layer, double *delta, size_t count);
 /** @} */
@@ -616,9 +633,13 @@ BACKPROP_API double nn_rng_uniform(nn_rng_t *rng);
  * @brief Fills every parameter with seeded random numbers, drawn in the flat
  * order of nn_get_params().
  *
+ * @param net the network
+ * @param seed seeds the generator as nn_rng_create() does
  * @param scheme ::NN_INIT_UNIFORM (then @p lo and @p hi give the range, lo < hi,
  *        both finite; every weight and bias is lo + (hi - lo) u), ::NN_INIT_XAVIER
- *        or ::NN_INIT_HE (@p lo and @p hi are ignored; biases become 0)
+ *        or ::NN_INIT_HE (@p lo and @p hi are ignored; biases become 0 and use
+ *        up no draws)
+ * @param lo, hi the range of ::NN_INIT_UNIFORM
  * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_ARGUMENT (unknown scheme or bad range).
  * Makes the last forward pass stale; frozen parameters are filled too.
  */
@@ -652,7 +673,9 @@ BACKPROP_API nn_status nn_init_random(nn_t *net, unsigned long seed, int scheme,
  * followed by ".tmp." and a unique suffix), flushed to the disk, and only then
  * renamed over @p path. On any failure the temporary file is removed and an
  * existing file at @p path is left as it was. Nothing is created when the
- * network cannot be saved.
+ * network cannot be saved. A replaced file keeps its permission bits.
+ * @param net the network to save; not changed
+ * @param path the file to create or replace
  * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_PARAMS_NOT_FINITE (a NaN or
  *         infinite weight or bias; no file is created or changed) or ::NN_ERR_IO.
  */
@@ -661,6 +684,7 @@ BACKPROP_API nn_status nn_save(const nn_t *net, const char *path);
 /**
  * @brief Writes the model text of @p net into the caller's buffer, like snprintf.
  *
+ * @param net the network to save; not changed
  * @param buf receives the text and a terminating NUL; may be NULL when @p size is 0
  * @param size bytes available at @p buf
  * @param length receives the length of the text, without the NUL, on ::NN_OK and on
@@ -674,6 +698,7 @@ BACKPROP_API nn_status nn_save_buffer(const nn_t *net, char *buf, size_t size, s
 
 /**
  * @brief Loads a network from the file @p path (built-in activations only).
+ * @param path the model file
  * @param out receives the new network, owned by the caller (release it with
  *        nn_free()); set to NULL on error
  * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_IO (the file cannot be opened or
@@ -687,6 +712,9 @@ BACKPROP_API nn_status nn_load(nn_t **out, const char *path);
  * @brief Loads a network from @p size bytes at @p data (built-in activations only).
  *
  * The text need not be NUL-terminated; exactly @p size bytes are read.
+ * @param out receives the new network, owned by the caller; set to NULL on error
+ * @param data the model text, owned by the caller; not kept
+ * @param size its length in bytes
  * @return as nn_load(), without ::NN_ERR_IO.
  */
 BACKPROP_API nn_status nn_load_buffer(nn_t **out, const char *data, size_t size);
@@ -725,6 +753,16 @@ BACKPROP_API nn_status nn_load_ex(nn_t **out, const char *path, size_t n_custom,
 /**
  * @brief nn_load_ex() from @p size bytes at @p data instead of a file (which
  * need not be NUL-terminated).
+ * @param out receives the new network, owned by the caller; set to NULL on error
+ * @param data the model text, owned by the caller; not kept
+ * @param size its length in bytes
+ * @param n_custom as for nn_load_ex()
+ * @param names as for nn_load_ex()
+ * @param fs as for nn_load_ex()
+ * @param dfs as for nn_load_ex()
+ * @param contexts as for nn_load_ex()
+ * @param msg as for nn_load_ex()
+ * @param msg_size as for nn_load_ex()
  * @return as nn_load_ex(), without ::NN_ERR_IO.
  */
 BACKPROP_API nn_status nn_load_buffer_ex(nn_t **out, const char *data, size_t size,
@@ -752,6 +790,8 @@ BACKPROP_API nn_status nn_load_buffer_ex(nn_t **out, const char *data, size_t si
 /**
  * @brief Receives output: @p n bytes at @p bytes (not NUL-terminated).
  * @param context the pointer given with the callback
+ * @param bytes the next piece of output, valid only during the call
+ * @param n the number of bytes
  * @return 0 to go on; anything else stops the call, which returns ::NN_ERR_IO
  */
 typedef int (*nn_write_fn)(void *context, const char *bytes, size_t n);
@@ -814,6 +854,9 @@ BACKPROP_API nn_status nn_explain_options_set_apply(nn_explain_options_t *option
  * @brief Names unit @p index (from 0) of @p layer (0 = inputs), replacing its
  * default name; setting a unit again replaces the name. Checked against the
  * network only when the options are used.
+ * @param options the options
+ * @param layer the layer, 0 .. n_layers-1
+ * @param index the unit within the layer, from 0
  * @param name 1 .. ::NN_MAX_NAME characters from [A-Za-z0-9_.-]; copied
  * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NAME or ::NN_ERR_NO_MEMORY.
  */
@@ -824,6 +867,8 @@ BACKPROP_API nn_status nn_explain_options_set_unit_name(nn_explain_options_t *op
 /**
  * @brief Names the parameter at @p flat_index in the order of nn_get_params()
  * (a shared bias is one parameter), replacing its default name.
+ * @param options the options
+ * @param flat_index the parameter's place in the flat order, from 0
  * @param name 1 .. ::NN_MAX_NAME characters from [A-Za-z0-9_.-]; copied
  * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NAME or ::NN_ERR_NO_MEMORY.
  */
@@ -858,9 +903,10 @@ BACKPROP_API nn_status nn_explain_options_set_param_name(nn_explain_options_t *o
  * @return ::NN_OK; ::NN_ERR_NULL_ARG; ::NN_ERR_COUNT (a count that is 0 or not
  *         n_samples times the layer size); ::NN_ERR_ARGUMENT (the sequential rule
  *         with more than one sample, or a name for a unit or parameter the
- *         network does not have); ::NN_ERR_NOT_FINITE; ::NN_ERR_NO_MEMORY;
- *         ::NN_ERR_IO (@p write returned nonzero; the output is incomplete and
- *         the step is not applied).
+ *         network does not have); ::NN_ERR_NOT_FINITE (also when the step
+ *         to be applied gives a parameter that is not finite: then nothing is
+ *         applied); ::NN_ERR_NO_MEMORY; ::NN_ERR_IO (@p write returned nonzero;
+ *         the output is incomplete and the step is not applied).
  */
 BACKPROP_API nn_status nn_explain(nn_t *net, const nn_explain_options_t *options,
                                   const double *inputs, size_t input_count,

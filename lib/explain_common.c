@@ -58,11 +58,11 @@ nn_status nn__out_finish(struct nn__out *o)
 struct decimal {
     int negative;
     int exponent;   /* decimal exponent of the first digit */
-    size_t n;       /* significant digits kept, trailing zeros removed */
+    size_t n;       /* significant digits kept */
     char digits[24];
 };
 
-static void decompose(double x, int digits, struct decimal *d)
+static void decompose(double x, int digits, int strip_zeros, struct decimal *d)
 {
     char tmp[64];
     snprintf(tmp, sizeof tmp, "%.*e", digits - 1, x);
@@ -80,7 +80,7 @@ static void decompose(double x, int digits, struct decimal *d)
             e = e * 10 + (*p - '0');
     }
     d->exponent = sign * e;
-    while (d->n > 1 && d->digits[d->n - 1] == '0')
+    while (strip_zeros && d->n > 1 && d->digits[d->n - 1] == '0')
         d->n--;
     d->digits[d->n] = '\0';
 }
@@ -150,21 +150,11 @@ static int special(char *buf, double x)
     return 1;
 }
 
-void nn__fmt_num(char *buf, double x, int digits)
+/* The fewest significant digits (1 .. 17) that read back as exactly x. The
+   round trip through strtod happens in the current locale on both sides, so it
+   is exact whatever the locale's decimal point is. */
+static int shortest_digits(double x)
 {
-    if (special(buf, x))
-        return;
-    struct decimal d;
-    decompose(x, digits < 1 ? 1 : digits > 17 ? 17 : digits, &d);
-    compose(buf, &d, digits);
-}
-
-/* The round trip through strtod happens in the current locale on both sides,
-   so it is exact whatever the locale's decimal point is. */
-void nn__fmt_exact(char *buf, double x)
-{
-    if (special(buf, x))
-        return;
     int p = 1;
     for (; p < 17; p++) {
         char tmp[64];
@@ -172,8 +162,28 @@ void nn__fmt_exact(char *buf, double x)
         if (strtod(tmp, NULL) == x)
             break;
     }
+    return p;
+}
+
+/* A value that `digits` digits hold exactly is written exactly ("0.15"); any
+   other is rounded to `digits` digits and keeps them all ("0.593270"). */
+void nn__fmt_num(char *buf, double x, int digits)
+{
+    if (special(buf, x))
+        return;
+    digits = digits < 1 ? 1 : digits > 17 ? 17 : digits;
+    const int exact = shortest_digits(x);
     struct decimal d;
-    decompose(x, p, &d);
+    decompose(x, exact <= digits ? exact : digits, exact <= digits, &d);
+    compose(buf, &d, digits);
+}
+
+void nn__fmt_exact(char *buf, double x)
+{
+    if (special(buf, x))
+        return;
+    struct decimal d;
+    decompose(x, shortest_digits(x), 1, &d);
     compose(buf, &d, 17);
 }
 

@@ -182,10 +182,10 @@ static void params(const struct json *j)
 
 static void sample_layer(const struct json *j, size_t s, size_t k)
 {
-    const char *in = "        ";
+    const char *in = "          ";
     const struct nn__trace *t = j->t;
     const size_t n = nn_layer_size(t->net, k);
-    put(j, k > 1 ? ",\n      {\n" : "\n      {\n");
+    put(j, k > 1 ? ",\n        {\n" : "\n        {\n");
     key(j, in, "layer");
     size(j, k);
     field_array(j, in, "z", nn__tr(t, t->z, s, k), n);
@@ -193,7 +193,7 @@ static void sample_layer(const struct json *j, size_t s, size_t k)
     field_array(j, in, "activation_derivative", nn__tr(t, t->fprime, s, k), n);
     field_array(j, in, "dE_da", nn__tr(t, t->dEda, s, k), n);
     field_array(j, in, "delta", nn__tr(t, t->delta, s, k), n);
-    put(j, "\n      }");
+    put(j, "\n        }");
 }
 
 static void loss_terms(const struct json *j, size_t s)

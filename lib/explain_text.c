@@ -12,12 +12,20 @@
 #include <stdio.h>
 #include <string.h>
 
-#define SYM_LEN 256
-
-/* A symbol built for one use: returned by value, used within one expression. */
+/* Symbols are built in fixed buffers, returned by value and used within one
+   expression: a name (a caller's name is at most NN_MAX_NAME characters), a
+   symbol made of a name, and a derivative made of two symbols. */
 typedef struct {
-    char s[SYM_LEN];
+    char s[64];
+} name_t;
+
+typedef struct {
+    char s[128];
 } sym;
+
+typedef struct {
+    char s[320];
+} dsym;
 
 struct render {
     struct nn__out *o;
@@ -128,7 +136,7 @@ static void heading(const struct render *r, int level, const char *title, const 
 {
     static const char *const md_marks[] = {"", "# ", "## ", "### "};
     static const char *const text_marks[] = {"", "", "== ", "-- "};
-    put(r, level > 1 ? "\n" : "");
+    put(r, level > 1 && !r->md ? "\n" : "");
     put(r, r->md ? md_marks[level] : text_marks[level]);
     put(r, title);
     put(r, suffix);
@@ -144,15 +152,16 @@ static int is_letter(char c)
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-/* LaTeX for a name: leading letters, then the rest as a subscript with '_'
-   shown as ',' ("w5" -> w_{5}, "h1_2" -> h_{1,2}, "b_out" -> b_{out}). */
-static sym latex_name(const char *name)
+/* LaTeX for a name: leading letters and, when a digit or '_' follows them,
+   the rest as a subscript ("w5" -> w_{5}, "h1_2" -> h_{1,2}, "b_out" ->
+   b_{out}); any other '_' is shown as ',' ("x.a_b" -> x.a,b). */
+static name_t latex_name(const char *name)
 {
-    sym out;
+    name_t out;
     size_t n = 0, k = 0;
     while (is_letter(name[k]))
         out.s[n++] = name[k++];
-    const int sub = k > 0 && name[k] != '\0';
+    const int sub = k > 0 && ((name[k] >= '0' && name[k] <= '9') || name[k] == '_');
     if (sub) {
         out.s[n++] = '_';
         out.s[n++] = '{';
@@ -167,16 +176,16 @@ static sym latex_name(const char *name)
     return out;
 }
 
-static sym name_sym(const struct render *r, const char *name)
+static name_t name_sym(const struct render *r, const char *name)
 {
-    sym out;
+    name_t out;
     if (r->md)
         return latex_name(name);
     snprintf(out.s, sizeof out.s, "%s", name);
     return out;
 }
 
-static sym unit_name(const struct render *r, size_t k, size_t j)
+static name_t unit_name(const struct render *r, size_t k, size_t j)
 {
     char buf[NN__NAME_BUF];
     return name_sym(r, nn__unit_name(r->t->names, k, j, buf));
@@ -185,7 +194,8 @@ static sym unit_name(const struct render *r, size_t k, size_t j)
 /* "net_h1" / "net_{h_{1}}"; the prefix "delta" is \delta in LaTeX. */
 static sym unit_q(const struct render *r, const char *prefix, size_t k, size_t j)
 {
-    sym out, name = unit_name(r, k, j);
+    sym out;
+    const name_t name = unit_name(r, k, j);
     if (r->md && strcmp(prefix, "delta") == 0)
         prefix = "\\delta";
     snprintf(out.s, sizeof out.s, r->md ? "%s_{%s}" : "%s_%s", prefix, name.s);
@@ -195,20 +205,25 @@ static sym unit_q(const struct render *r, const char *prefix, size_t k, size_t j
 /* What unit j of layer k passes on: an input's own name, or out_<name>. */
 static sym act_sym(const struct render *r, size_t k, size_t j)
 {
-    return k == 0 ? unit_name(r, 0, j) : unit_q(r, "out", k, j);
+    sym out;
+    if (k > 0)
+        return unit_q(r, "out", k, j);
+    snprintf(out.s, sizeof out.s, "%s", unit_name(r, 0, j).s);
+    return out;
 }
 
 static sym param_sym(const struct render *r, size_t flat, int updated)
 {
     char buf[NN__NAME_BUF];
-    sym out, name = name_sym(r, nn__param_name(r->t->names, flat, buf));
+    sym out;
+    const name_t name = name_sym(r, nn__param_name(r->t->names, flat, buf));
     snprintf(out.s, sizeof out.s, "%s%s", name.s, !updated ? "" : r->md ? "^{+}" : "+");
     return out;
 }
 
-static sym deriv(const struct render *r, const char *num, const char *den)
+static dsym deriv(const struct render *r, const char *num, const char *den)
 {
-    sym out;
+    dsym out;
     snprintf(out.s, sizeof out.s, r->md ? "\\frac{\\partial %s}{\\partial %s}" : "d%s/d%s",
              num, den);
     return out;
@@ -228,10 +243,14 @@ static sym loss_sym(const struct render *r, size_t s)
     return out;
 }
 
-static sym after_sym(const struct render *r, const char *loss)
+/* The loss after the step, same cases as loss_sym(). */
+static sym after_sym(const struct render *r, size_t s)
 {
     sym out;
-    snprintf(out.s, sizeof out.s, r->md ? "%s^{+}" : "%s+", loss);
+    if (r->md && r->t->n_samples > 1 && s < r->t->n_samples)
+        snprintf(out.s, sizeof out.s, "E^{(%zu)+}", s + 1);
+    else
+        snprintf(out.s, sizeof out.s, r->md ? "%s^{+}" : "%s+", loss_sym(r, s).s);
     return out;
 }
 
@@ -293,8 +312,10 @@ static void put_loss_definition(const struct render *r)
 {
     const int mse = nn_get_loss(r->t->net) == NN_LOSS_MSE;
     if (r->md)
-        put(r, mse ? "- Loss: $E = \\frac{1}{n}\\sum_{k} (t_{k} - out_{k})^{2}$ over the n outputs\n"
-                   : "- Loss: $E = \\sum_{k} \\frac{1}{2}(t_{k} - out_{k})^{2}$ over the outputs\n");
+        put(r, mse ? "- Loss: $E = \\frac{1}{n}\\sum_{k} (t_{k} - out_{k})^{2}$ over the n "
+                     "outputs\n"
+                   : "- Loss: $E = \\sum_{k} \\frac{1}{2}(t_{k} - out_{k})^{2}$ over the "
+                     "outputs\n");
     else
         put(r, mse ? "Loss: E = 1/n * sum over the n outputs of (t - out)^2\n"
                    : "Loss: E = sum over the outputs of 1/2*(t - out)^2\n");
@@ -314,6 +335,8 @@ static void put_rule(const struct render *r)
     if (r->t->n_samples > 1)
         emit(r, "%sBatch: %z samples; their gradients are added up before the one update.\n",
              r->md ? "- " : "", r->t->n_samples);
+    if (r->md)
+        put(r, "\n");
 }
 
 static void put_header(const struct render *r)
@@ -332,7 +355,7 @@ static void put_values(const struct render *r, const char *label, size_t k, cons
 {
     put(r, label);
     for (size_t j = 0; j < size_of(r, k); j++) {
-        sym name = k == 0 ? unit_name(r, 0, j) : unit_q(r, "t", k, j);
+        const sym name = k == 0 ? act_sym(r, 0, j) : unit_q(r, "t", k, j);
         emit(r, r->md ? "%s$%s = %g$" : "%s%s = %g", j ? ", " : " ", name.s, v[j]);
     }
     put(r, r->md ? "\n\n" : "\n");
@@ -355,42 +378,44 @@ static void net_line(const struct render *r, size_t s, size_t k, size_t j)
     eq_close(r);
 }
 
-static void out_line(const struct render *r, size_t s, size_t k, size_t j)
+/* The right-hand side of out = f(net) for layer k's activation. */
+static void activation_rhs(const struct render *r, size_t k, const char *net, double z,
+                           double a)
 {
-    const double z = unit_val(r, r->t->z, s, k, j), a = unit_val(r, r->t->a, s, k, j);
-    const sym out_s = unit_q(r, "out", k, j), net_s = unit_q(r, "net", k, j);
-    const char *out = out_s.s, *net = net_s.s;
-    const char *custom = nn_get_activation_name(r->t->net, k);
-    eq_open(r);
+    const name_t custom = name_sym(r, nn_get_activation_name(r->t->net, k));
     switch (nn_get_activation(r->t->net, k)) {
-    case NN_ACT_LINEAR: emit(r, "%s = %s = %g", out, net, a); break;
+    case NN_ACT_LINEAR: emit(r, "%s = %g", net, a); break;
     case NN_ACT_SIGMOID:
-        emit(r, r->md ? "%s = \\sigma(%s) = \\frac{1}{1 + e^{%g}} = %g"
-                      : "%s = sigmoid(%s) = 1/(1 + exp(%g)) = %g", out, net, -z, a);
+        emit(r, r->md ? "\\sigma(%s) = \\frac{1}{1 + e^{%g}} = %g"
+                      : "sigmoid(%s) = 1/(1 + exp(%g)) = %g", net, -z, a);
         break;
     case NN_ACT_TANH:
-        emit(r, r->md ? "%s = \\tanh(%s) = \\tanh(%g) = %g" : "%s = tanh(%s) = tanh(%g) = %g",
-             out, net, z, a);
+        emit(r, r->md ? "\\tanh(%s) = \\tanh(%g) = %g" : "tanh(%s) = tanh(%g) = %g", net, z, a);
         break;
     case NN_ACT_RELU:
-        emit(r, r->md ? "%s = \\max(0, %s) = \\max(0, %g) = %g"
-                      : "%s = max(0, %s) = max(0, %g) = %g", out, net, z, a);
+        emit(r, r->md ? "\\max(0, %s) = \\max(0, %g) = %g" : "max(0, %s) = max(0, %g) = %g",
+             net, z, a);
         break;
     case NN_ACT_LEAKY_RELU:
         if (z > 0.0)
-            emit(r, "%s = %s = %g", out, net, a);
+            emit(r, "%s = %g", net, a);
         else
-            emit(r, "%s = 0.01%m%s = 0.01%m%p = %g", out, net, z, a);
+            emit(r, "0.01%m%s = 0.01%m%p = %g", net, z, a);
         break;
     case NN_ACT_SOFTPLUS:
-        emit(r, r->md ? "%s = \\ln(1 + e^{%s}) = \\ln(1 + e^{%g}) = %g"
-                      : "%s = ln(1 + exp(%s)) = ln(1 + exp(%g)) = %g", out, net, z, a);
+        emit(r, r->md ? "\\ln(1 + e^{%s}) = \\ln(1 + e^{%g}) = %g"
+                      : "ln(1 + exp(%s)) = ln(1 + exp(%g)) = %g", net, z, a);
         break;
-    default:
-        emit(r, r->md ? "%s = \\text{%s}(%s) = \\text{%s}(%g) = %g" : "%s = %s(%s) = %s(%g) = %g",
-             out, custom, net, custom, z, a);
-        break;
+    default: emit(r, "%s(%s) = %s(%g) = %g", custom.s, net, custom.s, z, a); break;
     }
+}
+
+static void out_line(const struct render *r, size_t s, size_t k, size_t j)
+{
+    const sym out = unit_q(r, "out", k, j), net = unit_q(r, "net", k, j);
+    eq_open(r);
+    emit(r, "%s = ", out.s);
+    activation_rhs(r, k, net.s, unit_val(r, r->t->z, s, k, j), unit_val(r, r->t->a, s, k, j));
     eq_close(r);
 }
 
@@ -423,7 +448,8 @@ static void loss_term_line(const struct render *r, size_t s, size_t j)
 {
     const size_t top = r->t->n_layers - 1, n = r->t->n_out;
     const double o = unit_val(r, r->t->a, s, top, j), t = r->t->targets[s * n + j];
-    const sym e = unit_q(r, "E", top, j), tq = unit_q(r, "t", top, j), oq = unit_q(r, "out", top, j);
+    const sym e = unit_q(r, "E", top, j), tq = unit_q(r, "t", top, j);
+    const sym oq = unit_q(r, "out", top, j);
     const int mse = nn_get_loss(r->t->net) == NN_LOSS_MSE;
     const double term = nn__loss_term(nn_get_loss(r->t->net), n, o, t);
     eq_open(r);
@@ -501,6 +527,9 @@ static void hidden_error_line(const struct render *r, size_t s, size_t k, size_t
     for (size_t u = 0; u < n_up; u++)
         emit(r, "%s%p%m%p", u ? " + " : "", unit_val(r, r->t->delta, s, k + 1, u),
              w[nn__weight_flat(nm, k + 1, u, j)]);
+    for (size_t u = 0; u < n_up && n_up > 1; u++) /* each path's share */
+        emit(r, u ? " + %p" : " = %g",
+             unit_val(r, r->t->delta, s, k + 1, u) * w[nn__weight_flat(nm, k + 1, u, j)]);
     emit(r, " = %g", unit_val(r, r->t->dEda, s, k, j));
     eq_close(r);
 }
@@ -509,7 +538,7 @@ static void hidden_error_line(const struct render *r, size_t s, size_t k, size_t
 static void fprime_rhs(const struct render *r, size_t k, const char *out, const char *net,
                        double z, double a, double d)
 {
-    const char *name = nn_get_activation_name(r->t->net, k);
+    const name_t name = name_sym(r, nn_get_activation_name(r->t->net, k));
     const char *gt = r->md ? "%g \\quad (%s > 0)" : "%g (since %s > 0)";
     const char *le = r->md ? "%g \\quad (%s \\le 0)" : "%g (since %s <= 0)";
     switch (nn_get_activation(r->t->net, k)) {
@@ -526,7 +555,7 @@ static void fprime_rhs(const struct render *r, size_t k, const char *out, const 
         emit(r, r->md ? "\\sigma(%s) = \\frac{1}{1 + e^{%g}} = %g"
                       : "sigmoid(%s) = 1/(1 + exp(%g)) = %g", net, -z, d);
         break;
-    default: emit(r, r->md ? "\\text{%s}'(%s) = %g" : "%s'(%s) = %g", name, net, d); break;
+    default: emit(r, "%s'(%s) = %g", name.s, net, d); break;
     }
 }
 
@@ -604,10 +633,10 @@ static void update_line(const struct render *r, size_t flat, int is_frozen)
 {
     const sym p = param_sym(r, flat, 0), e = loss_sym(r, r->t->n_samples);
     eq_open(r);
-    emit(r, "%s = %s = ", param_sym(r, flat, 1).s, p.s);
+    emit(r, "%s = ", param_sym(r, flat, 1).s);
     if (is_frozen) {
-        emit(r, r->md ? "%g \\quad \\text{(frozen, unchanged)}" : "%g (frozen, unchanged)",
-             r->t->params[flat]);
+        emit(r, r->md ? "%s = %g \\quad \\text{(frozen, unchanged)}"
+                      : "%s = %g (frozen, unchanged)", p.s, r->t->params[flat]);
     } else {
         emit(r, r->md ? "%s - \\eta%m" : "%s - eta%m", p.s);
         emit(r, "%s = %g - %p%m%p = %g", deriv(r, e.s, p.s).s, r->t->params[flat], r->t->eta,
@@ -643,7 +672,8 @@ static void put_backward(const struct render *r, size_t s)
         }
         gradient_lines(r, s, k);
         if (r->t->rule == NN_RULE_SEQUENTIAL) {
-            layer_heading(r, k, ": update now, before the deltas move down");
+            layer_heading(r, k, k > 1 ? ": update now, before the deltas move down"
+                                      : ": update now");
             layer_updates(r, k);
         }
     }
@@ -697,20 +727,23 @@ static void put_update(const struct render *r)
 static void after_sample(const struct render *r, size_t s)
 {
     const size_t top = r->t->n_layers - 1;
-    const sym e = after_sym(r, loss_sym(r, s).s);
+    const sym e = after_sym(r, s);
     if (r->t->n_samples > 1)
-        emit(r, "Sample %z: ", s + 1);
-    put(r, "outputs");
+        emit(r, "Sample %z: outputs", s + 1);
+    else
+        put(r, "Outputs:");
     for (size_t j = 0; j < r->t->n_out; j++)
         emit(r, r->md ? "%s$%s = %g$" : "%s%s = %g", j ? ", " : " ", unit_q(r, "out", top, j).s,
              r->t->out_after[s * r->t->n_out + j]);
-    emit(r, r->md ? ", loss $%s = %g$\n\n" : ", loss %s = %g\n", e.s, r->t->loss_after[s]);
+    if (r->t->n_samples > 1)
+        emit(r, r->md ? ", loss $%s = %g$" : ", loss %s = %g", e.s, r->t->loss_after[s]);
+    put(r, r->md ? "\n\n" : "\n");
 }
 
 static void put_after(const struct render *r)
 {
     const size_t n = r->t->n_samples;
-    const sym before = loss_sym(r, n), after = after_sym(r, before.s);
+    const sym before = loss_sym(r, n), after = after_sym(r, n);
     heading(r, 2, "After the step", "");
     for (size_t s = 0; s < n; s++)
         after_sample(r, s);

@@ -98,6 +98,8 @@ const struct nn_kernels *nn__kernels_best(void);
 const struct nn_kernels *nn__kernels_level(int level); /* NULL if not on this CPU */
 nn_status nn__kernels_force(nn_t *net, int level);      /* test hook, not exported */
 size_t nn__gemm_pack_doubles(size_t dim);
+#define NN_TINY_LAYER 8 /* layers this small take nn__train_tiny() */
+void nn__train_tiny(nn_t *net, const double *input, const double *target, double rate);
 
 /* batch.c */
 void nn__batch_free(struct nn *net);

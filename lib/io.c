@@ -50,27 +50,18 @@
 
 /* ---- names of settings ---- */
 
+/* indexed by the NN_LOSS_* code */
+static const char *const loss_words[] = {"half_sse", "mse"};
+/* indexed by the NN_BIAS_* code */
+static const char *const bias_words[] = {"per_neuron", "shared"};
+/* indexed by (frozen weights) + 2 * (frozen biases) */
+static const char *const frozen_words[] = {"none", "weights", "biases", "both"};
+
+#define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
+
 static const char *loss_name(int loss)
 {
-    switch (loss) {
-    case NN_LOSS_HALF_SSE: return "half_sse";
-    case NN_LOSS_MSE: return "mse";
-    default: return NULL;
-    }
-}
-
-static const char *bias_name(int mode)
-{
-    return mode == NN_BIAS_SHARED ? "shared" : "per_neuron";
-}
-
-static const char *frozen_name(int weights, int biases)
-{
-    if (weights && biases)
-        return "both";
-    if (weights)
-        return "weights";
-    return biases ? "biases" : "none";
+    return loss >= 0 && (size_t)loss < COUNT_OF(loss_words) ? loss_words[loss] : NULL;
 }
 
 static int is_name_char(char c)
@@ -397,9 +388,9 @@ static void write_model(const nn_t *net, struct sink *s)
             emit_str(s, "custom ");
         emit_str(s, nn_get_activation_name(net, k));
         emit_str(s, "\nbias ");
-        emit_str(s, bias_name(l->bias_mode));
+        emit_str(s, bias_words[l->bias_mode == NN_BIAS_SHARED]);
         emit_str(s, "\nfrozen ");
-        emit_str(s, frozen_name(l->frozen_weights, l->frozen_biases));
+        emit_str(s, frozen_words[(l->frozen_weights != 0) + 2 * (l->frozen_biases != 0)]);
         emit_str(s, "\nweights ");
         emit_uint(s, l->n_out);
         emit_str(s, " ");
@@ -703,6 +694,33 @@ static nn_status expect_end_of_line(struct parser *p)
     return NN_OK;
 }
 
+/* Reads the line "<keyword> <word>", where word is one of words[0 .. n_words-1];
+   *index receives its position. */
+static nn_status expect_choice(struct parser *p, const char *keyword, const char *what,
+                               const char *const *words, size_t n_words, size_t *index)
+{
+    const char *t;
+    size_t n;
+    nn_status status = expect_line(p, keyword);
+    if (status == NN_OK)
+        status = expect_word(p, what, &t, &n);
+    if (status != NN_OK)
+        return status;
+    for (size_t i = 0; i < n_words; i++) {
+        if (token_is(t, n, words[i])) {
+            *index = i;
+            return expect_end_of_line(p);
+        }
+    }
+    char expected[96] = "";
+    for (size_t i = 0; i < n_words; i++) {
+        strcat(expected, i == 0 ? "" : i + 1 < n_words ? ", " : " or ");
+        strcat(expected, words[i]);
+    }
+    return fail(p, NN_ERR_FORMAT, p->line, "unknown %s '%s' (expected %s)", what,
+                quote(t, n).text, expected);
+}
+
 /* Reads exactly n numbers, which fill one line, into x. */
 static nn_status read_number_line(struct parser *p, double *x, size_t n, const char *what,
                                   size_t layer)
@@ -827,18 +845,10 @@ static nn_status parse_header(struct parser *p, size_t *n_layers, size_t *sizes,
                     (unsigned long long)min_numbers, left);
     *n_layers = (size_t)count;
 
-    status = expect_line(p, "loss");
-    if (status == NN_OK)
-        status = expect_word(p, "loss name", &t, &n);
-    if (status != NN_OK)
-        return status;
-    if (token_is(t, n, loss_name(NN_LOSS_HALF_SSE)))
-        *loss = NN_LOSS_HALF_SSE;
-    else if (token_is(t, n, loss_name(NN_LOSS_MSE)))
-        *loss = NN_LOSS_MSE;
-    else
-        return fail(p, NN_ERR_FORMAT, p->line, "unknown loss '%s'", quote(t, n).text);
-    return expect_end_of_line(p);
+    size_t choice = 0;
+    status = expect_choice(p, "loss", "loss", loss_words, COUNT_OF(loss_words), &choice);
+    *loss = (int)choice;
+    return status;
 }
 
 /* Notes the first unknown activation; the layer keeps its placeholder. */
@@ -895,8 +905,6 @@ static nn_status parse_layer(struct parser *p, const struct customs *customs, nn
 {
     struct nn_layer *l = &net->layers[k];
     uint64_t value = 0;
-    const char *t;
-    size_t n;
     nn_status status = expect_line(p, "layer");
     if (status == NN_OK)
         status = expect_count(p, "layer number", &value);
@@ -910,36 +918,16 @@ static nn_status parse_layer(struct parser *p, const struct customs *customs, nn
     if (status != NN_OK)
         return status;
 
-    status = expect_line(p, "bias");
+    size_t choice = 0;
+    status = expect_choice(p, "bias", "bias convention", bias_words, COUNT_OF(bias_words),
+                           &choice);
     if (status == NN_OK)
-        status = expect_word(p, "bias convention", &t, &n);
-    if (status != NN_OK)
-        return status;
-    if (token_is(t, n, "shared"))
-        status = nn_set_bias_mode(net, k, NN_BIAS_SHARED);
-    else if (!token_is(t, n, "per_neuron"))
-        return fail(p, NN_ERR_FORMAT, p->line,
-                    "unknown bias convention '%s' (expected 'per_neuron' or 'shared')",
-                    quote(t, n).text);
+        status = nn_set_bias_mode(net, k, (int)choice);
     if (status == NN_OK)
-        status = expect_end_of_line(p);
-
+        status = expect_choice(p, "frozen", "frozen setting", frozen_words,
+                               COUNT_OF(frozen_words), &choice);
     if (status == NN_OK)
-        status = expect_line(p, "frozen");
-    if (status == NN_OK)
-        status = expect_word(p, "frozen parameters", &t, &n);
-    if (status != NN_OK)
-        return status;
-    if (token_is(t, n, "none") || token_is(t, n, "weights") || token_is(t, n, "biases") ||
-        token_is(t, n, "both"))
-        status = nn_set_frozen(net, k, token_is(t, n, "weights") || token_is(t, n, "both"),
-                               token_is(t, n, "biases") || token_is(t, n, "both"));
-    else
-        return fail(p, NN_ERR_FORMAT, p->line,
-                    "unknown frozen setting '%s' (expected none, weights, biases or both)",
-                    quote(t, n).text);
-    if (status == NN_OK)
-        status = expect_end_of_line(p);
+        status = nn_set_frozen(net, k, (int)(choice & 1), (int)(choice >> 1));
 
     uint64_t rows = 0, cols = 0;
     if (status == NN_OK)
@@ -972,7 +960,7 @@ static nn_status parse_layer(struct parser *p, const struct customs *customs, nn
     if (value != n_biases)
         return fail(p, NN_ERR_FORMAT, p->line,
                     "'biases %llu' disagrees with the layer, which has %zu (bias %s)",
-                    (unsigned long long)value, n_biases, bias_name(l->bias_mode));
+                    (unsigned long long)value, n_biases, bias_words[l->bias_mode == NN_BIAS_SHARED]);
     return read_number_line(p, l->b, n_biases, "biases", k);
 }
 

@@ -25,6 +25,15 @@
 #define NN_KERNELS_X86 1
 #endif
 
+/* Fully unrolls the short loops over a register tile. */
+#if defined(__clang__)
+#define NN_UNROLL _Pragma("unroll")
+#elif defined(__GNUC__)
+#define NN_UNROLL _Pragma("GCC unroll 16")
+#else
+#define NN_UNROLL
+#endif
+
 /* ---- level 0: scalar reference ---- */
 
 /* y = M x. Each row is summed left to right, the order the tutorials use. */
@@ -283,4 +292,63 @@ double nn__sum(size_t n, const double *x)
     for (size_t i = 0; i < n; i++)
         sum += x[i];
     return sum;
+}
+
+/* ---- the fused online step for tiny networks ----
+   When every layer has at most NN_TINY_LAYER units, calls per layer cost more
+   than the arithmetic, so nn_train_sample() runs this one routine: the same
+   pass as forward_pass() plus the fused backward pass of train.c (deltas
+   propagated through the old weights, then the layer updated), with the
+   loops written out. It fills z, a and delta of every layer. */
+void nn__train_tiny(nn_t *net, const double *input, const double *target, double rate)
+{
+    double deriv[NN_TINY_LAYER];
+    struct nn_layer *layers = net->layers;
+    const size_t top = net->n_layers - 1;
+    for (size_t i = 0; i < layers[0].n_out; i++)
+        layers[0].a[i] = input[i];
+    for (size_t k = 1; k <= top; k++) {
+        struct nn_layer *l = &layers[k];
+        const double *x = layers[k - 1].a;
+        const size_t n_in = l->n_in;
+        for (size_t j = 0; j < l->n_out; j++) {
+            const double *row = l->w + j * n_in;
+            double sum = 0.0;
+            for (size_t i = 0; i < n_in; i++)
+                sum += row[i] * x[i];
+            l->z[j] = sum + (l->bias_mode == NN_BIAS_SHARED ? l->b[0] : l->b[j]);
+        }
+        nn__activate(l, l->z, l->a, l->n_out);
+    }
+    struct nn_layer *out = &layers[top];
+    nn__loss_grad(net->loss, out->n_out, out->a, target, out->delta);
+    nn__activation_deriv(out, out->z, out->a, deriv, out->n_out);
+    for (size_t j = 0; j < out->n_out; j++)
+        out->delta[j] *= deriv[j];
+    for (size_t k = top; k >= 1; k--) {
+        struct nn_layer *l = &layers[k];
+        struct nn_layer *below = &layers[k - 1];
+        const size_t n_in = l->n_in, n_out = l->n_out;
+        if (k > 1) {
+            for (size_t i = 0; i < n_in; i++)
+                below->delta[i] = 0.0;
+            for (size_t j = 0; j < n_out; j++)
+                for (size_t i = 0; i < n_in; i++)
+                    below->delta[i] += l->w[j * n_in + i] * l->delta[j];
+            nn__activation_deriv(below, below->z, below->a, deriv, n_in);
+            for (size_t i = 0; i < n_in; i++)
+                below->delta[i] *= deriv[i];
+        }
+        if (!l->frozen_weights)
+            for (size_t j = 0; j < n_out; j++)
+                for (size_t i = 0; i < n_in; i++)
+                    l->w[j * n_in + i] -= rate * (l->delta[j] * below->a[i]);
+        if (!l->frozen_biases) {
+            if (l->bias_mode == NN_BIAS_SHARED)
+                l->b[0] -= rate * nn__sum(n_out, l->delta);
+            else
+                for (size_t j = 0; j < n_out; j++)
+                    l->b[j] -= rate * l->delta[j];
+        }
+    }
 }

@@ -242,29 +242,39 @@ static KATTR void KN(pack_b)(size_t kc, size_t nc, const double *b, size_t rsb, 
 static KATTR void KN(tile)(size_t kc, const double *pa, const double *pb, double *c, size_t ldc,
                            size_t mr, size_t nr, int add)
 {
+    /* the loops over the tile are unrolled so that acc lives in registers */
     KN(vec) acc[MR][NV];
+    NN_UNROLL
     for (int i = 0; i < MR; i++)
+        NN_UNROLL
         for (int v = 0; v < NV; v++)
             acc[i][v] = KN(splat)(0.0);
     for (size_t p = 0; p < kc; p++) {
         KN(vec) bv[NV];
+        NN_UNROLL
         for (int v = 0; v < NV; v++)
             bv[v] = KN(load)(pb + p * NR + v * VW);
+        NN_UNROLL
         for (int i = 0; i < MR; i++) {
             const KN(vec) av = KN(splat)(pa[p * MR + i]);
+            NN_UNROLL
             for (int v = 0; v < NV; v++)
                 acc[i][v] += av * bv[v];
         }
     }
     if (mr == MR && nr == NR) {
+        NN_UNROLL
         for (int i = 0; i < MR; i++)
+            NN_UNROLL
             for (int v = 0; v < NV; v++) {
                 double *dst = c + (size_t)i * ldc + (size_t)v * VW;
                 KN(store)(dst, add ? KN(load)(dst) + acc[i][v] : acc[i][v]);
             }
     } else {
         double tmp[MR * NR];
+        NN_UNROLL
         for (int i = 0; i < MR; i++)
+            NN_UNROLL
             for (int v = 0; v < NV; v++)
                 KN(store)(tmp + i * NR + v * VW, acc[i][v]);
         for (size_t i = 0; i < mr; i++)

@@ -179,6 +179,17 @@ static nn_status train_one(nn_t *net, const double *input, const double *target,
     if (!rate_ok(rate) || !nn__all_finite(input, nn_input_count(net)) ||
         !nn__all_finite(target, nn_output_count(net)))
         return NN_ERR_NOT_FINITE;
+    if (mode == FUSED && net->max_size <= NN_TINY_LAYER) {
+        /* the same two passes with the loops written out (kernels.c) */
+        nn__train_tiny(net, input, target, rate);
+        net->have_forward = 1;
+        net->have_backward = 1;
+        net->single_stale = 0;
+        if (net->stale)
+            net->batch_stale = 1;
+        net->stale = 1;
+        return NN_OK;
+    }
     forward_pass(net, input);
     backward_pass(net, target, mode, rate);
     return NN_OK;

@@ -37,9 +37,17 @@ done
 
 # The .pc file's fields, as consumers see them.
 pc=$PCDIR/backprop.pc
-for field in 'Libs: -L${libdir} -lbackprop' 'Libs.private: -lm' 'Cflags: -I${includedir}' "Version: $version"; do
+for field in 'Libs: -L${libdir} -lbackprop' 'Cflags: -I${includedir}' "Version: $version"; do
     if grep -qxF "$field" "$pc"; then echo "ok   backprop.pc: $field"; else echo "FAIL backprop.pc lacks '$field'"; fail=1; fi
 done
+# Libs.private lists what the static library needs: the maths library, and
+# whatever else the library comes to depend on.
+if grep -qE '^Libs\.private:(.* )?-lm( |$)' "$pc"; then
+    echo "ok   backprop.pc: $(grep '^Libs.private:' "$pc")"
+else
+    echo "FAIL backprop.pc: Libs.private lacks -lm"
+    fail=1
+fi
 if grep -q "$STAGE" "$pc" "$LIBDIR"/cmake/backprop/*.cmake; then
     echo "FAIL the staging directory leaked into the installed metadata"
     fail=1

@@ -66,7 +66,7 @@ static void isru_df(void *context, size_t n, const double *z, const double *a, d
     }
 }
 
-/* ---- helpers ---- */
+/* ---- utilities ---- */
 
 static double *alloc_doubles(size_t n)
 {

@@ -286,8 +286,14 @@ static void test_train_sample_matches_three_calls(void **state)
     const int a2[] = {NN_ACT_TANH, NN_ACT_RELU, NN_ACT_SIGMOID};
     const size_t s3[] = {40, 33, 3};
     const int a3[] = {NN_ACT_SOFTPLUS, NN_ACT_LINEAR};
+    /* every layer of at most 8 units takes the written-out path */
+    const size_t s4[] = {3, 5, 8, 2};
+    const int a4[] = {NN_ACT_TANH, NN_ACT_LEAKY_RELU, NN_ACT_SIGMOID};
     for (unsigned long seed = 1; seed <= 3; seed++) {
         check_train_sample(3, s1, a1, seed, 0);
+        check_train_sample(3, s1, a1, seed, 1);
+        check_train_sample(4, s4, a4, seed + 5, 0);
+        check_train_sample(4, s4, a4, seed + 5, 1);
         check_train_sample(4, s2, a2, seed * 10, 0);
         check_train_sample(4, s2, a2, seed * 10, 1);
         check_train_sample(3, s3, a3, seed * 100, 0);

@@ -16,13 +16,15 @@
 #include <errno.h>
 #include <float.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* ---- helpers ---- */
+/* ---- utilities ---- */
 
 /* xorshift64*: the test's own random numbers, independent of the library's. */
 static uint64_t next_u64(uint64_t *s)
@@ -224,7 +226,8 @@ static void expect_line_failure(const char *base, size_t replaced, const char *t
 }
 
 /* Worked example B (upGrad): 2-2-1, sigmoid then linear, per-neuron biases,
-   written by hand. Line numbers matter to the tests below. */
+   written by hand, with the output bias frozen (which the forward pass
+   ignores). Line numbers matter to the tests below. */
 static const char example_b[] =
     "backprop-model 1\n"                                        /*  1 */
     "# worked example B, written by hand\n"                     /*  2 */
@@ -1007,10 +1010,43 @@ static void test_failed_save_keeps_old_file(void **state)
     }
     assert_int_equal(chmod(sub, 0700), 0);
     assert_int_equal(count_entries(sub), 1);
+
+    /* writing fails half way (a file size limit binds root too): the
+       temporary is removed and the old file kept */
+    const size_t wide[] = {200, 100, 2};
+    const int wide_acts[] = {NN_ACT_TANH, NN_ACT_LINEAR};
+    nn_t *big = NULL;
+    assert_int_equal(nn_create(&big, 3, wide, wide_acts), NN_OK);
+    assert_int_equal(nn_init_random(big, 1, NN_INIT_UNIFORM, -1.0, 1.0), NN_OK);
+    struct rlimit saved_limit, small_limit;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &saved_limit), 0);
+    small_limit = saved_limit;
+    small_limit.rlim_cur = 4096;
+    void (*saved_handler)(int) = signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &small_limit), 0);
+    const nn_status big_status = nn_save(big, path);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &saved_limit), 0);
+    signal(SIGXFSZ, saved_handler);
+    assert_int_equal(big_status, NN_ERR_IO);
+    assert_int_equal(count_entries(sub), 1);
+    size_t kept_len = 0;
+    char *kept = read_all(path, &kept_len);
+    assert_int_equal(kept_len, old_len);
+    assert_memory_equal(kept, old, old_len);
+    free(kept);
+    /* without the limit the same save works, and replaces the file */
+    assert_int_equal(nn_save(big, path), NN_OK);
+    assert_int_equal(count_entries(sub), 1);
     nn_t *back = NULL;
     assert_int_equal(nn_load(&back, path), NN_OK);
-    assert_same_network(good, back);
+    assert_same_network(big, back);
     nn_free(back);
+    nn_free(big);
+
+    /* a directory is not a model file */
+    back = good;
+    assert_int_equal(nn_load(&back, sub), NN_ERR_IO);
+    assert_null(back);
 
     free(probe);
     free(old);

@@ -7,7 +7,7 @@
 #   - declared but not exported: a promised function is missing (not built,
 #     misspelt, or its definition lacks the export macro).
 # Exits 0 when the two lists are identical, 1 when they differ, 2 on misuse.
-# Needs nm (binutils) and a C compiler (cc, or $CC) to strip the comments.
+# Needs nm (binutils, or $NM) and awk.
 set -euo pipefail
 
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then
@@ -17,7 +17,6 @@ fi
 lib=$1
 header=${2:-$(dirname "$0")/../include/backprop.h}
 nm=${NM:-nm}
-cc=${CC:-cc}
 
 for f in "$lib" "$header"; do
     if [ ! -f "$f" ]; then
@@ -33,10 +32,29 @@ trap 'rm -rf "$tmp"' EXIT
 # (name@VERSION, name@@VERSION) removed. Anything but nn_ functions counts too.
 "$nm" -D --defined-only "$lib" | awk 'NF >= 3 { print $3 }' | sed 's/@.*//' | LC_ALL=C sort -u >"$tmp/exported"
 
-# Declared: the header without comments (the compiler's own lexer strips them,
-# macros are not expanded), preprocessor lines dropped, joined into one line;
-# each "BACKPROP_API ... name(" yields name.
-"$cc" -fpreprocessed -dD -E -P -x c "$header" 2>/dev/null \
+# Declared: the header without comments and preprocessor lines, joined into
+# one line; each "BACKPROP_API ... name(" yields name. (The comment stripper
+# does not look inside string literals; the header has none holding comment
+# delimiters.)
+strip_comments() {
+    awk '{
+        line = $0; out = ""
+        while (line != "") {
+            if (in_comment) {
+                i = index(line, "*/")
+                if (i == 0) { line = ""; break }
+                line = substr(line, i + 2); in_comment = 0
+            } else {
+                i = index(line, "/*"); j = index(line, "//")
+                if (i == 0 && j == 0) { out = out line; break }
+                if (j > 0 && (i == 0 || j < i)) { out = out substr(line, 1, j - 1); break }
+                out = out substr(line, 1, i - 1) " "; line = substr(line, i + 2); in_comment = 1
+            }
+        }
+        print out
+    }' "$1"
+}
+strip_comments "$header" \
     | grep -v '^[[:space:]]*#' \
     | tr '\n' ' ' \
     | grep -o 'BACKPROP_API[^;{}()]*(' \

@@ -16,7 +16,8 @@
 -- nn_strerror, func = C function name}; tostring() gives the message.
 local ffi = require("ffi")
 
-ffi.cdef [[
+-- The declarations, copied from include/backprop.h (the tests compare them).
+local declarations = [[
 typedef struct nn nn_t;
 typedef struct nn_rng nn_rng_t;
 typedef int nn_status;
@@ -75,8 +76,10 @@ nn_status nn_set_grads(nn_t *net, const double *grads, size_t count);
 
 nn_status nn_init_random(nn_t *net, unsigned long seed, int scheme, double lo, double hi);
 ]]
+ffi.cdef(declarations)
 
 local M = {}
+M.declarations = declarations
 
 M.status = {
   OK = 0, ERR_NULL_ARG = 1, ERR_NO_MEMORY = 2, ERR_LAYER_COUNT = 3, ERR_ZERO_SIZE = 4,

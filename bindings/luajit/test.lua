@@ -202,5 +202,28 @@ test("seeded initialisation follows numpy's stream", function()
   for i = 1, 9 do assert(p[i] == draws[i], "draw " .. i) end
 end)
 
+test("declarations match the C header", function()
+  local f = io.open(here .. "/../../include/backprop.h", "r")
+  if not f then
+    print("        (skipped: the header is not beside the binding)")
+    return
+  end
+  local function squeeze(s)
+    return (s:gsub("/%*.-%*/", " "):gsub("%s+", " "):gsub("%( ", "("):gsub(" %)", ")"))
+  end
+  local header = squeeze(f:read("*a"))
+  f:close()
+  local n = 0
+  for decl in backprop.declarations:gmatch("([^;]+);") do
+    decl = squeeze(decl):gsub("^ ", "")
+    if not decl:find("^typedef") then
+      n = n + 1
+      assert(header:find("BACKPROP_API " .. decl .. ";", 1, true),
+             "not in the header: " .. decl)
+    end
+  end
+  assert(n >= 40, "only " .. n .. " declarations")
+end)
+
 print(string.format("%d passed, %d failed", passed, failed))
-os.exit(failed == 0 and 0 or 1)
+os.exit(failed == 0 and 0 or 1, true) -- true: close the state, running finalisers

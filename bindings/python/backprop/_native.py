@@ -88,8 +88,50 @@ PROTOTYPES = {
     "nn_init_random": (_S, [_H, _UL, _I, _D, _D]),
 }
 
-# Functions of newer releases: bound when the loaded library exports them.
+# Callback types of the C API.
+ACTIVATION_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_size_t, c_double_p, c_double_p)
+ACTIVATION_DERIV_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_size_t, c_double_p,
+                                       c_double_p, c_double_p)
+WRITE_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.POINTER(ctypes.c_char),
+                            ctypes.c_size_t)
+
+_VP, _CP, _BUF = ctypes.c_void_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_char)
+_NAMES = ctypes.POINTER(ctypes.c_char_p)
+_FS = ctypes.POINTER(ACTIVATION_FN)
+_DFS = ctypes.POINTER(ACTIVATION_DERIV_FN)
+
+PROTOTYPES["nn_set_custom_activation"] = (
+    _S, [_H, _Z, ACTIVATION_FN, ACTIVATION_DERIV_FN, _VP, _CP])
+
+# Functions of newer releases: bound when the loaded library exports them,
+# None otherwise (Library.has() tells).
 OPTIONAL_PROTOTYPES = {
+    # batches and shared inference
+    "nn_reserve_batch": (_S, [_H, _Z]),
+    "nn_batch_capacity": (_Z, [_H]),
+    "nn_forward_batch": (_S, [_H, _Z, _P, _P]),
+    "nn_loss_batch": (_S, [_H, _Z, _P, _P]),
+    "nn_backward_batch": (_S, [_H, _Z, _P]),
+    "nn_set_threads": (_S, [_H, _Z]),
+    "nn_get_threads": (_Z, [_H]),
+    "nn_inference_workspace_size": (_Z, [_H, _Z]),
+    "nn_predict": (_S, [_H, _Z, _P, _P, _P, _Z]),
+    # model files
+    "nn_save": (_S, [_H, _CP]),
+    "nn_save_buffer": (_S, [_H, _BUF, _Z, c_size_t_p]),
+    "nn_load_ex": (_S, [handle_p, _CP, _Z, _NAMES, _FS, _DFS, handle_p, _BUF, _Z]),
+    "nn_load_buffer_ex": (_S, [handle_p, _CP, _Z, _Z, _NAMES, _FS, _DFS, handle_p, _BUF, _Z]),
+    # worked calculations and diagrams
+    "nn_explain_options_create": (_S, [handle_p]),
+    "nn_explain_options_free": (None, [_H]),
+    "nn_explain_options_set_format": (_S, [_H, _I]),
+    "nn_explain_options_set_digits": (_S, [_H, _I]),
+    "nn_explain_options_set_rule": (_S, [_H, _I]),
+    "nn_explain_options_set_apply": (_S, [_H, _I]),
+    "nn_explain_options_set_unit_name": (_S, [_H, _Z, _Z, _CP]),
+    "nn_explain_options_set_param_name": (_S, [_H, _Z, _CP]),
+    "nn_explain": (_S, [_H, _H, _P, _Z, _P, _Z, _D, WRITE_FN, _VP]),
+    "nn_export_dot": (_S, [_H, _H, _P, _Z, _P, _Z, WRITE_FN, _VP]),
 }
 
 
@@ -101,7 +143,7 @@ class BackpropError(Exception):
     text (also ``str(error)``), and ``function`` the C function that failed.
     """
 
-    def __init__(self, status, message, function=None):
+    def __init__(self, status, message, function=None, detail=None):
         super().__init__(message)
         try:
             status = Status(status)
@@ -110,15 +152,19 @@ class BackpropError(Exception):
         self.status = status
         self.message = message
         self.function = function
+        self.detail = detail
 
     def __str__(self):
+        if self.detail and self.detail != self.message:
+            return "%s (%s)" % (self.message, self.detail)
         return self.message
 
     def __repr__(self):
-        return "BackpropError(%d, %r, %r)" % (self.status, self.message, self.function)
+        return "BackpropError(%d, %r, %r, %r)" % (self.status, self.message, self.function,
+                                                 self.detail)
 
     def __reduce__(self):
-        return (BackpropError, (int(self.status), self.message, self.function))
+        return (BackpropError, (int(self.status), self.message, self.function, self.detail))
 
 
 class Library:
@@ -166,10 +212,19 @@ class Library:
         """The library's one-sentence text for *status*."""
         return self.nn_strerror(int(status)).decode("utf-8", "replace")
 
-    def check(self, status, function):
+    def check(self, status, function, detail=None):
         """Raises :class:`BackpropError` unless *status* is ``NN_OK``."""
         if status != 0:
-            raise BackpropError(status, self.strerror(status), function)
+            raise BackpropError(status, self.strerror(status), function, detail)
+
+    def require(self, fname):
+        """The optional function *fname*, or ``NotImplementedError`` when the
+        loaded library is too old to export it."""
+        func = getattr(self, fname, None)
+        if func is None:
+            raise NotImplementedError("%s does not export %s (library version %s)"
+                                      % (self.path, fname, self.version()))
+        return func
 
     def error(self, status, function):
         """A :class:`BackpropError` for a check the binding makes itself."""
@@ -223,7 +278,8 @@ class Library:
                     try:
                         lib = cls(name)
                     except OSError as exc:
-                        errors.append("%s: %s" % (name, exc))
+                        text = str(exc)
+                        errors.append(text if name in text else "%s: %s" % (name, text))
                         continue
                     cls._cache[name] = lib
                 cls._cache[key] = lib

@@ -71,6 +71,21 @@ class Init(enum.IntEnum):
     HE = 2
 
 
+class ExplainFormat(enum.IntEnum):
+    """Output formats of ``Network.explain`` (``NN_EXPLAIN_*``)."""
+
+    TEXT = 0
+    MARKDOWN = 1
+    JSON = 2
+
+
+class Rule(enum.IntEnum):
+    """Update rules of ``Network.explain`` (``NN_RULE_*``)."""
+
+    STANDARD = 0
+    SEQUENTIAL = 1
+
+
 # Limits from the header, for callers that want to check before calling.
 MAX_LAYERS = 1024
 MAX_LAYER_SIZE = 16777216
@@ -80,7 +95,8 @@ MAX_NAME = 31
 
 def _export_aliases(namespace):
     for prefix, group in (("ACT_", Activation), ("LOSS_", Loss),
-                          ("BIAS_", BiasMode), ("INIT_", Init), ("", Status)):
+                          ("BIAS_", BiasMode), ("INIT_", Init), ("", Status),
+                          ("EXPLAIN_", ExplainFormat), ("RULE_", Rule)):
         for member in group:
             namespace[prefix + member.name] = member
 
@@ -93,6 +109,8 @@ _NAMES = {
     Loss: {"half_sse": Loss.HALF_SSE, "mse": Loss.MSE},
     BiasMode: {"per_neuron": BiasMode.PER_NEURON, "shared": BiasMode.SHARED},
     Init: {m.name.lower(): m for m in Init},
+    ExplainFormat: {m.name.lower(): m for m in ExplainFormat},
+    Rule: {m.name.lower(): m for m in Rule},
 }
 
 

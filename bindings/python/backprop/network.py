@@ -4,10 +4,13 @@ import ctypes
 import functools
 import numbers
 import operator
+import os
 import threading
 
-from ._native import Library, c_double_p
-from .constants import Activation, BiasMode, Init, Loss, Status, code
+from ._native import (ACTIVATION_DERIV_FN, ACTIVATION_FN, WRITE_FN, Library,
+                      c_double_p)
+from .constants import (Activation, BiasMode, ExplainFormat, Init, Loss, Rule,
+                        Status, code)
 
 try:
     import numpy as _np
@@ -64,6 +67,156 @@ def _locked(method):
     return wrapper
 
 
+def _raise_callback_error(customs):
+    for custom in customs:
+        if custom.errors:
+            exc = custom.errors.pop(0)
+            del custom.errors[:]
+            raise exc
+
+
+def _name_bytes(name):
+    if not isinstance(name, str):
+        raise TypeError("a name must be a str, got %r" % (name,))
+    return name.encode("utf-8")
+
+
+class _CustomActivation:
+    """A Python activation turned into the two C callbacks.
+
+    *function(z)* returns the outputs and *derivative(z, a)* the derivatives
+    for a whole layer; z and a come as lists, or as read-only float64 arrays
+    when *use_numpy*. An exception is kept and re-raised by the Network method
+    whose C call ran the callback; the values of that call are then NaN.
+    """
+
+    def __init__(self, function, derivative, use_numpy):
+        if not callable(function) or not callable(derivative):
+            raise TypeError("a custom activation needs two callables")
+        self.errors = []
+
+        def view(ptr, n):
+            if use_numpy:
+                arr = _np.ctypeslib.as_array(ptr, shape=(n,)).copy()
+                arr.setflags(write=False)
+                return arr
+            return ptr[:n]
+
+        def store(out, n, values):
+            if use_numpy and isinstance(values, _np.ndarray):
+                values = _np.ascontiguousarray(values, dtype=_np.float64).reshape(-1)
+                if values.size != n:
+                    raise ValueError("a custom activation returned %d values for %d units"
+                                     % (values.size, n))
+                ctypes.memmove(out, values.ctypes.data, n * 8)
+                return
+            flat = []
+            _flatten_into(values, flat)
+            if len(flat) != n:
+                raise ValueError("a custom activation returned %d values for %d units"
+                                 % (len(flat), n))
+            for i, v in enumerate(flat):
+                out[i] = v
+
+        def fail(out, n, exc):
+            self.errors.append(exc)
+            for i in range(n):
+                out[i] = float("nan")
+
+        def c_function(_context, n, z, a):
+            try:
+                store(a, n, function(view(z, n)))
+            except BaseException as exc:  # noqa: B036 - cannot cross the C frames
+                fail(a, n, exc)
+
+        def c_derivative(_context, n, z, a, d):
+            try:
+                store(d, n, derivative(view(z, n), view(a, n)))
+            except BaseException as exc:  # noqa: B036
+                fail(d, n, exc)
+
+        self.c_function = ACTIVATION_FN(c_function)
+        self.c_derivative = ACTIVATION_DERIV_FN(c_derivative)
+
+
+def _custom_arrays(custom, use_numpy):
+    """nn_load_ex arguments for {name: (function, derivative)}."""
+    custom = dict(custom or {})
+    states = [_CustomActivation(f, df, use_numpy) for f, df in custom.values()]
+    k = len(states)
+    names = (ctypes.c_char_p * max(k, 1))(*[_name_bytes(n) for n in custom])
+    fs = (ACTIVATION_FN * max(k, 1))(*[st.c_function for st in states])
+    dfs = (ACTIVATION_DERIV_FN * max(k, 1))(*[st.c_derivative for st in states])
+    return k, names, fs, dfs, states
+
+
+class _Writer:
+    """Collects what the library writes through an nn_write_fn."""
+
+    def __init__(self):
+        self.chunks = []
+        self.error = None
+
+        def write(_context, data, n):
+            try:
+                self.chunks.append(ctypes.string_at(data, n))
+                return 0
+            except BaseException as exc:  # noqa: B036
+                self.error = exc
+                return 1
+
+        self.c_write = WRITE_FN(write)
+
+    def text(self):
+        if self.error is not None:
+            raise self.error
+        return b"".join(self.chunks).decode("utf-8")
+
+
+class _ExplainOptions:
+    """An nn_explain_options_t for one call, released when the call ends."""
+
+    def __init__(self, lib, fmt, digits, rule, apply, unit_names, param_names):
+        self.lib = lib
+        create = lib.require("nn_explain_options_create")
+        out = ctypes.c_void_p()
+        lib.check(create(ctypes.byref(out)), "nn_explain_options_create")
+        self.handle = out.value
+        try:
+            if fmt is not None:
+                self._set("nn_explain_options_set_format", code(ExplainFormat, fmt))
+            if digits is not None:
+                self._set("nn_explain_options_set_digits", _index(digits, "digits"))
+            if rule is not None:
+                self._set("nn_explain_options_set_rule", code(Rule, rule))
+            if apply:
+                self._set("nn_explain_options_set_apply", 1)
+            for (layer, index), name in dict(unit_names or {}).items():
+                self._set("nn_explain_options_set_unit_name", _index(layer, "layer"),
+                          _index(index, "unit index"), _name_bytes(name))
+            for index, name in dict(param_names or {}).items():
+                self._set("nn_explain_options_set_param_name", _index(index, "index"),
+                          _name_bytes(name))
+        except BaseException:
+            self.close()
+            raise
+
+    def _set(self, fname, *args):
+        self.lib.check(getattr(self.lib, fname)(self.handle, *args), fname)
+
+    def close(self):
+        handle, self.handle = self.handle, None
+        if handle is not None:
+            self.lib.nn_explain_options_free(handle)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+
 class _Handle:
     """Shared life cycle of an object that owns one C handle."""
 
@@ -71,7 +224,11 @@ class _Handle:
 
     def _setup(self, library, use_numpy):
         self._lock = threading.RLock()
+        self._busy = False
         self._handle = None
+        # Custom activations installed on this network; shared with its clones,
+        # which call the same functions, and kept alive as long as any of them.
+        self._custom = []
         self._lib = Library.load(library)
         # Kept on the instance so that __del__ still works while the
         # interpreter shuts down and module globals are being cleared.
@@ -133,7 +290,19 @@ class _Handle:
                         % type(self).__name__)
 
     def _call(self, fname, *args):
-        self._lib.check(getattr(self._lib, fname)(*args), fname)
+        # The lock is re-entrant, so only this flag stops a callback (custom
+        # activation, writer) from calling into the network that runs it.
+        if self._busy:
+            raise RuntimeError("%s called from a callback of the same %s"
+                               % (fname, type(self).__name__))
+        self._busy = True
+        try:
+            status = getattr(self._lib, fname)(*args)
+        finally:
+            self._busy = False
+        if self._custom:
+            _raise_callback_error(self._custom)
+        self._lib.check(status, fname)
 
     def _out(self, n):
         """A zeroed output buffer of n doubles: (pointer, storage)."""
@@ -213,7 +382,9 @@ class Network(_Handle):
         of the last passes."""
         out = ctypes.c_void_p()
         self._call("nn_clone", self._get(), ctypes.byref(out))
-        return Network._adopt(out.value, self._lib, self._numpy)
+        twin = Network._adopt(out.value, self._lib, self._numpy)
+        twin._custom = self._custom
+        return twin
 
     def __copy__(self):
         return self.clone()
@@ -527,6 +698,189 @@ class Network(_Handle):
     def deltas(self, layer):
         """Deltas dE/dz of *layer* from the last backward pass."""
         return self._inspect("nn_get_deltas", layer)
+
+    # ------------------------------------------------------ custom activations
+    @_locked
+    def set_custom_activation(self, layer, function, derivative, name):
+        """Installs a Python activation on *layer*.
+
+        ``function(z)`` returns the layer's outputs and ``derivative(z, a)``
+        their derivatives f'(z), each a sequence of as many values as the
+        layer has units; z and a arrive as lists, or as read-only numpy
+        arrays when this network returns numpy arrays. *name* (1 to 31
+        characters from ``[A-Za-z0-9_.-]``) is what model files store. The
+        functions must not call this network. An exception they raise is
+        re-raised by the method that ran them, whose values are then NaN.
+        """
+        custom = _CustomActivation(function, derivative, self._numpy)
+        self._call("nn_set_custom_activation", self._get(), _index(layer, "layer"),
+                   custom.c_function, custom.c_derivative, None, _name_bytes(name))
+        self._custom.append(custom)
+
+    # ----------------------------------------------------------------- batches
+    def _rows(self, values, width, fname):
+        # n rows of width values; the C batch calls take n, not a count.
+        ptr, total, keep = _input(values)
+        n = total // width if width else 0
+        if n * width != total:
+            raise self._lib.error(Status.ERR_COUNT, fname)
+        return ptr, n, keep
+
+    @_locked
+    def forward_batch(self, inputs):
+        """Runs n samples forward (a flat sequence of n * input_count values,
+        a list of rows or an (n, input_count) array) and returns the outputs
+        as n rows; :meth:`loss_batch` and :meth:`backward_batch` then refer
+        to this batch."""
+        h = self._get()
+        ptr, n, _keep = self._rows(inputs, self._lib.nn_input_count(h), "nn_forward_batch")
+        m = self._lib.nn_output_count(h)
+        optr, storage = self._out(n * m)
+        self._lib.require("nn_forward_batch")
+        self._call("nn_forward_batch", h, n, ptr, optr)
+        return self._result(storage, n * m, (n, m))
+
+    @_locked
+    def loss_batch(self, targets):
+        """The summed loss of the last :meth:`forward_batch` against n rows
+        of targets."""
+        h = self._get()
+        ptr, n, _keep = self._rows(targets, self._lib.nn_output_count(h), "nn_loss_batch")
+        value = ctypes.c_double()
+        self._lib.require("nn_loss_batch")
+        self._call("nn_loss_batch", h, n, ptr, ctypes.byref(value))
+        return value.value
+
+    @_locked
+    def backward_batch(self, targets):
+        """Adds the summed gradients of the last :meth:`forward_batch`."""
+        h = self._get()
+        ptr, n, _keep = self._rows(targets, self._lib.nn_output_count(h), "nn_backward_batch")
+        self._lib.require("nn_backward_batch")
+        self._call("nn_backward_batch", h, n, ptr)
+
+    @_locked
+    def reserve_batch(self, n):
+        """Makes batches of up to *n* samples allocate nothing."""
+        self._lib.require("nn_reserve_batch")
+        self._call("nn_reserve_batch", self._get(), _index(n, "n"))
+
+    @property
+    @_locked
+    def batch_capacity(self):
+        """Rows the batch buffer holds (0 before any batch)."""
+        return self._lib.require("nn_batch_capacity")(self._get())
+
+    @property
+    @_locked
+    def threads(self):
+        """Threads the batched passes may use (settable; 1 by default)."""
+        return self._lib.require("nn_get_threads")(self._get())
+
+    @threads.setter
+    @_locked
+    def threads(self, n):
+        self._lib.require("nn_set_threads")
+        self._call("nn_set_threads", self._get(), _index(n, "threads"))
+
+    @_locked
+    def predict(self, inputs):
+        """Outputs for n samples (layout as :meth:`forward_batch`) without
+        changing the network: no pass is recorded and no gradient touched."""
+        h = self._get()
+        ptr, n, _keep = self._rows(inputs, self._lib.nn_input_count(h), "nn_predict")
+        m = self._lib.nn_output_count(h)
+        size = self._lib.require("nn_inference_workspace_size")(h, n)
+        workspace = (ctypes.c_double * max(size, 1))()
+        optr, storage = self._out(n * m)
+        self._call("nn_predict", h, n, ptr, optr, workspace, size)
+        return self._result(storage, n * m, (n, m))
+
+    # ------------------------------------------------------------- model files
+    @_locked
+    def save(self, path):
+        """Saves the model to *path* (replaced atomically)."""
+        self._lib.require("nn_save")
+        self._call("nn_save", self._get(), os.fsencode(path))
+
+    @_locked
+    def to_bytes(self):
+        """The model text, as ``bytes``, that :meth:`from_bytes` reads back."""
+        h = self._get()
+        save = self._lib.require("nn_save_buffer")
+        length = ctypes.c_size_t()
+        status = save(h, None, 0, ctypes.byref(length))
+        if status not in (Status.OK, Status.ERR_BUFFER_SIZE):
+            self._lib.check(status, "nn_save_buffer")
+        buf = ctypes.create_string_buffer(length.value + 1)
+        self._call("nn_save_buffer", h, buf, len(buf), ctypes.byref(length))
+        return buf.raw[:length.value]
+
+    @classmethod
+    def _load(cls, fname, source, extra, custom, library, use_numpy):
+        lib = Library.load(library)
+        load = lib.require(fname)
+        if use_numpy is None:
+            use_numpy = _np is not None
+        k, names, fs, dfs, states = _custom_arrays(custom, use_numpy)
+        out = ctypes.c_void_p()
+        msg = ctypes.create_string_buffer(256)
+        status = load(ctypes.byref(out), source, *extra, k, names, fs, dfs, None, msg, len(msg))
+        lib.check(status, fname, msg.value.decode("utf-8", "replace") or None)
+        net = cls._adopt(out.value, lib, use_numpy)
+        net._custom = states
+        return net
+
+    @classmethod
+    def load(cls, path, *, custom=None, library=None, use_numpy=None):
+        """Loads a model file. *custom* maps the names of custom activations
+        the model uses to ``(function, derivative)`` pairs. A malformed model
+        raises :class:`BackpropError` whose ``detail`` tells the line."""
+        return cls._load("nn_load_ex", os.fsencode(path), (), custom, library, use_numpy)
+
+    @classmethod
+    def from_bytes(cls, data, *, custom=None, library=None, use_numpy=None):
+        """Loads a model from the text *data* (``bytes`` or ``str``)."""
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        data = bytes(data)
+        return cls._load("nn_load_buffer_ex", data, (len(data),), custom, library, use_numpy)
+
+    # ------------------------------------------------- worked calculations
+    @_locked
+    def explain(self, inputs, targets, learning_rate, *, format="text", digits=None,
+                rule="standard", apply=False, unit_names=None, param_names=None):
+        """One training step written out as a worked calculation, as ``str``.
+
+        *inputs* and *targets* hold one sample or several (rows); *format* is
+        "text", "markdown" or "json"; *rule* "standard" or "sequential"; with
+        *apply* the step is also applied to the network. *unit_names* maps
+        ``(layer, index)`` and *param_names* maps flat indices to names.
+        """
+        h = self._get()
+        iptr, ni, _ki = _input(inputs)
+        tptr, nt, _kt = _input(targets)
+        writer = _Writer()
+        with _ExplainOptions(self._lib, format, digits, rule, apply, unit_names,
+                             param_names) as opts:
+            self._call("nn_explain", h, opts.handle, iptr, ni, tptr, nt,
+                       float(learning_rate), writer.c_write, None)
+        return writer.text()
+
+    @_locked
+    def export_dot(self, inputs=None, targets=None, *, digits=None, unit_names=None,
+                   param_names=None):
+        """The network as a Graphviz DOT graph (``str``); with *inputs* (and
+        *targets*) it also shows that sample's pass."""
+        h = self._get()
+        iptr, ni, _ki = (None, 0, None) if inputs is None else _input(inputs)
+        tptr, nt, _kt = (None, 0, None) if targets is None else _input(targets)
+        writer = _Writer()
+        with _ExplainOptions(self._lib, None, digits, None, False, unit_names,
+                             param_names) as opts:
+            self._call("nn_export_dot", h, opts.handle, iptr, ni, tptr, nt,
+                       writer.c_write, None)
+        return writer.text()
 
 
 class Rng(_Handle):

@@ -11,11 +11,14 @@ Run from bindings/python with BACKPROP_LIBRARY pointing at libbackprop.so:
 
 import array
 import copy
+import ctypes
 import gc
+import json
 import math
 import os
 import pickle
 import re
+import tempfile
 import sys
 import threading
 import unittest
@@ -102,7 +105,10 @@ class Checks:
         self.assertEqual(err.status, status)
         self.assertIsInstance(err.status, Status)
         self.assertEqual(err.message, backprop.strerror(status))
-        self.assertEqual(str(err), err.message)
+        if err.detail is None:
+            self.assertEqual(str(err), err.message)
+        else:
+            self.assertTrue(str(err).startswith(err.message))
         return err
 
 
@@ -326,7 +332,8 @@ class ErrorTest(Checks, unittest.TestCase):
         self.assertEqual(self.net.grads(), grads)
         self.assertEqual(self.net.params(), W1 + [B1] + W2 + [B2])
         self.assertRaisesStatus(Status.ERR_NOT_FINITE, self.net.train_sequential, X, T, inf)
-        self.assertRaisesStatus(Status.ERR_NOT_FINITE, self.net.set_weights, 2, [0.1, nan, 0.3, 0.4])
+        self.assertRaisesStatus(Status.ERR_NOT_FINITE, self.net.set_weights, 2,
+                                [0.1, nan, 0.3, 0.4])
         self.assertRaisesStatus(Status.ERR_NOT_FINITE, self.net.forward, [inf, 0.0])
         self.assertEqual(self.net.params(), W1 + [B1] + W2 + [B2])
 
@@ -369,6 +376,245 @@ class ErrorTest(Checks, unittest.TestCase):
         err = BackpropError(9999, unknown)
         self.assertEqual(err.status, 9999)
         self.assertEqual(pickle.loads(pickle.dumps(err)).status, err.status)
+
+
+# Example D: 2-2-1 sigmoid network, per-neuron trained biases, numpy seed 0
+# drawn in the tutorial's own order, four samples with summed gradients.
+D_X = [[0, 0], [0, 1], [1, 0], [-1, 1]]
+D_T = [[0], [1], [1], [0]]
+D = SEED0_DRAWS
+D_PARAMS = [D[0], D[2], D[1], D[3], D[4], D[5], D[6], D[7], D[8]]
+D_E0 = 0.7507939272
+D_E1 = 0.744628057394
+D_GRADS = [-0.0120078754906, 0.00978355588497, -0.0240662492771, 0.0201296141259,
+           0.0195239595363, 0.0391498868204, 0.108829232581, 0.112844991997, 0.183254922907]
+
+
+def has(fname):
+    try:
+        return backprop.load_library().has(fname)
+    except OSError:  # reported once by setUpModule
+        return False
+
+
+class BatchMixin(Checks):
+    use_numpy = False
+
+    def setUp(self):
+        self.net = Network([2, 2, 1], "sigmoid", use_numpy=self.use_numpy)
+        self.net.set_params(D_PARAMS)
+
+    def tearDown(self):
+        self.net.close()
+
+    def test_summed_batch_step(self):
+        net = self.net
+        outputs = net.forward_batch(D_X)
+        self.assertEqual(len(outputs), 4)
+        self.assertEqual(len(outputs[0]), 1)
+        self.assertClose(net.loss_batch(D_T), D_E0)
+        net.backward_batch(D_T)
+        self.assertCloseList(net.grads(), D_GRADS)
+        # Batches leave the single-sample pass alone: none has run.
+        self.assertRaisesStatus(Status.ERR_NO_FORWARD, net.deltas, 1)
+        net.step(0.1)
+        net.forward_batch([v for row in D_X for v in row])  # a flat sequence works too
+        self.assertClose(net.loss_batch([0, 1, 1, 0]), D_E1)
+        self.assertGreaterEqual(net.batch_capacity, 4)
+
+    def test_predict_leaves_the_network_alone(self):
+        net = self.net
+        expected = []
+        for x in D_X:
+            expected.extend(net.forward(x))
+        net.backward([0.5])
+        grads = list(net.grads())
+        deltas = list(net.deltas(1))
+        rows = net.predict(D_X)
+        self.assertCloseList([row[0] for row in rows], [float(v) for v in expected], 1e-14)
+        self.assertEqual(list(net.grads()), grads)
+        self.assertEqual(list(net.deltas(1)), deltas)
+        net.backward([0.5])  # the last single-sample forward pass is still current
+        self.assertCloseList(net.grads(), [2 * g for g in grads], 1e-15)
+
+    def test_batch_errors(self):
+        net = self.net
+        self.assertRaisesStatus(Status.ERR_NO_BATCH, net.backward_batch, D_T)
+        self.assertRaisesStatus(Status.ERR_COUNT, net.forward_batch, [0.0, 1.0, 2.0])
+        self.assertRaisesStatus(Status.ERR_BATCH_SIZE, net.forward_batch, [])
+        net.forward_batch(D_X)
+        self.assertRaisesStatus(Status.ERR_BATCH_SIZE, net.loss_batch, D_T[:3])
+        net.step(0.1)
+        self.assertRaisesStatus(Status.ERR_STALE_FORWARD, net.backward_batch, D_T)
+        self.assertRaisesStatus(Status.ERR_ARGUMENT, setattr, net, "threads", 0)
+        self.assertEqual(net.threads, 1)
+
+
+@unittest.skipUnless(has("nn_forward_batch") and has("nn_predict"), "library without batches")
+class BatchListTest(BatchMixin, unittest.TestCase):
+    use_numpy = False
+
+
+@unittest.skipUnless(HAVE_NUMPY and has("nn_forward_batch") and has("nn_predict"),
+                     "numpy or batches missing")
+class BatchNumpyTest(BatchMixin, unittest.TestCase):
+    use_numpy = True
+
+    def test_rows_are_2d_arrays(self):
+        out = self.net.forward_batch(numpy.array(D_X))
+        self.assertEqual(out.shape, (4, 1))
+        self.assertEqual(self.net.predict(numpy.array(D_X, dtype=numpy.int64)).shape, (4, 1))
+
+
+@unittest.skipUnless(has("nn_save_buffer") and has("nn_load_buffer_ex"), "library without io")
+class ModelFileTest(Checks, unittest.TestCase):
+    def test_round_trip(self):
+        with example_c(use_numpy=False) as net:
+            text = net.to_bytes()
+            self.assertTrue(text.startswith(b"backprop-model 1\n"))
+            with Network.from_bytes(text, use_numpy=False) as twin:
+                self.assertEqual(twin.params(), W1 + [B1] + W2 + [B2])
+                self.assertEqual(twin.get_frozen(1), (False, True))
+                self.assertEqual(twin.get_bias_mode(2), backprop.BIAS_SHARED)
+                twin.train_sequential(X, T, RATE)
+                twin.forward(X)
+                self.assertClose(twin.loss(T), E1_SEQUENTIAL)
+            with tempfile.TemporaryDirectory() as tmp:
+                path = os.path.join(tmp, "model.txt")
+                net.save(path)
+                with Network.load(path) as loaded:
+                    self.assertEqual(loaded.to_bytes(), text)
+                err = self.assertRaisesStatus(Status.ERR_IO, Network.load,
+                                              os.path.join(tmp, "missing.txt"))
+                self.assertEqual(err.function, "nn_load_ex")
+
+    def test_malformed(self):
+        with self.assertRaises(BackpropError) as ctx:
+            Network.from_bytes("backprop-model 1\nlayers two\n")
+        err = ctx.exception
+        self.assertEqual(err.status, Status.ERR_FORMAT)
+        self.assertEqual(err.message, backprop.strerror(Status.ERR_FORMAT))
+        self.assertRegex(err.detail, r"^line \d+: ")
+        self.assertIn(err.detail, str(err))
+
+    def test_not_finite_params_are_refused(self):
+        with Network([1, 1], "linear") as net:
+            net.set_params([1e308, 0.0])
+            net.set_grads([-1e308, 0.0])
+            net.step(1.0)  # 1e308 + 1e308 overflows to infinity
+            self.assertRaisesStatus(Status.ERR_PARAMS_NOT_FINITE, net.to_bytes)
+
+
+@unittest.skipUnless(has("nn_explain") and has("nn_export_dot"), "library without explain")
+class ExplainTest(Checks, unittest.TestCase):
+    def test_json_numbers(self):
+        with example_c(use_numpy=False) as net:
+            doc = json.loads(net.explain(X, T, RATE, format="json"))
+            params = doc["params"]
+            self.assertEqual(len(params), 10)
+            self.assertCloseList([p["gradient"] for p in params],
+                                 GRAD_W1 + [GRAD_B1] + GRAD_W2 + [GRAD_B2])
+            weights = [p for p in params if p["kind"] == "weight"]
+            self.assertCloseList([p["new_value"] for p in weights], NEW_W1 + NEW_W2)
+            self.assertEqual(net.params(), W1 + [B1] + W2 + [B2])  # not applied
+
+    def test_text_names_and_apply(self):
+        with example_c(use_numpy=False) as net:
+            text = net.explain(X, T, RATE, rule="sequential", apply=True, digits=9,
+                               unit_names={(0, 0): "i1", (2, 1): "o_two"},
+                               param_names={0: "w1"})
+            for piece in ("i1", "o_two", "w1", "0.593269992", "0.298371109", "0.291027924"):
+                self.assertIn(piece, text)
+            self.assertCloseList(net.get_weights(1), NEW_W1_SEQUENTIAL)
+            self.assertRaisesStatus(Status.ERR_NAME, net.explain, X, T, RATE,
+                                    param_names={0: "bad name"})
+            self.assertRaisesStatus(Status.ERR_ARGUMENT, net.explain, X * 2, T * 2, RATE,
+                                    rule="sequential")
+            self.assertCloseList(net.get_weights(1), NEW_W1_SEQUENTIAL)
+
+    def test_dot(self):
+        with example_c(use_numpy=False) as net:
+            dot = net.export_dot()
+            self.assertTrue(dot.startswith("digraph"))
+            self.assertTrue(dot.rstrip().endswith("}"))
+            with_pass = net.export_dot(X, T, digits=9)
+            self.assertIn("0.593269992", with_pass)
+            self.assertIn("0.298371109", with_pass)
+            self.assertRaisesStatus(Status.ERR_ARGUMENT, net.export_dot, None, T)
+
+
+def py_sigmoid(z):
+    return [1.0 / (1.0 + math.exp(-v)) for v in z]
+
+
+def py_sigmoid_deriv(z, a):
+    return [v * (1.0 - v) for v in a]
+
+
+class CustomActivationTest(Checks, unittest.TestCase):
+    def custom_example_c(self, use_numpy=False):
+        net = example_c(use_numpy)
+        net.set_custom_activation(2, py_sigmoid, py_sigmoid_deriv, "py_sigmoid")
+        return net
+
+    def test_python_sigmoid_reproduces_example(self):
+        with self.custom_example_c() as net:
+            self.assertEqual(net.get_activation(2), backprop.ACT_CUSTOM)
+            self.assertEqual(net.get_activation_name(2), "py_sigmoid")
+            self.assertCloseList(net.forward(X), OUT_O)
+            net.backward(T)
+            self.assertCloseList(net.weight_grads(1), GRAD_W1)
+            net.train_sequential(X, T, RATE)
+            self.assertCloseList(net.get_weights(1), NEW_W1_SEQUENTIAL)
+
+    @unittest.skipUnless(HAVE_NUMPY, "numpy is not installed")
+    def test_numpy_callbacks(self):
+        with example_c(True) as net:
+            net.set_custom_activation(1, lambda z: 1 / (1 + numpy.exp(-z)),
+                                      lambda z, a: a * (1 - a), "np_sigmoid")
+            self.assertCloseList(net.forward(X), OUT_O)
+
+    def test_callbacks_outlive_the_original(self):
+        with self.custom_example_c() as net:
+            twin = net.clone()
+        gc.collect()
+        self.assertCloseList(twin.forward(X), OUT_O)
+        twin.close()
+
+    def test_exceptions_propagate(self):
+        with example_c(False) as net:
+            net.set_custom_activation(1, lambda z: 1 / 0, py_sigmoid_deriv, "broken")
+            with self.assertRaises(ZeroDivisionError):
+                net.forward(X)
+            self.assertTrue(all(math.isnan(v) for v in net.outputs(1)))
+            net.set_custom_activation(1, lambda z: [0.5], py_sigmoid_deriv, "short")
+            with self.assertRaises(ValueError):
+                net.forward(X)
+            net.set_activation(1, "sigmoid")
+            self.assertCloseList(net.forward(X), OUT_O)
+            self.assertRaisesStatus(Status.ERR_NAME, net.set_custom_activation, 1,
+                                    py_sigmoid, py_sigmoid_deriv, "")
+            self.assertEqual(net.get_activation_name(1), "sigmoid")
+
+    def test_no_reentry_from_callbacks(self):
+        with example_c(False) as net:
+            def reenter(z):
+                net.params()
+                return py_sigmoid(z)
+            net.set_custom_activation(1, reenter, py_sigmoid_deriv, "reenter")
+            with self.assertRaises(RuntimeError):
+                net.forward(X)
+
+    @unittest.skipUnless(has("nn_save_buffer") and has("nn_load_buffer_ex"), "library without io")
+    def test_load_with_custom(self):
+        with self.custom_example_c() as net:
+            text = net.to_bytes()
+        self.assertIn(b"custom py_sigmoid", text)
+        err = self.assertRaisesStatus(Status.ERR_UNKNOWN_NAME, Network.from_bytes, text)
+        self.assertIn("py_sigmoid", err.detail)
+        with Network.from_bytes(text, use_numpy=False,
+                                custom={"py_sigmoid": (py_sigmoid, py_sigmoid_deriv)}) as net:
+            self.assertCloseList(net.forward(X), OUT_O)
 
 
 class CountingFree:
@@ -484,12 +730,91 @@ class LifecycleTest(Checks, unittest.TestCase):
         self.assertEqual(results, [expected] * len(nets))
 
 
+HEADER = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                      "..", "..", "..", "include", "backprop.h")
+
+
+def header_prototypes(path):
+    """{name: (return type, [parameter types])} of every BACKPROP_API function."""
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
+    found = {}
+    pattern = r"BACKPROP_API\s+([^;(]*?)\b(nn_\w+)\s*\(([^)]*)\)\s*;"
+    for ret, name, params in re.findall(pattern, text):
+        types = []
+        for param in params.split(","):
+            param = " ".join(param.split())
+            if param == "void":
+                continue
+            # Drop the parameter name: the last identifier not part of the type.
+            types.append(re.sub(r"\s*\b\w+$", "", param) if re.search(r"[\s*]\w+$", param)
+                         else param)
+        found[name] = (" ".join(ret.split()), types)
+    return found
+
+
+class PrototypeTest(unittest.TestCase):
+    """The ctypes declarations agree with the C header, type by type."""
+
+    def ctype_of(self, c_type):
+        from backprop import _native as n
+        c_type = c_type.replace("const ", "").replace(" *", "*").strip()
+        table = {
+            "nn_t*": ctypes.c_void_p, "nn_rng_t*": ctypes.c_void_p,
+            "nn_explain_options_t*": ctypes.c_void_p, "void*": ctypes.c_void_p,
+            "nn_t**": n.handle_p, "nn_rng_t**": n.handle_p, "nn_explain_options_t**": n.handle_p,
+            "size_t": ctypes.c_size_t, "size_t*": n.c_size_t_p,
+            "int": ctypes.c_int, "int*": n.c_int_p, "nn_status": n.status_t,
+            "unsigned long": ctypes.c_ulong, "double": ctypes.c_double,
+            "double*": n.c_double_p, "char*": ctypes.c_char_p,
+            "char**": ctypes.POINTER(ctypes.c_char_p), "void**": n.handle_p,
+            "nn_activation_fn": n.ACTIVATION_FN, "nn_activation_deriv_fn": n.ACTIVATION_DERIV_FN,
+            "nn_activation_fn*": ctypes.POINTER(n.ACTIVATION_FN),
+            "nn_activation_deriv_fn*": ctypes.POINTER(n.ACTIVATION_DERIV_FN),
+            "nn_write_fn": n.WRITE_FN,
+        }
+        return table.get(c_type.replace(" ", "") if "*" in c_type else c_type, c_type)
+
+    @unittest.skipUnless(os.path.exists(HEADER), "the C header is not beside the binding")
+    def test_declarations_match_header(self):
+        from backprop import _native as n
+        header = header_prototypes(HEADER)
+        self.assertIn("nn_create", header)
+        declared = dict(n.PROTOTYPES)
+        declared.update(n.OPTIONAL_PROTOTYPES)
+        for name, (restype, argtypes) in declared.items():
+            with self.subTest(function=name):
+                self.assertIn(name, header)
+                c_ret, c_params = header[name]
+                self.assertEqual(len(argtypes), len(c_params), c_params)
+                for c_param, ctype in zip(c_params, argtypes):
+                    expected = self.ctype_of(c_param)
+                    if ctype is ctypes.POINTER(ctypes.c_char):  # output char buffers
+                        self.assertEqual(c_param.replace(" ", ""), "char*")
+                    else:
+                        self.assertIs(ctype, expected, "%s: %s" % (name, c_param))
+                if c_ret == "void":
+                    self.assertIsNone(restype)
+                else:
+                    self.assertIs(restype, self.ctype_of(c_ret), "%s returns %s" % (name, c_ret))
+
+
 class LibraryTest(unittest.TestCase):
     def test_version(self):
         text = backprop.version()
         self.assertRegex(text, r"^\d+\.\d+\.\d+$")
         major, minor, patch = (int(p) for p in text.split("."))
         self.assertEqual(backprop.version_number(), major * 10000 + minor * 100 + patch)
+
+    def test_package_version_follows_the_library(self):
+        # pyproject.toml states the version of the library the binding is for.
+        path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                            "pyproject.toml")
+        with open(path, encoding="utf-8") as f:
+            versions = [line.split("=", 1)[1].strip().strip('"') for line in f
+                        if line.startswith("version")]
+        self.assertEqual(versions, [backprop.version()])
 
     def test_lookup_order(self):
         self.assertEqual(backprop.Library.candidates("/x/libbackprop.so"), ["/x/libbackprop.so"])

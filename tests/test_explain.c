@@ -1,0 +1,1071 @@
+/* Explain mode and DOT export: the JSON output is read back and every value is
+   compared with what the library's own calls compute (exactly: JSON numbers
+   read back bit for bit) and with the worked examples' reference figures; the
+   text and Markdown hold the expected lines; the network is left alone unless
+   the step is applied; errors, writer failures and the locale are covered. */
+#include <locale.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backprop.h"
+#include "check.h"
+#include "json_reader.h"
+
+/* ---- an in-memory writer ---- */
+
+struct sink {
+    char *data;
+    size_t len;
+    size_t cap;
+    size_t calls;
+    size_t fail_at_call; /* 0: never fail */
+};
+
+static int sink_write(void *context, const char *bytes, size_t n)
+{
+    struct sink *s = context;
+    s->calls++;
+    if (s->fail_at_call != 0 && s->calls >= s->fail_at_call)
+        return 1;
+    if (s->len + n + 1 > s->cap) {
+        size_t cap = 2 * (s->len + n + 1);
+        char *grown = realloc(s->data, cap);
+        assert_non_null(grown);
+        s->data = grown;
+        s->cap = cap;
+    }
+    memcpy(s->data + s->len, bytes, n);
+    s->len += n;
+    s->data[s->len] = '\0';
+    return 0;
+}
+
+static void sink_free(struct sink *s)
+{
+    free(s->data);
+    memset(s, 0, sizeof *s);
+}
+
+static size_t count_substr(const char *text, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = strstr(text, needle); p != NULL; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+#define assert_contains(text, needle)                                                    \
+    do {                                                                                 \
+        if (strstr((text), (needle)) == NULL) {                                          \
+            print_error("missing: %s\n", (needle));                                     \
+            fail();                                                                      \
+        }                                                                                \
+    } while (0)
+
+/* ---- the worked examples' networks ---- */
+
+static nn_t *make_net(size_t n_layers, const size_t *sizes, const int *acts)
+{
+    nn_t *net = NULL;
+    assert_int_equal(nn_create(&net, n_layers, sizes, acts), NN_OK);
+    return net;
+}
+
+/* Example C (Mazur): 2-2-2 sigmoid, one shared frozen bias per layer. */
+static const double c_in[] = {0.05, 0.10}, c_t[] = {0.01, 0.99};
+static nn_t *make_c(void)
+{
+    const size_t sizes[] = {2, 2, 2};
+    const int acts[] = {NN_ACT_SIGMOID, NN_ACT_SIGMOID};
+    const double w1[] = {0.15, 0.20, 0.25, 0.30}, w2[] = {0.40, 0.45, 0.50, 0.55};
+    const double b1 = 0.35, b2 = 0.60;
+    nn_t *net = make_net(3, sizes, acts);
+    for (size_t k = 1; k <= 2; k++) {
+        assert_int_equal(nn_set_bias_mode(net, k, NN_BIAS_SHARED), NN_OK);
+        assert_int_equal(nn_set_frozen(net, k, 0, 1), NN_OK);
+    }
+    assert_int_equal(nn_set_weights(net, 1, w1, 4), NN_OK);
+    assert_int_equal(nn_set_weights(net, 2, w2, 4), NN_OK);
+    assert_int_equal(nn_set_biases(net, 1, &b1, 1), NN_OK);
+    assert_int_equal(nn_set_biases(net, 2, &b2, 1), NN_OK);
+    return net;
+}
+
+/* Example A: 3-2-2 sigmoid, one shared trained bias per layer. */
+static const double a_in[] = {1, 4, 5}, a_t[] = {0.1, 0.05};
+static nn_t *make_a(void)
+{
+    const size_t sizes[] = {3, 2, 2};
+    const int acts[] = {NN_ACT_SIGMOID, NN_ACT_SIGMOID};
+    const double w1[] = {0.1, 0.3, 0.5, 0.2, 0.4, 0.6}, w2[] = {0.7, 0.9, 0.8, 0.1};
+    const double b = 0.5;
+    nn_t *net = make_net(3, sizes, acts);
+    for (size_t k = 1; k <= 2; k++) {
+        assert_int_equal(nn_set_bias_mode(net, k, NN_BIAS_SHARED), NN_OK);
+        assert_int_equal(nn_set_biases(net, k, &b, 1), NN_OK);
+    }
+    assert_int_equal(nn_set_weights(net, 1, w1, 6), NN_OK);
+    assert_int_equal(nn_set_weights(net, 2, w2, 4), NN_OK);
+    return net;
+}
+
+/* Example B (upGrad): 2-2-1, sigmoid then linear, a bias per unit. */
+static const double b_in[] = {-0.32, -0.66}, b_t[] = {-0.54};
+static nn_t *make_b(void)
+{
+    const size_t sizes[] = {2, 2, 1};
+    const int acts[] = {NN_ACT_SIGMOID, NN_ACT_LINEAR};
+    const double w1[] = {0.2, 0.15, 0.5, 0.6}, b1[] = {0.1, 0.25};
+    const double w2[] = {0.3, 0.2}, b2[] = {0.4};
+    nn_t *net = make_net(3, sizes, acts);
+    assert_int_equal(nn_set_weights(net, 1, w1, 4), NN_OK);
+    assert_int_equal(nn_set_biases(net, 1, b1, 2), NN_OK);
+    assert_int_equal(nn_set_weights(net, 2, w2, 2), NN_OK);
+    assert_int_equal(nn_set_biases(net, 2, b2, 1), NN_OK);
+    return net;
+}
+
+/* Example D: 2-2-1 sigmoid, numpy's first nine draws for seed 0, and the
+   tutorial's four samples (the fourth input is (-1, 1)). */
+static const double d_in[] = {0, 0, 0, 1, 1, 0, -1, 1}, d_t[] = {0, 1, 1, 0};
+static nn_t *make_d(void)
+{
+    const size_t sizes[] = {2, 2, 1};
+    const int acts[] = {NN_ACT_SIGMOID, NN_ACT_SIGMOID};
+    const double w1[] = {0.54881350392732475, 0.60276337607164387, 0.71518936637241948,
+                         0.54488318299689686};
+    const double b1[] = {0.42365479933890471, 0.64589411306665612};
+    const double w2[] = {0.43758721126269251, 0.89177300078207977}, b2[] = {0.96366276050102928};
+    nn_t *net = make_net(3, sizes, acts);
+    assert_int_equal(nn_set_weights(net, 1, w1, 4), NN_OK);
+    assert_int_equal(nn_set_biases(net, 1, b1, 2), NN_OK);
+    assert_int_equal(nn_set_weights(net, 2, w2, 2), NN_OK);
+    assert_int_equal(nn_set_biases(net, 2, b2, 1), NN_OK);
+    return net;
+}
+
+/* The tutorials' own names. */
+static nn_explain_options_t *names_c(int format)
+{
+    static const char *const units[3][2] = {{"i1", "i2"}, {"h1", "h2"}, {"o1", "o2"}};
+    static const char *const params[] = {"w1", "w2", "w3", "w4", "b1",
+                                         "w5", "w6", "w7", "w8", "b2"};
+    nn_explain_options_t *o = NULL;
+    assert_int_equal(nn_explain_options_create(&o), NN_OK);
+    assert_int_equal(nn_explain_options_set_format(o, format), NN_OK);
+    for (size_t k = 0; k < 3; k++)
+        for (size_t j = 0; j < 2; j++)
+            assert_int_equal(nn_explain_options_set_unit_name(o, k, j, units[k][j]), NN_OK);
+    for (size_t f = 0; f < 10; f++)
+        assert_int_equal(nn_explain_options_set_param_name(o, f, params[f]), NN_OK);
+    return o;
+}
+
+static nn_explain_options_t *options_with(int format, int rule)
+{
+    nn_explain_options_t *o = NULL;
+    assert_int_equal(nn_explain_options_create(&o), NN_OK);
+    assert_int_equal(nn_explain_options_set_format(o, format), NN_OK);
+    assert_int_equal(nn_explain_options_set_rule(o, rule), NN_OK);
+    return o;
+}
+
+/* Explains into a fresh sink; asserts success. */
+static void explain_ok(nn_t *net, const nn_explain_options_t *o, const double *in, size_t n_in,
+                       const double *t, size_t n_t, double eta, struct sink *s)
+{
+    memset(s, 0, sizeof *s);
+    assert_int_equal(nn_explain(net, o, in, n_in, t, n_t, eta, sink_write, s), NN_OK);
+    assert_non_null(s->data);
+}
+
+/* ---- reading the JSON back ---- */
+
+static const struct jval *need(const struct jval *v)
+{
+    assert_non_null(v);
+    return v;
+}
+
+static double num_of(const struct jval *v)
+{
+    assert_int_equal(need(v)->type, J_NUM);
+    return v->num;
+}
+
+static double jnum_at(const struct jval *arr, size_t i)
+{
+    return num_of(json_at(arr, i));
+}
+
+/* Every item of a JSON array equals x[0..n) exactly. */
+static void assert_array_exact(const struct jval *arr, const double *x, size_t n)
+{
+    assert_int_equal(need(arr)->type, J_ARR);
+    assert_int_equal(arr->n, n);
+    for (size_t i = 0; i < n; i++)
+        assert_rel(jnum_at(arr, i), x[i], 0.0);
+}
+
+static const struct jval *param_obj(const struct jval *root, size_t flat)
+{
+    return need(json_at(json_get(root, "params"), flat));
+}
+
+static double param_field(const struct jval *root, size_t flat, const char *field)
+{
+    return num_of(json_get(param_obj(root, flat), field));
+}
+
+static const struct jval *sample_layer(const struct jval *root, size_t s, size_t k)
+{
+    const struct jval *sample = need(json_at(json_get(root, "samples"), s));
+    const struct jval *layer = need(json_at(json_get(sample, "layers"), k - 1));
+    assert_rel(num_of(json_get(layer, "layer")), (double)k, 0.0);
+    return layer;
+}
+
+static double layer_value(const struct jval *root, size_t s, size_t k, const char *field,
+                          size_t j)
+{
+    return jnum_at(json_get(sample_layer(root, s, k), field), j);
+}
+
+static void parse_sink(const struct sink *s, struct jval *root)
+{
+    assert_true(json_parse(s->data, s->len, root));
+    assert_int_equal(root->type, J_OBJ);
+}
+
+/* ---- comparing with the library's own calls ---- */
+
+#define MAXV 16
+
+/* z, a and (with a target) the deltas of one sample's pass against the JSON. */
+static void check_pass(const struct jval *root, size_t s, const nn_t *pass, int deltas)
+{
+    double v[MAXV];
+    for (size_t k = 1; k < nn_layer_count(pass); k++) {
+        const size_t n = nn_layer_size(pass, k);
+        const struct jval *layer = sample_layer(root, s, k);
+        assert_int_equal(nn_get_net_inputs(pass, k, v, n), NN_OK);
+        assert_array_exact(json_get(layer, "z"), v, n);
+        assert_int_equal(nn_get_outputs(pass, k, v, n), NN_OK);
+        assert_array_exact(json_get(layer, "a"), v, n);
+        if (deltas) {
+            assert_int_equal(nn_get_deltas(pass, k, v, n), NN_OK);
+            assert_array_exact(json_get(layer, "delta"), v, n);
+        }
+    }
+}
+
+/* dE/da and f' are consistent with the deltas, and the output layer's dE/da is o - t. */
+static void check_chain(const struct jval *root, size_t s, const nn_t *net, const double *t)
+{
+    const size_t top = nn_layer_count(net) - 1;
+    for (size_t k = 1; k <= top; k++)
+        for (size_t j = 0; j < nn_layer_size(net, k); j++) {
+            const double g = layer_value(root, s, k, "dE_da", j);
+            const double f = layer_value(root, s, k, "activation_derivative", j);
+            const double a = layer_value(root, s, k, "a", j);
+            if (nn_get_activation(net, k) == NN_ACT_SIGMOID)
+                assert_rel(f, a * (1.0 - a), 1e-15);
+            assert_rel(layer_value(root, s, k, "delta", j), g * f, 1e-15);
+            if (k == top)
+                assert_rel(g, a - t[j], 1e-15);
+        }
+}
+
+/* One sample alone, on a copy with its gradients at 0. */
+static void check_sample(const struct jval *root, const nn_t *net, size_t s, const double *in,
+                         const double *t)
+{
+    const size_t np = nn_param_count(net);
+    const struct jval *sample = need(json_at(json_get(root, "samples"), s));
+    double g[64], loss;
+    nn_t *probe = NULL;
+    assert_int_equal(nn_clone(net, &probe), NN_OK);
+    assert_int_equal(nn_zero_grads(probe), NN_OK);
+    assert_int_equal(nn_forward(probe, in, NULL), NN_OK);
+    assert_int_equal(nn_loss(probe, t, &loss), NN_OK);
+    assert_rel(num_of(json_get(sample, "loss")), loss, 0.0);
+    assert_int_equal(nn_backward(probe, t), NN_OK);
+    check_pass(root, s, probe, 1);
+    check_chain(root, s, net, t);
+    assert_int_equal(nn_get_grads(probe, g, np), NN_OK);
+    assert_array_exact(json_get(sample, "gradients"), g, np);
+    nn_free(probe);
+}
+
+/* After the step: every sample's outputs and loss, and the totals. */
+static void check_after(const struct jval *root, nn_t *stepped, const double *in,
+                        const double *t, size_t n_samples)
+{
+    const size_t ni = nn_input_count(stepped), no = nn_output_count(stepped);
+    double out[MAXV], loss, total_after = 0;
+    for (size_t s = 0; s < n_samples; s++) {
+        const struct jval *sample = need(json_at(json_get(root, "samples"), s));
+        assert_int_equal(nn_forward(stepped, in + s * ni, out), NN_OK);
+        assert_int_equal(nn_loss(stepped, t + s * no, &loss), NN_OK);
+        assert_array_exact(json_get(sample, "output_after"), out, no);
+        assert_rel(num_of(json_get(sample, "loss_after")), loss, 0.0);
+        total_after += loss;
+    }
+    assert_rel(num_of(json_get(root, "loss_after")), total_after, 0.0);
+}
+
+/* The standard rule: each sample alone, then all samples accumulated with
+   nn_backward() and stepped with nn_step(). */
+static void check_standard(const struct jval *root, const nn_t *net, const double *in,
+                           const double *t, size_t n_samples, double eta)
+{
+    const size_t ni = nn_input_count(net), no = nn_output_count(net), np = nn_param_count(net);
+    double g[64], p[64], loss, total = 0;
+    nn_t *acc = NULL;
+    assert_int_equal(nn_clone(net, &acc), NN_OK);
+    assert_int_equal(nn_zero_grads(acc), NN_OK);
+    for (size_t s = 0; s < n_samples; s++) {
+        check_sample(root, net, s, in + s * ni, t + s * no);
+        assert_int_equal(nn_forward(acc, in + s * ni, NULL), NN_OK);
+        assert_int_equal(nn_loss(acc, t + s * no, &loss), NN_OK);
+        total += loss;
+        assert_int_equal(nn_backward(acc, t + s * no), NN_OK);
+    }
+    assert_rel(num_of(json_get(root, "loss")), total, 0.0);
+    assert_int_equal(nn_get_grads(acc, g, np), NN_OK);
+    assert_int_equal(nn_get_params(net, p, np), NN_OK);
+    for (size_t f = 0; f < np; f++) {
+        assert_rel(param_field(root, f, "gradient"), g[f], 0.0);
+        assert_rel(param_field(root, f, "value"), p[f], 0.0);
+    }
+    assert_int_equal(nn_step(acc, eta), NN_OK);
+    assert_int_equal(nn_get_params(acc, p, np), NN_OK);
+    for (size_t f = 0; f < np; f++)
+        assert_rel(param_field(root, f, "new_value"), p[f], 0.0);
+    check_after(root, acc, in, t, n_samples);
+    nn_free(acc);
+}
+
+static void explain_json(nn_t *net, const nn_explain_options_t *o, const double *in, size_t n_in,
+                         const double *t, size_t n_t, double eta, struct jval *root)
+{
+    struct sink s;
+    explain_ok(net, o, in, n_in, t, n_t, eta, &s);
+    parse_sink(&s, root);
+    sink_free(&s);
+}
+
+/* ---- JSON, example by example ---- */
+
+static void test_c_standard_json(void **state)
+{
+    (void)state;
+    nn_t *net = make_c();
+    nn_explain_options_t *o = names_c(NN_EXPLAIN_JSON);
+    struct jval root;
+    explain_json(net, o, c_in, 2, c_t, 2, 0.5, &root);
+    check_standard(&root, net, c_in, c_t, 1, 0.5);
+    /* Mazur's figures, recomputed exactly */
+    assert_rel(layer_value(&root, 0, 1, "z", 0), 0.3775, 1e-12);
+    assert_rel(layer_value(&root, 0, 2, "a", 0), 0.751365069552, 1e-10);
+    assert_rel(layer_value(&root, 0, 2, "activation_derivative", 0), 0.186815601809, 1e-10);
+    assert_rel(layer_value(&root, 0, 2, "delta", 0), 0.138498561629, 1e-10);
+    assert_rel(layer_value(&root, 0, 1, "dE_da", 0), 0.0363503063931, 1e-10);
+    assert_rel(layer_value(&root, 0, 1, "dE_da", 1), 0.0413703226487, 1e-10);
+    const struct jval *sample = json_at(json_get(&root, "samples"), 0);
+    assert_rel(jnum_at(json_get(sample, "loss_terms"), 0), 0.274811083176, 1e-10);
+    assert_rel(jnum_at(json_get(sample, "loss_terms"), 1), 0.0235600255838, 1e-10);
+    assert_rel(param_field(&root, 5, "gradient"), 0.0821670405642, 1e-10);
+    assert_rel(param_field(&root, 5, "new_value"), 0.358916479718, 1e-10);
+    assert_rel(param_field(&root, 0, "new_value"), 0.149780716133, 1e-10);
+    assert_rel(param_field(&root, 4, "gradient"), 0.0187256093947, 1e-10);
+    assert_rel(param_field(&root, 4, "new_value"), 0.35, 0.0); /* frozen */
+    assert_true(need(json_get(param_obj(&root, 4), "frozen"))->boolean);
+    assert_string_equal(need(json_get(param_obj(&root, 5), "name"))->str, "w5");
+    assert_string_equal(json_at(json_get(json_at(json_get(&root, "layers"), 1), "units"), 0)->str,
+                        "h1");
+    assert_string_equal(need(json_get(&root, "rule"))->str, "standard");
+    assert_rel(num_of(json_get(&root, "loss")), 0.29837110876, 1e-10);
+    assert_rel(num_of(json_get(&root, "loss_after")), 0.291027773694, 1e-10);
+    json_free(&root);
+    nn_explain_options_free(o);
+    nn_free(net);
+}
+
+static void test_c_sequential_json(void **state)
+{
+    (void)state;
+    nn_t *net = make_c(), *ref = NULL;
+    nn_explain_options_t *o = options_with(NN_EXPLAIN_JSON, NN_RULE_SEQUENTIAL);
+    struct jval root;
+    double p[10], loss;
+    explain_json(net, o, c_in, 2, c_t, 2, 0.5, &root);
+    assert_string_equal(need(json_get(&root, "rule"))->str, "sequential");
+    assert_int_equal(nn_clone(net, &ref), NN_OK);
+    assert_int_equal(nn_train_sequential(ref, c_in, c_t, 0.5), NN_OK);
+    check_pass(&root, 0, ref, 1);
+    check_chain(&root, 0, net, c_t);
+    assert_int_equal(nn_get_params(ref, p, 10), NN_OK);
+    for (size_t f = 0; f < 10; f++)
+        assert_rel(param_field(&root, f, "new_value"), p[f], 0.0);
+    assert_int_equal(nn_forward(ref, c_in, NULL), NN_OK);
+    assert_int_equal(nn_loss(ref, c_t, &loss), NN_OK);
+    assert_rel(num_of(json_get(&root, "loss_after")), loss, 0.0);
+    /* the sequential rule's figures: hidden errors through the new w5..w8 */
+    assert_rel(layer_value(&root, 0, 1, "dE_da", 0), 0.0302297394609, 1e-10);
+    assert_rel(layer_value(&root, 0, 1, "dE_da", 1), 0.0352124673105, 1e-10);
+    assert_rel(param_field(&root, 0, "new_value"), 0.149817638561, 1e-10);
+    assert_rel(param_field(&root, 5, "new_value"), 0.358916479718, 1e-10);
+    assert_rel(num_of(json_get(&root, "loss_after")), 0.291027923905, 1e-10);
+    json_free(&root);
+    nn_explain_options_free(o);
+    nn_free(ref);
+    nn_free(net);
+}
+
+static void test_a_json(void **state)
+{
+    (void)state;
+    nn_t *net = make_a();
+    nn_explain_options_t *o = options_with(NN_EXPLAIN_JSON, NN_RULE_STANDARD);
+    struct jval root;
+    explain_json(net, o, a_in, 3, a_t, 2, 0.01, &root);
+    check_standard(&root, net, a_in, a_t, 1, 0.01);
+    assert_rel(layer_value(&root, 0, 1, "a", 0), 0.986613082172, 1e-10);
+    assert_rel(layer_value(&root, 0, 1, "delta", 1), 0.00040428932133, 1e-10);
+    /* flat order: w1 w3 w5 w2 w4 w6 b1 w7 w9 w8 w10 b2 */
+    assert_rel(param_field(&root, 6, "gradient"), 0.00238820119373, 1e-10);
+    assert_rel(param_field(&root, 6, "new_value"), 0.499976117988, 1e-10);
+    assert_rel(param_field(&root, 11, "gradient"), 0.197457497832, 1e-10);
+    assert_rel(param_field(&root, 10, "new_value"), 0.0988071154152, 1e-10);
+    assert_string_equal(need(json_get(param_obj(&root, 6), "name"))->str, "b1");
+    assert_int_equal(need(json_get(param_obj(&root, 6), "unit"))->type, J_NULL);
+    assert_rel(num_of(json_get(&root, "loss")), 0.593244871904, 1e-10);
+    assert_rel(num_of(json_get(&root, "loss_after")), 0.592452097822, 1e-10);
+    json_free(&root);
+    nn_explain_options_free(o);
+    nn_free(net);
+}
+
+static void test_b_json(void **state)
+{
+    (void)state;
+    nn_t *net = make_b();
+    struct jval root;
+    nn_explain_options_t *o = options_with(NN_EXPLAIN_JSON, NN_RULE_STANDARD);
+    explain_json(net, o, b_in, 2, b_t, 1, 0.2, &root);
+    check_standard(&root, net, b_in, b_t, 1, 0.2);
+    assert_rel(layer_value(&root, 0, 2, "a", 0), 0.630094840684, 1e-10);
+    assert_rel(layer_value(&root, 0, 2, "activation_derivative", 0), 1.0, 0.0);
+    assert_rel(param_field(&root, 5, "gradient"), 0.0571562974334, 1e-10); /* b12 */
+    assert_rel(param_field(&root, 0, "new_value"), 0.205610885992, 1e-10); /* w111 */
+    assert_rel(param_field(&root, 8, "new_value"), 0.165981031863, 1e-10); /* b21 */
+    assert_rel(num_of(json_get(&root, "loss")), 0.684560968098, 1e-10);
+    assert_rel(num_of(json_get(&root, "loss_after")), 0.35063599184, 1e-10);
+    assert_string_equal(need(json_get(param_obj(&root, 5), "name"))->str, "b1_2");
+    assert_string_equal(need(json_get(param_obj(&root, 7), "name"))->str, "w2_1_2");
+    json_free(&root);
+    nn_explain_options_free(o);
+    nn_free(net);
+}
+
+static void test_d_batch_json(void **state)
+{
+    (void)state;
+    static const double dw1[] = {-0.0120078754906, 0.00978355588497, -0.0240662492771,
+                                 0.0201296141259};
+    static const double rest[] = {0.0195239595363, 0.0391498868204, 0.108829232581,
+                                  0.112844991997, 0.183254922907};
+    nn_t *net = make_d();
+    nn_explain_options_t *o = options_with(NN_EXPLAIN_JSON, NN_RULE_STANDARD);
+    struct jval root;
+    explain_json(net, o, d_in, 8, d_t, 4, 0.1, &root);
+    assert_rel(num_of(json_get(&root, "n_samples")), 4.0, 0.0);
+    check_standard(&root, net, d_in, d_t, 4, 0.1);
+    for (size_t f = 0; f < 4; f++)
+        assert_rel(param_field(&root, f, "gradient"), dw1[f], 1e-10);
+    for (size_t f = 4; f < 9; f++)
+        assert_rel(param_field(&root, f, "gradient"), rest[f - 4], 1e-10);
+    assert_rel(num_of(json_get(&root, "loss")), 0.7507939272, 1e-9);
+    assert_rel(num_of(json_get(&root, "loss_after")), 0.744628057394, 1e-10);
+    json_free(&root);
+    nn_explain_options_free(o);
+    nn_free(net);
+}
+
+/* ---- text and Markdown ---- */
+
+static void test_c_text(void **state)
+{
+    (void)state;
+    nn_t *net = make_c();
+    nn_explain_options_t *o = names_c(NN_EXPLAIN_TEXT);
+    struct sink s;
+    explain_ok(net, o, c_in, 2, c_t, 2, 0.5, &s);
+    assert_contains(s.data, "net_h1 = w1*i1 + w2*i2 + b1 = 0.15*0.05 + 0.2*0.1 + 0.35 = 0.3775\n");
+    assert_contains(s.data, "out_h1 = sigmoid(net_h1) = 1/(1 + exp(-0.3775)) = 0.593270\n");
+    assert_contains(s.data, "net_o1 = w5*out_h1 + w6*out_h2 + b2 = 0.4*0.593270 + 0.45*0.596884");
+    assert_contains(s.data, "E_o1 = 1/2*(t_o1 - out_o1)^2 = 1/2*(0.01 - 0.751365)^2 = 0.274811\n");
+    assert_contains(s.data, "E = E_o1 + E_o2 = 0.274811 + 0.0235600 = 0.298371\n");
+    assert_contains(s.data, "dE/dout_o1 = out_o1 - t_o1 = 0.751365 - 0.01 = 0.741365\n");
+    assert_contains(s.data, "dout_o1/dnet_o1 = out_o1*(1 - out_o1) = "
+                            "0.751365*(1 - 0.751365) = 0.186816\n");
+    assert_contains(s.data, "delta_o1 = dE/dnet_o1 = dE/dout_o1 * dout_o1/dnet_o1 = "
+                            "0.741365 * 0.186816 = 0.138499\n");
+    assert_contains(s.data, "dE/dw5 = dE/dout_o1 * dout_o1/dnet_o1 * dnet_o1/dw5 = "
+                            "0.741365 * 0.186816 * 0.593270 = 0.0821670\n");
+    /* the sum over the paths, each path's share as the tutorial prints it */
+    assert_contains(s.data, "dE/dout_h1 = delta_o1*w5 + delta_o2*w7 = 0.138499*0.4 + "
+                            "(-0.0380982)*0.5 = 0.0553994 + (-0.0190491) = 0.0363503\n");
+    assert_contains(s.data, "dE/db1 = delta_h1 + delta_h2 = 0.00877135 + 0.00995425 = 0.0187256\n");
+    assert_contains(s.data, "w5+ = w5 - eta*dE/dw5 = 0.4 - 0.5*0.0821670 = 0.358916\n");
+    assert_contains(s.data, "w1+ = w1 - eta*dE/dw1 = 0.15 - 0.5*0.000438568 = 0.149781\n");
+    assert_contains(s.data, "b1+ = b1 = 0.35 (frozen, unchanged)\n");
+    assert_contains(s.data, "E+ = 0.291028 (before the step: E = 0.298371)\n");
+    assert_null(strchr(s.data, '$'));
+    sink_free(&s);
+    nn_explain_options_free(o);
+    nn_free(net);
+}
+
+static void test_c_sequential_text(void **state)
+{
+    (void)state;
+    nn_t *net = make_c();
+    nn_explain_options_t *o = names_c(NN_EXPLAIN_TEXT);
+    assert_int_equal(nn_explain_options_set_rule(o, NN_RULE_SEQUENTIAL), NN_OK);
+    struct sink s;
+    explain_ok(net, o, c_in, 2, c_t, 2, 0.5, &s);
+    /* the hidden errors go through the updated weights (w5+ = 0.358916, w7+ = 0.511301) */
+    assert_contains(s.data, "dE/dout_h1 = delta_o1*w5+ + delta_o2*w7+ = "
+                            "0.138499*0.358916 + (-0.0380982)*0.511301 = ");
+    assert_contains(s.data, " = 0.0302297\ndout_h1/dnet_h1 = ");
+    assert_contains(s.data, "w1+ = w1 - eta*dE/dw1 = 0.15 - 0.5*0.000364723 = 0.149818\n");
+    assert_contains(s.data, "E+ = 0.291028 (before the step: E = 0.298371)\n");
+    /* the output layer's update comes before the hidden layer's deltas */
+    assert_true(strstr(s.data, "w5+ = w5 - eta") < strstr(s.data, "delta_h1 = "));
+    sink_free(&s);
+    nn_explain_options_free(o);
+    nn_free(net);
+}
+
+static void test_c_markdown(void **state)
+{
+    (void)state;
+    nn_t *net = make_c();
+    nn_explain_options_t *o = names_c(NN_EXPLAIN_MARKDOWN);
+    struct sink s;
+    explain_ok(net, o, c_in, 2, c_t, 2, 0.5, &s);
+    assert_contains(s.data, "$$net_{h_{1}} = w_{1} \\cdot i_{1} + w_{2} \\cdot i_{2} + b_{1} = "
+                            "0.15 \\cdot 0.05 + 0.2 \\cdot 0.1 + 0.35 = 0.3775$$\n");
+    assert_contains(s.data, "\\frac{\\partial E}{\\partial w_{5}} = "
+                            "\\frac{\\partial E}{\\partial out_{o_{1}}} \\cdot "
+                            "\\frac{\\partial out_{o_{1}}}{\\partial net_{o_{1}}} \\cdot "
+                            "\\frac{\\partial net_{o_{1}}}{\\partial w_{5}} = "
+                            "0.741365 \\cdot 0.186816 \\cdot 0.593270 = 0.0821670$$");
+    assert_contains(s.data, "\\delta_{o_{1}} = ");
+    assert_contains(s.data, "w_{5}^{+} = w_{5} - \\eta \\cdot");
+    assert_contains(s.data, "# One training step");
+    /* nothing GitHub's Markdown pass would take for its own inside the math */
+    assert_null(strchr(s.data, '*'));
+    assert_null(strstr(s.data, "}_"));
+    assert_null(strstr(s.data, "\\_"));
+    assert_null(strstr(s.data, "\\\\"));
+    assert_int_equal(count_substr(s.data, "$$") % 2, 0);
+    sink_free(&s);
+    nn_explain_options_free(o);
+    nn_free(net);
+}
+
+static void test_default_names(void **state)
+{
+    (void)state;
+    nn_t *net = make_b();
+    struct sink s;
+    explain_ok(net, NULL, b_in, 2, b_t, 1, 0.2, &s);
+    assert_contains(s.data, "net_h1_1 = w1_1_1*x1 + w1_1_2*x2 + b1_1 = "
+                            "0.2*(-0.32) + 0.15*(-0.66) + 0.1 = -0.063\n");
+    assert_contains(s.data, "net_o1 = w2_1_1*out_h1_1 + w2_1_2*out_h1_2 + b2_1 = ");
+    assert_contains(s.data, "out_o1 = net_o1 = 0.630095\n");
+    assert_contains(s.data, "dout_o1/dnet_o1 = 1\n");
+    assert_contains(s.data, "dE/dout_o1 = out_o1 - t_o1 = 0.630095 - (-0.54) = 1.17009\n");
+    assert_contains(s.data, "dE/db1_2 = dE/dout_h1_2 * dout_h1_2/dnet_h1_2 * dnet_h1_2/db1_2 = ");
+    assert_contains(s.data, "b2_1+ = b2_1 - eta*dE/db2_1 = 0.4 - 0.2*1.17009 = 0.165981\n");
+    sink_free(&s);
+    nn_free(net);
+}
+
+static void test_batch_text(void **state)
+{
+    (void)state;
+    nn_t *net = make_d();
+    struct sink s;
+    explain_ok(net, NULL, d_in, 8, d_t, 4, 0.1, &s);
+    assert_contains(s.data, "== Forward pass (sample 3 of 4) ==\n");
+    assert_contains(s.data, "E_total = E[1] + E[2] + E[3] + E[4] = ");
+    assert_contains(s.data, "dE_total/db2_1 = dE[1]/db2_1 + dE[2]/db2_1 + dE[3]/db2_1 + "
+                            "dE[4]/db2_1 = ");
+    assert_contains(s.data, " = 0.183255\n");
+    assert_contains(s.data, "b2_1+ = b2_1 - eta*dE_total/db2_1 = 0.963663 - 0.1*0.183255 = ");
+    sink_free(&s);
+    nn_free(net);
+}
+
+/* Digits, and numbers far from 1 in both formats. */
+static void test_number_forms(void **state)
+{
+    (void)state;
+    const size_t sizes[] = {1, 1};
+    const int acts[] = {NN_ACT_LINEAR};
+    const double w = 1.25e-7, b = 12345678.0, x = 2.0, t = 0.0;
+    nn_t *net = make_net(2, sizes, acts);
+    assert_int_equal(nn_set_weights(net, 1, &w, 1), NN_OK);
+    assert_int_equal(nn_set_biases(net, 1, &b, 1), NN_OK);
+    nn_explain_options_t *o = options_with(NN_EXPLAIN_TEXT, NN_RULE_STANDARD);
+    struct sink s;
+    explain_ok(net, o, &x, 1, &t, 1, 1e-9, &s);
+    assert_contains(s.data, "net_o1 = w1_1_1*x1 + b1_1 = 1.25e-07*2 + 1.23457e+07 = 1.23457e+07\n");
+    sink_free(&s);
+    assert_int_equal(nn_explain_options_set_digits(o, 16), NN_OK);
+    explain_ok(net, o, &x, 1, &t, 1, 1e-9, &s);
+    assert_contains(s.data, "1.25e-07*2 + 12345678 = 12345678.00000025\n");
+    sink_free(&s);
+    assert_int_equal(nn_explain_options_set_digits(o, 3), NN_OK);
+    assert_int_equal(nn_explain_options_set_format(o, NN_EXPLAIN_MARKDOWN), NN_OK);
+    explain_ok(net, o, &x, 1, &t, 1, 1e-9, &s);
+    assert_contains(s.data, "1.25 \\times 10^{-7} \\cdot 2 + 1.23 \\times 10^{7} = ");
+    sink_free(&s);
+    nn_explain_options_free(o);
+    nn_free(net);
+}
+
+/* ---- the caller's network ---- */
+
+struct snapshot {
+    double params[16];
+    double grads[16];
+    double out[4];
+};
+
+static void take(const nn_t *net, struct snapshot *s)
+{
+    const size_t np = nn_param_count(net);
+    assert_int_equal(nn_get_params(net, s->params, np), NN_OK);
+    assert_int_equal(nn_get_grads(net, s->grads, np), NN_OK);
+    assert_int_equal(nn_get_outputs(net, 2, s->out, nn_output_count(net)), NN_OK);
+}
+
+static void assert_same(const nn_t *net, const struct snapshot *before, int params_too)
+{
+    struct snapshot now;
+    take(net, &now);
+    const size_t np = nn_param_count(net);
+    for (size_t f = 0; f < np; f++) {
+        assert_rel(now.grads[f], before->grads[f], 0.0);
+        if (params_too)
+            assert_rel(now.params[f], before->params[f], 0.0);
+    }
+    for (size_t j = 0; j < nn_output_count(net); j++)
+        assert_rel(now.out[j], before->out[j], 0.0);
+}
+
+/* A network with a forward pass of its own and gradients accumulated by the caller. */
+static nn_t *busy_c(void)
+{
+    nn_t *net = make_c();
+    const double other_in[] = {0.3, -0.2}, other_t[] = {0.5, 0.5};
+    assert_int_equal(nn_forward(net, other_in, NULL), NN_OK);
+    assert_int_equal(nn_backward(net, other_t), NN_OK);
+    return net;
+}
+
+static void test_unchanged_without_apply(void **state)
+{
+    (void)state;
+    const int formats[] = {NN_EXPLAIN_TEXT, NN_EXPLAIN_MARKDOWN, NN_EXPLAIN_JSON};
+    nn_t *net = busy_c();
+    struct snapshot before;
+    double loss;
+    take(net, &before);
+    for (int rule = 0; rule < 2; rule++)
+        for (size_t f = 0; f < 3; f++) {
+            nn_explain_options_t *o = options_with(formats[f], rule);
+            struct sink s;
+            explain_ok(net, o, c_in, 2, c_t, 2, 0.5, &s);
+            sink_free(&s);
+            nn_explain_options_free(o);
+            assert_same(net, &before, 1);
+        }
+    /* the caller's forward pass is still current */
+    assert_int_equal(nn_loss(net, c_t, &loss), NN_OK);
+    nn_free(net);
+}
+
+static void test_apply_standard(void **state)
+{
+    (void)state;
+    nn_t *net = busy_c(), *ref = make_c();
+    nn_explain_options_t *o = options_with(NN_EXPLAIN_TEXT, NN_RULE_STANDARD);
+    struct snapshot before;
+    double p[10], q[10];
+    take(net, &before);
+    assert_int_equal(nn_explain_options_set_apply(o, 1), NN_OK);
+    struct sink s;
+    explain_ok(net, o, c_in, 2, c_t, 2, 0.5, &s);
+    sink_free(&s);
+    assert_int_equal(nn_forward(ref, c_in, NULL), NN_OK);
+    assert_int_equal(nn_backward(ref, c_t), NN_OK);
+    assert_int_equal(nn_step(ref, 0.5), NN_OK);
+    assert_int_equal(nn_get_params(net, p, 10), NN_OK);
+    assert_int_equal(nn_get_params(ref, q, 10), NN_OK);
+    for (size_t f = 0; f < 10; f++)
+        assert_rel(p[f], q[f], 0.0);
+    assert_rel(p[5], 0.358916479718, 1e-10);
+    /* the caller's gradients are still there */
+    assert_int_equal(nn_get_grads(net, p, 10), NN_OK);
+    for (size_t f = 0; f < 10; f++)
+        assert_rel(p[f], before.grads[f], 0.0);
+    nn_explain_options_free(o);
+    nn_free(ref);
+    nn_free(net);
+}
+
+static void test_apply_sequential(void **state)
+{
+    (void)state;
+    nn_t *net = make_c(), *ref = make_c();
+    nn_explain_options_t *o = options_with(NN_EXPLAIN_JSON, NN_RULE_SEQUENTIAL);
+    double p[10], q[10];
+    assert_int_equal(nn_explain_options_set_apply(o, 7), NN_OK);
+    struct sink s;
+    explain_ok(net, o, c_in, 2, c_t, 2, 0.5, &s);
+    sink_free(&s);
+    assert_int_equal(nn_train_sequential(ref, c_in, c_t, 0.5), NN_OK);
+    assert_int_equal(nn_get_params(net, p, 10), NN_OK);
+    assert_int_equal(nn_get_params(ref, q, 10), NN_OK);
+    for (size_t f = 0; f < 10; f++)
+        assert_rel(p[f], q[f], 0.0);
+    assert_rel(p[0], 0.149817638561, 1e-10);
+    nn_explain_options_free(o);
+    nn_free(ref);
+    nn_free(net);
+}
+
+/* A batch under the standard rule, applied: nn_backward on each, then nn_step. */
+static void test_apply_batch(void **state)
+{
+    (void)state;
+    nn_t *net = make_d(), *ref = make_d();
+    nn_explain_options_t *o = options_with(NN_EXPLAIN_MARKDOWN, NN_RULE_STANDARD);
+    double p[9], q[9];
+    struct sink s;
+    assert_int_equal(nn_explain_options_set_apply(o, 1), NN_OK);
+    explain_ok(net, o, d_in, 8, d_t, 4, 0.1, &s);
+    sink_free(&s);
+    for (size_t k = 0; k < 4; k++) {
+        assert_int_equal(nn_forward(ref, d_in + 2 * k, NULL), NN_OK);
+        assert_int_equal(nn_backward(ref, d_t + k), NN_OK);
+    }
+    assert_int_equal(nn_step(ref, 0.1), NN_OK);
+    assert_int_equal(nn_get_params(net, p, 9), NN_OK);
+    assert_int_equal(nn_get_params(ref, q, 9), NN_OK);
+    for (size_t f = 0; f < 9; f++)
+        assert_rel(p[f], q[f], 0.0);
+    nn_explain_options_free(o);
+    nn_free(ref);
+    nn_free(net);
+}
+
+/* The writer refuses at each of its calls in turn: the call stops at once
+   with NN_ERR_IO and the step is not applied. */
+static void test_writer_failure(void **state)
+{
+    (void)state;
+    const int formats[] = {NN_EXPLAIN_TEXT, NN_EXPLAIN_MARKDOWN, NN_EXPLAIN_JSON};
+    nn_t *net = busy_c();
+    struct snapshot before;
+    take(net, &before);
+    for (size_t f = 0; f < 3; f++) {
+        nn_explain_options_t *o = options_with(formats[f], NN_RULE_STANDARD);
+        struct sink whole = {0};
+        assert_int_equal(nn_explain(net, o, c_in, 2, c_t, 2, 0.5, sink_write, &whole), NN_OK);
+        assert_true(whole.calls >= 1);
+        assert_int_equal(nn_explain_options_set_apply(o, 1), NN_OK);
+        for (size_t at = 1; at <= whole.calls; at++) {
+            struct sink s = {NULL, 0, 0, 0, at};
+            assert_int_equal(nn_explain(net, o, c_in, 2, c_t, 2, 0.5, sink_write, &s), NN_ERR_IO);
+            assert_int_equal(s.calls, at); /* nothing more after the refusal */
+            sink_free(&s);
+            assert_same(net, &before, 1); /* not applied */
+        }
+        sink_free(&whole);
+        nn_explain_options_free(o);
+    }
+    struct sink s = {NULL, 0, 0, 0, 1};
+    assert_int_equal(nn_export_dot(net, NULL, NULL, 0, NULL, 0, sink_write, &s), NN_ERR_IO);
+    assert_int_equal(s.calls, 1);
+    sink_free(&s);
+    nn_free(net);
+}
+
+/* ---- errors ---- */
+
+static nn_status explain_status(nn_t *net, const nn_explain_options_t *o, const double *in,
+                                size_t n_in, const double *t, size_t n_t, double eta,
+                                struct sink *s)
+{
+    return nn_explain(net, o, in, n_in, t, n_t, eta, sink_write, s);
+}
+
+static void test_errors(void **state)
+{
+    (void)state;
+    nn_t *net = busy_c();
+    struct snapshot before;
+    struct sink s = {0};
+    const double nan_in[] = {0.05, NAN}, two[] = {0.05, 0.1, 0.2, 0.3}, t2[] = {0, 1, 1, 0};
+    nn_explain_options_t *seq = options_with(NN_EXPLAIN_TEXT, NN_RULE_SEQUENTIAL);
+    take(net, &before);
+    assert_int_equal(explain_status(NULL, NULL, c_in, 2, c_t, 2, 0.5, &s), NN_ERR_NULL_ARG);
+    assert_int_equal(explain_status(net, NULL, NULL, 2, c_t, 2, 0.5, &s), NN_ERR_NULL_ARG);
+    assert_int_equal(explain_status(net, NULL, c_in, 2, NULL, 2, 0.5, &s), NN_ERR_NULL_ARG);
+    assert_int_equal(nn_explain(net, NULL, c_in, 2, c_t, 2, 0.5, NULL, &s), NN_ERR_NULL_ARG);
+    assert_int_equal(explain_status(net, NULL, c_in, 3, c_t, 2, 0.5, &s), NN_ERR_COUNT);
+    assert_int_equal(explain_status(net, NULL, c_in, 1, c_t, 2, 0.5, &s), NN_ERR_COUNT);
+    assert_int_equal(explain_status(net, NULL, c_in, 0, c_t, 0, 0.5, &s), NN_ERR_COUNT);
+    assert_int_equal(explain_status(net, NULL, c_in, 2, c_t, 1, 0.5, &s), NN_ERR_COUNT);
+    assert_int_equal(explain_status(net, NULL, two, 4, c_t, 2, 0.5, &s), NN_ERR_COUNT);
+    assert_int_equal(explain_status(net, NULL, nan_in, 2, c_t, 2, 0.5, &s), NN_ERR_NOT_FINITE);
+    assert_int_equal(explain_status(net, NULL, c_in, 2, c_t, 2, INFINITY, &s), NN_ERR_NOT_FINITE);
+    assert_int_equal(explain_status(net, seq, two, 4, t2, 4, 0.5, &s), NN_ERR_ARGUMENT);
+    assert_int_equal(s.calls, 0); /* nothing was written */
+    assert_same(net, &before, 1);
+    nn_explain_options_free(seq);
+    nn_free(net);
+}
+
+static void test_option_errors(void **state)
+{
+    (void)state;
+    nn_explain_options_t *o = NULL;
+    char long_name[NN_MAX_NAME + 2];
+    memset(long_name, 'a', sizeof long_name - 1);
+    long_name[sizeof long_name - 1] = '\0';
+    assert_int_equal(nn_explain_options_create(NULL), NN_ERR_NULL_ARG);
+    assert_int_equal(nn_explain_options_create(&o), NN_OK);
+    assert_int_equal(nn_explain_options_set_format(NULL, NN_EXPLAIN_JSON), NN_ERR_NULL_ARG);
+    assert_int_equal(nn_explain_options_set_format(o, 3), NN_ERR_ARGUMENT);
+    assert_int_equal(nn_explain_options_set_format(o, -1), NN_ERR_ARGUMENT);
+    assert_int_equal(nn_explain_options_set_digits(o, 0), NN_ERR_ARGUMENT);
+    assert_int_equal(nn_explain_options_set_digits(o, 18), NN_ERR_ARGUMENT);
+    assert_int_equal(nn_explain_options_set_digits(o, 17), NN_OK);
+    assert_int_equal(nn_explain_options_set_rule(o, 2), NN_ERR_ARGUMENT);
+    assert_int_equal(nn_explain_options_set_rule(NULL, 0), NN_ERR_NULL_ARG);
+    assert_int_equal(nn_explain_options_set_apply(NULL, 1), NN_ERR_NULL_ARG);
+    assert_int_equal(nn_explain_options_set_unit_name(o, 0, 0, NULL), NN_ERR_NULL_ARG);
+    assert_int_equal(nn_explain_options_set_unit_name(o, 0, 0, ""), NN_ERR_NAME);
+    assert_int_equal(nn_explain_options_set_unit_name(o, 0, 0, "a b"), NN_ERR_NAME);
+    assert_int_equal(nn_explain_options_set_param_name(o, 0, "w$"), NN_ERR_NAME);
+    assert_int_equal(nn_explain_options_set_param_name(o, 0, long_name), NN_ERR_NAME);
+    long_name[NN_MAX_NAME] = '\0';
+    assert_int_equal(nn_explain_options_set_param_name(o, 0, long_name), NN_OK);
+    nn_explain_options_free(o);
+    nn_explain_options_free(NULL);
+}
+
+/* Names for units or parameters that the network does not have. */
+static void test_names_out_of_range(void **state)
+{
+    (void)state;
+    nn_t *net = make_c();
+    struct sink s = {0};
+    nn_explain_options_t *o = options_with(NN_EXPLAIN_TEXT, NN_RULE_STANDARD);
+    assert_int_equal(nn_explain_options_set_unit_name(o, 3, 0, "z"), NN_OK);
+    assert_int_equal(explain_status(net, o, c_in, 2, c_t, 2, 0.5, &s), NN_ERR_ARGUMENT);
+    assert_int_equal(nn_export_dot(net, o, NULL, 0, NULL, 0, sink_write, &s), NN_ERR_ARGUMENT);
+    nn_explain_options_free(o);
+    o = options_with(NN_EXPLAIN_TEXT, NN_RULE_STANDARD);
+    assert_int_equal(nn_explain_options_set_param_name(o, 10, "z"), NN_OK);
+    assert_int_equal(explain_status(net, o, c_in, 2, c_t, 2, 0.5, &s), NN_ERR_ARGUMENT);
+    assert_int_equal(s.calls, 0);
+    nn_explain_options_free(o);
+    nn_free(net);
+}
+
+static void test_name_override(void **state)
+{
+    (void)state;
+    nn_t *net = make_c();
+    nn_explain_options_t *o = options_with(NN_EXPLAIN_TEXT, NN_RULE_STANDARD);
+    assert_int_equal(nn_explain_options_set_param_name(o, 5, "first"), NN_OK);
+    assert_int_equal(nn_explain_options_set_unit_name(o, 1, 1, "hidden.two"), NN_OK);
+    assert_int_equal(nn_explain_options_set_param_name(o, 5, "w_out"), NN_OK);
+    struct sink s;
+    explain_ok(net, o, c_in, 2, c_t, 2, 0.5, &s);
+    assert_null(strstr(s.data, "first"));
+    assert_contains(s.data, "net_o1 = w_out*out_h1_1 + w2_1_2*out_hidden.two + b2 = ");
+    sink_free(&s);
+    assert_int_equal(nn_explain_options_set_format(o, NN_EXPLAIN_MARKDOWN), NN_OK);
+    explain_ok(net, o, c_in, 2, c_t, 2, 0.5, &s);
+    assert_contains(s.data, "$$net_{o_{1}} = w_{out} \\cdot out_{h_{1,1}} + "
+                            "w_{2,1,2} \\cdot out_{hidden.two} + b_{2} = ");
+    sink_free(&s);
+    nn_explain_options_free(o);
+    nn_free(net);
+}
+
+/* ---- DOT ---- */
+
+static void test_dot_plain(void **state)
+{
+    (void)state;
+    nn_t *net = make_a();
+    struct sink s = {0};
+    assert_int_equal(nn_export_dot(net, NULL, NULL, 0, NULL, 0, sink_write, &s), NN_OK);
+    assert_contains(s.data, "digraph");
+    assert_contains(s.data, "rankdir=LR;");
+    assert_int_equal(count_substr(s.data, " -> "), 3 * 2 + 2 * 2);
+    assert_int_equal(count_substr(s.data, "subgraph cluster_layer"), 3);
+    assert_int_equal(count_substr(s.data, "rank=same;"), 3);
+    assert_contains(s.data, "n0_2 -> n1_1 [label=\"w1_2_3 = 0.6\"];");
+    assert_contains(s.data, "label=\"h1_1\\nb1 = 0.5 (shared)\"");
+    assert_null(strstr(s.data, "net ="));
+    assert_int_equal(count_substr(s.data, "{"), count_substr(s.data, "}"));
+    sink_free(&s);
+    nn_free(net);
+}
+
+static void test_dot_annotated(void **state)
+{
+    (void)state;
+    nn_t *net = busy_c();
+    nn_explain_options_t *o = names_c(NN_EXPLAIN_TEXT);
+    struct snapshot before;
+    struct sink s = {0};
+    take(net, &before);
+    assert_int_equal(nn_export_dot(net, o, c_in, 2, c_t, 2, sink_write, &s), NN_OK);
+    assert_int_equal(count_substr(s.data, " -> "), 8);
+    assert_contains(s.data, "label=\"loss E = 0.298371\"");
+    assert_contains(s.data, "h1\\nb1 = 0.35 (shared) (frozen)\\ndE/db1 = 0.0187256"
+                            "\\nnet = 0.3775\\nout = 0.593270\\ndelta = 0.00877135\"");
+    assert_contains(s.data, "[label=\"w5 = 0.4\\ndE/dw5 = 0.0821670\"]");
+    assert_contains(s.data, "target = 0.01");
+    sink_free(&s);
+    /* forward values only */
+    assert_int_equal(nn_export_dot(net, o, c_in, 2, NULL, 0, sink_write, &s), NN_OK);
+    assert_contains(s.data, "net = 0.3775");
+    assert_null(strstr(s.data, "dE/d"));
+    assert_null(strstr(s.data, "delta"));
+    sink_free(&s);
+    assert_same(net, &before, 1);
+    nn_explain_options_free(o);
+    nn_free(net);
+}
+
+static void test_dot_errors(void **state)
+{
+    (void)state;
+    nn_t *net = make_c();
+    struct sink s = {0};
+    const double bad[] = {INFINITY, 0};
+    assert_int_equal(nn_export_dot(NULL, NULL, NULL, 0, NULL, 0, sink_write, &s), NN_ERR_NULL_ARG);
+    assert_int_equal(nn_export_dot(net, NULL, NULL, 0, NULL, 0, NULL, &s), NN_ERR_NULL_ARG);
+    assert_int_equal(nn_export_dot(net, NULL, NULL, 2, NULL, 0, sink_write, &s), NN_ERR_NULL_ARG);
+    assert_int_equal(nn_export_dot(net, NULL, NULL, 0, c_t, 2, sink_write, &s), NN_ERR_ARGUMENT);
+    assert_int_equal(nn_export_dot(net, NULL, c_in, 1, NULL, 0, sink_write, &s), NN_ERR_COUNT);
+    assert_int_equal(nn_export_dot(net, NULL, c_in, 2, c_t, 3, sink_write, &s), NN_ERR_COUNT);
+    assert_int_equal(nn_export_dot(net, NULL, bad, 2, NULL, 0, sink_write, &s), NN_ERR_NOT_FINITE);
+    assert_int_equal(s.calls, 0);
+    nn_free(net);
+}
+
+/* ---- the locale ---- */
+
+static char *render_all(nn_t *net)
+{
+    const int formats[] = {NN_EXPLAIN_TEXT, NN_EXPLAIN_MARKDOWN, NN_EXPLAIN_JSON};
+    struct sink all = {0};
+    for (size_t f = 0; f < 3; f++) {
+        nn_explain_options_t *o = names_c(formats[f]);
+        assert_int_equal(nn_explain_options_set_digits(o, 9), NN_OK);
+        assert_int_equal(nn_explain(net, o, c_in, 2, c_t, 2, 0.5, sink_write, &all), NN_OK);
+        assert_int_equal(nn_export_dot(net, o, c_in, 2, c_t, 2, sink_write, &all), NN_OK);
+        nn_explain_options_free(o);
+    }
+    return all.data;
+}
+
+static void test_locale_independent(void **state)
+{
+    (void)state;
+    nn_t *net = make_c();
+    char probe[16];
+    assert_non_null(setlocale(LC_NUMERIC, "C"));
+    char *in_c = render_all(net);
+    /* the locale must exist: a missing one fails the test instead of skipping it */
+    if (setlocale(LC_NUMERIC, "de_DE.UTF-8") == NULL) {
+        print_error("the de_DE.UTF-8 locale is not installed (see tools/install-deps.sh)\n");
+        free(in_c);
+        nn_free(net);
+        fail();
+    }
+    snprintf(probe, sizeof probe, "%.1f", 0.5);
+    char *in_de = render_all(net);
+    assert_non_null(setlocale(LC_NUMERIC, "C"));
+    assert_string_equal(probe, "0,5"); /* the locale really was in force */
+    assert_string_equal(in_de, in_c);
+    assert_non_null(strstr(in_c, "0.3775"));
+    free(in_c);
+    free(in_de);
+    nn_free(net);
+}
+
+/* The reader is strict: malformed documents are refused. */
+static void test_json_reader_strict(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {"{\"a\": 1,}", "[1, 2,]", "01", "1.", ".5", "{'a': 1}",
+                                      "[1] x", "{\"a\" 1}", "nul", "[\"a]", "-", "1e", "[1 2]"};
+    struct jval v;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_false(json_parse(bad[i], strlen(bad[i]), &v));
+    const char *good = " {\"a\": [1, -0.5e+2, true, null, \"x\\ny\"], \"b\": {}} ";
+    assert_true(json_parse(good, strlen(good), &v));
+    assert_rel(jnum_at(json_get(&v, "a"), 1), -50.0, 0.0);
+    assert_string_equal(json_at(json_get(&v, "a"), 4)->str, "x\ny");
+    json_free(&v);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_json_reader_strict),
+        cmocka_unit_test(test_c_standard_json),
+        cmocka_unit_test(test_c_sequential_json),
+        cmocka_unit_test(test_a_json),
+        cmocka_unit_test(test_b_json),
+        cmocka_unit_test(test_d_batch_json),
+        cmocka_unit_test(test_c_text),
+        cmocka_unit_test(test_c_sequential_text),
+        cmocka_unit_test(test_c_markdown),
+        cmocka_unit_test(test_default_names),
+        cmocka_unit_test(test_batch_text),
+        cmocka_unit_test(test_number_forms),
+        cmocka_unit_test(test_unchanged_without_apply),
+        cmocka_unit_test(test_apply_standard),
+        cmocka_unit_test(test_apply_sequential),
+        cmocka_unit_test(test_apply_batch),
+        cmocka_unit_test(test_writer_failure),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_option_errors),
+        cmocka_unit_test(test_names_out_of_range),
+        cmocka_unit_test(test_name_override),
+        cmocka_unit_test(test_dot_plain),
+        cmocka_unit_test(test_dot_annotated),
+        cmocka_unit_test(test_dot_errors),
+        cmocka_unit_test(test_locale_independent),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
