@@ -35,7 +35,9 @@
  * concurrently with each other. Every network is one allocation made by
  * nn_create() or nn_clone() and released by nn_free(), plus, once batches are
  * used, its batch buffer (see nn_reserve_batch()); arrays passed to the
- * library are always owned by the caller.
+ * library are always owned by the caller. A network's allocator callbacks and
+ * custom activation callbacks (which its clones share) must be thread-safe if
+ * the network and its clones are used from several threads.
  */
 #ifndef BACKPROP_H
 #define BACKPROP_H
@@ -90,7 +92,7 @@ typedef enum nn_status {
     NN_ERR_NO_MEMORY = 2,      /**< Memory could not be allocated. */
     NN_ERR_LAYER_COUNT = 3,    /**< n_layers is below 2 or above ::NN_MAX_LAYERS. */
     NN_ERR_ZERO_SIZE = 4,      /**< A layer size of 0 was given. */
-    NN_ERR_TOO_LARGE = 5,      /**< A size exceeds ::NN_MAX_LAYER_SIZE or the parameter count exceeds ::NN_MAX_PARAMS. */
+    NN_ERR_TOO_LARGE = 5,      /**< A size exceeds ::NN_MAX_LAYER_SIZE or the parameter count exceeds ::NN_MAX_PARAMS, or a batch buffer would overflow. */
     NN_ERR_ACTIVATION = 6,     /**< An unknown activation code was given. */
     NN_ERR_LAYER_RANGE = 7,    /**< A layer index outside the range the call accepts. */
     NN_ERR_COUNT = 8,          /**< An array length that is not the exact number of values. */
@@ -212,7 +214,9 @@ BACKPROP_API void nn_free(nn_t *net);
 /**
  * @brief Makes an independent copy of @p net: parameters, gradients, settings and
  * the state of the last passes. A custom activation's context pointer is shared,
- * not copied.
+ * not copied. The clone uses the same allocator. Its batch buffer holds just the
+ * rows of a live batch (none when there is no live batch), so its first larger
+ * batch allocates.
  * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_NO_MEMORY (then *out is NULL).
  */
 BACKPROP_API nn_status nn_clone(const nn_t *net, nn_t **out);
@@ -435,7 +439,8 @@ BACKPROP_API nn_status nn_train_sequential(nn_t *net, const double *input, const
 
 /**
  * @brief One online training step on one sample, in one fused pass: the same
- * result as nn_forward(), nn_backward() and nn_step() on a network with no
+ * result, up to the rounding of a different summation order (well within
+ * 1e-12 relative), as nn_forward(), nn_backward() and nn_step() on a network with no
  * pending gradients (standard rule), except that gradients accumulated by
  * earlier nn_backward() calls are left untouched. Each layer's update is applied
  * right after its deltas have been propagated through its old weights.
@@ -445,9 +450,15 @@ BACKPROP_API nn_status nn_train_sequential(nn_t *net, const double *input, const
 BACKPROP_API nn_status nn_train_sample(nn_t *net, const double *input, const double *target,
                                        double learning_rate);
 
-/** @brief Copies the accumulated gradients of the weights leading into @p layer. */
+/**
+ * @brief Copies the accumulated gradients of the weights leading into @p layer.
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_LAYER_RANGE or ::NN_ERR_COUNT.
+ */
 BACKPROP_API nn_status nn_get_weight_grads(const nn_t *net, size_t layer, double *g, size_t count);
-/** @brief Copies the accumulated bias gradients of @p layer (count 1 for a shared bias). */
+/**
+ * @brief Copies the accumulated bias gradients of @p layer (count 1 for a shared bias).
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_LAYER_RANGE or ::NN_ERR_COUNT.
+ */
 BACKPROP_API nn_status nn_get_bias_grads(const nn_t *net, size_t layer, double *g, size_t count);
 /** @brief Sets every accumulated gradient to 0. @return ::NN_OK or ::NN_ERR_NULL_ARG. */
 BACKPROP_API nn_status nn_zero_grads(nn_t *net);

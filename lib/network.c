@@ -426,7 +426,7 @@ nn_status nn_set_custom_activation(nn_t *net, size_t layer, nn_activation_fn f,
     l->custom_f = f;
     l->custom_df = df;
     l->custom_context = context;
-    strcpy(l->custom_name, name);
+    memmove(l->custom_name, name, strlen(name) + 1); /* name may be this layer's own */
     net->stale = 1;
     return NN_OK;
 }
@@ -458,7 +458,13 @@ nn_status nn_set_bias_mode(nn_t *net, size_t layer, int mode)
     if (l->bias_mode == mode)
         return NN_OK;
     if (mode == NN_BIAS_SHARED) {
-        l->b[0] = nn__sum(l->n_out, l->b) / (double)l->n_out;
+        double mean = nn__sum(l->n_out, l->b) / (double)l->n_out;
+        if (!isfinite(mean)) { /* the sum overflowed: average the scaled values */
+            mean = 0.0;
+            for (size_t j = 0; j < l->n_out; j++)
+                mean += l->b[j] / (double)l->n_out;
+        }
+        l->b[0] = mean;
         for (size_t j = 1; j < l->n_out; j++)
             l->b[j] = 0.0;
     } else {

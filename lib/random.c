@@ -87,7 +87,7 @@ nn_status nn_init_random(nn_t *net, unsigned long seed, int scheme, double lo, d
         return NN_ERR_NULL_ARG;
     if (scheme != NN_INIT_UNIFORM && scheme != NN_INIT_XAVIER && scheme != NN_INIT_HE)
         return NN_ERR_ARGUMENT;
-    if (scheme == NN_INIT_UNIFORM && !(isfinite(lo) && isfinite(hi) && lo < hi))
+    if (scheme == NN_INIT_UNIFORM && !(isfinite(lo) && isfinite(hi) && lo < hi && isfinite(hi - lo)))
         return NN_ERR_ARGUMENT;
     /* on the stack: about 2.5 KiB, and no allocation that could fail */
     struct nn_rng rng;
