@@ -4,6 +4,7 @@
 set -eu
 build=${1:?usage: tools/check-readme.sh BUILD_DIR}
 root=$(cd "$(dirname "$0")/.." && pwd)
+meson compile -C "$build" >/dev/null
 sed -n '/^```c$/,/^```$/p' "$root/README.md" | sed '1d;$d' > "$build/readme_example.c"
 ${CC:-cc} -std=c11 -Wall -Wextra -Wpedantic -Werror -I "$root/include" \
     "$build/readme_example.c" "$build/libbackprop.a" -lm -o "$build/readme_example"
