@@ -32,7 +32,8 @@
  * never reads the environment. Distinct networks may be used from distinct
  * threads at the same time without locking. One network must not be used by
  * two threads at once, except that calls taking a @c const @c nn_t* may run
- * concurrently with each other. Every network is one allocation made by
+ * concurrently with each other. The batched calls can also divide one pass
+ * among threads of their own (nn_set_threads(); off by default). Every network is one allocation made by
  * nn_create() or nn_clone() and released by nn_free(), plus, once batches are
  * used, its batch buffer (see nn_reserve_batch()); arrays passed to the
  * library are always owned by the caller. A network's allocator callbacks and
@@ -481,13 +482,23 @@ BACKPROP_API nn_status nn_zero_grads(nn_t *net);
  * covers the largest batch, a training loop of nn_forward_batch(),
  * nn_backward_batch(), nn_step() and nn_train_sample() allocates nothing. The
  * buffer holds, per row, the net inputs, outputs and deltas of every layer,
- * plus a packing area for the matrix products; nn_free() releases it.
+ * plus a packing area for the matrix products for each thread set with
+ * nn_set_threads() (one by default); nn_free() releases it.
+ *
+ * In builds made with the Meson option @c cblas, the largest matrix products
+ * of nn_forward_batch(), nn_backward_batch() and nn_predict() (every dimension
+ * at least 32 and at least 2^20 multiply-adds) go to the system's CBLAS
+ * (cblas_dgemm); their results then agree with the default build to rounding,
+ * not bit for bit. Such a BLAS may run threads of its
+ * own, under its own settings (e.g. OPENBLAS_NUM_THREADS), which the library
+ * neither reads nor changes.
  * @{ */
 
 /**
- * @brief Makes the batch buffer hold at least @p n rows, so that batches of up
- * to @p n samples allocate nothing. A smaller @p n changes nothing. The last
- * batch stays usable.
+ * @brief Makes the batch buffer hold at least @p n rows, and a packing area for
+ * each thread set with nn_set_threads(), so that batches of up to @p n samples
+ * allocate nothing (so call it after nn_set_threads()). A smaller @p n changes
+ * nothing. The last batch stays usable.
  * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_BATCH_SIZE (n is 0),
  *         ::NN_ERR_TOO_LARGE (the buffer's size would overflow) or ::NN_ERR_NO_MEMORY.
  */
@@ -499,6 +510,9 @@ BACKPROP_API size_t nn_batch_capacity(const nn_t *net);
 /**
  * @brief Runs @p n samples forward, each exactly as nn_forward() would (up to
  * rounding: the sums may be formed in another order).
+ *
+ * Uses up to nn_get_threads() threads (see nn_set_threads()); the outputs are
+ * the same bits for every thread count.
  * @param net the network
  * @param n number of samples, at least 1
  * @param inputs n rows of sizes[0] finite values, row-major
@@ -527,6 +541,10 @@ BACKPROP_API nn_status nn_loss_batch(const nn_t *net, size_t n, const double *ta
  * ADDS the sum of their gradients to the accumulators, as @p n calls of
  * nn_backward() would (up to rounding). The per-layer deltas readable with
  * nn_get_deltas() are not touched.
+ *
+ * Uses up to nn_get_threads() threads, but no more than the batch buffer has
+ * packing areas for (see nn_set_threads()); the gradients are the same bits
+ * for every thread count.
  * @param net the network
  * @param n the number of samples of the last nn_forward_batch()
  * @param targets n rows of sizes[n_layers-1] finite values
@@ -536,15 +554,45 @@ BACKPROP_API nn_status nn_loss_batch(const nn_t *net, size_t n, const double *ta
 BACKPROP_API nn_status nn_backward_batch(nn_t *net, size_t n, const double *targets);
 
 /**
- * @brief Sets how many threads the batched passes may use (1, the default, runs
- * everything in the calling thread). The library never reads this from the
- * environment. Builds without thread support accept only 1.
- * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_ARGUMENT (0, or more than 1
- *         without thread support, or more than 64).
+ * @brief Sets how many threads the batched passes of @p net may use.
+ *
+ * With 1 (the default) everything runs in the calling thread. With more, in
+ * builds made with the Meson option @c threads (see nn_get_threads() for how
+ * to tell), exactly three calls use threads: nn_forward_batch(),
+ * nn_backward_batch() and nn_predict(). Each creates up to @p n_threads - 1
+ * threads for the length of the call and joins them before it returns, so no
+ * thread outlives a call. Every other call, nn_step() and the single-sample
+ * calls included, runs in the calling thread only.
+ *
+ * A call uses fewer threads than set when the batch has fewer rows, when the
+ * pass has too little work to pay for a thread (about 2^18 multiply-adds per
+ * thread: a batch of n rows counts n times nn_param_count()), when the batch
+ * buffer or the workspace has no packing area for it, or when the system
+ * cannot create one. The work is divided so that every number is computed by
+ * one thread in the order one thread alone uses: results are the same bits
+ * for every thread count (with the @c cblas option, equal to rounding where
+ * the CBLAS serves).
+ *
+ * The setting belongs to the network (nn_clone() copies it); the library
+ * never reads it from the environment. With more than one thread, a custom
+ * activation (nn_set_custom_activation()) is called from several threads at
+ * once, each call on its own rows, and must allow that. The batch buffer
+ * gains a packing area per thread at the next nn_forward_batch() or
+ * nn_reserve_batch(), through the network's allocator; the threads' own
+ * stacks come from the system's thread library.
+ *
+ * @param net the network
+ * @param n_threads 1 to 64
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_ARGUMENT (0, more than 64, or
+ *         more than 1 in a build without thread support); after an error the
+ *         setting is as it was.
  */
 BACKPROP_API nn_status nn_set_threads(nn_t *net, size_t n_threads);
 
-/** @brief The thread count set by nn_set_threads(); 0 for NULL. */
+/**
+ * @brief The thread count set by nn_set_threads() (1 unless set); 0 for NULL.
+ * A build has thread support when nn_set_threads(net, 2) returns ::NN_OK.
+ */
 BACKPROP_API size_t nn_get_threads(const nn_t *net);
 /** @} */
 
@@ -556,14 +604,22 @@ BACKPROP_API size_t nn_get_threads(const nn_t *net);
  * @{ */
 
 /**
- * @brief The number of doubles of workspace nn_predict() needs for @p n samples;
- * 0 for NULL, @p n of 0, or a size that would overflow.
+ * @brief The number of doubles of workspace nn_predict() needs for @p n samples
+ * with the threads set by nn_set_threads() (a packing area per thread it would
+ * use); 0 for NULL, @p n of 0, or a size that would overflow.
  */
 BACKPROP_API size_t nn_inference_workspace_size(const nn_t *net, size_t n);
 
 /**
  * @brief Runs @p n samples forward without changing the network: the outputs
  * equal those of nn_forward_batch() (and of nn_forward() up to rounding).
+ *
+ * Uses up to nn_get_threads() threads (see nn_set_threads()), as many as
+ * @p workspace has packing areas for: a workspace of the size
+ * nn_inference_workspace_size() gives with the setting 1 is still accepted and
+ * runs in the calling thread. The outputs are the same bits for every thread
+ * count. Several threads may call nn_predict() on one network at once, each
+ * then creating threads of its own.
  * @param net the network; only read
  * @param n number of samples, at least 1
  * @param inputs n rows of sizes[0] finite values

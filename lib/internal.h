@@ -59,6 +59,8 @@ struct nn {
     size_t batch_cap;  /* rows the batch buffer holds */
     size_t batch_n;    /* rows of the last nn_forward_batch; 0 before any */
     size_t n_threads;  /* threads for batched passes (1 unless set) */
+    size_t batch_packs; /* gemm packing areas in the batch buffer (one per thread) */
+    int blas_off;      /* test hook: built-in kernels even where the CBLAS would serve */
 };
 
 /* network.c */
@@ -100,6 +102,24 @@ nn_status nn__kernels_force(nn_t *net, int level);      /* test hook, not export
 size_t nn__gemm_pack_doubles(size_t dim);
 #define NN_TINY_LAYER 8 /* layers this small take nn__train_tiny() */
 void nn__train_tiny(nn_t *net, const double *input, const double *target, double rate);
+
+/* parallel.c: a team of threads for the length of one call. The caller is
+   member 0; `size` is the number of members that actually run (at most the
+   number asked for; 1 without thread support or when no thread could be
+   created). nn__team_sync() is a barrier for every member of the team. */
+#define NN_MAX_THREADS 64
+struct nn__team;
+typedef void (*nn__team_fn)(void *context, struct nn__team *team, size_t index, size_t size);
+void nn__team_run(size_t n_threads, nn__team_fn fn, void *context);
+void nn__team_sync(struct nn__team *team);
+
+/* product.c: C = or += A B for the batched passes, with the arguments of
+   struct nn_kernels.gemm; the CBLAS serves large products when the build has
+   one (and net->blas_off is 0), the network's gemm all others. */
+void nn__product(const nn_t *net, size_t m, size_t n, size_t k, const double *a, size_t rsa,
+                 size_t csa, const double *b, size_t rsb, size_t csb, double *c, size_t ldc,
+                 int accumulate, double *pack);
+int nn__product_uses_blas(const nn_t *net, size_t m, size_t n, size_t k);
 
 /* batch.c */
 void nn__batch_free(struct nn *net);

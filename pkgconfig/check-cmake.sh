@@ -10,9 +10,13 @@ stage_install
 version=$(staged_pkg_config --modversion backprop)
 major=${version%%.*}
 build=$WORK/cmake-build
+# The prefix, plus the folder that holds the package: CMake looks under
+# <prefix>/lib/<arch> and <prefix>/lib, but on Debian not under lib64, which is
+# Meson's libdir when dpkg-architecture is not installed.
+search="$STAGE$PREFIX;$LIBDIR/cmake"
 
-step "cmake -S pkgconfig/cmake-consumer -DCMAKE_PREFIX_PATH=<stage>$PREFIX"
-cmake -S "$SRC/pkgconfig/cmake-consumer" -B "$build" -DCMAKE_PREFIX_PATH="$STAGE$PREFIX" \
+step "cmake -G Ninja -S pkgconfig/cmake-consumer -DCMAKE_PREFIX_PATH=<stage>$PREFIX"
+cmake -G Ninja -S "$SRC/pkgconfig/cmake-consumer" -B "$build" -DCMAKE_PREFIX_PATH="$search" \
     -DCMAKE_FIND_USE_SYSTEM_PACKAGE_REGISTRY=OFF -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF \
     -DBACKPROP_WANTED_VERSION="${version%.*}"
 cmake --build "$build"
@@ -36,11 +40,15 @@ step "run consumer_static"
 "$build/consumer_static"
 
 step "find_package(backprop $((major + 1)).0) must fail"
-if cmake -S "$SRC/pkgconfig/cmake-consumer" -B "$WORK/cmake-wrong" -DCMAKE_PREFIX_PATH="$STAGE$PREFIX" \
+if cmake -G Ninja -S "$SRC/pkgconfig/cmake-consumer" -B "$WORK/cmake-wrong" -DCMAKE_PREFIX_PATH="$search" \
     -DBACKPROP_WANTED_VERSION="$((major + 1)).0" >"$WORK/cmake-wrong.log" 2>&1; then
     echo "FAIL CMake accepted version $version for a request of $((major + 1)).0"
     exit 1
 fi
-grep -q 'backpropConfigVersion.cmake\|version' "$WORK/cmake-wrong.log" || { cat "$WORK/cmake-wrong.log"; exit 1; }
+if ! grep -q "backpropConfig.cmake, version: $version" "$WORK/cmake-wrong.log"; then
+    cat "$WORK/cmake-wrong.log"
+    echo "FAIL CMake failed for another reason than the version"
+    exit 1
+fi
 echo "   refused, as it should be"
 echo "CMake consumer: passed"

@@ -16,6 +16,10 @@
 # from the build; it is part of the release procedure (docs/versioning.md) and
 # is never run by CI.
 # Exit status: 0 compatible, 1 incompatible, 2 usage or tool error.
+#
+# --exported-interfaces-only matters: without it libabigail 2.2 loses the
+# signature of a function that another source file calls before the file that
+# defines it is read, and would not notice changes to it.
 set -euo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -65,8 +69,8 @@ if [ "$update" -eq 1 ]; then
     # No paths of the machine that built it: locations, the corpus path and the
     # compilation directory are left out, and each translation unit's path is
     # cut down to its place in the source tree (lib/x.c).
-    abidw --headers-dir "$headers" --drop-private-types --no-corpus-path \
-        --no-comp-dir-path --no-show-locs "$lib" \
+    abidw --exported-interfaces-only --headers-dir "$headers" --drop-private-types \
+        --no-corpus-path --no-comp-dir-path --no-show-locs "$lib" \
         | sed "s#\(<abi-instr [^>]*path='\)[^']*/\(lib/[^']*'\)#\1\2#" >"$tmp/new.abi"
     if grep -n "path='[./]" "$tmp/new.abi"; then
         echo "$0: the ABI description still holds a path outside the source tree" >&2
@@ -94,8 +98,8 @@ if [ "$(printf '%s\n%s\n' "$base_version" "$version" | sort -V | tail -n 1)" != 
 fi
 
 rc=0
-abidiff --no-added-syms --fail-no-debug-info --drop-private-types --headers-dir2 "$headers" \
-    "$baseline" "$lib" >"$tmp/report.txt" 2>&1 || rc=$?
+abidiff --exported-interfaces-only --no-added-syms --fail-no-debug-info --drop-private-types \
+    --headers-dir2 "$headers" "$baseline" "$lib" >"$tmp/report.txt" 2>&1 || rc=$?
 if [ $((rc & 3)) -ne 0 ]; then
     cat "$tmp/report.txt"
     echo "$0: abidiff failed (exit $rc)" >&2
@@ -103,7 +107,8 @@ if [ $((rc & 3)) -ne 0 ]; then
 fi
 
 # For information: what was added since the baseline.
-abidiff --drop-private-types --headers-dir2 "$headers" "$baseline" "$lib" 2>/dev/null \
+abidiff --exported-interfaces-only --drop-private-types --headers-dir2 "$headers" \
+    "$baseline" "$lib" 2>/dev/null \
     | sed -n "s/^  \[A\] 'function \(.*\)'.*/  added: \1/p" || true
 
 if [ "$rc" -eq 0 ]; then
