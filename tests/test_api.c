@@ -7,95 +7,13 @@
  * back from the library and pasted in. */
 #define _POSIX_C_SOURCE 200809L
 
-#include "check.h"
-
-#include <backprop.h>
+#include "testnet.h"
 
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
-/* ---- a small deterministic generator (splitmix64), independent of the library ---- */
-
-typedef struct {
-    uint64_t state;
-} test_rng;
-
-static uint64_t rng_next(test_rng *r)
-{
-    uint64_t z = (r->state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-static double rng_range(test_rng *r, double lo, double hi)
-{
-    return lo + (hi - lo) * ((double)(rng_next(r) >> 11) * 0x1.0p-53);
-}
-
-static size_t rng_below(test_rng *r, size_t n)
-{
-    return (size_t)(rng_next(r) % n);
-}
-
-/* ---- a custom activation: f(z) = z / sqrt(1 + c z^2), c in the context ---- */
-
-struct act_context {
-    double c;
-    unsigned long calls;
-};
-
-static void isru_f(void *context, size_t n, const double *z, double *a)
-{
-    struct act_context *ctx = context;
-    ctx->calls++;
-    for (size_t i = 0; i < n; i++)
-        a[i] = z[i] / sqrt(1.0 + ctx->c * z[i] * z[i]);
-}
-
-static void isru_df(void *context, size_t n, const double *z, const double *a, double *d)
-{
-    struct act_context *ctx = context;
-    (void)a;
-    for (size_t i = 0; i < n; i++) {
-        const double r = 1.0 / sqrt(1.0 + ctx->c * z[i] * z[i]);
-        d[i] = r * r * r;
-    }
-}
-
-/* ---- utilities ---- */
-
-static double *alloc_doubles(size_t n)
-{
-    double *p = calloc(n ? n : 1, sizeof(double));
-    assert_non_null(p);
-    return p;
-}
-
-static double *params_of(const nn_t *net)
-{
-    const size_t n = nn_param_count(net);
-    double *p = alloc_doubles(n);
-    assert_int_equal(nn_get_params(net, p, n), NN_OK);
-    return p;
-}
-
-static double *grads_of(const nn_t *net)
-{
-    const size_t n = nn_param_count(net);
-    double *g = alloc_doubles(n);
-    assert_int_equal(nn_get_grads(net, g, n), NN_OK);
-    return g;
-}
-
-static void fill_random(test_rng *r, double *x, size_t n, double lo, double hi)
-{
-    for (size_t i = 0; i < n; i++)
-        x[i] = rng_range(r, lo, hi);
-}
+/* ---- utilities (the generator, buffers and the custom activation are in testnet.h) ---- */
 
 static void set_random_params(nn_t *net, test_rng *r, double lo, double hi)
 {
@@ -146,17 +64,45 @@ static void assert_close_arrays(const double *a, const double *b, size_t n, cons
         fail_msg("%s: max |difference| %.3g > %.3g", what, diff, 1e-12 * scale);
 }
 
+/* Layer by layer from layer 1 to n_layers-1, the n_w[k] values get_w reads and
+   then the n_b[k] values get_b reads are the next entries of flat, bit for bit. */
+static void assert_layers_are_flat(const nn_t *net, size_t n_layers, layer_getter get_w,
+                                   layer_getter get_b, const size_t *n_w, const size_t *n_b,
+                                   const double *flat)
+{
+    double buf[16];
+    size_t at = 0;
+    for (size_t k = 1; k < n_layers; k++) {
+        assert_int_equal(get_w(net, k, buf, n_w[k]), NN_OK);
+        for (size_t i = 0; i < n_w[k]; i++, at++)
+            assert_true(buf[i] == flat[at]);
+        assert_int_equal(get_b(net, k, buf, n_b[k]), NN_OK);
+        for (size_t j = 0; j < n_b[k]; j++, at++)
+            assert_true(buf[j] == flat[at]);
+    }
+}
+
+/* What get reads for the n units of layer matches expected to the relative tolerance rel. */
+static void assert_layer_values(const nn_t *net, layer_getter get, size_t layer,
+                                const double *expected, size_t n, double rel)
+{
+    double buf[8];
+    assert_true(n <= 8);
+    assert_int_equal(get(net, layer, buf, n), NN_OK);
+    for (size_t j = 0; j < n; j++)
+        assert_rel(buf[j], expected[j], rel);
+}
+
 /* ------------------------------------------------------------------------- */
 
 static void test_clone_is_independent(void **state)
 {
     (void)state;
-    struct act_context ctx = { 0.5, 0 };
+    struct act_context ctx = ISRU_CONTEXT("isru", 0.5);
     const size_t sizes[4] = { 3, 5, 4, 2 };
     const int acts[3] = { NN_ACT_TANH, NN_ACT_LINEAR, NN_ACT_SIGMOID };
-    nn_t *net = NULL, *copy = NULL;
-    assert_int_equal(nn_create(&net, 4, sizes, acts), NN_OK);
-    assert_int_equal(nn_set_custom_activation(net, 2, isru_f, isru_df, &ctx, "isru"), NN_OK);
+    nn_t *net = create_net(4, sizes, acts), *copy = NULL;
+    assert_int_equal(nn_set_custom_activation(net, 2, context_f, context_df, &ctx, "isru"), NN_OK);
     assert_int_equal(nn_set_bias_mode(net, 2, NN_BIAS_SHARED), NN_OK);
     assert_int_equal(nn_set_frozen(net, 3, 0, 1), NN_OK);
     assert_int_equal(nn_set_loss(net, NN_LOSS_MSE), NN_OK);
@@ -190,11 +136,11 @@ static void test_clone_is_independent(void **state)
 
     /* bit-identical outputs; the copy shares the context pointer */
     double o_net[2], o_copy[2];
-    const unsigned long calls = ctx.calls;
+    const unsigned long calls = ctx.f_calls;
     assert_int_equal(nn_forward(net, x2, o_net), NN_OK);
     assert_int_equal(nn_forward(copy, x2, o_copy), NN_OK);
     assert_memory_equal(o_net, o_copy, sizeof o_net);
-    assert_int_equal(ctx.calls, calls + 2);
+    assert_int_equal(ctx.f_calls, calls + 2);
 
     /* change everything in the copy */
     set_random_params(copy, &r, -2.0, 2.0);
@@ -245,8 +191,7 @@ static void test_flat_order(void **state)
     (void)state;
     const size_t sizes[4] = { 3, 4, 2, 5 };
     const int acts[3] = { NN_ACT_LINEAR, NN_ACT_TANH, NN_ACT_LINEAR };
-    nn_t *net = NULL;
-    assert_int_equal(nn_create(&net, 4, sizes, acts), NN_OK);
+    nn_t *net = create_net(4, sizes, acts);
     assert_int_equal(nn_set_bias_mode(net, 2, NN_BIAS_SHARED), NN_OK);
     /* 4*3 + 4, 2*4 + 1, 5*2 + 5 */
     enum { N = 16 + 9 + 15 };
@@ -278,29 +223,13 @@ static void test_flat_order(void **state)
     for (size_t i = 0; i < N; i++)
         flat[i] = -0.5 * (double)i - 0.25;
     assert_int_equal(nn_set_params(net, flat, N), NN_OK);
-    at = 0;
-    for (size_t k = 1; k < 4; k++) {
-        assert_int_equal(nn_get_weights(net, k, buf, n_w[k]), NN_OK);
-        for (size_t i = 0; i < n_w[k]; i++, at++)
-            assert_true(buf[i] == -0.5 * (double)at - 0.25);
-        assert_int_equal(nn_get_biases(net, k, buf, n_b[k]), NN_OK);
-        for (size_t j = 0; j < n_b[k]; j++, at++)
-            assert_true(buf[j] == -0.5 * (double)at - 0.25);
-    }
+    assert_layers_are_flat(net, 4, nn_get_weights, nn_get_biases, n_w, n_b, flat);
 
     /* gradients use the same order */
     for (size_t i = 0; i < N; i++)
         flat[i] = 3.0 * (double)i + 1.0;
     assert_int_equal(nn_set_grads(net, flat, N), NN_OK);
-    at = 0;
-    for (size_t k = 1; k < 4; k++) {
-        assert_int_equal(nn_get_weight_grads(net, k, buf, n_w[k]), NN_OK);
-        for (size_t i = 0; i < n_w[k]; i++, at++)
-            assert_true(buf[i] == 3.0 * (double)at + 1.0);
-        assert_int_equal(nn_get_bias_grads(net, k, buf, n_b[k]), NN_OK);
-        for (size_t j = 0; j < n_b[k]; j++, at++)
-            assert_true(buf[j] == 3.0 * (double)at + 1.0);
-    }
+    assert_layers_are_flat(net, 4, nn_get_weight_grads, nn_get_bias_grads, n_w, n_b, flat);
     nn_free(net);
 }
 
@@ -310,8 +239,7 @@ static void test_grads_round_trip(void **state)
     (void)state;
     const size_t sizes[3] = { 4, 6, 3 };
     const int acts[2] = { NN_ACT_SIGMOID, NN_ACT_LINEAR };
-    nn_t *net = NULL;
-    assert_int_equal(nn_create(&net, 3, sizes, acts), NN_OK);
+    nn_t *net = create_net(3, sizes, acts);
     assert_int_equal(nn_set_bias_mode(net, 2, NN_BIAS_SHARED), NN_OK);
     const size_t n = nn_param_count(net);
     assert_int_equal(n, 24 + 6 + 18 + 1);
@@ -357,8 +285,7 @@ static void test_step_with_frozen_layers(void **state)
     (void)state;
     const size_t sizes[5] = { 2, 3, 3, 2, 1 };
     const int acts[4] = { NN_ACT_TANH, NN_ACT_RELU, NN_ACT_SIGMOID, NN_ACT_LINEAR };
-    nn_t *net = NULL;
-    assert_int_equal(nn_create(&net, 5, sizes, acts), NN_OK);
+    nn_t *net = create_net(5, sizes, acts);
     assert_int_equal(nn_set_bias_mode(net, 3, NN_BIAS_SHARED), NN_OK);
     assert_int_equal(nn_set_frozen(net, 1, 1, 0), NN_OK); /* weights only */
     assert_int_equal(nn_set_frozen(net, 2, 0, 1), NN_OK); /* biases only */
@@ -403,8 +330,7 @@ static void test_bias_mode_conversion(void **state)
     (void)state;
     const size_t sizes[3] = { 2, 4, 3 };
     const int acts[2] = { NN_ACT_LINEAR, NN_ACT_TANH };
-    nn_t *net = NULL;
-    assert_int_equal(nn_create(&net, 3, sizes, acts), NN_OK);
+    nn_t *net = create_net(3, sizes, acts);
     const double w1[8] = { 1, 0, 0, 1, 1, 1, 0.5, -1 };
     const double b1[4] = { 1, 2, 3, 6 };
     assert_int_equal(nn_set_weights(net, 1, w1, 8), NN_OK);
@@ -492,36 +418,26 @@ static void test_bias_mode_conversion(void **state)
 
 /* ---- nn_train_sample() against nn_forward + nn_backward + nn_step ---- */
 
-struct rand_config {
-    size_t n_layers;
-    size_t sizes[6];
-    int acts[5];
-};
-
-static nn_t *random_network(test_rng *r, struct act_context *ctx)
+/* 2 to 5 layers of 1 to 6 units; every layer draws its activation (the custom
+   one included), bias convention and frozen flags; the loss is drawn too. */
+static nn_t *random_network(test_rng *r, struct act_context *isru)
 {
     static const int acts[] = { NN_ACT_LINEAR, NN_ACT_SIGMOID, NN_ACT_TANH, NN_ACT_RELU,
-                                NN_ACT_LEAKY_RELU, NN_ACT_SOFTPLUS, NN_ACT_CUSTOM };
-    struct rand_config c;
+                                NN_ACT_LEAKY_RELU, NN_ACT_SOFTPLUS, ACT_ISRU };
+    struct net_spec c;
+    memset(&c, 0, sizeof c);
     c.n_layers = 2 + rng_below(r, 4);
     for (size_t k = 0; k < c.n_layers; k++)
         c.sizes[k] = 1 + rng_below(r, 6);
-    for (size_t k = 0; k + 1 < c.n_layers; k++)
+    for (size_t k = 1; k < c.n_layers; k++)
         c.acts[k] = acts[rng_below(r, sizeof acts / sizeof acts[0])];
-    int builtin[5];
-    for (size_t k = 0; k + 1 < c.n_layers; k++)
-        builtin[k] = c.acts[k] == NN_ACT_CUSTOM ? NN_ACT_TANH : c.acts[k];
-    nn_t *net = NULL;
-    assert_int_equal(nn_create(&net, c.n_layers, c.sizes, builtin), NN_OK);
     for (size_t k = 1; k < c.n_layers; k++) {
-        if (c.acts[k - 1] == NN_ACT_CUSTOM)
-            assert_int_equal(nn_set_custom_activation(net, k, isru_f, isru_df, ctx, "isru"),
-                             NN_OK);
-        assert_int_equal(nn_set_bias_mode(net, k, (int)rng_below(r, 2)), NN_OK);
-        assert_int_equal(nn_set_frozen(net, k, rng_below(r, 4) == 0, rng_below(r, 4) == 0),
-                         NN_OK);
+        c.bias_modes[k] = (int)rng_below(r, 2);
+        c.frozen_w[k] = rng_below(r, 4) == 0;
+        c.frozen_b[k] = rng_below(r, 4) == 0;
     }
-    assert_int_equal(nn_set_loss(net, (int)rng_below(r, 2)), NN_OK);
+    c.loss = (int)rng_below(r, 2);
+    nn_t *net = spec_build(&c, NULL, isru);
     set_random_params(net, r, -1.0, 1.0);
     return net;
 }
@@ -529,7 +445,7 @@ static nn_t *random_network(test_rng *r, struct act_context *ctx)
 static void test_train_sample_matches_standard_rule(void **state)
 {
     (void)state;
-    struct act_context ctx = { 0.8, 0 };
+    struct act_context ctx = ISRU_CONTEXT("isru", 0.8);
     test_rng r = { 51 };
     for (int trial = 0; trial < 40; trial++) {
         nn_t *a = random_network(&r, &ctx), *b = NULL;
@@ -580,7 +496,7 @@ static void test_train_sample_matches_standard_rule(void **state)
 static void test_train_sample_keeps_pending_grads(void **state)
 {
     (void)state;
-    struct act_context ctx = { 0.8, 0 };
+    struct act_context ctx = ISRU_CONTEXT("isru", 0.8);
     test_rng r = { 61 };
     for (int trial = 0; trial < 10; trial++) {
         nn_t *net = random_network(&r, &ctx), *ref = NULL;
@@ -650,8 +566,7 @@ static void test_init_random(void **state)
     /* nn_init_random with the uniform scheme on [0, 1): numpy's first values */
     const size_t sizes2[2] = { 2, 1 };
     const int lin[1] = { NN_ACT_LINEAR };
-    nn_t *tiny = NULL;
-    assert_int_equal(nn_create(&tiny, 2, sizes2, lin), NN_OK);
+    nn_t *tiny = create_net(2, sizes2, lin);
     assert_int_equal(nn_init_random(tiny, 0, NN_INIT_UNIFORM, 0.0, 1.0), NN_OK);
     double w[2];
     assert_int_equal(nn_get_weights(tiny, 1, w, 2), NN_OK);
@@ -661,9 +576,7 @@ static void test_init_random(void **state)
 
     const size_t sizes[4] = { 20, 30, 10, 3 };
     const int acts[3] = { NN_ACT_TANH, NN_ACT_TANH, NN_ACT_LINEAR };
-    nn_t *a = NULL, *b = NULL;
-    assert_int_equal(nn_create(&a, 4, sizes, acts), NN_OK);
-    assert_int_equal(nn_create(&b, 4, sizes, acts), NN_OK);
+    nn_t *a = create_net(4, sizes, acts), *b = create_net(4, sizes, acts);
     assert_int_equal(nn_set_bias_mode(a, 2, NN_BIAS_SHARED), NN_OK);
     assert_int_equal(nn_set_bias_mode(b, 2, NN_BIAS_SHARED), NN_OK);
     assert_int_equal(nn_set_frozen(a, 1, 1, 1), NN_OK);
@@ -792,8 +705,7 @@ static void test_inspection(void **state)
     (void)state;
     const size_t sizes[3] = { 2, 3, 2 };
     const int acts[2] = { NN_ACT_SIGMOID, NN_ACT_TANH };
-    nn_t *net = NULL;
-    assert_int_equal(nn_create(&net, 3, sizes, acts), NN_OK);
+    nn_t *net = create_net(3, sizes, acts);
     assert_int_equal(nn_layer_count(net), 3);
     assert_int_equal(nn_input_count(net), 2);
     assert_int_equal(nn_output_count(net), 2);
@@ -827,15 +739,9 @@ static void test_inspection(void **state)
     assert_int_equal(nn_forward(net, x, out), NN_OK);
     assert_int_equal(nn_get_outputs(net, 0, buf, 2), NN_OK);
     assert_memory_equal(buf, x, sizeof x);
-    assert_int_equal(nn_get_net_inputs(net, 1, buf, 3), NN_OK);
-    for (size_t j = 0; j < 3; j++)
-        assert_rel(buf[j], z1[j], 1e-14);
-    assert_int_equal(nn_get_outputs(net, 1, buf, 3), NN_OK);
-    for (size_t j = 0; j < 3; j++)
-        assert_rel(buf[j], a1[j], 1e-14);
-    assert_int_equal(nn_get_net_inputs(net, 2, buf, 2), NN_OK);
-    for (size_t j = 0; j < 2; j++)
-        assert_rel(buf[j], z2[j], 1e-14);
+    assert_layer_values(net, nn_get_net_inputs, 1, z1, 3, 1e-14);
+    assert_layer_values(net, nn_get_outputs, 1, a1, 3, 1e-14);
+    assert_layer_values(net, nn_get_net_inputs, 2, z2, 2, 1e-14);
     assert_int_equal(nn_get_outputs(net, 2, buf, 2), NN_OK);
     assert_memory_equal(buf, out, sizeof out);
     for (size_t j = 0; j < 2; j++)
@@ -846,12 +752,8 @@ static void test_inspection(void **state)
     assert_rel(loss, 0.5 * ((a2[0] - t[0]) * (a2[0] - t[0]) + (a2[1] - t[1]) * (a2[1] - t[1])),
                1e-14);
     assert_int_equal(nn_backward(net, t), NN_OK);
-    assert_int_equal(nn_get_deltas(net, 2, buf, 2), NN_OK);
-    for (size_t j = 0; j < 2; j++)
-        assert_rel(buf[j], d2[j], 1e-13);
-    assert_int_equal(nn_get_deltas(net, 1, buf, 3), NN_OK);
-    for (size_t j = 0; j < 3; j++)
-        assert_rel(buf[j], d1[j], 1e-13);
+    assert_layer_values(net, nn_get_deltas, 2, d2, 2, 1e-13);
+    assert_layer_values(net, nn_get_deltas, 1, d1, 3, 1e-13);
     double gw1[6], gb1[3], gw2[6], gb2[2];
     assert_int_equal(nn_get_weight_grads(net, 1, gw1, 6), NN_OK);
     assert_int_equal(nn_get_bias_grads(net, 1, gb1, 3), NN_OK);
@@ -895,14 +797,13 @@ struct job {
 static void run_job(struct job *job)
 {
     test_rng r = { job->seed };
-    job->ctx.c = 0.5;
-    job->ctx.calls = 0;
+    job->ctx = (struct act_context)ISRU_CONTEXT("isru", 0.5);
     const size_t sizes[4] = { 4, 12, 8, 3 };
     const int acts[3] = { NN_ACT_TANH, NN_ACT_SOFTPLUS, NN_ACT_SIGMOID };
     nn_t *net = NULL;
     if (nn_create(&net, 4, sizes, acts) != NN_OK)
         return;
-    (void)nn_set_custom_activation(net, 2, isru_f, isru_df, &job->ctx, "isru");
+    (void)nn_set_custom_activation(net, 2, context_f, context_df, &job->ctx, "isru");
     (void)nn_set_bias_mode(net, 3, NN_BIAS_SHARED);
     (void)nn_init_random(net, (unsigned long)job->seed, NN_INIT_XAVIER, 0.0, 0.0);
     double x[4], t[3], loss = 0.0;
@@ -970,8 +871,8 @@ static void *reader_thread(void *arg)
 static void test_threads(void **state)
 {
     (void)state;
-    struct job seq[2] = { { 101, 0, NULL, 0.0, { 0, 0 } }, { 202, 0, NULL, 0.0, { 0, 0 } } };
-    struct job par[2] = { { 101, 0, NULL, 0.0, { 0, 0 } }, { 202, 0, NULL, 0.0, { 0, 0 } } };
+    struct job seq[2] = { { .seed = 101 }, { .seed = 202 } };
+    struct job par[2] = { { .seed = 101 }, { .seed = 202 } };
     run_job(&seq[0]);
     run_job(&seq[1]);
     assert_non_null(seq[0].params);
@@ -986,7 +887,7 @@ static void test_threads(void **state)
         assert_int_equal(par[i].n_params, seq[i].n_params);
         assert_memory_equal(par[i].params, seq[i].params, seq[i].n_params * sizeof(double));
         assert_memory_equal(&par[i].loss, &seq[i].loss, sizeof(double));
-        assert_int_equal(par[i].ctx.calls, seq[i].ctx.calls);
+        assert_int_equal(par[i].ctx.f_calls, seq[i].ctx.f_calls);
     }
     /* the two runs differ from each other, so the comparison means something */
     assert_true(memcmp(seq[0].params, seq[1].params, seq[0].n_params * sizeof(double)) != 0);
@@ -998,8 +899,7 @@ static void test_threads(void **state)
     /* two readers of one network at once */
     const size_t sizes[3] = { 3, 5, 2 };
     const int acts[2] = { NN_ACT_TANH, NN_ACT_LINEAR };
-    nn_t *net = NULL;
-    assert_int_equal(nn_create(&net, 3, sizes, acts), NN_OK);
+    nn_t *net = create_net(3, sizes, acts);
     assert_int_equal(nn_init_random(net, 5, NN_INIT_UNIFORM, -1.0, 1.0), NN_OK);
     const double x[3] = { 0.1, 0.2, 0.3 }, t[2] = { 1.0, -1.0 };
     assert_int_equal(nn_forward(net, x, NULL), NN_OK);

@@ -242,146 +242,125 @@ static double nan_value(void)
 
 /* ---- refusals that do not depend on the state of the passes ---- */
 
-typedef nn_status (*layer_copy_fn)(nn_t *net, size_t layer, double *values, size_t count);
+/* The calls that copy values in or out, layer by layer or for the whole network
+   in the flat order, called through one signature. */
+enum copy_call {
+    SET_WEIGHTS, GET_WEIGHTS, SET_BIASES, GET_BIASES, GET_WEIGHT_GRADS, GET_BIAS_GRADS,
+    GET_PARAMS, SET_PARAMS, GET_GRADS, SET_GRADS /* flat: `layer` is not used */
+};
 
-static nn_status call_set_weights(nn_t *n, size_t l, double *v, size_t c)
+static nn_status copy_values(enum copy_call call, nn_t *net, size_t layer, double *v, size_t n)
 {
-    return nn_set_weights(n, l, v, c);
-}
-static nn_status call_get_weights(nn_t *n, size_t l, double *v, size_t c)
-{
-    return nn_get_weights(n, l, v, c);
-}
-static nn_status call_set_biases(nn_t *n, size_t l, double *v, size_t c)
-{
-    return nn_set_biases(n, l, v, c);
-}
-static nn_status call_get_biases(nn_t *n, size_t l, double *v, size_t c)
-{
-    return nn_get_biases(n, l, v, c);
-}
-static nn_status call_get_weight_grads(nn_t *n, size_t l, double *v, size_t c)
-{
-    return nn_get_weight_grads(n, l, v, c);
-}
-static nn_status call_get_bias_grads(nn_t *n, size_t l, double *v, size_t c)
-{
-    return nn_get_bias_grads(n, l, v, c);
+    switch (call) {
+    case SET_WEIGHTS: return nn_set_weights(net, layer, v, n);
+    case GET_WEIGHTS: return nn_get_weights(net, layer, v, n);
+    case SET_BIASES: return nn_set_biases(net, layer, v, n);
+    case GET_BIASES: return nn_get_biases(net, layer, v, n);
+    case GET_WEIGHT_GRADS: return nn_get_weight_grads(net, layer, v, n);
+    case GET_BIAS_GRADS: return nn_get_bias_grads(net, layer, v, n);
+    case GET_PARAMS: return nn_get_params(net, v, n);
+    case SET_PARAMS: return nn_set_params(net, v, n);
+    case GET_GRADS: return nn_get_grads(net, v, n);
+    case SET_GRADS: return nn_set_grads(net, v, n);
+    }
+    fail();
+    return NN_OK;
 }
 
-struct layer_copy {
+struct copy {
     const char *name;
-    layer_copy_fn fn;
-    int biases;
+    enum copy_call call;
+    int biases; /* per layer: copies the biases, not the weights */
     int setter;
 };
 
-static const struct layer_copy layer_copies[] = {
-    { "nn_set_weights", call_set_weights, 0, 1 },
-    { "nn_get_weights", call_get_weights, 0, 0 },
-    { "nn_set_biases", call_set_biases, 1, 1 },
-    { "nn_get_biases", call_get_biases, 1, 0 },
-    { "nn_get_weight_grads", call_get_weight_grads, 0, 0 },
-    { "nn_get_bias_grads", call_get_bias_grads, 1, 0 },
-};
+/* For a copy whose right count is n: the wrong counts are refused. */
+static void refuse_counts(nn_t *net, enum copy_call call, size_t layer, size_t n, double *buf)
+{
+    REFUSED(net, NN_ERR_COUNT, copy_values(call, net, layer, buf, n - 1));
+    REFUSED(net, NN_ERR_COUNT, copy_values(call, net, layer, buf, n + 1));
+    REFUSED(net, NN_ERR_COUNT, copy_values(call, net, layer, buf, 0));
+    REFUSED(net, NN_ERR_COUNT, copy_values(call, net, layer, buf, SIZE_MAX));
+}
+
+/* For a copy of the right count n: a setter refuses NaN and both infinities at
+   each of the n_where positions (the other values are `fill`); a getter changes
+   nothing. */
+static void refuse_values(nn_t *net, const struct copy *cp, size_t layer, size_t n,
+                          const size_t *where, size_t n_where, double fill, double *buf)
+{
+    if (!cp->setter) {
+        HARMLESS(net, copy_values(cp->call, net, layer, buf, n));
+        return;
+    }
+    const double bad[3] = { nan_value(), INFINITY, -INFINITY };
+    for (size_t b = 0; b < 3; b++)
+        for (size_t w = 0; w < n_where; w++) {
+            for (size_t i = 0; i < n; i++)
+                buf[i] = fill;
+            buf[where[w]] = bad[b];
+            REFUSED(net, NN_ERR_NOT_FINITE, copy_values(cp->call, net, layer, buf, n));
+        }
+}
 
 static void refusals_layer_copies(nn_t *net)
 {
+    static const struct copy copies[] = {
+        { "nn_set_weights", SET_WEIGHTS, 0, 1 },
+        { "nn_get_weights", GET_WEIGHTS, 0, 0 },
+        { "nn_set_biases", SET_BIASES, 1, 1 },
+        { "nn_get_biases", GET_BIASES, 1, 0 },
+        { "nn_get_weight_grads", GET_WEIGHT_GRADS, 0, 0 },
+        { "nn_get_bias_grads", GET_BIAS_GRADS, 1, 0 },
+    };
     double buf[MAXP + 1];
-    for (size_t f = 0; f < sizeof layer_copies / sizeof layer_copies[0]; f++) {
-        const struct layer_copy *lc = &layer_copies[f];
-        snprintf(context_text, sizeof context_text, "%s", lc->name);
+    for (size_t f = 0; f < sizeof copies / sizeof copies[0]; f++) {
+        const struct copy *cp = &copies[f];
+        snprintf(context_text, sizeof context_text, "%s", cp->name);
         for (size_t i = 0; i < MAXP + 1; i++)
             buf[i] = 0.25;
-        const size_t n1 = lc->biases ? fix_biases[1] : fix_weights[1];
-        REFUSED(net, NN_ERR_NULL_ARG, lc->fn(NULL, 1, buf, n1));
-        REFUSED(net, NN_ERR_NULL_ARG, lc->fn(net, 1, NULL, n1));
-        REFUSED(net, NN_ERR_LAYER_RANGE, lc->fn(net, 0, buf, n1));
-        REFUSED(net, NN_ERR_LAYER_RANGE, lc->fn(net, FIX_LAYERS, buf, n1));
-        REFUSED(net, NN_ERR_LAYER_RANGE, lc->fn(net, FIX_LAYERS + 1, buf, n1));
-        REFUSED(net, NN_ERR_LAYER_RANGE, lc->fn(net, SIZE_MAX, buf, n1));
+        const size_t n1 = cp->biases ? fix_biases[1] : fix_weights[1];
+        REFUSED(net, NN_ERR_NULL_ARG, copy_values(cp->call, NULL, 1, buf, n1));
+        REFUSED(net, NN_ERR_NULL_ARG, copy_values(cp->call, net, 1, NULL, n1));
+        REFUSED(net, NN_ERR_LAYER_RANGE, copy_values(cp->call, net, 0, buf, n1));
+        REFUSED(net, NN_ERR_LAYER_RANGE, copy_values(cp->call, net, FIX_LAYERS, buf, n1));
+        REFUSED(net, NN_ERR_LAYER_RANGE, copy_values(cp->call, net, FIX_LAYERS + 1, buf, n1));
+        REFUSED(net, NN_ERR_LAYER_RANGE, copy_values(cp->call, net, SIZE_MAX, buf, n1));
         for (size_t k = 1; k < FIX_LAYERS; k++) {
-            snprintf(context_text, sizeof context_text, "%s, layer %zu", lc->name, k);
-            const size_t n = lc->biases ? fix_biases[k] : fix_weights[k];
-            REFUSED(net, NN_ERR_COUNT, lc->fn(net, k, buf, n - 1));
-            REFUSED(net, NN_ERR_COUNT, lc->fn(net, k, buf, n + 1));
-            REFUSED(net, NN_ERR_COUNT, lc->fn(net, k, buf, 0));
-            REFUSED(net, NN_ERR_COUNT, lc->fn(net, k, buf, SIZE_MAX));
-            if (lc->biases && k == 2) /* the shared bias: a per-unit count is wrong */
-                REFUSED(net, NN_ERR_COUNT, lc->fn(net, k, buf, fix_sizes[k]));
-            if (lc->setter) {
-                const double bad[3] = { nan_value(), INFINITY, -INFINITY };
-                const size_t where[3] = { 0, n / 2, n - 1 };
-                for (size_t b = 0; b < 3; b++)
-                    for (size_t w = 0; w < 3; w++) {
-                        for (size_t i = 0; i < n; i++)
-                            buf[i] = 0.25;
-                        buf[where[w]] = bad[b];
-                        REFUSED(net, NN_ERR_NOT_FINITE, lc->fn(net, k, buf, n));
-                    }
-            } else {
-                HARMLESS(net, lc->fn(net, k, buf, n));
-            }
+            snprintf(context_text, sizeof context_text, "%s, layer %zu", cp->name, k);
+            const size_t n = cp->biases ? fix_biases[k] : fix_weights[k];
+            refuse_counts(net, cp->call, k, n, buf);
+            if (cp->biases && k == 2) /* the shared bias: a per-unit count is wrong */
+                REFUSED(net, NN_ERR_COUNT, copy_values(cp->call, net, k, buf, fix_sizes[k]));
+            const size_t where[3] = { 0, n / 2, n - 1 };
+            refuse_values(net, cp, k, n, where, 3, 0.25, buf);
         }
     }
     context_text[0] = '\0';
 }
 
-static nn_status call_get_params(nn_t *n, double *v, size_t c)
-{
-    return nn_get_params(n, v, c);
-}
-static nn_status call_set_params(nn_t *n, double *v, size_t c)
-{
-    return nn_set_params(n, v, c);
-}
-static nn_status call_get_grads(nn_t *n, double *v, size_t c)
-{
-    return nn_get_grads(n, v, c);
-}
-static nn_status call_set_grads(nn_t *n, double *v, size_t c)
-{
-    return nn_set_grads(n, v, c);
-}
-
 static void refusals_flat(nn_t *net)
 {
-    static const struct {
-        const char *name;
-        nn_status (*fn)(nn_t *, double *, size_t);
-        int setter;
-    } calls[] = {
-        { "nn_get_params", call_get_params, 0 },
-        { "nn_set_params", call_set_params, 1 },
-        { "nn_get_grads", call_get_grads, 0 },
-        { "nn_set_grads", call_set_grads, 1 },
+    static const struct copy copies[] = {
+        { "nn_get_params", GET_PARAMS, 0, 0 },
+        { "nn_set_params", SET_PARAMS, 0, 1 },
+        { "nn_get_grads", GET_GRADS, 0, 0 },
+        { "nn_set_grads", SET_GRADS, 0, 1 },
     };
+    static const size_t where[4] = { 0, 16, 17, FIX_PARAMS - 1 };
     double buf[FIX_PARAMS + 1];
-    for (size_t f = 0; f < sizeof calls / sizeof calls[0]; f++) {
-        snprintf(context_text, sizeof context_text, "%s", calls[f].name);
+    for (size_t f = 0; f < sizeof copies / sizeof copies[0]; f++) {
+        const struct copy *cp = &copies[f];
+        snprintf(context_text, sizeof context_text, "%s", cp->name);
         for (size_t i = 0; i <= FIX_PARAMS; i++)
             buf[i] = -0.5;
-        REFUSED(net, NN_ERR_NULL_ARG, calls[f].fn(NULL, buf, FIX_PARAMS));
-        REFUSED(net, NN_ERR_NULL_ARG, calls[f].fn(net, NULL, FIX_PARAMS));
-        REFUSED(net, NN_ERR_COUNT, calls[f].fn(net, buf, FIX_PARAMS - 1));
-        REFUSED(net, NN_ERR_COUNT, calls[f].fn(net, buf, FIX_PARAMS + 1));
-        REFUSED(net, NN_ERR_COUNT, calls[f].fn(net, buf, 0));
-        REFUSED(net, NN_ERR_COUNT, calls[f].fn(net, buf, SIZE_MAX));
+        REFUSED(net, NN_ERR_NULL_ARG, copy_values(cp->call, NULL, 0, buf, FIX_PARAMS));
+        REFUSED(net, NN_ERR_NULL_ARG, copy_values(cp->call, net, 0, NULL, FIX_PARAMS));
+        refuse_counts(net, cp->call, 0, FIX_PARAMS, buf);
         /* the storage count, with a slot per unit of the shared-bias layer */
-        REFUSED(net, NN_ERR_COUNT, calls[f].fn(net, buf, FIX_PARAMS + fix_sizes[2] - 1));
-        if (calls[f].setter) {
-            const double bad[3] = { nan_value(), INFINITY, -INFINITY };
-            const size_t where[4] = { 0, 16, 17, FIX_PARAMS - 1 };
-            for (size_t b = 0; b < 3; b++)
-                for (size_t w = 0; w < 4; w++) {
-                    for (size_t i = 0; i < FIX_PARAMS; i++)
-                        buf[i] = -0.5;
-                    buf[where[w]] = bad[b];
-                    REFUSED(net, NN_ERR_NOT_FINITE, calls[f].fn(net, buf, FIX_PARAMS));
-                }
-        } else {
-            HARMLESS(net, calls[f].fn(net, buf, FIX_PARAMS));
-        }
+        const size_t storage = FIX_PARAMS + fix_sizes[2] - 1;
+        REFUSED(net, NN_ERR_COUNT, copy_values(cp->call, net, 0, buf, storage));
+        refuse_values(net, cp, 0, FIX_PARAMS, where, 4, -0.5, buf);
     }
     context_text[0] = '\0';
 }

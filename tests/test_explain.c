@@ -12,6 +12,7 @@
 #include "backprop.h"
 #include "check.h"
 #include "json_reader.h"
+#include "testnet.h"
 
 /* ---- an in-memory writer ---- */
 
@@ -64,14 +65,18 @@ static size_t count_substr(const char *text, const char *needle)
         }                                                                                \
     } while (0)
 
-/* ---- the worked examples' networks ---- */
+#define N_OF(array) (sizeof(array) / sizeof((array)[0]))
 
-static nn_t *make_net(size_t n_layers, const size_t *sizes, const int *acts)
+/* Every one of the n needles is in text. */
+static void assert_contains_each(const char *text, const char *const *needles, size_t n)
 {
-    nn_t *net = NULL;
-    assert_int_equal(nn_create(&net, n_layers, sizes, acts), NN_OK);
-    return net;
+    for (size_t i = 0; i < n; i++)
+        assert_contains(text, needles[i]);
 }
+
+static const int all_formats[] = {NN_EXPLAIN_TEXT, NN_EXPLAIN_MARKDOWN, NN_EXPLAIN_JSON};
+
+/* ---- the worked examples' networks ---- */
 
 /* Example C (Mazur): 2-2-2 sigmoid, one shared frozen bias per layer. */
 static const double c_in[] = {0.05, 0.10}, c_t[] = {0.01, 0.99};
@@ -81,7 +86,7 @@ static nn_t *make_c(void)
     const int acts[] = {NN_ACT_SIGMOID, NN_ACT_SIGMOID};
     const double w1[] = {0.15, 0.20, 0.25, 0.30}, w2[] = {0.40, 0.45, 0.50, 0.55};
     const double b1 = 0.35, b2 = 0.60;
-    nn_t *net = make_net(3, sizes, acts);
+    nn_t *net = create_net(3, sizes, acts);
     for (size_t k = 1; k <= 2; k++) {
         assert_int_equal(nn_set_bias_mode(net, k, NN_BIAS_SHARED), NN_OK);
         assert_int_equal(nn_set_frozen(net, k, 0, 1), NN_OK);
@@ -101,7 +106,7 @@ static nn_t *make_a(void)
     const int acts[] = {NN_ACT_SIGMOID, NN_ACT_SIGMOID};
     const double w1[] = {0.1, 0.3, 0.5, 0.2, 0.4, 0.6}, w2[] = {0.7, 0.9, 0.8, 0.1};
     const double b = 0.5;
-    nn_t *net = make_net(3, sizes, acts);
+    nn_t *net = create_net(3, sizes, acts);
     for (size_t k = 1; k <= 2; k++) {
         assert_int_equal(nn_set_bias_mode(net, k, NN_BIAS_SHARED), NN_OK);
         assert_int_equal(nn_set_biases(net, k, &b, 1), NN_OK);
@@ -111,15 +116,13 @@ static nn_t *make_a(void)
     return net;
 }
 
-/* Example B (upGrad): 2-2-1, sigmoid then linear, a bias per unit. */
-static const double b_in[] = {-0.32, -0.66}, b_t[] = {-0.54};
-static nn_t *make_b(void)
+/* A 2-2-1 network with a bias per unit: the two activations, then the weights
+   and biases of layers 1 and 2. */
+static nn_t *make_221(const int *acts, const double *w1, const double *b1, const double *w2,
+                      const double *b2)
 {
     const size_t sizes[] = {2, 2, 1};
-    const int acts[] = {NN_ACT_SIGMOID, NN_ACT_LINEAR};
-    const double w1[] = {0.2, 0.15, 0.5, 0.6}, b1[] = {0.1, 0.25};
-    const double w2[] = {0.3, 0.2}, b2[] = {0.4};
-    nn_t *net = make_net(3, sizes, acts);
+    nn_t *net = create_net(3, sizes, acts);
     assert_int_equal(nn_set_weights(net, 1, w1, 4), NN_OK);
     assert_int_equal(nn_set_biases(net, 1, b1, 2), NN_OK);
     assert_int_equal(nn_set_weights(net, 2, w2, 2), NN_OK);
@@ -127,24 +130,42 @@ static nn_t *make_b(void)
     return net;
 }
 
+/* Example B (upGrad): 2-2-1, sigmoid then linear, a bias per unit. */
+static const double b_in[] = {-0.32, -0.66}, b_t[] = {-0.54};
+static nn_t *make_b(void)
+{
+    const int acts[] = {NN_ACT_SIGMOID, NN_ACT_LINEAR};
+    const double w1[] = {0.2, 0.15, 0.5, 0.6}, b1[] = {0.1, 0.25};
+    const double w2[] = {0.3, 0.2}, b2[] = {0.4};
+    return make_221(acts, w1, b1, w2, b2);
+}
+
 /* Example D: 2-2-1 sigmoid, numpy's first nine draws for seed 0, and the
    tutorial's four samples (the fourth input is (-1, 1)). */
 static const double d_in[] = {0, 0, 0, 1, 1, 0, -1, 1}, d_t[] = {0, 1, 1, 0};
 static nn_t *make_d(void)
 {
-    const size_t sizes[] = {2, 2, 1};
     const int acts[] = {NN_ACT_SIGMOID, NN_ACT_SIGMOID};
     const double w1[] = {0.54881350392732475, 0.60276337607164387, 0.71518936637241948,
                          0.54488318299689686};
     const double b1[] = {0.42365479933890471, 0.64589411306665612};
     const double w2[] = {0.43758721126269251, 0.89177300078207977}, b2[] = {0.96366276050102928};
-    nn_t *net = make_net(3, sizes, acts);
-    assert_int_equal(nn_set_weights(net, 1, w1, 4), NN_OK);
-    assert_int_equal(nn_set_biases(net, 1, b1, 2), NN_OK);
-    assert_int_equal(nn_set_weights(net, 2, w2, 2), NN_OK);
-    assert_int_equal(nn_set_biases(net, 2, b2, 1), NN_OK);
-    return net;
+    return make_221(acts, w1, b1, w2, b2);
 }
+
+/* An example: its network, every sample's inputs and targets, and eta. */
+struct example {
+    nn_t *(*make)(void);
+    const double *in, *t;
+    size_t n_in, n_t; /* over all the samples */
+    size_t n_samples;
+    double eta;
+};
+
+static const struct example ex_a = {make_a, a_in, a_t, 3, 2, 1, 0.01};
+static const struct example ex_b = {make_b, b_in, b_t, 2, 1, 1, 0.2};
+static const struct example ex_c = {make_c, c_in, c_t, 2, 2, 1, 0.5};
+static const struct example ex_d = {make_d, d_in, d_t, 8, 4, 4, 0.1};
 
 /* The tutorials' own names. */
 static nn_explain_options_t *names_c(int format)
@@ -179,6 +200,28 @@ static void explain_ok(nn_t *net, const nn_explain_options_t *o, const double *i
     memset(s, 0, sizeof *s);
     assert_int_equal(nn_explain(net, o, in, n_in, t, n_t, eta, sink_write, s), NN_OK);
     assert_non_null(s->data);
+}
+
+/* Explains and drops the text: for what the call does to the network. */
+static void explain_dropped(nn_t *net, const nn_explain_options_t *o, const double *in,
+                            size_t n_in, const double *t, size_t n_t, double eta)
+{
+    struct sink s;
+    explain_ok(net, o, in, n_in, t, n_t, eta, &s);
+    sink_free(&s);
+}
+
+/* Example e on a network of its own, explained with the options o (NULL for
+   the defaults; released here) into a fresh sink that must hold each of the n
+   lines. */
+static void explain_example(const struct example *e, nn_explain_options_t *o,
+                            const char *const *lines, size_t n, struct sink *s)
+{
+    nn_t *net = e->make();
+    explain_ok(net, o, e->in, e->n_in, e->t, e->n_t, e->eta, s);
+    assert_contains_each(s->data, lines, n);
+    nn_explain_options_free(o);
+    nn_free(net);
 }
 
 /* ---- reading the JSON back ---- */
@@ -299,6 +342,16 @@ static void check_sample(const struct jval *root, const nn_t *net, size_t s, con
     nn_free(probe);
 }
 
+/* Every parameter's new value is the one of the n that `stepped` holds, exactly. */
+static void check_new_values(const struct jval *root, const nn_t *stepped, size_t n)
+{
+    double p[64];
+    assert_true(n <= 64);
+    assert_int_equal(nn_get_params(stepped, p, n), NN_OK);
+    for (size_t f = 0; f < n; f++)
+        assert_rel(param_field(root, f, "new_value"), p[f], 0.0);
+}
+
 /* After the step: every sample's outputs and loss, and the totals. */
 static void check_after(const struct jval *root, nn_t *stepped, const double *in,
                         const double *t, size_t n_samples)
@@ -341,9 +394,7 @@ static void check_standard(const struct jval *root, const nn_t *net, const doubl
         assert_rel(param_field(root, f, "value"), p[f], 0.0);
     }
     assert_int_equal(nn_step(acc, eta), NN_OK);
-    assert_int_equal(nn_get_params(acc, p, np), NN_OK);
-    for (size_t f = 0; f < np; f++)
-        assert_rel(param_field(root, f, "new_value"), p[f], 0.0);
+    check_new_values(root, acc, np);
     check_after(root, acc, in, t, n_samples);
     nn_free(acc);
 }
@@ -357,16 +408,25 @@ static void explain_json(nn_t *net, const nn_explain_options_t *o, const double 
     sink_free(&s);
 }
 
+/* Example e on a network of its own, explained with the JSON options o (standard
+   rule; released here), read back into root and checked against the library's
+   own calls. */
+static void standard_json(const struct example *e, nn_explain_options_t *o, struct jval *root)
+{
+    nn_t *net = e->make();
+    explain_json(net, o, e->in, e->n_in, e->t, e->n_t, e->eta, root);
+    check_standard(root, net, e->in, e->t, e->n_samples, e->eta);
+    nn_explain_options_free(o);
+    nn_free(net);
+}
+
 /* ---- JSON, example by example ---- */
 
 static void test_c_standard_json(void **state)
 {
     (void)state;
-    nn_t *net = make_c();
-    nn_explain_options_t *o = names_c(NN_EXPLAIN_JSON);
     struct jval root;
-    explain_json(net, o, c_in, 2, c_t, 2, 0.5, &root);
-    check_standard(&root, net, c_in, c_t, 1, 0.5);
+    standard_json(&ex_c, names_c(NN_EXPLAIN_JSON), &root);
     /* Mazur's figures, recomputed exactly */
     assert_rel(layer_value(&root, 0, 1, "z", 0), 0.3775, 1e-12);
     assert_rel(layer_value(&root, 0, 2, "a", 0), 0.751365069552, 1e-10);
@@ -390,8 +450,6 @@ static void test_c_standard_json(void **state)
     assert_rel(num_of(json_get(&root, "loss")), 0.29837110876, 1e-10);
     assert_rel(num_of(json_get(&root, "loss_after")), 0.291027773694, 1e-10);
     json_free(&root);
-    nn_explain_options_free(o);
-    nn_free(net);
 }
 
 static void test_c_sequential_json(void **state)
@@ -400,16 +458,14 @@ static void test_c_sequential_json(void **state)
     nn_t *net = make_c(), *ref = NULL;
     nn_explain_options_t *o = options_with(NN_EXPLAIN_JSON, NN_RULE_SEQUENTIAL);
     struct jval root;
-    double p[10], loss;
+    double loss;
     explain_json(net, o, c_in, 2, c_t, 2, 0.5, &root);
     assert_string_equal(need(json_get(&root, "rule"))->str, "sequential");
     assert_int_equal(nn_clone(net, &ref), NN_OK);
     assert_int_equal(nn_train_sequential(ref, c_in, c_t, 0.5), NN_OK);
     check_pass(&root, 0, ref, 1);
     check_chain(&root, 0, net, c_t);
-    assert_int_equal(nn_get_params(ref, p, 10), NN_OK);
-    for (size_t f = 0; f < 10; f++)
-        assert_rel(param_field(&root, f, "new_value"), p[f], 0.0);
+    check_new_values(&root, ref, 10);
     assert_int_equal(nn_forward(ref, c_in, NULL), NN_OK);
     assert_int_equal(nn_loss(ref, c_t, &loss), NN_OK);
     assert_rel(num_of(json_get(&root, "loss_after")), loss, 0.0);
@@ -428,11 +484,8 @@ static void test_c_sequential_json(void **state)
 static void test_a_json(void **state)
 {
     (void)state;
-    nn_t *net = make_a();
-    nn_explain_options_t *o = options_with(NN_EXPLAIN_JSON, NN_RULE_STANDARD);
     struct jval root;
-    explain_json(net, o, a_in, 3, a_t, 2, 0.01, &root);
-    check_standard(&root, net, a_in, a_t, 1, 0.01);
+    standard_json(&ex_a, options_with(NN_EXPLAIN_JSON, NN_RULE_STANDARD), &root);
     assert_rel(layer_value(&root, 0, 1, "a", 0), 0.986613082172, 1e-10);
     assert_rel(layer_value(&root, 0, 1, "delta", 1), 0.00040428932133, 1e-10);
     /* flat order: w1 w3 w5 w2 w4 w6 b1 w7 w9 w8 w10 b2 */
@@ -445,18 +498,13 @@ static void test_a_json(void **state)
     assert_rel(num_of(json_get(&root, "loss")), 0.593244871904, 1e-10);
     assert_rel(num_of(json_get(&root, "loss_after")), 0.592452097822, 1e-10);
     json_free(&root);
-    nn_explain_options_free(o);
-    nn_free(net);
 }
 
 static void test_b_json(void **state)
 {
     (void)state;
-    nn_t *net = make_b();
     struct jval root;
-    nn_explain_options_t *o = options_with(NN_EXPLAIN_JSON, NN_RULE_STANDARD);
-    explain_json(net, o, b_in, 2, b_t, 1, 0.2, &root);
-    check_standard(&root, net, b_in, b_t, 1, 0.2);
+    standard_json(&ex_b, options_with(NN_EXPLAIN_JSON, NN_RULE_STANDARD), &root);
     assert_rel(layer_value(&root, 0, 2, "a", 0), 0.630094840684, 1e-10);
     assert_rel(layer_value(&root, 0, 2, "activation_derivative", 0), 1.0, 0.0);
     assert_rel(param_field(&root, 5, "gradient"), 0.0571562974334, 1e-10); /* b12 */
@@ -467,8 +515,6 @@ static void test_b_json(void **state)
     assert_string_equal(need(json_get(param_obj(&root, 5), "name"))->str, "b1_2");
     assert_string_equal(need(json_get(param_obj(&root, 7), "name"))->str, "w2_1_2");
     json_free(&root);
-    nn_explain_options_free(o);
-    nn_free(net);
 }
 
 static void test_d_batch_json(void **state)
@@ -478,12 +524,9 @@ static void test_d_batch_json(void **state)
                                  0.0201296141259};
     static const double rest[] = {0.0195239595363, 0.0391498868204, 0.108829232581,
                                   0.112844991997, 0.183254922907};
-    nn_t *net = make_d();
-    nn_explain_options_t *o = options_with(NN_EXPLAIN_JSON, NN_RULE_STANDARD);
     struct jval root;
-    explain_json(net, o, d_in, 8, d_t, 4, 0.1, &root);
+    standard_json(&ex_d, options_with(NN_EXPLAIN_JSON, NN_RULE_STANDARD), &root);
     assert_rel(num_of(json_get(&root, "n_samples")), 4.0, 0.0);
-    check_standard(&root, net, d_in, d_t, 4, 0.1);
     for (size_t f = 0; f < 4; f++)
         assert_rel(param_field(&root, f, "gradient"), dw1[f], 1e-10);
     for (size_t f = 4; f < 9; f++)
@@ -491,8 +534,6 @@ static void test_d_batch_json(void **state)
     assert_rel(num_of(json_get(&root, "loss")), 0.7507939272, 1e-9);
     assert_rel(num_of(json_get(&root, "loss_after")), 0.744628057394, 1e-10);
     json_free(&root);
-    nn_explain_options_free(o);
-    nn_free(net);
 }
 
 /* ---- text and Markdown ---- */
@@ -500,74 +541,68 @@ static void test_d_batch_json(void **state)
 static void test_c_text(void **state)
 {
     (void)state;
-    nn_t *net = make_c();
-    nn_explain_options_t *o = names_c(NN_EXPLAIN_TEXT);
+    static const char *const lines[] = {
+        "net_h1 = w1*i1 + w2*i2 + b1 = 0.15*0.05 + 0.2*0.1 + 0.35 = 0.3775\n",
+        "out_h1 = sigmoid(net_h1) = 1/(1 + exp(-0.3775)) = 0.593270\n",
+        "net_o1 = w5*out_h1 + w6*out_h2 + b2 = 0.4*0.593270 + 0.45*0.596884",
+        "E_o1 = 1/2*(t_o1 - out_o1)^2 = 1/2*(0.01 - 0.751365)^2 = 0.274811\n",
+        "E = E_o1 + E_o2 = 0.274811 + 0.0235600 = 0.298371\n",
+        "dE/dout_o1 = out_o1 - t_o1 = 0.751365 - 0.01 = 0.741365\n",
+        "dout_o1/dnet_o1 = out_o1*(1 - out_o1) = 0.751365*(1 - 0.751365) = 0.186816\n",
+        "delta_o1 = dE/dnet_o1 = dE/dout_o1 * dout_o1/dnet_o1 = 0.741365 * 0.186816 = 0.138499\n",
+        "dE/dw5 = dE/dout_o1 * dout_o1/dnet_o1 * dnet_o1/dw5 = "
+        "0.741365 * 0.186816 * 0.593270 = 0.0821670\n",
+        /* the sum over the paths, each path's share as the tutorial prints it */
+        "dE/dout_h1 = delta_o1*w5 + delta_o2*w7 = 0.138499*0.4 + "
+        "(-0.0380982)*0.5 = 0.0553994 + (-0.0190491) = 0.0363503\n",
+        "dE/db1 = delta_h1 + delta_h2 = 0.00877135 + 0.00995425 = 0.0187256\n",
+        "w5+ = w5 - eta*dE/dw5 = 0.4 - 0.5*0.0821670 = 0.358916\n",
+        "w1+ = w1 - eta*dE/dw1 = 0.15 - 0.5*0.000438568 = 0.149781\n",
+        "b1+ = b1 = 0.35 (frozen, unchanged)\n",
+        "E+ = 0.291028 (before the step: E = 0.298371)\n",
+    };
     struct sink s;
-    explain_ok(net, o, c_in, 2, c_t, 2, 0.5, &s);
-    assert_contains(s.data, "net_h1 = w1*i1 + w2*i2 + b1 = 0.15*0.05 + 0.2*0.1 + 0.35 = 0.3775\n");
-    assert_contains(s.data, "out_h1 = sigmoid(net_h1) = 1/(1 + exp(-0.3775)) = 0.593270\n");
-    assert_contains(s.data, "net_o1 = w5*out_h1 + w6*out_h2 + b2 = 0.4*0.593270 + 0.45*0.596884");
-    assert_contains(s.data, "E_o1 = 1/2*(t_o1 - out_o1)^2 = 1/2*(0.01 - 0.751365)^2 = 0.274811\n");
-    assert_contains(s.data, "E = E_o1 + E_o2 = 0.274811 + 0.0235600 = 0.298371\n");
-    assert_contains(s.data, "dE/dout_o1 = out_o1 - t_o1 = 0.751365 - 0.01 = 0.741365\n");
-    assert_contains(s.data, "dout_o1/dnet_o1 = out_o1*(1 - out_o1) = "
-                            "0.751365*(1 - 0.751365) = 0.186816\n");
-    assert_contains(s.data, "delta_o1 = dE/dnet_o1 = dE/dout_o1 * dout_o1/dnet_o1 = "
-                            "0.741365 * 0.186816 = 0.138499\n");
-    assert_contains(s.data, "dE/dw5 = dE/dout_o1 * dout_o1/dnet_o1 * dnet_o1/dw5 = "
-                            "0.741365 * 0.186816 * 0.593270 = 0.0821670\n");
-    /* the sum over the paths, each path's share as the tutorial prints it */
-    assert_contains(s.data, "dE/dout_h1 = delta_o1*w5 + delta_o2*w7 = 0.138499*0.4 + "
-                            "(-0.0380982)*0.5 = 0.0553994 + (-0.0190491) = 0.0363503\n");
-    assert_contains(s.data, "dE/db1 = delta_h1 + delta_h2 = 0.00877135 + 0.00995425 = 0.0187256\n");
-    assert_contains(s.data, "w5+ = w5 - eta*dE/dw5 = 0.4 - 0.5*0.0821670 = 0.358916\n");
-    assert_contains(s.data, "w1+ = w1 - eta*dE/dw1 = 0.15 - 0.5*0.000438568 = 0.149781\n");
-    assert_contains(s.data, "b1+ = b1 = 0.35 (frozen, unchanged)\n");
-    assert_contains(s.data, "E+ = 0.291028 (before the step: E = 0.298371)\n");
+    explain_example(&ex_c, names_c(NN_EXPLAIN_TEXT), lines, N_OF(lines), &s);
     assert_null(strchr(s.data, '$'));
     sink_free(&s);
-    nn_explain_options_free(o);
-    nn_free(net);
 }
 
 static void test_c_sequential_text(void **state)
 {
     (void)state;
-    nn_t *net = make_c();
+    static const char *const lines[] = {
+        /* the hidden errors go through the updated weights (w5+ = 0.358916, w7+ = 0.511301) */
+        "dE/dout_h1 = delta_o1*w5+ + delta_o2*w7+ = 0.138499*0.358916 + (-0.0380982)*0.511301 = ",
+        " = 0.0302297\ndout_h1/dnet_h1 = ",
+        "w1+ = w1 - eta*dE/dw1 = 0.15 - 0.5*0.000364723 = 0.149818\n",
+        "E+ = 0.291028 (before the step: E = 0.298371)\n",
+    };
     nn_explain_options_t *o = names_c(NN_EXPLAIN_TEXT);
     assert_int_equal(nn_explain_options_set_rule(o, NN_RULE_SEQUENTIAL), NN_OK);
     struct sink s;
-    explain_ok(net, o, c_in, 2, c_t, 2, 0.5, &s);
-    /* the hidden errors go through the updated weights (w5+ = 0.358916, w7+ = 0.511301) */
-    assert_contains(s.data, "dE/dout_h1 = delta_o1*w5+ + delta_o2*w7+ = "
-                            "0.138499*0.358916 + (-0.0380982)*0.511301 = ");
-    assert_contains(s.data, " = 0.0302297\ndout_h1/dnet_h1 = ");
-    assert_contains(s.data, "w1+ = w1 - eta*dE/dw1 = 0.15 - 0.5*0.000364723 = 0.149818\n");
-    assert_contains(s.data, "E+ = 0.291028 (before the step: E = 0.298371)\n");
+    explain_example(&ex_c, o, lines, N_OF(lines), &s);
     /* the output layer's update comes before the hidden layer's deltas */
     assert_true(strstr(s.data, "w5+ = w5 - eta") < strstr(s.data, "delta_h1 = "));
     sink_free(&s);
-    nn_explain_options_free(o);
-    nn_free(net);
 }
 
 static void test_c_markdown(void **state)
 {
     (void)state;
-    nn_t *net = make_c();
-    nn_explain_options_t *o = names_c(NN_EXPLAIN_MARKDOWN);
+    static const char *const lines[] = {
+        "$$net_{h_{1}} = w_{1} \\cdot i_{1} + w_{2} \\cdot i_{2} + b_{1} = "
+        "0.15 \\cdot 0.05 + 0.2 \\cdot 0.1 + 0.35 = 0.3775$$\n",
+        "\\frac{\\partial E}{\\partial w_{5}} = "
+        "\\frac{\\partial E}{\\partial out_{o_{1}}} \\cdot "
+        "\\frac{\\partial out_{o_{1}}}{\\partial net_{o_{1}}} \\cdot "
+        "\\frac{\\partial net_{o_{1}}}{\\partial w_{5}} = "
+        "0.741365 \\cdot 0.186816 \\cdot 0.593270 = 0.0821670$$",
+        "\\delta_{o_{1}} = ",
+        "w_{5}^{+} = w_{5} - \\eta \\cdot",
+        "# One training step",
+    };
     struct sink s;
-    explain_ok(net, o, c_in, 2, c_t, 2, 0.5, &s);
-    assert_contains(s.data, "$$net_{h_{1}} = w_{1} \\cdot i_{1} + w_{2} \\cdot i_{2} + b_{1} = "
-                            "0.15 \\cdot 0.05 + 0.2 \\cdot 0.1 + 0.35 = 0.3775$$\n");
-    assert_contains(s.data, "\\frac{\\partial E}{\\partial w_{5}} = "
-                            "\\frac{\\partial E}{\\partial out_{o_{1}}} \\cdot "
-                            "\\frac{\\partial out_{o_{1}}}{\\partial net_{o_{1}}} \\cdot "
-                            "\\frac{\\partial net_{o_{1}}}{\\partial w_{5}} = "
-                            "0.741365 \\cdot 0.186816 \\cdot 0.593270 = 0.0821670$$");
-    assert_contains(s.data, "\\delta_{o_{1}} = ");
-    assert_contains(s.data, "w_{5}^{+} = w_{5} - \\eta \\cdot");
-    assert_contains(s.data, "# One training step");
+    explain_example(&ex_c, names_c(NN_EXPLAIN_MARKDOWN), lines, N_OF(lines), &s);
     /* nothing GitHub's Markdown pass would take for its own inside the math */
     assert_null(strchr(s.data, '*'));
     assert_null(strstr(s.data, "}_"));
@@ -575,42 +610,38 @@ static void test_c_markdown(void **state)
     assert_null(strstr(s.data, "\\\\"));
     assert_int_equal(count_substr(s.data, "$$") % 2, 0);
     sink_free(&s);
-    nn_explain_options_free(o);
-    nn_free(net);
 }
 
 static void test_default_names(void **state)
 {
     (void)state;
-    nn_t *net = make_b();
+    static const char *const lines[] = {
+        "net_h1_1 = w1_1_1*x1 + w1_1_2*x2 + b1_1 = 0.2*(-0.32) + 0.15*(-0.66) + 0.1 = -0.063\n",
+        "net_o1 = w2_1_1*out_h1_1 + w2_1_2*out_h1_2 + b2_1 = ",
+        "out_o1 = net_o1 = 0.630095\n",
+        "dout_o1/dnet_o1 = 1\n",
+        "dE/dout_o1 = out_o1 - t_o1 = 0.630095 - (-0.54) = 1.17009\n",
+        "dE/db1_2 = dE/dout_h1_2 * dout_h1_2/dnet_h1_2 * dnet_h1_2/db1_2 = ",
+        "b2_1+ = b2_1 - eta*dE/db2_1 = 0.4 - 0.2*1.17009 = 0.165981\n",
+    };
     struct sink s;
-    explain_ok(net, NULL, b_in, 2, b_t, 1, 0.2, &s);
-    assert_contains(s.data, "net_h1_1 = w1_1_1*x1 + w1_1_2*x2 + b1_1 = "
-                            "0.2*(-0.32) + 0.15*(-0.66) + 0.1 = -0.063\n");
-    assert_contains(s.data, "net_o1 = w2_1_1*out_h1_1 + w2_1_2*out_h1_2 + b2_1 = ");
-    assert_contains(s.data, "out_o1 = net_o1 = 0.630095\n");
-    assert_contains(s.data, "dout_o1/dnet_o1 = 1\n");
-    assert_contains(s.data, "dE/dout_o1 = out_o1 - t_o1 = 0.630095 - (-0.54) = 1.17009\n");
-    assert_contains(s.data, "dE/db1_2 = dE/dout_h1_2 * dout_h1_2/dnet_h1_2 * dnet_h1_2/db1_2 = ");
-    assert_contains(s.data, "b2_1+ = b2_1 - eta*dE/db2_1 = 0.4 - 0.2*1.17009 = 0.165981\n");
+    explain_example(&ex_b, NULL, lines, N_OF(lines), &s);
     sink_free(&s);
-    nn_free(net);
 }
 
 static void test_batch_text(void **state)
 {
     (void)state;
-    nn_t *net = make_d();
+    static const char *const lines[] = {
+        "== Forward pass (sample 3 of 4) ==\n",
+        "E_total = E[1] + E[2] + E[3] + E[4] = ",
+        "dE_total/db2_1 = dE[1]/db2_1 + dE[2]/db2_1 + dE[3]/db2_1 + dE[4]/db2_1 = ",
+        " = 0.183255\n",
+        "b2_1+ = b2_1 - eta*dE_total/db2_1 = 0.963663 - 0.1*0.183255 = ",
+    };
     struct sink s;
-    explain_ok(net, NULL, d_in, 8, d_t, 4, 0.1, &s);
-    assert_contains(s.data, "== Forward pass (sample 3 of 4) ==\n");
-    assert_contains(s.data, "E_total = E[1] + E[2] + E[3] + E[4] = ");
-    assert_contains(s.data, "dE_total/db2_1 = dE[1]/db2_1 + dE[2]/db2_1 + dE[3]/db2_1 + "
-                            "dE[4]/db2_1 = ");
-    assert_contains(s.data, " = 0.183255\n");
-    assert_contains(s.data, "b2_1+ = b2_1 - eta*dE_total/db2_1 = 0.963663 - 0.1*0.183255 = ");
+    explain_example(&ex_d, NULL, lines, N_OF(lines), &s);
     sink_free(&s);
-    nn_free(net);
 }
 
 /* Digits, and numbers far from 1 in both formats. */
@@ -620,7 +651,7 @@ static void test_number_forms(void **state)
     const size_t sizes[] = {1, 1};
     const int acts[] = {NN_ACT_LINEAR};
     const double w = 1.25e-7, b = 12345678.0, x = 2.0, t = 0.0;
-    nn_t *net = make_net(2, sizes, acts);
+    nn_t *net = create_net(2, sizes, acts);
     assert_int_equal(nn_set_weights(net, 1, &w, 1), NN_OK);
     assert_int_equal(nn_set_biases(net, 1, &b, 1), NN_OK);
     nn_explain_options_t *o = options_with(NN_EXPLAIN_TEXT, NN_RULE_STANDARD);
@@ -684,17 +715,14 @@ static nn_t *busy_c(void)
 static void test_unchanged_without_apply(void **state)
 {
     (void)state;
-    const int formats[] = {NN_EXPLAIN_TEXT, NN_EXPLAIN_MARKDOWN, NN_EXPLAIN_JSON};
     nn_t *net = busy_c();
     struct snapshot before;
     double loss;
     take(net, &before);
     for (int rule = 0; rule < 2; rule++)
-        for (size_t f = 0; f < 3; f++) {
-            nn_explain_options_t *o = options_with(formats[f], rule);
-            struct sink s;
-            explain_ok(net, o, c_in, 2, c_t, 2, 0.5, &s);
-            sink_free(&s);
+        for (size_t f = 0; f < N_OF(all_formats); f++) {
+            nn_explain_options_t *o = options_with(all_formats[f], rule);
+            explain_dropped(net, o, c_in, 2, c_t, 2, 0.5);
             nn_explain_options_free(o);
             assert_same(net, &before, 1);
         }
@@ -703,31 +731,44 @@ static void test_unchanged_without_apply(void **state)
     nn_free(net);
 }
 
+/* Explains example e's samples on net in the format under the rule, with the
+   step applied (apply is the nonzero value given to the option). */
+static void explain_applied(nn_t *net, const struct example *e, int format, int rule, int apply)
+{
+    nn_explain_options_t *o = options_with(format, rule);
+    assert_int_equal(nn_explain_options_set_apply(o, apply), NN_OK);
+    explain_dropped(net, o, e->in, e->n_in, e->t, e->n_t, e->eta);
+    nn_explain_options_free(o);
+}
+
+/* net holds the same n parameters as ref, bit for bit; p receives them. */
+static void assert_same_params(const nn_t *net, const nn_t *ref, size_t n, double *p)
+{
+    double q[16];
+    assert_true(n <= 16);
+    assert_int_equal(nn_get_params(net, p, n), NN_OK);
+    assert_int_equal(nn_get_params(ref, q, n), NN_OK);
+    for (size_t f = 0; f < n; f++)
+        assert_rel(p[f], q[f], 0.0);
+}
+
 static void test_apply_standard(void **state)
 {
     (void)state;
     nn_t *net = busy_c(), *ref = make_c();
-    nn_explain_options_t *o = options_with(NN_EXPLAIN_TEXT, NN_RULE_STANDARD);
     struct snapshot before;
-    double p[10], q[10];
+    double p[10];
     take(net, &before);
-    assert_int_equal(nn_explain_options_set_apply(o, 1), NN_OK);
-    struct sink s;
-    explain_ok(net, o, c_in, 2, c_t, 2, 0.5, &s);
-    sink_free(&s);
+    explain_applied(net, &ex_c, NN_EXPLAIN_TEXT, NN_RULE_STANDARD, 1);
     assert_int_equal(nn_forward(ref, c_in, NULL), NN_OK);
     assert_int_equal(nn_backward(ref, c_t), NN_OK);
     assert_int_equal(nn_step(ref, 0.5), NN_OK);
-    assert_int_equal(nn_get_params(net, p, 10), NN_OK);
-    assert_int_equal(nn_get_params(ref, q, 10), NN_OK);
-    for (size_t f = 0; f < 10; f++)
-        assert_rel(p[f], q[f], 0.0);
+    assert_same_params(net, ref, 10, p);
     assert_rel(p[5], 0.358916479718, 1e-10);
     /* the caller's gradients are still there */
     assert_int_equal(nn_get_grads(net, p, 10), NN_OK);
     for (size_t f = 0; f < 10; f++)
         assert_rel(p[f], before.grads[f], 0.0);
-    nn_explain_options_free(o);
     nn_free(ref);
     nn_free(net);
 }
@@ -736,19 +777,11 @@ static void test_apply_sequential(void **state)
 {
     (void)state;
     nn_t *net = make_c(), *ref = make_c();
-    nn_explain_options_t *o = options_with(NN_EXPLAIN_JSON, NN_RULE_SEQUENTIAL);
-    double p[10], q[10];
-    assert_int_equal(nn_explain_options_set_apply(o, 7), NN_OK);
-    struct sink s;
-    explain_ok(net, o, c_in, 2, c_t, 2, 0.5, &s);
-    sink_free(&s);
+    double p[10];
+    explain_applied(net, &ex_c, NN_EXPLAIN_JSON, NN_RULE_SEQUENTIAL, 7);
     assert_int_equal(nn_train_sequential(ref, c_in, c_t, 0.5), NN_OK);
-    assert_int_equal(nn_get_params(net, p, 10), NN_OK);
-    assert_int_equal(nn_get_params(ref, q, 10), NN_OK);
-    for (size_t f = 0; f < 10; f++)
-        assert_rel(p[f], q[f], 0.0);
+    assert_same_params(net, ref, 10, p);
     assert_rel(p[0], 0.149817638561, 1e-10);
-    nn_explain_options_free(o);
     nn_free(ref);
     nn_free(net);
 }
@@ -758,22 +791,14 @@ static void test_apply_batch(void **state)
 {
     (void)state;
     nn_t *net = make_d(), *ref = make_d();
-    nn_explain_options_t *o = options_with(NN_EXPLAIN_MARKDOWN, NN_RULE_STANDARD);
-    double p[9], q[9];
-    struct sink s;
-    assert_int_equal(nn_explain_options_set_apply(o, 1), NN_OK);
-    explain_ok(net, o, d_in, 8, d_t, 4, 0.1, &s);
-    sink_free(&s);
+    double p[9];
+    explain_applied(net, &ex_d, NN_EXPLAIN_MARKDOWN, NN_RULE_STANDARD, 1);
     for (size_t k = 0; k < 4; k++) {
         assert_int_equal(nn_forward(ref, d_in + 2 * k, NULL), NN_OK);
         assert_int_equal(nn_backward(ref, d_t + k), NN_OK);
     }
     assert_int_equal(nn_step(ref, 0.1), NN_OK);
-    assert_int_equal(nn_get_params(net, p, 9), NN_OK);
-    assert_int_equal(nn_get_params(ref, q, 9), NN_OK);
-    for (size_t f = 0; f < 9; f++)
-        assert_rel(p[f], q[f], 0.0);
-    nn_explain_options_free(o);
+    assert_same_params(net, ref, 9, p);
     nn_free(ref);
     nn_free(net);
 }
@@ -783,12 +808,11 @@ static void test_apply_batch(void **state)
 static void test_writer_failure(void **state)
 {
     (void)state;
-    const int formats[] = {NN_EXPLAIN_TEXT, NN_EXPLAIN_MARKDOWN, NN_EXPLAIN_JSON};
     nn_t *net = busy_c();
     struct snapshot before;
     take(net, &before);
-    for (size_t f = 0; f < 3; f++) {
-        nn_explain_options_t *o = options_with(formats[f], NN_RULE_STANDARD);
+    for (size_t f = 0; f < N_OF(all_formats); f++) {
+        nn_explain_options_t *o = options_with(all_formats[f], NN_RULE_STANDARD);
         struct sink whole = {0};
         assert_int_equal(nn_explain(net, o, c_in, 2, c_t, 2, 0.5, sink_write, &whole), NN_OK);
         assert_true(whole.calls >= 1);
@@ -985,10 +1009,9 @@ static void test_dot_errors(void **state)
 
 static char *render_all(nn_t *net)
 {
-    const int formats[] = {NN_EXPLAIN_TEXT, NN_EXPLAIN_MARKDOWN, NN_EXPLAIN_JSON};
     struct sink all = {0};
-    for (size_t f = 0; f < 3; f++) {
-        nn_explain_options_t *o = names_c(formats[f]);
+    for (size_t f = 0; f < N_OF(all_formats); f++) {
+        nn_explain_options_t *o = names_c(all_formats[f]);
         assert_int_equal(nn_explain_options_set_digits(o, 9), NN_OK);
         assert_int_equal(nn_explain(net, o, c_in, 2, c_t, 2, 0.5, sink_write, &all), NN_OK);
         assert_int_equal(nn_export_dot(net, o, c_in, 2, c_t, 2, sink_write, &all), NN_OK);

@@ -23,112 +23,15 @@
  * ReLU and leaky ReLU have a kink at z = 0: cases are drawn again until every
  * net input of such a layer is at least KINK_MARGIN away from 0, and every
  * perturbed forward pass checks that no such net input changed sign. */
-#include "check.h"
-
-#include <backprop.h>
+#include "testnet.h"
 
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
-#define MAX_LAYERS 6
 #define MAX_SAMPLES 4
 #define REL_TOL 1e-6
 #define FLOOR_REL 1e-4
 #define STEP_REL 1e-4
 #define KINK_MARGIN 1e-2
-
-/* Activation codes of this file: the built-in ones, and two custom ones. */
-enum { ACT_CUBIC = 200, ACT_ISRU = 201 };
-
-/* ---- a small deterministic generator (splitmix64), independent of the library ---- */
-
-typedef struct {
-    uint64_t state;
-} test_rng;
-
-static uint64_t rng_next(test_rng *r)
-{
-    uint64_t z = (r->state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-static double rng_range(test_rng *r, double lo, double hi)
-{
-    return lo + (hi - lo) * ((double)(rng_next(r) >> 11) * 0x1.0p-53);
-}
-
-static size_t rng_below(test_rng *r, size_t n)
-{
-    return (size_t)(rng_next(r) % n);
-}
-
-/* ---- custom activations whose parameter travels in the context pointer ---- */
-
-struct act_context {
-    double param;             /* the activation's parameter */
-    unsigned long f_calls;    /* calls of the activation */
-    unsigned long df_calls;   /* calls of the derivative */
-    unsigned long a_mismatch; /* derivative calls whose a was not f(z) */
-    size_t max_n;             /* largest n seen */
-};
-
-/* cubic: f(z) = s (z^3 / 3 + z), f'(z) = s (z^2 + 1) */
-static double cubic_value(double s, double z)
-{
-    return s * (z * z * z / 3.0 + z);
-}
-
-static void cubic_f(void *context, size_t n, const double *z, double *a)
-{
-    struct act_context *c = context;
-    c->f_calls++;
-    if (n > c->max_n)
-        c->max_n = n;
-    for (size_t i = 0; i < n; i++)
-        a[i] = cubic_value(c->param, z[i]);
-}
-
-static void cubic_df(void *context, size_t n, const double *z, const double *a, double *d)
-{
-    struct act_context *c = context;
-    c->df_calls++;
-    for (size_t i = 0; i < n; i++) {
-        if (!(fabs(a[i] - cubic_value(c->param, z[i])) <= 1e-15 * fabs(a[i])))
-            c->a_mismatch++;
-        d[i] = c->param * (z[i] * z[i] + 1.0);
-    }
-}
-
-/* inverse square root unit: f(z) = z / sqrt(1 + c z^2), f'(z) = (1 + c z^2)^(-3/2) */
-static double isru_value(double c, double z)
-{
-    return z / sqrt(1.0 + c * z * z);
-}
-
-static void isru_f(void *context, size_t n, const double *z, double *a)
-{
-    struct act_context *c = context;
-    c->f_calls++;
-    if (n > c->max_n)
-        c->max_n = n;
-    for (size_t i = 0; i < n; i++)
-        a[i] = isru_value(c->param, z[i]);
-}
-
-static void isru_df(void *context, size_t n, const double *z, const double *a, double *d)
-{
-    struct act_context *c = context;
-    c->df_calls++;
-    for (size_t i = 0; i < n; i++) {
-        if (!(fabs(a[i] - isru_value(c->param, z[i])) <= 1e-15 * fabs(a[i])))
-            c->a_mismatch++;
-        const double r = 1.0 / sqrt(1.0 + c->param * z[i] * z[i]);
-        d[i] = r * r * r;
-    }
-}
 
 /* ---- independent losses ---- */
 
@@ -140,27 +43,19 @@ static double loss_by_hand(int loss, size_t n, const double *out, const double *
     return loss == NN_LOSS_MSE ? sum / (double)n : sum / 2.0;
 }
 
-/* ---- a case: shape, settings, parameters, one sample ---- */
+/* ---- a case: a network described by a struct net_spec (testnet.h), its
+   parameters and one sample ---- */
 
-struct gc_case {
-    size_t n_layers;
-    size_t sizes[MAX_LAYERS];
-    int acts[MAX_LAYERS];       /* acts[k] for layer k (k >= 1) */
-    int bias_modes[MAX_LAYERS]; /* bias_modes[k] for layer k */
-    int frozen_w[MAX_LAYERS];
-    int frozen_b[MAX_LAYERS];
-    int loss;
-};
-
-static struct act_context cubic_ctx = { 0.5, 0, 0, 0, 0 };
-static struct act_context isru_ctx = { 0.75, 0, 0, 0, 0 };
+/* The contexts of the custom activations (ACT_CUBIC, ACT_ISRU) of every case. */
+static struct act_context cubic_ctx = CUBIC_CONTEXT("cubic", 0.5);
+static struct act_context isru_ctx = ISRU_CONTEXT("isru.v1", 0.75);
 
 static int is_kinked(int act)
 {
     return act == NN_ACT_RELU || act == NN_ACT_LEAKY_RELU;
 }
 
-static void describe(const struct gc_case *c)
+static void describe(const struct net_spec *c)
 {
     print_message("case: %zu layers, sizes", c->n_layers);
     for (size_t k = 0; k < c->n_layers; k++)
@@ -177,28 +72,9 @@ static void describe(const struct gc_case *c)
     print_message(", loss %d\n", c->loss);
 }
 
-static nn_t *build(const struct gc_case *c)
+static nn_t *build(const struct net_spec *c)
 {
-    int builtin[MAX_LAYERS];
-    for (size_t k = 1; k < c->n_layers; k++)
-        builtin[k - 1] = (c->acts[k] == ACT_CUBIC || c->acts[k] == ACT_ISRU) ? NN_ACT_LINEAR
-                                                                              : c->acts[k];
-    nn_t *net = NULL;
-    assert_int_equal(nn_create(&net, c->n_layers, c->sizes, builtin), NN_OK);
-    assert_non_null(net);
-    for (size_t k = 1; k < c->n_layers; k++) {
-        if (c->acts[k] == ACT_CUBIC)
-            assert_int_equal(nn_set_custom_activation(net, k, cubic_f, cubic_df, &cubic_ctx,
-                                                      "cubic"),
-                             NN_OK);
-        else if (c->acts[k] == ACT_ISRU)
-            assert_int_equal(
-                nn_set_custom_activation(net, k, isru_f, isru_df, &isru_ctx, "isru.v1"), NN_OK);
-        assert_int_equal(nn_set_bias_mode(net, k, c->bias_modes[k]), NN_OK);
-        assert_int_equal(nn_set_frozen(net, k, c->frozen_w[k], c->frozen_b[k]), NN_OK);
-    }
-    assert_int_equal(nn_set_loss(net, c->loss), NN_OK);
-    return net;
+    return spec_build(c, &cubic_ctx, &isru_ctx);
 }
 
 /* Random parameters in the flat order, weights scaled by 1/sqrt(fan_in). */
@@ -215,38 +91,43 @@ static void random_params(const nn_t *net, test_rng *r, double *p)
     assert_int_equal(at, nn_param_count(net));
 }
 
-/* The smallest |z| over the layers with a kink, after a forward pass. */
-static double kink_distance(const nn_t *net, const struct gc_case *c)
+/* The net inputs of the layers with a kink, one layer after another, after a
+   forward pass; returns how many there are. */
+static size_t kinked_net_inputs(const nn_t *net, const struct net_spec *c, double *z)
 {
-    double smallest = INFINITY;
-    double z[8];
-    for (size_t k = 1; k < c->n_layers; k++) {
-        if (!is_kinked(c->acts[k]))
-            continue;
-        assert_int_equal(nn_get_net_inputs(net, k, z, c->sizes[k]), NN_OK);
-        for (size_t j = 0; j < c->sizes[k]; j++)
-            if (fabs(z[j]) < smallest)
-                smallest = fabs(z[j]);
-    }
-    return smallest;
-}
-
-/* Signs of the kinked layers' net inputs, packed one per unit. */
-static void kink_signs(const nn_t *net, const struct gc_case *c, int *signs)
-{
-    double z[8];
     size_t at = 0;
     for (size_t k = 1; k < c->n_layers; k++) {
         if (!is_kinked(c->acts[k]))
             continue;
-        assert_int_equal(nn_get_net_inputs(net, k, z, c->sizes[k]), NN_OK);
-        for (size_t j = 0; j < c->sizes[k]; j++)
-            signs[at++] = z[j] > 0.0;
+        assert_int_equal(nn_get_net_inputs(net, k, z + at, c->sizes[k]), NN_OK);
+        at += c->sizes[k];
     }
+    return at;
+}
+
+/* The smallest |z| over the layers with a kink. */
+static double kink_distance(const nn_t *net, const struct net_spec *c)
+{
+    double smallest = INFINITY;
+    double z[SPEC_MAX_LAYERS * 8];
+    const size_t n = kinked_net_inputs(net, c, z);
+    for (size_t j = 0; j < n; j++)
+        if (fabs(z[j]) < smallest)
+            smallest = fabs(z[j]);
+    return smallest;
+}
+
+/* Signs of the kinked layers' net inputs, packed one per unit. */
+static void kink_signs(const nn_t *net, const struct net_spec *c, int *signs)
+{
+    double z[SPEC_MAX_LAYERS * 8];
+    const size_t n = kinked_net_inputs(net, c, z);
+    for (size_t j = 0; j < n; j++)
+        signs[j] = z[j] > 0.0;
 }
 
 /* Forward pass and loss; the library's loss must match the one computed here. */
-static double loss_at(nn_t *net, const struct gc_case *c, const double *x, const double *t)
+static double loss_at(nn_t *net, const struct net_spec *c, const double *x, const double *t)
 {
     double out[8], loss = NAN;
     const size_t n_out = c->sizes[c->n_layers - 1];
@@ -266,24 +147,16 @@ struct gc_stats {
 /* Checks every gradient of the sum of the losses of the n_samples samples
    against finite differences. The accumulated gradients must be what
    nn_backward() left for those samples; they must survive the check untouched. */
-static void check_gradients(nn_t *net, const struct gc_case *c, const double *x,
+static void check_gradients(nn_t *net, const struct net_spec *c, const double *x,
                             const double *t, size_t n_samples, struct gc_stats *stats)
 {
     const size_t n_in = c->sizes[0], n_out = c->sizes[c->n_layers - 1];
     const size_t n_params = nn_param_count(net);
-    double *p = malloc(n_params * sizeof(double));
-    double *g = malloc(n_params * sizeof(double));
-    double *g_after = malloc(n_params * sizeof(double));
-    double *q = malloc(n_params * sizeof(double));
-    assert_non_null(p);
-    assert_non_null(g);
-    assert_non_null(g_after);
-    assert_non_null(q);
-    assert_int_equal(nn_get_params(net, p, n_params), NN_OK);
-    assert_int_equal(nn_get_grads(net, g, n_params), NN_OK);
+    double *p = params_of(net), *g = grads_of(net);
+    double *g_after = alloc_doubles(n_params), *q = alloc_doubles(n_params);
 
-    int base_signs[MAX_SAMPLES][MAX_LAYERS * 8];
-    int signs[MAX_LAYERS * 8];
+    int base_signs[MAX_SAMPLES][SPEC_MAX_LAYERS * 8];
+    int signs[SPEC_MAX_LAYERS * 8];
     size_t n_kinked = 0;
     for (size_t k = 1; k < c->n_layers; k++)
         if (is_kinked(c->acts[k]))
@@ -346,19 +219,16 @@ static void check_gradients(nn_t *net, const struct gc_case *c, const double *x,
 
 /* Draws parameters and a sample until every kinked net input is far from 0,
    then runs one backward pass into zeroed gradients. */
-static void prepare(nn_t *net, const struct gc_case *c, test_rng *r, double *x, double *t)
+static void prepare(nn_t *net, const struct net_spec *c, test_rng *r, double *x, double *t)
 {
     const size_t n_params = nn_param_count(net);
-    double *p = malloc(n_params * sizeof(double));
-    assert_non_null(p);
+    double *p = alloc_doubles(n_params);
     int tries = 0;
     for (;;) {
         random_params(net, r, p);
         assert_int_equal(nn_set_params(net, p, n_params), NN_OK);
-        for (size_t i = 0; i < c->sizes[0]; i++)
-            x[i] = rng_range(r, -1.0, 1.0);
-        for (size_t i = 0; i < c->sizes[c->n_layers - 1]; i++)
-            t[i] = rng_range(r, -1.0, 1.0);
+        fill_random(r, x, c->sizes[0], -1.0, 1.0);
+        fill_random(r, t, c->sizes[c->n_layers - 1], -1.0, 1.0);
         assert_int_equal(nn_forward(net, x, NULL), NN_OK);
         if (kink_distance(net, c) >= KINK_MARGIN)
             break;
@@ -369,7 +239,7 @@ static void prepare(nn_t *net, const struct gc_case *c, test_rng *r, double *x, 
     assert_int_equal(nn_backward(net, t), NN_OK);
 }
 
-static void run_case(const struct gc_case *c, test_rng *r, struct gc_stats *stats)
+static void run_case(const struct net_spec *c, test_rng *r, struct gc_stats *stats)
 {
     nn_t *net = build(c);
     double x[8], t[8];
@@ -379,7 +249,7 @@ static void run_case(const struct gc_case *c, test_rng *r, struct gc_stats *stat
 }
 
 /* A case with random widths 1..7 (or all equal to `width` when nonzero). */
-static void make_case(struct gc_case *c, test_rng *r, size_t n_layers, size_t width, int act,
+static void make_case(struct net_spec *c, test_rng *r, size_t n_layers, size_t width, int act,
                       int bias_pattern, int loss)
 {
     memset(c, 0, sizeof *c);
@@ -406,7 +276,7 @@ static void sweep(int act, uint64_t seed, struct gc_stats *stats)
         for (int loss = NN_LOSS_HALF_SSE; loss <= NN_LOSS_MSE; loss++)
             for (int bias = 0; bias <= 2; bias++)
                 for (size_t w = 0; w < sizeof widths / sizeof widths[0]; w++) {
-                    struct gc_case c;
+                    struct net_spec c;
                     make_case(&c, &r, n_layers, widths[w], act, bias, loss);
                     run_case(&c, &r, stats);
                 }
@@ -454,7 +324,7 @@ static void test_mixed_layers(void **state)
     struct gc_stats stats = { 0, 0, 0.0 };
     test_rng r = { 4000 };
     for (int i = 0; i < 200; i++) {
-        struct gc_case c;
+        struct net_spec c;
         make_case(&c, &r, 2 + (size_t)(i % 4), 0, 0, 2, i % 2);
         for (size_t k = 1; k < c.n_layers; k++) {
             c.acts[k] = all_acts[rng_below(&r, sizeof all_acts / sizeof all_acts[0])];
@@ -475,7 +345,7 @@ static void test_frozen_still_have_gradients(void **state)
     struct gc_stats stats = { 0, 0, 0.0 };
     test_rng r = { 5000 };
     for (int bias = 0; bias <= 1; bias++) {
-        struct gc_case c;
+        struct net_spec c;
         make_case(&c, &r, 4, 0, NN_ACT_TANH, bias, NN_LOSS_MSE);
         c.acts[2] = ACT_ISRU;
         for (size_t k = 1; k < c.n_layers; k++)
@@ -487,13 +357,7 @@ static void test_frozen_still_have_gradients(void **state)
 
         /* the same network unfrozen computes bit-identical gradients */
         const size_t n = nn_param_count(net);
-        double *g_frozen = malloc(n * sizeof(double)), *g_free = malloc(n * sizeof(double));
-        double *p0 = malloc(n * sizeof(double)), *p1 = malloc(n * sizeof(double));
-        assert_non_null(g_frozen);
-        assert_non_null(g_free);
-        assert_non_null(p0);
-        assert_non_null(p1);
-        assert_int_equal(nn_get_grads(net, g_frozen, n), NN_OK);
+        double *g_frozen = grads_of(net), *g_free = alloc_doubles(n);
         size_t nonzero = 0;
         for (size_t i = 0; i < n; i++)
             nonzero += g_frozen[i] != 0.0;
@@ -509,9 +373,9 @@ static void test_frozen_still_have_gradients(void **state)
         assert_memory_equal(g_frozen, g_free, n * sizeof(double));
 
         /* stepping a fully frozen network changes nothing but the gradients */
-        assert_int_equal(nn_get_params(net, p0, n), NN_OK);
+        double *p0 = params_of(net);
         assert_int_equal(nn_step(net, 0.5), NN_OK);
-        assert_int_equal(nn_get_params(net, p1, n), NN_OK);
+        double *p1 = params_of(net);
         assert_memory_equal(p0, p1, n * sizeof(double));
         assert_int_equal(nn_get_grads(net, g_frozen, n), NN_OK);
         for (size_t i = 0; i < n; i++)
@@ -533,7 +397,7 @@ static void test_backward_accumulates(void **state)
     struct gc_stats stats = { 0, 0, 0.0 };
     test_rng r = { 6000 };
     for (int i = 0; i < 24; i++) {
-        struct gc_case c;
+        struct net_spec c;
         make_case(&c, &r, 2 + (size_t)(i % 4), 0, builtin_acts[i % 6], i % 3, (i / 3) % 2);
         if (i % 5 == 0)
             c.acts[1] = ACT_CUBIC;
@@ -543,20 +407,14 @@ static void test_backward_accumulates(void **state)
         prepare(net, &c, &r, x, t);
         /* a second sample, also away from the kinks */
         for (;;) {
-            for (size_t j = 0; j < n_in; j++)
-                x[n_in + j] = rng_range(&r, -1.0, 1.0);
-            for (size_t j = 0; j < n_out; j++)
-                t[n_out + j] = rng_range(&r, -1.0, 1.0);
+            fill_random(&r, x + n_in, n_in, -1.0, 1.0);
+            fill_random(&r, t + n_out, n_out, -1.0, 1.0);
             assert_int_equal(nn_forward(net, x + n_in, NULL), NN_OK);
             if (kink_distance(net, &c) >= KINK_MARGIN)
                 break;
         }
         const size_t n = nn_param_count(net);
-        double *g1 = malloc(n * sizeof(double)), *g2 = malloc(n * sizeof(double));
-        double *g12 = malloc(n * sizeof(double));
-        assert_non_null(g1);
-        assert_non_null(g2);
-        assert_non_null(g12);
+        double *g1 = alloc_doubles(n), *g2 = alloc_doubles(n), *g12 = alloc_doubles(n);
         for (size_t s = 0; s < 2; s++) {
             assert_int_equal(nn_zero_grads(net), NN_OK);
             assert_int_equal(nn_forward(net, x + s * n_in, NULL), NN_OK);
@@ -593,8 +451,7 @@ static void test_loss_values(void **state)
     (void)state;
     const size_t sizes[2] = { 3, 3 };
     const int acts[1] = { NN_ACT_LINEAR };
-    nn_t *net = NULL;
-    assert_int_equal(nn_create(&net, 2, sizes, acts), NN_OK);
+    nn_t *net = create_net(2, sizes, acts);
     const double identity[9] = { 1, 0, 0, 0, 1, 0, 0, 0, 1 };
     assert_int_equal(nn_set_weights(net, 1, identity, 9), NN_OK);
     const double x[3] = { 1.0, 2.0, 3.0 }, t[3] = { 0.5, 2.5, -1.0 };
@@ -627,17 +484,13 @@ static void test_loss_values(void **state)
     test_rng r = { 7000 };
     const size_t sizes2[3] = { 4, 5, 6 };
     const int acts2[2] = { NN_ACT_TANH, NN_ACT_SIGMOID };
-    nn_t *net2 = NULL;
-    assert_int_equal(nn_create(&net2, 3, sizes2, acts2), NN_OK);
+    nn_t *net2 = create_net(3, sizes2, acts2);
     double p[64], x2[4], t2[6], o2[6];
     assert_int_equal(nn_param_count(net2), 4 * 5 + 5 + 5 * 6 + 6);
     for (int trial = 0; trial < 50; trial++) {
-        for (size_t i = 0; i < nn_param_count(net2); i++)
-            p[i] = rng_range(&r, -2.0, 2.0);
-        for (size_t i = 0; i < 4; i++)
-            x2[i] = rng_range(&r, -3.0, 3.0);
-        for (size_t i = 0; i < 6; i++)
-            t2[i] = rng_range(&r, -1.0, 2.0);
+        fill_random(&r, p, nn_param_count(net2), -2.0, 2.0);
+        fill_random(&r, x2, 4, -3.0, 3.0);
+        fill_random(&r, t2, 6, -1.0, 2.0);
         assert_int_equal(nn_set_params(net2, p, nn_param_count(net2)), NN_OK);
         assert_int_equal(nn_forward(net2, x2, o2), NN_OK);
         double sse = 0.0;
@@ -659,13 +512,14 @@ static void test_loss_values(void **state)
 static void test_custom_context(void **state)
 {
     (void)state;
-    struct act_context slow = { 0.25, 0, 0, 0, 0 }, steep = { 3.0, 0, 0, 0, 0 };
+    struct act_context slow = CUBIC_CONTEXT("cubic", 0.25), steep = CUBIC_CONTEXT("cubic", 3.0);
     const size_t sizes[3] = { 2, 2, 2 };
     const int acts[2] = { NN_ACT_LINEAR, NN_ACT_LINEAR };
-    nn_t *net = NULL;
-    assert_int_equal(nn_create(&net, 3, sizes, acts), NN_OK);
-    assert_int_equal(nn_set_custom_activation(net, 1, cubic_f, cubic_df, &slow, "cubic"), NN_OK);
-    assert_int_equal(nn_set_custom_activation(net, 2, cubic_f, cubic_df, &steep, "cubic"), NN_OK);
+    nn_t *net = create_net(3, sizes, acts);
+    assert_int_equal(nn_set_custom_activation(net, 1, context_f, context_df, &slow, "cubic"),
+                     NN_OK);
+    assert_int_equal(nn_set_custom_activation(net, 2, context_f, context_df, &steep, "cubic"),
+                     NN_OK);
     assert_int_equal(nn_get_activation(net, 1), NN_ACT_CUSTOM);
     assert_string_equal(nn_get_activation_name(net, 2), "cubic");
     const double w1[4] = { 1.0, 0.0, 0.0, 2.0 }, w2[4] = { 0.5, 0.0, 0.0, 1.0 };
@@ -714,13 +568,12 @@ static double fit_loss(nn_t *net, const double *x, const double *y)
 static void test_train_custom_activation(void **state)
 {
     (void)state;
-    struct act_context ctx = { 1.0, 0, 0, 0, 0 };
+    struct act_context ctx = ISRU_CONTEXT("isru", 1.0);
     const size_t sizes[4] = { 1, 8, 8, 1 };
     const int acts[3] = { NN_ACT_LINEAR, NN_ACT_LINEAR, NN_ACT_LINEAR };
-    nn_t *net = NULL;
-    assert_int_equal(nn_create(&net, 4, sizes, acts), NN_OK);
-    assert_int_equal(nn_set_custom_activation(net, 1, isru_f, isru_df, &ctx, "isru"), NN_OK);
-    assert_int_equal(nn_set_custom_activation(net, 2, isru_f, isru_df, &ctx, "isru"), NN_OK);
+    nn_t *net = create_net(4, sizes, acts);
+    assert_int_equal(nn_set_custom_activation(net, 1, context_f, context_df, &ctx, "isru"), NN_OK);
+    assert_int_equal(nn_set_custom_activation(net, 2, context_f, context_df, &ctx, "isru"), NN_OK);
     assert_int_equal(nn_set_bias_mode(net, 2, NN_BIAS_SHARED), NN_OK);
     assert_int_equal(nn_init_random(net, 42, NN_INIT_UNIFORM, -1.0, 1.0), NN_OK);
 
@@ -744,7 +597,7 @@ static void test_train_custom_activation(void **state)
     assert_int_equal(ctx.a_mismatch, 0);
 
     /* the trained network's gradients over four of the points, by finite differences */
-    struct gc_case c;
+    struct net_spec c;
     memset(&c, 0, sizeof c);
     c.n_layers = 4;
     c.sizes[0] = 1;

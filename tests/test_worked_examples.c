@@ -21,9 +21,7 @@
 
    Weight layers are numbered here as in the API: layer 1 leads from the inputs
    into the first hidden layer. Weights are row-major, [receiving neuron][input]. */
-#include "check.h"
-
-#include <backprop.h>
+#include "testnet.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -127,14 +125,6 @@ static void check_values_impl(const double *actual, const double *expected, size
 
 #define OK(call) assert_int_equal((call), NN_OK)
 
-static nn_t *make_network(size_t n_layers, const size_t *sizes, const int *activations)
-{
-    nn_t *net = NULL;
-    OK(nn_create(&net, n_layers, sizes, activations));
-    assert_non_null(net);
-    return net;
-}
-
 static void set_layer(nn_t *net, size_t layer, const double *w, size_t n_w, const double *b,
                       size_t n_b)
 {
@@ -182,6 +172,22 @@ struct checkpoint {
     struct ref out[2]; /* NONE where the reference gives no output */
 };
 
+/* The loss and the n_out outputs on the sample, once the network has made
+   point->steps training steps. */
+static void check_point(nn_t *net, const double *x, const double *t, size_t n_out,
+                        const struct checkpoint *point)
+{
+    double out[2];
+    const double loss = forward_loss(net, x, t, out);
+    char name[64];
+    snprintf(name, sizeof name, "loss after %d steps", point->steps);
+    check_ref_impl(loss, &point->loss, name, __FILE__, __LINE__);
+    for (size_t k = 0; k < n_out; k++) {
+        snprintf(name, sizeof name, "output %zu after %d steps", k + 1, point->steps);
+        check_ref_impl(out[k], &point->out[k], name, __FILE__, __LINE__);
+    }
+}
+
 /* Trains from fresh parameters through every checkpoint (in increasing order of
    steps), checking the loss and outputs at each. */
 static void check_run(nn_t *net, const double *x, const double *t, size_t n_out, double eta,
@@ -193,22 +199,89 @@ static void check_run(nn_t *net, const double *x, const double *t, size_t n_out,
             train_step(net, x, t, eta, rule);
             done++;
         }
-        double out[2];
-        const double loss = forward_loss(net, x, t, out);
-        char name[64];
-        snprintf(name, sizeof name, "loss after %d steps", done);
-        check_ref_impl(loss, &points[p].loss, name, __FILE__, __LINE__);
-        for (size_t k = 0; k < n_out; k++) {
-            snprintf(name, sizeof name, "output %zu after %d steps", k + 1, done);
-            check_ref_impl(out[k], &points[p].out[k], name, __FILE__, __LINE__);
-        }
+        check_point(net, x, t, n_out, &points[p]);
     }
+}
+
+/* The parameters of the examples' two weight layers, or their gradients:
+   weights row-major, then the biases (one for a shared bias), of layers 1 and 2. */
+struct two_layers {
+    double w1[6], b1[2], w2[4], b2[2];
+};
+
+/* How many of each an example has. */
+struct two_layer_counts {
+    size_t w1, b1, w2, b2;
+};
+
+enum what { PARAMS, GRADS };
+
+/* Reads the parameters (PARAMS) or their gradients (GRADS) of layers 1 and 2. */
+static void read_layers(const nn_t *net, const struct two_layer_counts *n, enum what what,
+                        struct two_layers *v)
+{
+    const layer_getter get_w = what == GRADS ? nn_get_weight_grads : nn_get_weights;
+    const layer_getter get_b = what == GRADS ? nn_get_bias_grads : nn_get_biases;
+    OK(get_w(net, 1, v->w1, n->w1));
+    OK(get_b(net, 1, v->b1, n->b1));
+    OK(get_w(net, 2, v->w2, n->w2));
+    OK(get_b(net, 2, v->b2, n->b2));
+}
+
+/* What a forward and a backward pass on one sample leave to read, for the
+   examples' networks (two hidden units, one or two outputs). */
+struct pass {
+    double E, out[2];      /* nn_loss and the outputs nn_forward returns */
+    double z1[2], h[2];    /* hidden layer: net inputs and outputs */
+    double z2[2], o[2];    /* output layer: net inputs and outputs */
+    double d_h[2], d_o[2]; /* deltas of the hidden and the output layer */
+};
+
+/* Runs x forward and t backward (n_out outputs) and reads what the passes left into p. */
+static void run_pass(nn_t *net, const double *x, const double *t, size_t n_out, struct pass *p)
+{
+    p->E = forward_loss(net, x, t, p->out);
+    OK(nn_get_net_inputs(net, 1, p->z1, 2));
+    OK(nn_get_outputs(net, 1, p->h, 2));
+    OK(nn_get_net_inputs(net, 2, p->z2, n_out));
+    OK(nn_get_outputs(net, 2, p->o, n_out));
+    OK(nn_backward(net, t));
+    OK(nn_get_deltas(net, 2, p->d_o, n_out));
+    OK(nn_get_deltas(net, 1, p->d_h, 2));
 }
 
 /* f'(a) = a (1 - a) of the sigmoid, taken from its output. */
 static double sigmoid_deriv(double a)
 {
     return a * (1.0 - a);
+}
+
+/* The references of the first pass of examples A and C (two sigmoid hidden
+   units h, two sigmoid outputs o): two for each quantity, one for the loss E. */
+struct pass_refs {
+    const struct ref *net_h, *h, *net_o, *o, *E; /* forward */
+    const struct ref *dE_do, *do_dnet, *dh_dnet, *dE_dh, *delta_o, *delta_h; /* backward */
+};
+
+/* p against r; w2 are the weights into the outputs, t the targets. */
+static void check_pass(const struct pass *p, const double *t, const double *w2,
+                       const struct pass_refs *r)
+{
+    CHECK_REFS(p->z1, r->net_h, 2);
+    CHECK_REFS(p->h, r->h, 2);
+    CHECK_REFS(p->z2, r->net_o, 2);
+    CHECK_REFS(p->o, r->o, 2);
+    CHECK_REFS(p->out, r->o, 2);
+    CHECK_REF(p->E, *r->E);
+    for (size_t k = 0; k < 2; k++) {
+        CHECK_REF(p->o[k] - t[k], r->dE_do[k]);
+        CHECK_REF(sigmoid_deriv(p->o[k]), r->do_dnet[k]);
+        CHECK_REF(sigmoid_deriv(p->h[k]), r->dh_dnet[k]);
+        /* dE/dh_j = sum_k delta_k W2[k][j] */
+        CHECK_REF(p->d_o[0] * w2[k] + p->d_o[1] * w2[2 + k], r->dE_dh[k]);
+    }
+    CHECK_REFS(p->d_o, r->delta_o, 2);
+    CHECK_REFS(p->d_h, r->delta_h, 2);
 }
 
 /* ========================================================================= */
@@ -298,11 +371,17 @@ static const double a_w2_10000[4] = {-0.390077207685, -0.204257523008, -0.180637
                                      -0.892942894454};
 static const double a_b2_10000 = -1.60813216722;
 
+static const struct pass_refs a_pass = {
+    .net_h = a_net_h, .h = a_h, .net_o = a_net_o, .o = a_o, .E = &a_E,
+    .dE_do = a_dE_do, .do_dnet = a_do_dnet, .dh_dnet = a_dh_dnet, .dE_dh = a_dE_dh,
+    .delta_o = a_delta_o, .delta_h = a_delta_h};
+static const struct two_layer_counts a_counts = {6, 1, 4, 1};
+
 static nn_t *example_a_network(void)
 {
     const size_t sizes[3] = {3, 2, 2};
     const int acts[2] = {NN_ACT_SIGMOID, NN_ACT_SIGMOID};
-    nn_t *net = make_network(3, sizes, acts);
+    nn_t *net = create_net(3, sizes, acts);
     OK(nn_set_bias_mode(net, 1, NN_BIAS_SHARED));
     OK(nn_set_bias_mode(net, 2, NN_BIAS_SHARED));
     set_layer(net, 1, a_w1, 6, &a_b1, 1);
@@ -314,66 +393,35 @@ static void example_a_one_step(void **state)
 {
     (void)state;
     nn_t *net = example_a_network();
-    double z1[2], h[2], z2[2], o[2], out[2];
-    const double E = forward_loss(net, a_x, a_t, out);
-    OK(nn_get_net_inputs(net, 1, z1, 2));
-    OK(nn_get_outputs(net, 1, h, 2));
-    OK(nn_get_net_inputs(net, 2, z2, 2));
-    OK(nn_get_outputs(net, 2, o, 2));
-    CHECK_REFS(z1, a_net_h, 2);
-    CHECK_REFS(h, a_h, 2);
-    CHECK_REFS(z2, a_net_o, 2);
-    CHECK_REFS(o, a_o, 2);
-    CHECK_REFS(out, a_o, 2);
-    CHECK_REF(E, a_E);
+    struct pass p;
+    run_pass(net, a_x, a_t, 2, &p);
+    check_pass(&p, a_t, a_w2, &a_pass);
 
-    OK(nn_backward(net, a_t));
-    double d_o[2], d_h[2];
-    OK(nn_get_deltas(net, 2, d_o, 2));
-    OK(nn_get_deltas(net, 1, d_h, 2));
-    for (size_t k = 0; k < 2; k++) {
-        CHECK_REF(o[k] - a_t[k], a_dE_do[k]);
-        CHECK_REF(sigmoid_deriv(o[k]), a_do_dnet[k]);
-        CHECK_REF(sigmoid_deriv(h[k]), a_dh_dnet[k]);
-        /* dE/dh_j = sum_k delta_k W2[k][j] */
-        CHECK_REF(d_o[0] * a_w2[k] + d_o[1] * a_w2[2 + k], a_dE_dh[k]);
-    }
-    CHECK_REFS(d_o, a_delta_o, 2);
-    CHECK_REFS(d_h, a_delta_h, 2);
-
-    double g_w1[6], g_w2[4], g_b1, g_b2;
-    OK(nn_get_weight_grads(net, 1, g_w1, 6));
-    OK(nn_get_weight_grads(net, 2, g_w2, 4));
-    OK(nn_get_bias_grads(net, 1, &g_b1, 1));
-    OK(nn_get_bias_grads(net, 2, &g_b2, 1));
-    CHECK_REFS(g_w1, a_grad_w1, 6);
-    CHECK_REFS(g_w2, a_grad_w2, 4);
-    CHECK_REF(g_b1, a_grad_b1);
-    CHECK_REF(g_b2, a_grad_b2);
+    struct two_layers g;
+    read_layers(net, &a_counts, GRADS, &g);
+    CHECK_REFS(g.w1, a_grad_w1, 6);
+    CHECK_REFS(g.w2, a_grad_w2, 4);
+    CHECK_REF(g.b1[0], a_grad_b1);
+    CHECK_REF(g.b2[0], a_grad_b2);
 
     /* Erratum: the printed 0.0008 is what the post's incomplete formula gives. */
-    const double post_g_b1 = d_o[0] * a_w2[0] * sigmoid_deriv(h[0]) +
-                             d_o[1] * a_w2[3] * sigmoid_deriv(h[1]);
+    const double post_g_b1 = p.d_o[0] * a_w2[0] * sigmoid_deriv(p.h[0]) +
+                             p.d_o[1] * a_w2[3] * sigmoid_deriv(p.h[1]);
     CHECK_REF(post_g_b1, a_post_grad_b1);
     assert_rel(a_b1 - a_eta * post_g_b1, a_post_new_b1, REL);
     /* Erratum in a reader's comment: dE/do2 taken with t2 = 0.5 is not the printed 0.7504. */
-    assert_not_rounds_to(o[1] - 0.5, 0.7504, 4);
+    assert_not_rounds_to(p.o[1] - 0.5, 0.7504, 4);
 
     OK(nn_step(net, a_eta));
-    double w1[6], w2[4], b1, b2;
-    OK(nn_get_weights(net, 1, w1, 6));
-    OK(nn_get_weights(net, 2, w2, 4));
-    OK(nn_get_biases(net, 1, &b1, 1));
-    OK(nn_get_biases(net, 2, &b2, 1));
-    CHECK_VALUES(w1, a_new_w1, 6);
-    CHECK_VALUES(w2, a_new_w2, 4);
-    assert_rel(b1, a_new_b1, REL);
-    assert_rel(b2, a_new_b2, REL);
+    struct two_layers q;
+    read_layers(net, &a_counts, PARAMS, &q);
+    CHECK_VALUES(q.w1, a_new_w1, 6);
+    CHECK_VALUES(q.w2, a_new_w2, 4);
+    assert_rel(q.b1[0], a_new_b1, REL);
+    assert_rel(q.b2[0], a_new_b2, REL);
 
     /* After the step: E and outputs (the second row of a_run). */
-    const double E1 = forward_loss(net, a_x, a_t, out);
-    CHECK_REF(E1, a_run[1].loss);
-    CHECK_REFS(out, a_run[1].out, 2);
+    check_point(net, a_x, a_t, 2, &a_run[1]);
     nn_free(net);
 }
 
@@ -383,15 +431,12 @@ static void example_a_many_steps(void **state)
     nn_t *net = example_a_network();
     check_run(net, a_x, a_t, 2, a_eta, STANDARD, a_run, sizeof a_run / sizeof a_run[0]);
 
-    double w1[6], w2[4], b1, b2;
-    OK(nn_get_weights(net, 1, w1, 6));
-    OK(nn_get_weights(net, 2, w2, 4));
-    OK(nn_get_biases(net, 1, &b1, 1));
-    OK(nn_get_biases(net, 2, &b2, 1));
-    CHECK_VALUES(w1, a_w1_10000, 6);
-    CHECK_VALUES(w2, a_w2_10000, 4);
-    assert_rel(b1, a_b1_10000, REL);
-    assert_rel(b2, a_b2_10000, REL);
+    struct two_layers q;
+    read_layers(net, &a_counts, PARAMS, &q);
+    CHECK_VALUES(q.w1, a_w1_10000, 6);
+    CHECK_VALUES(q.w2, a_w2_10000, 4);
+    assert_rel(q.b1[0], a_b1_10000, REL);
+    assert_rel(q.b2[0], a_b2_10000, REL);
     nn_free(net);
 }
 
@@ -471,11 +516,13 @@ static const double b_printed_b2[1] = {0.166};
 static const double b_printed_out = 0.297466337088;
 static const double b_printed_L = 0.350674932878;
 
+static const struct two_layer_counts b_counts = {4, 2, 2, 1};
+
 static nn_t *example_b_network(void)
 {
     const size_t sizes[3] = {2, 2, 1};
     const int acts[2] = {NN_ACT_SIGMOID, NN_ACT_LINEAR};
-    nn_t *net = make_network(3, sizes, acts);
+    nn_t *net = create_net(3, sizes, acts);
     set_layer(net, 1, b_w1, 4, b_b1, 2);
     set_layer(net, 2, b_w2, 2, b_b2, 1);
     return net;
@@ -485,57 +532,43 @@ static void example_b_one_step(void **state)
 {
     (void)state;
     nn_t *net = example_b_network();
-    double z1[2], h[2], z2, out;
-    const double L = forward_loss(net, b_x, b_t, &out);
-    OK(nn_get_net_inputs(net, 1, z1, 2));
-    OK(nn_get_outputs(net, 1, h, 2));
-    OK(nn_get_net_inputs(net, 2, &z2, 1));
-    CHECK_REFS(z1, b_z1, 2);
-    CHECK_REFS(h, b_h, 2);
-    CHECK_REF(z2, b_out);
-    CHECK_REF(out, b_out);
-    CHECK_REF(L, b_L);
+    struct pass p;
+    run_pass(net, b_x, b_t, 1, &p);
+    CHECK_REFS(p.z1, b_z1, 2);
+    CHECK_REFS(p.h, b_h, 2);
+    CHECK_REF(p.z2[0], b_out);
+    CHECK_REF(p.out[0], b_out);
+    CHECK_REF(p.E, b_L);
 
-    OK(nn_backward(net, b_t));
-    double d_out, d_h[2];
-    OK(nn_get_deltas(net, 2, &d_out, 1));
-    OK(nn_get_deltas(net, 1, d_h, 2));
-    CHECK_REF(d_out, b_delta_out);
-    CHECK_REF(out - b_t[0], b_delta_out);
+    CHECK_REF(p.d_o[0], b_delta_out);
+    CHECK_REF(p.out[0] - b_t[0], b_delta_out);
     for (size_t k = 0; k < 2; k++) {
-        CHECK_REF(d_out * b_w2[k], b_dL_dh[k]);
-        CHECK_REF(sigmoid_deriv(h[k]), b_dh_dz[k]);
+        CHECK_REF(p.d_o[0] * b_w2[k], b_dL_dh[k]);
+        CHECK_REF(sigmoid_deriv(p.h[k]), b_dh_dz[k]);
     }
-    CHECK_REFS(d_h, b_delta_h, 2);
+    CHECK_REFS(p.d_h, b_delta_h, 2);
 
-    double g_w1[4], g_b1[2], g_w2[2], g_b2;
-    OK(nn_get_weight_grads(net, 1, g_w1, 4));
-    OK(nn_get_bias_grads(net, 1, g_b1, 2));
-    OK(nn_get_weight_grads(net, 2, g_w2, 2));
-    OK(nn_get_bias_grads(net, 2, &g_b2, 1));
-    CHECK_REFS(g_w1, b_grad_w1, 4);
-    CHECK_REFS(g_b1, b_grad_b1, 2);
-    CHECK_REFS(g_w2, b_grad_w2, 2);
-    CHECK_REF(g_b2, b_grad_b2);
+    struct two_layers g;
+    read_layers(net, &b_counts, GRADS, &g);
+    CHECK_REFS(g.w1, b_grad_w1, 4);
+    CHECK_REFS(g.b1, b_grad_b1, 2);
+    CHECK_REFS(g.w2, b_grad_w2, 2);
+    CHECK_REF(g.b2[0], b_grad_b2);
     /* The dL/db12 erratum is a sign slip only: the magnitude rounds to 0.057. */
-    assert_rounds_to(fabs(g_b1[1]), 0.057, 3);
+    assert_rounds_to(fabs(g.b1[1]), 0.057, 3);
 
     OK(nn_step(net, b_eta));
-    double w1[4], b1[2], w2[2], b2;
-    OK(nn_get_weights(net, 1, w1, 4));
-    OK(nn_get_biases(net, 1, b1, 2));
-    OK(nn_get_weights(net, 2, w2, 2));
-    OK(nn_get_biases(net, 2, &b2, 1));
-    CHECK_REFS(w1, b_new_w1, 4);
-    CHECK_REFS(b1, b_new_b1, 2);
-    CHECK_REFS(w2, b_new_w2, 2);
-    CHECK_REF(b2, b_new_b2);
+    struct two_layers q;
+    read_layers(net, &b_counts, PARAMS, &q);
+    CHECK_REFS(q.w1, b_new_w1, 4);
+    CHECK_REFS(q.b1, b_new_b1, 2);
+    CHECK_REFS(q.w2, b_new_w2, 2);
+    CHECK_REF(q.b2[0], b_new_b2);
 
-    const double L1 = forward_loss(net, b_x, b_t, &out);
+    check_point(net, b_x, b_t, 1, &b_run[1]);
+    double h[2];
     OK(nn_get_outputs(net, 1, h, 2));
     CHECK_VALUES(h, b_h_after_1, 2);
-    CHECK_REF(out, b_run[1].out[0]);
-    CHECK_REF(L1, b_run[1].loss);
     nn_free(net);
 }
 
@@ -667,11 +700,17 @@ static const double c_w_10000_sequential[8] = {
     0.379919182862, 0.659838365724, 0.47871403613, 0.75742807226,
     -3.89251900449, -3.86795304308, 2.86148988995, 2.92536427681};
 
+static const struct pass_refs c_pass = {
+    .net_h = c_net_h, .h = c_out_h, .net_o = c_net_o, .o = c_out_o, .E = &c_E,
+    .dE_do = c_dE_dout_o, .do_dnet = c_dout_dnet_o, .dh_dnet = c_douth_dneth,
+    .dE_dh = c_dE_douth, .delta_o = c_delta_o, .delta_h = c_delta_h};
+static const struct two_layer_counts c_counts = {4, 1, 4, 1};
+
 static nn_t *example_c_network(void)
 {
     const size_t sizes[3] = {2, 2, 2};
     const int acts[2] = {NN_ACT_SIGMOID, NN_ACT_SIGMOID};
-    nn_t *net = make_network(3, sizes, acts);
+    nn_t *net = create_net(3, sizes, acts);
     for (size_t layer = 1; layer <= 2; layer++) {
         OK(nn_set_bias_mode(net, layer, NN_BIAS_SHARED));
         OK(nn_set_frozen(net, layer, 0, 1));
@@ -681,70 +720,41 @@ static nn_t *example_c_network(void)
     return net;
 }
 
-/* The two shared biases are still exactly 0.35 and 0.60. */
-static void check_c_biases_frozen(const nn_t *net)
+/* Reads the parameters into q; the two shared biases must still be exactly
+   0.35 and 0.60. */
+static void read_c_params(const nn_t *net, struct two_layers *q)
 {
-    double b1 = NAN, b2 = NAN;
-    OK(nn_get_biases(net, 1, &b1, 1));
-    OK(nn_get_biases(net, 2, &b2, 1));
-    assert_true(b1 == c_b1);
-    assert_true(b2 == c_b2);
+    read_layers(net, &c_counts, PARAMS, q);
+    assert_true(q->b1[0] == c_b1);
+    assert_true(q->b2[0] == c_b2);
 }
 
 static void example_c_one_step(void **state)
 {
     (void)state;
     nn_t *net = example_c_network();
-    double z1[2], h[2], z2[2], o[2];
-    const double E = forward_loss(net, c_x, c_t, o);
-    OK(nn_get_net_inputs(net, 1, z1, 2));
-    OK(nn_get_outputs(net, 1, h, 2));
-    OK(nn_get_net_inputs(net, 2, z2, 2));
-    CHECK_REFS(z1, c_net_h, 2);
-    CHECK_REFS(h, c_out_h, 2);
-    CHECK_REFS(z2, c_net_o, 2);
-    CHECK_REFS(o, c_out_o, 2);
+    struct pass p;
+    run_pass(net, c_x, c_t, 2, &p);
+    check_pass(&p, c_t, c_w2, &c_pass);
     for (size_t k = 0; k < 2; k++)
-        CHECK_REF(0.5 * (c_t[k] - o[k]) * (c_t[k] - o[k]), c_E_o[k]);
-    CHECK_REF(E, c_E);
+        CHECK_REF(0.5 * (c_t[k] - p.o[k]) * (c_t[k] - p.o[k]), c_E_o[k]);
+    CHECK_REF(p.d_o[0] * c_w2[0], c_dEo1_douth1);
+    CHECK_REF(p.d_o[1] * c_w2[2], c_dEo2_douth1);
 
-    OK(nn_backward(net, c_t));
-    double d_o[2], d_h[2];
-    OK(nn_get_deltas(net, 2, d_o, 2));
-    OK(nn_get_deltas(net, 1, d_h, 2));
-    for (size_t k = 0; k < 2; k++) {
-        CHECK_REF(o[k] - c_t[k], c_dE_dout_o[k]);
-        CHECK_REF(sigmoid_deriv(o[k]), c_dout_dnet_o[k]);
-        CHECK_REF(sigmoid_deriv(h[k]), c_douth_dneth[k]);
-        /* dE/dout h_j = sum_k delta_k W2[k][j] */
-        CHECK_REF(d_o[0] * c_w2[k] + d_o[1] * c_w2[2 + k], c_dE_douth[k]);
-    }
-    CHECK_REFS(d_o, c_delta_o, 2);
-    CHECK_REF(d_o[0] * c_w2[0], c_dEo1_douth1);
-    CHECK_REF(d_o[1] * c_w2[2], c_dEo2_douth1);
-    CHECK_REFS(d_h, c_delta_h, 2);
-
-    double g_w1[4], g_w2[4], g_b[2];
-    OK(nn_get_weight_grads(net, 1, g_w1, 4));
-    OK(nn_get_weight_grads(net, 2, g_w2, 4));
-    OK(nn_get_bias_grads(net, 1, &g_b[0], 1));
-    OK(nn_get_bias_grads(net, 2, &g_b[1], 1));
-    CHECK_REFS(g_w1, c_grad_w1, 4);
-    CHECK_REFS(g_w2, c_grad_w2, 4);
-    CHECK_VALUES(g_b, c_grad_b, 2);
+    struct two_layers g;
+    read_layers(net, &c_counts, GRADS, &g);
+    CHECK_REFS(g.w1, c_grad_w1, 4);
+    CHECK_REFS(g.w2, c_grad_w2, 4);
+    assert_rel(g.b1[0], c_grad_b[0], REL);
+    assert_rel(g.b2[0], c_grad_b[1], REL);
 
     OK(nn_step(net, c_eta));
-    double w1[4], w2[4];
-    OK(nn_get_weights(net, 1, w1, 4));
-    OK(nn_get_weights(net, 2, w2, 4));
-    CHECK_REFS(w1, c_new_w1, 4);
-    CHECK_REFS(w2, c_new_w2, 4);
-    check_c_biases_frozen(net);
+    struct two_layers q;
+    read_c_params(net, &q);
+    CHECK_REFS(q.w1, c_new_w1, 4);
+    CHECK_REFS(q.w2, c_new_w2, 4);
 
-    double out[2];
-    const double E1 = forward_loss(net, c_x, c_t, out);
-    CHECK_REF(E1, c_run_standard[0].loss);
-    CHECK_REFS(out, c_run_standard[0].out, 2);
+    check_point(net, c_x, c_t, 2, &c_run_standard[0]);
     nn_free(net);
 }
 
@@ -753,30 +763,26 @@ static void example_c_sequential_one_step(void **state)
     (void)state;
     nn_t *net = example_c_network();
     OK(nn_train_sequential(net, c_x, c_t, c_eta));
+    struct two_layers q;
+    read_c_params(net, &q);
 
     /* The output layer sees exactly what the standard rule computes ... */
-    double d_o[2], d_h[2], h[2], w1[4], w2[4];
+    double d_o[2], d_h[2], h[2];
     OK(nn_get_deltas(net, 2, d_o, 2));
-    OK(nn_get_weights(net, 2, w2, 4));
     CHECK_REFS(d_o, c_delta_o, 2);
-    CHECK_REFS(w2, c_new_w2, 4);
+    CHECK_REFS(q.w2, c_new_w2, 4);
 
     /* ... while the hidden deltas come through the updated w5..w8. */
     OK(nn_get_deltas(net, 1, d_h, 2));
     OK(nn_get_outputs(net, 1, h, 2));
     CHECK_REFS(h, c_out_h, 2);
     for (size_t k = 0; k < 2; k++) {
-        assert_rel(d_o[0] * w2[k] + d_o[1] * w2[2 + k], c_seq_dE_douth[k], REL);
+        assert_rel(d_o[0] * q.w2[k] + d_o[1] * q.w2[2 + k], c_seq_dE_douth[k], REL);
         assert_rel(d_h[k] / sigmoid_deriv(h[k]), c_seq_dE_douth[k], REL);
     }
-    OK(nn_get_weights(net, 1, w1, 4));
-    CHECK_VALUES(w1, c_seq_new_w1, 4);
-    check_c_biases_frozen(net);
+    CHECK_VALUES(q.w1, c_seq_new_w1, 4);
 
-    double out[2];
-    const double E1 = forward_loss(net, c_x, c_t, out);
-    CHECK_REF(E1, c_run_sequential[0].loss);
-    CHECK_REFS(out, c_run_sequential[0].out, 2);
+    check_point(net, c_x, c_t, 2, &c_run_sequential[0]);
     nn_free(net);
 }
 
@@ -787,11 +793,10 @@ static void run_example_c(enum rule rule, const struct checkpoint *points, size_
 {
     nn_t *net = example_c_network();
     check_run(net, c_x, c_t, 2, c_eta, rule, points, n_points);
-    double w[8];
-    OK(nn_get_weights(net, 1, w, 4));
-    OK(nn_get_weights(net, 2, w + 4, 4));
-    CHECK_VALUES(w, w_10000, 8);
-    check_c_biases_frozen(net);
+    struct two_layers q;
+    read_c_params(net, &q);
+    CHECK_VALUES(q.w1, w_10000, 4);
+    CHECK_VALUES(q.w2, w_10000 + 4, 4);
     nn_free(net);
 }
 
@@ -815,15 +820,15 @@ static void example_c_fused_run(void **state)
     (void)state;
     nn_t *net = example_c_network();
     OK(nn_train_sample(net, c_x, c_t, c_eta));
-    double d_o[2], d_h[2], w1[4], w2[4];
+    double d_o[2], d_h[2];
+    struct two_layers q;
     OK(nn_get_deltas(net, 2, d_o, 2));
     OK(nn_get_deltas(net, 1, d_h, 2));
-    OK(nn_get_weights(net, 1, w1, 4));
-    OK(nn_get_weights(net, 2, w2, 4));
+    read_layers(net, &c_counts, PARAMS, &q);
     CHECK_REFS(d_o, c_delta_o, 2);
     CHECK_REFS(d_h, c_delta_h, 2);
-    CHECK_REFS(w1, c_new_w1, 4);
-    CHECK_REFS(w2, c_new_w2, 4);
+    CHECK_REFS(q.w1, c_new_w1, 4);
+    CHECK_REFS(q.w2, c_new_w2, 4);
     nn_free(net);
 
     run_example_c(FUSED, c_run_standard, N_C_RUN, c_w_10000_standard);
@@ -860,6 +865,8 @@ static const double d_seed0_w1[4] = {0.548813503927, 0.602763376072, 0.715189366
 static const double d_seed0_b1[2] = {0.423654799339, 0.645894113067};
 static const double d_seed0_w2[2] = {0.437587211263, 0.891773000782};
 static const double d_seed0_b2[1] = {0.963662760501};
+
+static const struct two_layer_counts d_counts = {4, 2, 2, 1};
 
 /* E = sum over the four samples of 1/2 (a2 - y)^2 after a number of epochs. */
 struct epoch_loss {
@@ -931,7 +938,7 @@ static nn_t *example_d_network(double draws[9])
 {
     const size_t sizes[3] = {2, 2, 1};
     const int acts[2] = {NN_ACT_SIGMOID, NN_ACT_SIGMOID};
-    nn_t *net = make_network(3, sizes, acts);
+    nn_t *net = create_net(3, sizes, acts);
     nn_rng_t *rng = NULL;
     OK(nn_rng_create(&rng, 0));
     for (size_t i = 0; i < 9; i++)
@@ -971,15 +978,12 @@ static void example_d_seed0_draws(void **state)
             fail();
         }
     }
-    double w1[4], b1[2], w2[2], b2;
-    OK(nn_get_weights(net, 1, w1, 4));
-    OK(nn_get_biases(net, 1, b1, 2));
-    OK(nn_get_weights(net, 2, w2, 2));
-    OK(nn_get_biases(net, 2, &b2, 1));
-    CHECK_VALUES(w1, d_seed0_w1, 4);
-    CHECK_VALUES(b1, d_seed0_b1, 2);
-    CHECK_VALUES(w2, d_seed0_w2, 2);
-    assert_rel(b2, d_seed0_b2[0], REL);
+    struct two_layers q;
+    read_layers(net, &d_counts, PARAMS, &q);
+    CHECK_VALUES(q.w1, d_seed0_w1, 4);
+    CHECK_VALUES(q.b1, d_seed0_b1, 2);
+    CHECK_VALUES(q.w2, d_seed0_w2, 2);
+    CHECK_VALUES(q.b2, d_seed0_b2, 1);
     nn_free(net);
 }
 
@@ -1001,15 +1005,12 @@ static void run_example_d(const struct xor_case *c)
             next++;
         }
         if (epoch == 0) {
-            double gw1[4], gb1[2], gw2[2], gb2;
-            OK(nn_get_weight_grads(net, 1, gw1, 4));
-            OK(nn_get_bias_grads(net, 1, gb1, 2));
-            OK(nn_get_weight_grads(net, 2, gw2, 2));
-            OK(nn_get_bias_grads(net, 2, &gb2, 1));
-            CHECK_VALUES(gw1, c->grad_w1, 4);
-            CHECK_VALUES(gb1, c->grad_b1, 2);
-            CHECK_VALUES(gw2, c->grad_w2, 2);
-            assert_rel(gb2, c->grad_b2[0], REL);
+            struct two_layers g;
+            read_layers(net, &d_counts, GRADS, &g);
+            CHECK_VALUES(g.w1, c->grad_w1, 4);
+            CHECK_VALUES(g.b1, c->grad_b1, 2);
+            CHECK_VALUES(g.w2, c->grad_w2, 2);
+            CHECK_VALUES(g.b2, c->grad_b2, 1);
         }
         if (epoch == 9999)
             CHECK_VALUES(out, c->out_9999, 4);
