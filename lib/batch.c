@@ -12,11 +12,13 @@
 
    Threads (nn_set_threads, builds with the Meson option 'threads') divide
    each pass so that every number is computed by one thread exactly as one
-   thread alone computes it: the forward pass and the deltas by rows of the
-   batch, the weight gradients by rows or columns of the gradient matrix
-   (every entry still summed over the whole batch in order). The results are
-   therefore the same bits whatever the thread count, as long as the products
-   use the built-in kernels (see product.c for the CBLAS). */
+   thread alone computes it: the products of the forward pass and of the
+   deltas by rows of the batch or by units of the layer, the weight gradients
+   by rows or columns of the gradient matrix (every entry still summed over
+   the whole batch in order), the activations and their derivatives element
+   by element. The results are therefore the same bits whatever the thread
+   count, as long as the products use the built-in kernels (see product.c
+   for the CBLAS). */
 #include "internal.h"
 
 #include <stdint.h>
@@ -231,55 +233,117 @@ static nn_status check_rows(size_t n, size_t cols, const double *x)
     return nn__all_finite(x, n * cols) ? NN_OK : NN_ERR_NOT_FINITE;
 }
 
-/* One layer forward for m rows: z = a_prev W^T + b, a = f(z). A batch of one
-   row (`single`) takes the matrix-vector product, every other batch the
-   matrix product, whatever share of its rows this call has. */
-static void layer_forward(const nn_t *net, const struct nn_layer *l, size_t m, int single,
-                          const double *a_prev, double *z, double *a, double *pack)
+/* Whether a team divides a product with the batch's n rows on one side and
+   `units` on the other by units (columns of the result) rather than by
+   rows: each member packs the whole operand on the side it does not divide,
+   so the team divides the side whose operand is larger. */
+static int by_units(size_t units, size_t n, size_t size)
 {
-    if (m == 0)
-        return;
-    if (single)
-        net->kernels->gemv(l->n_out, l->n_in, l->w, a_prev, z);
-    else
-        nn__product(net, m, l->n_out, l->n_in, a_prev, l->n_in, 1, l->w, 1, l->n_in, z,
-                    l->n_out, 0, pack);
-    for (size_t r = 0; r < m; r++) {
-        double *zr = z + r * l->n_out;
+    return size > 1 && units > n;
+}
+
+/* z += b and a = f(z) for units [c0, c1) of rows [r0, r1) of a batch of n. In a
+   batch of several rows the logistic function goes through the kernels
+   (vectorised): it is the activation of most layers and costs more than
+   anything but the products. A batch of one row computes exactly what
+   nn_forward() does, so it takes activation.c's. */
+static void finish(const nn_t *net, const struct nn_layer *l, size_t n, size_t r0, size_t r1,
+                   size_t c0, size_t c1, double *z, double *a)
+{
+    const int vector_sigmoid = l->activation == NN_ACT_SIGMOID && n > 1;
+    for (size_t r = r0; r < r1; r++) {
+        double *zr = z + r * l->n_out + c0;
         if (l->bias_mode == NN_BIAS_SHARED) {
-            for (size_t j = 0; j < l->n_out; j++)
+            for (size_t j = 0; j < c1 - c0; j++)
                 zr[j] += l->b[0];
         } else {
-            nn__vec_add(l->n_out, l->b, zr);
+            nn__vec_add(c1 - c0, l->b + c0, zr);
         }
-        nn__activate(l, zr, a + r * l->n_out, l->n_out);
+        if (vector_sigmoid)
+            net->kernels->sigmoid(c1 - c0, zr, a + r * l->n_out + c0);
+        else
+            nn__activate(l, zr, a + r * l->n_out + c0, c1 - c0);
     }
 }
 
-/* ---- the batched forward pass ---- */
+/* ---- the forward pass, of nn_forward_batch() and nn_predict() ---- */
 
 struct forward_job {
-    nn_t *net;
+    const nn_t *net;
     size_t n;
+    const double *inputs;
+    double *copy;      /* the batch buffer's layer 0, or NULL (nn_predict) */
+    double *work;      /* NULL, or nn_predict's workspace */
+    double *outputs;   /* nn_predict's outputs */
+    double *packs;     /* packing area of member i at packs + i * pack_stride */
+    size_t pack_stride;
 };
 
-/* One member's rows through every layer: no member reads another's rows. */
+/* Where layer k's net inputs and outputs go: the batch buffer's rows, or
+   nn_predict's workspace (three blocks of n x max_size: z, then two blocks
+   for the outputs of alternate layers; the top layer writes the caller's
+   outputs). Rows are n_out apart either way. */
+static void forward_arrays(const struct forward_job *job, size_t k, double **z, double **a)
+{
+    const nn_t *net = job->net;
+    if (job->work == NULL) {
+        const struct rows r = layer_rows(net, net->batch, net->batch_cap, k);
+        *z = r.z;
+        *a = r.a;
+    } else {
+        const size_t block = job->n * net->max_size;
+        *z = job->work;
+        *a = k == net->n_layers - 1 ? job->outputs : job->work + (1 + k % 2) * block;
+    }
+}
+
+/* One member's share of each layer: its band of the product (by rows of the
+   batch or by units, see by_units), then the bias and activation of the same
+   band; a custom activation, which takes whole rows, waits for the whole
+   product and then takes the member's rows. A barrier closes each stage
+   that the next one reads across members. The first layer reads the
+   caller's inputs, so copying them into the batch buffer needs no barrier. */
 static void forward_part(void *context, struct nn__team *team, size_t index, size_t size)
 {
-    (void)team;
     const struct forward_job *job = context;
-    nn_t *net = job->net;
-    const size_t cap = net->batch_cap;
+    const nn_t *net = job->net;
+    const size_t n = job->n, top = net->n_layers - 1;
+    double *pack = job->packs == NULL ? NULL : job->packs + index * job->pack_stride;
     size_t r0, r1;
-    split(job->n, size, index, 8, &r0, &r1);
-    double *pack = pack_of(net, net->batch, cap, index);
-    struct rows prev = layer_rows(net, net->batch, cap, 0);
-    for (size_t k = 1; k < net->n_layers; k++) {
+    split(n, size, index, 8, &r0, &r1);
+    if (job->copy != NULL) {
+        const size_t n_in = net->layers[0].n_out;
+        memcpy(job->copy + r0 * n_in, job->inputs + r0 * n_in, (r1 - r0) * n_in * sizeof(double));
+    }
+    const double *prev = job->inputs;
+    for (size_t k = 1; k <= top; k++) {
         const struct nn_layer *l = &net->layers[k];
-        const struct rows cur = layer_rows(net, net->batch, cap, k);
-        layer_forward(net, l, r1 - r0, job->n == 1, prev.a + r0 * l->n_in,
-                      cur.z + r0 * l->n_out, cur.a + r0 * l->n_out, pack);
-        prev = cur;
+        double *z, *a;
+        forward_arrays(job, k, &z, &a);
+        if (n == 1) {
+            net->kernels->gemv(l->n_out, l->n_in, l->w, prev, z);
+            finish(net, l, n, 0, 1, 0, l->n_out, z, a);
+        } else if (by_units(l->n_out, n, size)) {
+            size_t c0, c1;
+            split(l->n_out, size, index, 16, &c0, &c1);
+            if (c1 > c0)
+                nn__product(net, n, c1 - c0, l->n_in, prev, l->n_in, 1, l->w + c0 * l->n_in, 1,
+                            l->n_in, z + c0, l->n_out, 0, pack);
+            if (nn__activation_is_builtin(l->activation)) {
+                finish(net, l, n, 0, n, c0, c1, z, a);
+            } else {
+                nn__team_sync(team);
+                finish(net, l, n, r0, r1, 0, l->n_out, z, a);
+            }
+        } else {
+            if (r1 > r0)
+                nn__product(net, r1 - r0, l->n_out, l->n_in, prev + r0 * l->n_in, l->n_in, 1,
+                            l->w, 1, l->n_in, z + r0 * l->n_out, l->n_out, 0, pack);
+            finish(net, l, n, r0, r1, 0, l->n_out, z, a);
+        }
+        if (k < top)
+            nn__team_sync(team);
+        prev = a;
     }
 }
 
@@ -297,8 +361,8 @@ nn_status nn_forward_batch(nn_t *net, size_t n, const double *inputs, double *ou
     if (status != NN_OK)
         return status;
     const size_t cap = net->batch_cap;
-    memcpy(layer_rows(net, net->batch, cap, 0).a, inputs, n * n_in * sizeof(double));
-    struct forward_job job = {net, n};
+    struct forward_job job = {net, n, inputs, layer_rows(net, net->batch, cap, 0).a, NULL, NULL,
+                              pack_of(net, net->batch, cap, 0), pack_doubles(net, cap)};
     size_t threads = team_size(net, n);
     if (threads > net->batch_packs)
         threads = net->batch_packs;
@@ -347,14 +411,14 @@ nn_status nn_loss_batch(const nn_t *net, size_t n, const double *targets, double
 
 /* ---- the batched backward pass ---- */
 
-/* delta *= f'(z) for rows [r0, r1), with one row of scratch. */
-static void scale_rows(const struct nn_layer *l, size_t r0, size_t r1, const struct rows *rw,
-                       double *scratch)
+/* delta *= f'(z) for units [c0, c1) of rows [r0, r1), with one row of scratch. */
+static void scale(const struct nn_layer *l, size_t r0, size_t r1, size_t c0, size_t c1,
+                  const struct rows *rw, double *scratch)
 {
     for (size_t r = r0; r < r1; r++) {
-        const size_t o = r * l->n_out;
-        nn__activation_deriv(l, rw->z + o, rw->a + o, scratch, l->n_out);
-        nn__vec_mul(l->n_out, scratch, rw->delta + o);
+        const size_t o = r * l->n_out + c0;
+        nn__activation_deriv(l, rw->z + o, rw->a + o, scratch, c1 - c0);
+        nn__vec_mul(c1 - c0, scratch, rw->delta + o);
     }
 }
 
@@ -373,7 +437,7 @@ static void weight_grads_part(const nn_t *net, const struct nn_layer *l, size_t 
 {
     size_t lo, hi;
     if (l->n_in >= l->n_out) {
-        split(l->n_in, size, index, 48, &lo, &hi); /* 48: a multiple of every tile width */
+        split(l->n_in, size, index, 16, &lo, &hi);
         if (hi > lo)
             nn__product(net, l->n_out, hi - lo, n, delta, 1, l->n_out, a_prev + lo, l->n_in, 1,
                         l->gw + lo, l->n_in, 1, pack);
@@ -386,10 +450,11 @@ static void weight_grads_part(const nn_t *net, const struct nn_layer *l, size_t 
 }
 
 /* One member's share of every stage: the output deltas of its rows; then per
-   layer, from the top, its part of the weight gradients and the deltas of
-   its rows in the layer below. Member 0 also sums the bias gradients. The
-   barrier after each stage makes every delta of a layer complete before any
-   member sums over the layer's rows. */
+   layer, from the top, its part of the weight gradients and of the deltas of
+   the layer below (by rows or by units, see by_units), then the derivative
+   of its rows of those deltas. Member 0 also sums the bias gradients. The
+   barriers make every delta of a layer complete before any member reads it
+   across rows. */
 static void backward_part(void *context, struct nn__team *team, size_t index, size_t size)
 {
     const struct backward_job *job = context;
@@ -405,7 +470,7 @@ static void backward_part(void *context, struct nn__team *team, size_t index, si
     for (size_t r = r0; r < r1; r++)
         nn__loss_grad(net->loss, out->n_out, cur.a + r * out->n_out,
                       job->targets + r * out->n_out, cur.delta + r * out->n_out);
-    scale_rows(out, r0, r1, &cur, scratch);
+    scale(out, r0, r1, 0, out->n_out, &cur, scratch);
     nn__team_sync(team);
 
     for (size_t k = top; k >= 1; k--) {
@@ -426,14 +491,31 @@ static void backward_part(void *context, struct nn__team *team, size_t index, si
             }
         }
         if (k > 1) {
-            /* Delta_prev = Delta W for this member's rows, then times f'(z) */
-            if (n == 1)
+            /* Delta_prev = Delta W, then times f'(z) of the layer below, on
+               the same band (or, for a custom activation, by rows) */
+            const struct nn_layer *lb = &net->layers[k - 1];
+            if (n == 1) {
                 net->kernels->gemv_t(l->n_out, l->n_in, l->w, cur.delta, below.delta);
-            else if (r1 > r0)
-                nn__product(net, r1 - r0, l->n_in, l->n_out, cur.delta + r0 * l->n_out,
-                            l->n_out, 1, l->w, l->n_in, 1, below.delta + r0 * l->n_in, l->n_in,
-                            0, pack);
-            scale_rows(&net->layers[k - 1], r0, r1, &below, scratch);
+                scale(lb, 0, 1, 0, l->n_in, &below, scratch);
+            } else if (by_units(l->n_in, n, size)) {
+                size_t c0, c1;
+                split(l->n_in, size, index, 16, &c0, &c1);
+                if (c1 > c0)
+                    nn__product(net, n, c1 - c0, l->n_out, cur.delta, l->n_out, 1, l->w + c0,
+                                l->n_in, 1, below.delta + c0, l->n_in, 0, pack);
+                if (nn__activation_is_builtin(lb->activation)) {
+                    scale(lb, 0, n, c0, c1, &below, scratch);
+                } else {
+                    nn__team_sync(team);
+                    scale(lb, r0, r1, 0, l->n_in, &below, scratch);
+                }
+            } else {
+                if (r1 > r0)
+                    nn__product(net, r1 - r0, l->n_in, l->n_out, cur.delta + r0 * l->n_out,
+                                l->n_out, 1, l->w, l->n_in, 1, below.delta + r0 * l->n_in,
+                                l->n_in, 0, pack);
+                scale(lb, r0, r1, 0, l->n_in, &below, scratch);
+            }
             nn__team_sync(team);
         }
         cur = below;
@@ -447,6 +529,8 @@ nn_status nn_backward_batch(nn_t *net, size_t n, const double *targets)
     nn_status status = check_batch(net, n, targets);
     if (status != NN_OK)
         return status;
+    nn__grads_settle(net);
+    net->grads_written = 1;
     struct backward_job job = {net, n, targets};
     size_t threads = team_size(net, n);
     if (threads > net->batch_packs)
@@ -476,41 +560,6 @@ size_t nn_inference_workspace_size(const nn_t *net, size_t n)
     return net == NULL || n == 0 ? 0 : workspace_doubles(net, n, team_size(net, n));
 }
 
-struct predict_job {
-    const nn_t *net;
-    size_t n;
-    const double *inputs;
-    double *outputs;
-    double *workspace;
-};
-
-/* The workspace holds three blocks of n x max_size doubles (net inputs and
-   two alternating outputs), then the packing areas. A member's rows
-   [r0, r1) use only rows [r0, r1) of each block, at a stride of max_size,
-   so members never share a double whatever the layer sizes. */
-static void predict_part(void *context, struct nn__team *team, size_t index, size_t size)
-{
-    (void)team;
-    const struct predict_job *job = context;
-    const nn_t *net = job->net;
-    const size_t n = job->n, block = n * net->max_size, top = net->n_layers - 1;
-    size_t r0, r1;
-    split(n, size, index, 8, &r0, &r1);
-    double *z = job->workspace + r0 * net->max_size;
-    double *a[2] = {z + block, z + 2 * block};
-    double *pack = NULL;
-    if (n > 1)
-        pack = job->workspace + 3 * block +
-               index * nn__gemm_pack_doubles(n > net->max_size ? n : net->max_size);
-    const double *prev = job->inputs + r0 * net->layers[0].n_out;
-    for (size_t k = 1; k <= top; k++) {
-        const struct nn_layer *l = &net->layers[k];
-        double *dst = k == top ? job->outputs + r0 * l->n_out : a[k % 2];
-        layer_forward(net, l, r1 - r0, n == 1, prev, z, dst, pack);
-        prev = dst;
-    }
-}
-
 nn_status nn_predict(const nn_t *net, size_t n, const double *inputs, double *outputs,
                      double *workspace, size_t workspace_size)
 {
@@ -528,7 +577,12 @@ nn_status nn_predict(const nn_t *net, size_t n, const double *inputs, double *ou
     size_t threads = team_size(net, n);
     while (threads > 1 && workspace_size < workspace_doubles(net, n, threads))
         threads--;
-    struct predict_job job = {net, n, inputs, outputs, workspace};
-    nn__team_run(threads, predict_part, &job);
+    const size_t block = n * net->max_size;
+    struct forward_job job = {net, n, inputs, NULL, workspace, outputs, NULL, 0};
+    if (n > 1) {
+        job.packs = workspace + 3 * block;
+        job.pack_stride = nn__gemm_pack_doubles(n > net->max_size ? n : net->max_size);
+    }
+    nn__team_run(threads, forward_part, &job);
     return NN_OK;
 }

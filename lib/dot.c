@@ -181,6 +181,7 @@ static nn_status run_pass(struct dot *d, const double *input, const double *targ
     if (target != NULL) {
         nn_loss(*copy, target, &d->loss);
         nn_backward(*copy, target);
+        nn__grads_settle(*copy); /* the gradients are read from the layers below */
         d->target = target;
         d->have_backward = 1;
     }

@@ -61,6 +61,11 @@ struct nn {
     size_t n_threads;  /* threads for batched passes (1 unless set) */
     size_t batch_packs; /* gemm packing areas in the batch buffer (one per thread) */
     int blas_off;      /* test hook: built-in kernels even where the CBLAS would serve */
+    /* Deferred weight gradients (train.c): nn_backward on a network whose
+       weight gradients are all 0 leaves each layer's as delta a_prev^T, read
+       from the layers' arrays of that pass, until a call needs them. */
+    int grads_deferred; /* the weight gradients are deferred (those stored are 0) */
+    int grads_written;  /* stored weight gradients may be nonzero */
 };
 
 /* network.c */
@@ -92,6 +97,10 @@ struct nn_kernels {
     void (*gemm)(size_t m, size_t n, size_t k, const double *a, size_t rsa, size_t csa,
                  const double *b, size_t rsb, size_t csb, double *c, size_t ldc,
                  int accumulate, double *pack);
+    /* a = 1 / (1 + e^-z) for the batched passes: level 0 calls exp() of the
+       C library (the bits of activation.c), the others evaluate e^-z in
+       vector registers (within a few ulps of it) */
+    void (*sigmoid)(size_t n, const double *z, double *a);
 };
 #define NN_GEMM_KC 256
 #define NN_GEMM_MC 128
@@ -120,6 +129,12 @@ void nn__product(const nn_t *net, size_t m, size_t n, size_t k, const double *a,
                  size_t csa, const double *b, size_t rsb, size_t csb, double *c, size_t ldc,
                  int accumulate, double *pack);
 int nn__product_uses_blas(const nn_t *net, size_t m, size_t n, size_t k);
+
+/* train.c: the deferred weight gradients. settle writes them into the
+   accumulators (a no-op when none are deferred); add_deferred adds layer k's
+   to `g` (n_out x n_in) as settling would, without changing the network. */
+void nn__grads_settle(nn_t *net);
+void nn__grads_add_deferred(const nn_t *net, size_t k, double *g);
 
 /* batch.c */
 void nn__batch_free(struct nn *net);

@@ -13,6 +13,7 @@
    row-major, `rows` x `cols`. */
 #include "internal.h"
 
+#include <math.h>
 #include <string.h>
 
 #if defined(__GNUC__) && !defined(__clang__)
@@ -110,9 +111,16 @@ static void scalar_gemm(size_t m, size_t n, size_t k, const double *a, size_t rs
         }
 }
 
+/* The logistic function with the expression of activation.c. */
+static void scalar_sigmoid(size_t n, const double *z, double *a)
+{
+    for (size_t i = 0; i < n; i++)
+        a[i] = 1.0 / (1.0 + exp(-z[i]));
+}
+
 static const struct nn_kernels scalar_table = {
     0, "scalar", scalar_gemv, scalar_gemv_t, scalar_ger_add, scalar_ger_step,
-    scalar_gemv_t_ger_step, scalar_axpy, scalar_gemm,
+    scalar_gemv_t_ger_step, scalar_axpy, scalar_gemm, scalar_sigmoid,
 };
 
 /* ---- level 1: vector extensions at the baseline instruction set ---- */
@@ -300,9 +308,34 @@ double nn__sum(size_t n, const double *x)
    pass as forward_pass() plus the fused backward pass of train.c (deltas
    propagated through the old weights, then the layer updated), with the
    loops written out. It fills z, a and delta of every layer. */
-void nn__train_tiny(nn_t *net, const double *input, const double *target, double rate)
+/* The logistic function and its derivative with the expressions of
+   activation.c (the same bits); tiny layers with any other activation go
+   through the layer calls. */
+static inline double tiny_sigmoid(double z)
+{
+    return 1.0 / (1.0 + exp(-z));
+}
+
+static inline double tiny_sigmoid_deriv(double a)
+{
+    return a * (1.0 - a);
+}
+
+/* delta *= f'(z) for a layer that is not logistic */
+static void tiny_scale_other(const struct nn_layer *l, double *delta, size_t n)
 {
     double deriv[NN_TINY_LAYER];
+    nn__activation_deriv(l, l->z, l->a, deriv, n);
+    for (size_t i = 0; i < n; i++)
+        delta[i] *= deriv[i];
+}
+
+/* Every value is formed in a register and stored once, and each layer's
+   logistic activation and derivative are applied as the value is formed,
+   so that no value makes a round trip through memory on the chain of
+   dependent operations from the input to the updated weights. */
+void nn__train_tiny(nn_t *net, const double *input, const double *target, double rate)
+{
     struct nn_layer *layers = net->layers;
     const size_t top = net->n_layers - 1;
     for (size_t i = 0; i < layers[0].n_out; i++)
@@ -311,38 +344,59 @@ void nn__train_tiny(nn_t *net, const double *input, const double *target, double
         struct nn_layer *l = &layers[k];
         const double *x = layers[k - 1].a;
         const size_t n_in = l->n_in;
+        const int logistic = l->activation == NN_ACT_SIGMOID;
         for (size_t j = 0; j < l->n_out; j++) {
             const double *row = l->w + j * n_in;
             double sum = 0.0;
             for (size_t i = 0; i < n_in; i++)
                 sum += row[i] * x[i];
-            l->z[j] = sum + (l->bias_mode == NN_BIAS_SHARED ? l->b[0] : l->b[j]);
+            const double z = sum + (l->bias_mode == NN_BIAS_SHARED ? l->b[0] : l->b[j]);
+            l->z[j] = z;
+            if (logistic)
+                l->a[j] = tiny_sigmoid(z);
         }
-        nn__activate(l, l->z, l->a, l->n_out);
+        if (!logistic)
+            nn__activate(l, l->z, l->a, l->n_out);
     }
+    /* output deltas: dE/do (o - t for the half sum of squares, as loss.c
+       forms it: scaled by 1) times f'(z) */
     struct nn_layer *out = &layers[top];
-    nn__loss_grad(net->loss, out->n_out, out->a, target, out->delta);
-    nn__activation_deriv(out, out->z, out->a, deriv, out->n_out);
-    for (size_t j = 0; j < out->n_out; j++)
-        out->delta[j] *= deriv[j];
+    if (net->loss == NN_LOSS_HALF_SSE && out->activation == NN_ACT_SIGMOID) {
+        for (size_t j = 0; j < out->n_out; j++) {
+            const double o = out->a[j];
+            out->delta[j] = (o - target[j]) * tiny_sigmoid_deriv(o);
+        }
+    } else {
+        nn__loss_grad(net->loss, out->n_out, out->a, target, out->delta);
+        if (out->activation == NN_ACT_SIGMOID)
+            for (size_t j = 0; j < out->n_out; j++)
+                out->delta[j] *= tiny_sigmoid_deriv(out->a[j]);
+        else
+            tiny_scale_other(out, out->delta, out->n_out);
+    }
     for (size_t k = top; k >= 1; k--) {
         struct nn_layer *l = &layers[k];
         struct nn_layer *below = &layers[k - 1];
         const size_t n_in = l->n_in, n_out = l->n_out;
         if (k > 1) {
-            for (size_t i = 0; i < n_in; i++)
-                below->delta[i] = 0.0;
-            for (size_t j = 0; j < n_out; j++)
-                for (size_t i = 0; i < n_in; i++)
-                    below->delta[i] += l->w[j * n_in + i] * l->delta[j];
-            nn__activation_deriv(below, below->z, below->a, deriv, n_in);
-            for (size_t i = 0; i < n_in; i++)
-                below->delta[i] *= deriv[i];
+            /* deltas below through the old weights: each sum over j in order
+               from 0, as gemv_t forms it */
+            const int logistic = below->activation == NN_ACT_SIGMOID;
+            for (size_t i = 0; i < n_in; i++) {
+                double sum = 0.0;
+                for (size_t j = 0; j < n_out; j++)
+                    sum += l->w[j * n_in + i] * l->delta[j];
+                below->delta[i] = logistic ? sum * tiny_sigmoid_deriv(below->a[i]) : sum;
+            }
+            if (!logistic)
+                tiny_scale_other(below, below->delta, n_in);
         }
         if (!l->frozen_weights)
-            for (size_t j = 0; j < n_out; j++)
+            for (size_t j = 0; j < n_out; j++) {
+                const double dj = l->delta[j];
                 for (size_t i = 0; i < n_in; i++)
-                    l->w[j * n_in + i] -= rate * (l->delta[j] * below->a[i]);
+                    l->w[j * n_in + i] -= rate * (dj * below->a[i]);
+            }
         if (!l->frozen_biases) {
             if (l->bias_mode == NN_BIAS_SHARED)
                 l->b[0] -= rate * nn__sum(n_out, l->delta);

@@ -191,11 +191,11 @@ static KATTR void KN(pack_a)(size_t mc, size_t kc, const double *a, size_t rsa, 
         const size_t mr = mc - i0 < MR ? mc - i0 : MR;
         double *dst = pa + i0 * kc;
         if (csa == 1) {
-            for (size_t i = 0; i < mr; i++) {
-                const double *src = a + (i0 + i) * rsa;
-                for (size_t p = 0; p < kc; p++)
-                    dst[p * MR + i] = src[p];
-            }
+            /* row-major A: MR rows read side by side, the panel written in order */
+            const double *src = a + i0 * rsa;
+            for (size_t p = 0; p < kc; p++)
+                for (size_t i = 0; i < mr; i++)
+                    dst[p * MR + i] = src[i * rsa + p];
         } else {
             for (size_t p = 0; p < kc; p++) {
                 const double *src = a + p * csa + i0 * rsa;
@@ -225,14 +225,16 @@ static KATTR void KN(pack_b)(size_t kc, size_t nc, const double *b, size_t rsb, 
                     dst[p * NR + j] = 0.0;
             }
         } else {
-            for (size_t j = 0; j < nr; j++) {
-                const double *src = b + (j0 + j) * csb;
-                for (size_t p = 0; p < kc; p++)
-                    dst[p * NR + j] = src[p * rsb];
-            }
-            for (size_t j = nr; j < NR; j++)
-                for (size_t p = 0; p < kc; p++)
+            /* a transposed operand: each step of p reads one element from
+               each of the panel's NR rows of B^T, the same few cache lines
+               for several steps in a row, and writes contiguously */
+            for (size_t p = 0; p < kc; p++) {
+                const double *src = b + p * rsb + j0 * csb;
+                for (size_t j = 0; j < nr; j++)
+                    dst[p * NR + j] = src[j * csb];
+                for (size_t j = nr; j < NR; j++)
                     dst[p * NR + j] = 0.0;
+            }
         }
     }
 }
@@ -317,9 +319,71 @@ static KATTR void KN(gemm)(size_t m, size_t n, size_t k, const double *a, size_t
             memset(c + i * ldc, 0, n * sizeof(double));
 }
 
+/* ---- the logistic function ----
+   a = 1 / (1 + e^t) with t = -z, e^t evaluated lane by lane: t = k ln 2 + r
+   with k an integer and |r| <= ln(2)/2 (k ln 2 taken off in two parts, the
+   first exact), e^r by its Taylor series to r^13 (truncation below 1e-17
+   relative), and 2^k put into the exponent bits. t is first clamped to
+   [-708, 709], where 2^k is a normal number: below -708, 1 + e^t rounds to 1
+   anyway; above 709.78, e^t overflows and the result is 0, as with exp(). */
+typedef long long KN(ivec) __attribute__((vector_size(VW * sizeof(long long))));
+
+static KATTR inline KN(vec) KN(exp_clamped)(KN(vec) t)
+{
+    const KN(vec) lo = KN(splat)(-708.0), hi = KN(splat)(709.0);
+    const KN(ivec) below = t < lo, above = t > hi;
+    t = (KN(vec))(((KN(ivec))t & ~(below | above)) | ((KN(ivec))lo & below) |
+                  ((KN(ivec))hi & above));
+    /* k = t / ln 2 rounded to the nearest integer: adding 1.5 * 2^52 leaves k
+       in the low bits of the sum */
+    const KN(vec) shifter = KN(splat)(0x1.8p52);
+    KN(vec) kd = t * KN(splat)(0x1.71547652b82fep0) + shifter;
+    const KN(ivec) k = (KN(ivec))kd - (KN(ivec))shifter;
+    kd -= shifter;
+    KN(vec) r = t - kd * KN(splat)(0x1.62e42fee00000p-1); /* ln 2, high part: exact */
+    r = r - kd * KN(splat)(0x1.a39ef35793c76p-33);        /* ln 2, low part */
+    /* e^r - 1 - r = r^2 (1/2! + r/3! + ... + r^11/13!) */
+    static const double c[12] = {
+        1.0 / 2,           1.0 / 6,           1.0 / 24,          1.0 / 120,
+        1.0 / 720,         1.0 / 5040,        1.0 / 40320,       1.0 / 362880,
+        1.0 / 3628800,     1.0 / 39916800,    1.0 / 479001600,   1.0 / 6227020800,
+    };
+    KN(vec) p = KN(splat)(c[11]);
+    for (int i = 10; i >= 0; i--)
+        p = p * r + KN(splat)(c[i]);
+    const KN(vec) er = KN(splat)(1.0) + (r + r * r * p);
+    const KN(vec) scale = (KN(vec))((k + 1023) << 52);
+    return er * scale;
+}
+
+static KATTR void KN(sigmoid)(size_t n, const double *z, double *a)
+{
+    const size_t nv = n - n % VW;
+    const KN(vec) one = KN(splat)(1.0), overflow = KN(splat)(709.78);
+    size_t i = 0;
+    for (; i < nv; i += VW) {
+        const KN(vec) t = -KN(load)(z + i);
+        const KN(vec) s = one / (one + KN(exp_clamped)(t));
+        /* 0 where e^t overflows */
+        KN(store)(a + i, (KN(vec))((KN(ivec))s & ~(t > overflow)));
+    }
+    if (i < n) {
+        /* the last lanes through a padded vector, so that every unit gets
+           the same arithmetic */
+        double buf[VW];
+        for (int l = 0; l < VW; l++)
+            buf[l] = i + (size_t)l < n ? -z[i + (size_t)l] : 0.0;
+        const KN(vec) t = KN(load)(buf);
+        const KN(vec) s = one / (one + KN(exp_clamped)(t));
+        KN(store)(buf, (KN(vec))((KN(ivec))s & ~(t > overflow)));
+        for (size_t l = 0; i + l < n; l++)
+            a[i + l] = buf[l];
+    }
+}
+
 static const struct nn_kernels KN(table) = {
     KLEVEL, KNAME, KN(gemv), KN(gemv_t), KN(ger_add), KN(ger_step), KN(gemv_t_ger_step),
-    KN(axpy), KN(gemm),
+    KN(axpy), KN(gemm), KN(sigmoid),
 };
 
 #undef NR

@@ -257,6 +257,8 @@ static nn_status get_layer_values(const nn_t *net, size_t layer, double *dst, si
     const struct nn_layer *l = &net->layers[layer];
     const double *src = biases ? (grads ? l->gb : l->b) : (grads ? l->gw : l->w);
     memcpy(dst, src, count * sizeof(double));
+    if (grads && !biases && net->grads_deferred) /* see train.c */
+        nn__grads_add_deferred(net, layer, dst);
     return NN_OK;
 }
 
@@ -295,6 +297,8 @@ nn_status nn_zero_grads(nn_t *net)
     if (net == NULL)
         return NN_ERR_NULL_ARG;
     memset(net->grads, 0, net->n_storage * sizeof(double));
+    net->grads_deferred = 0;
+    net->grads_written = 0;
     return NN_OK;
 }
 
@@ -344,9 +348,16 @@ nn_status nn_get_params(const nn_t *net, double *params, size_t count)
 nn_status nn_get_grads(const nn_t *net, double *grads, size_t count)
 {
     nn_status status = check_flat(net, grads, count);
-    if (status == NN_OK)
-        copy_flat(net, net->grads, grads, 1);
-    return status;
+    if (status != NN_OK)
+        return status;
+    copy_flat(net, net->grads, grads, 1);
+    if (net->grads_deferred) { /* see train.c */
+        for (size_t k = 1; k < net->n_layers; k++) {
+            nn__grads_add_deferred(net, k, grads);
+            grads += net->layers[k].n_out * net->layers[k].n_in + bias_count(&net->layers[k]);
+        }
+    }
+    return NN_OK;
 }
 
 nn_status nn_set_params(nn_t *net, const double *params, size_t count)
@@ -369,6 +380,8 @@ nn_status nn_set_grads(nn_t *net, const double *grads, size_t count)
     if (!nn__all_finite(grads, count))
         return NN_ERR_NOT_FINITE;
     copy_flat(net, net->grads, (double *)grads, 0);
+    net->grads_deferred = 0; /* replaced (see train.c) */
+    net->grads_written = 1;
     return NN_OK;
 }
 

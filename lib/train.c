@@ -11,8 +11,36 @@ enum backward_mode {
     FUSED       /* apply it at once, after propagating through the old weights */
 };
 
+/* ---- deferred weight gradients ----
+   The gradient of one sample's weights is the outer product delta a_prev^T,
+   and the layers keep both factors after nn_backward(). When the stored
+   weight gradients are all 0, nn_backward() therefore writes only the bias
+   gradients and leaves the weights' deferred; nn_step() then applies the
+   outer product straight to the weights (what nn_train_sample() does) and has
+   no gradient array to read or clear. Every call that overwrites the factors
+   (a forward pass), adds to the gradients or reads them settles or reads the
+   deferred values first, computed with the same kernel as nn_backward()
+   would have used, so every result is as if they had been written at once. */
+
+void nn__grads_settle(nn_t *net)
+{
+    if (!net->grads_deferred)
+        return;
+    for (size_t k = 1; k < net->n_layers; k++)
+        nn__grads_add_deferred(net, k, net->layers[k].gw);
+    net->grads_deferred = 0;
+    net->grads_written = 1;
+}
+
+void nn__grads_add_deferred(const nn_t *net, size_t k, double *g)
+{
+    const struct nn_layer *l = &net->layers[k];
+    net->kernels->ger_add(l->n_out, l->n_in, l->delta, net->layers[k - 1].a, g);
+}
+
 static void forward_pass(nn_t *net, const double *input)
 {
+    nn__grads_settle(net); /* the pass overwrites the deferred factors */
     memcpy(net->layers[0].a, input, net->layers[0].n_out * sizeof(double));
     for (size_t k = 1; k < net->n_layers; k++) {
         struct nn_layer *l = &net->layers[k];
@@ -57,7 +85,8 @@ static void apply_update(const nn_t *net, struct nn_layer *l, const double *a_pr
 
 static void accumulate(const nn_t *net, struct nn_layer *l, const double *a_prev)
 {
-    net->kernels->ger_add(l->n_out, l->n_in, l->delta, a_prev, l->gw);
+    if (!net->grads_deferred)
+        net->kernels->ger_add(l->n_out, l->n_in, l->delta, a_prev, l->gw);
     if (l->bias_mode == NN_BIAS_SHARED)
         l->gb[0] += nn__sum(l->n_out, l->delta);
     else
@@ -71,6 +100,11 @@ static void backward_pass(nn_t *net, const double *target, enum backward_mode mo
 {
     const size_t top = net->n_layers - 1;
     struct nn_layer *out = &net->layers[top];
+    if (mode == ACCUMULATE) {
+        /* defer the weight gradients when none are stored (see above) */
+        nn__grads_settle(net);
+        net->grads_deferred = !net->grads_written;
+    }
     nn__loss_grad(net->loss, out->n_out, out->a, target, out->delta);
     scale_by_derivative(net, out);
     for (size_t k = top; k >= 1; k--) {
@@ -176,12 +210,19 @@ nn_status nn_step(nn_t *net, double learning_rate)
         return NN_ERR_NOT_FINITE;
     for (size_t k = 1; k < net->n_layers; k++) {
         struct nn_layer *l = &net->layers[k];
-        step_and_clear(net, l->n_out * l->n_in, learning_rate, l->gw, l->w, l->frozen_weights);
+        if (!net->grads_deferred)
+            step_and_clear(net, l->n_out * l->n_in, learning_rate, l->gw, l->w,
+                           l->frozen_weights);
+        else if (!l->frozen_weights) /* w -= rate (delta a_prev^T); gw is already 0 */
+            net->kernels->ger_step(l->n_out, l->n_in, learning_rate, l->delta,
+                                   net->layers[k - 1].a, l->w);
         const size_t n_biases = l->bias_mode == NN_BIAS_SHARED ? 1 : l->n_out;
         step_and_clear(net, n_biases, learning_rate, l->gb, l->b, l->frozen_biases);
         /* a shared bias leaves the other slots of its gradient unused: 0 */
         memset(l->gb + n_biases, 0, (l->n_out - n_biases) * sizeof(double));
     }
+    net->grads_deferred = 0;
+    net->grads_written = 0;
     net->stale = 1;
     return NN_OK;
 }
@@ -196,6 +237,7 @@ static nn_status train_one(nn_t *net, const double *input, const double *target,
         return NN_ERR_NOT_FINITE;
     if (mode == FUSED && net->max_size <= NN_TINY_LAYER) {
         /* the same two passes with the loops written out (kernels.c) */
+        nn__grads_settle(net);
         nn__train_tiny(net, input, target, rate);
         net->have_forward = 1;
         net->have_backward = 1;

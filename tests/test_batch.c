@@ -301,6 +301,184 @@ static void test_train_sample_matches_three_calls(void **state)
     }
 }
 
+/* ---- deferred weight gradients ----
+   nn_backward() on a network with no stored weight gradients defers them
+   (see lib/train.c). Every call that reads, adds to or replaces them, or
+   overwrites the pass they come from, must behave as if they had been
+   written at once. The reference network is pushed onto the eager path by
+   nn_set_grads() with zeros, which marks its gradients as written. */
+
+static void eager(nn_t *net)
+{
+    const size_t np = nn_param_count(net);
+    double *zeros = calloc(np, sizeof(double));
+    assert_non_null(zeros);
+    assert_int_equal(nn_set_grads(net, zeros, np), NN_OK);
+    free(zeros);
+}
+
+static void assert_same_state(const nn_t *a, const nn_t *b)
+{
+    const size_t np = nn_param_count(a);
+    double *pa = get_all(a, 0), *pb = get_all(b, 0), *ga = get_all(a, 1), *gb = get_all(b, 1);
+    assert_same_arrays(pa, pb, np);
+    assert_same_arrays(ga, gb, np);
+    free(pa);
+    free(pb);
+    free(ga);
+    free(gb);
+}
+
+/* One sample's weight gradients from its deltas and the outputs below,
+   multiplied here: dE/dw[j][i] = delta[j] * a_prev[i]. */
+static void check_outer_products(const nn_t *net, const size_t *sizes, size_t n_layers)
+{
+    for (size_t k = 1; k < n_layers; k++) {
+        const size_t n_in = sizes[k - 1], n_out = sizes[k];
+        double *d = malloc(n_out * sizeof(double)), *a = malloc(n_in * sizeof(double));
+        double *g = malloc(n_in * n_out * sizeof(double));
+        assert_int_equal(nn_get_deltas(net, k, d, n_out), NN_OK);
+        assert_int_equal(nn_get_outputs(net, k - 1, a, n_in), NN_OK);
+        assert_int_equal(nn_get_weight_grads(net, k, g, n_in * n_out), NN_OK);
+        for (size_t j = 0; j < n_out; j++)
+            for (size_t i = 0; i < n_in; i++)
+                assert_true(g[j * n_in + i] == d[j] * a[i]);
+        free(d);
+        free(a);
+        free(g);
+    }
+}
+
+static void check_deferred(const size_t *sizes, const int *acts)
+{
+    const size_t np_rows = 4, n_in = sizes[0], n_out = sizes[3];
+    double *x = random_rows(np_rows * n_in, 71, -1.0, 1.0);
+    double *t = random_rows(np_rows * n_out, 72, 0.0, 1.0);
+    nn_t *lazy = make_net(4, sizes, acts, 70), *ref = NULL;
+    const size_t np = nn_param_count(lazy);
+    assert_int_equal(nn_clone(lazy, &ref), NN_OK);
+
+    /* one sample: the gradients read back are the outer products, and the
+       step gives the eager path's parameters */
+    eager(ref);
+    for (nn_t *net = lazy;; net = ref) {
+        assert_int_equal(nn_forward(net, x, NULL), NN_OK);
+        assert_int_equal(nn_backward(net, t), NN_OK);
+        if (net == ref)
+            break;
+    }
+    check_outer_products(lazy, sizes, 4);
+    assert_same_state(lazy, ref);
+    assert_int_equal(nn_step(lazy, 0.4), NN_OK);
+    assert_int_equal(nn_step(ref, 0.4), NN_OK);
+    assert_same_state(lazy, ref);
+    double *p_after = get_all(lazy, 0), *g_after = get_all(lazy, 1);
+    assert_true(max_abs(g_after, np) == 0.0);
+    free(g_after);
+
+    /* a second sample accumulates on top of the first (the forward pass
+       settles the deferred gradients first); then a batch adds to both */
+    eager(ref);
+    for (nn_t *net = lazy;; net = ref) {
+        assert_int_equal(nn_forward(net, x, NULL), NN_OK);
+        assert_int_equal(nn_backward(net, t), NN_OK);
+        assert_int_equal(nn_forward(net, x + n_in, NULL), NN_OK);
+        assert_int_equal(nn_backward(net, t + n_out), NN_OK);
+        if (net == ref)
+            break;
+    }
+    assert_same_state(lazy, ref);
+    for (nn_t *net = lazy;; net = ref) {
+        assert_int_equal(nn_forward_batch(net, 2, x + 2 * n_in, NULL), NN_OK);
+        assert_int_equal(nn_backward_batch(net, 2, t + 2 * n_out), NN_OK);
+        assert_int_equal(nn_step(net, 0.1), NN_OK);
+        if (net == ref)
+            break;
+    }
+    assert_same_state(lazy, ref);
+
+    /* deferred, then each call that touches the gradients or the pass */
+    for (int action = 0; action < 9; action++) {
+        eager(ref);
+        for (nn_t *net = lazy;; net = ref) {
+            assert_int_equal(nn_forward(net, x + action % 4 * n_in, NULL), NN_OK);
+            assert_int_equal(nn_backward(net, t + action % 4 * n_out), NN_OK);
+            if (net == ref)
+                break;
+        }
+        for (nn_t *net = lazy;; net = ref) {
+            switch (action) {
+            case 0: /* a batch forward pass leaves the pass's arrays alone */
+                assert_int_equal(nn_forward_batch(net, 3, x, NULL), NN_OK);
+                break;
+            case 1: /* a second backward pass of the same sample doubles them */
+                assert_int_equal(nn_backward(net, t + n_out), NN_OK);
+                break;
+            case 2: /* the online step keeps the accumulated gradients */
+                assert_int_equal(nn_train_sample(net, x + 3 * n_in, t, 0.2), NN_OK);
+                break;
+            case 3:
+                assert_int_equal(nn_train_sequential(net, x + 2 * n_in, t, 0.2), NN_OK);
+                break;
+            case 4: /* new parameters do not change gradients already taken */
+                assert_int_equal(nn_set_params(net, p_after, np), NN_OK);
+                break;
+            case 5:
+                assert_int_equal(nn_set_bias_mode(net, 2, NN_BIAS_SHARED), NN_OK);
+                break;
+            case 6: /* frozen weights stay; their gradients are cleared */
+                assert_int_equal(nn_set_frozen(net, 1, 1, 0), NN_OK);
+                assert_int_equal(nn_step(net, 0.3), NN_OK);
+                assert_int_equal(nn_set_frozen(net, 1, 0, 0), NN_OK);
+                break;
+            case 7:
+                assert_int_equal(nn_zero_grads(net), NN_OK);
+                break;
+            default: { /* replaced gradients are the ones stepped */
+                double *g = random_rows(np, 73, -1.0, 1.0);
+                assert_int_equal(nn_set_grads(net, g, np), NN_OK);
+                free(g);
+                assert_int_equal(nn_step(net, 0.05), NN_OK);
+                break;
+            }
+            }
+            if (net == ref)
+                break;
+        }
+        assert_same_state(lazy, ref);
+        /* a clone carries deferred gradients along */
+        nn_t *copy = NULL;
+        assert_int_equal(nn_clone(lazy, &copy), NN_OK);
+        assert_same_state(copy, ref);
+        nn_free(copy);
+        for (nn_t *net = lazy;; net = ref) {
+            assert_int_equal(nn_step(net, 0.25), NN_OK);
+            if (net == ref)
+                break;
+        }
+        assert_same_state(lazy, ref);
+        assert_int_equal(nn_set_bias_mode(lazy, 2, NN_BIAS_PER_NEURON), NN_OK);
+        assert_int_equal(nn_set_bias_mode(ref, 2, NN_BIAS_PER_NEURON), NN_OK);
+    }
+    free(p_after);
+    free(x);
+    free(t);
+    nn_free(lazy);
+    nn_free(ref);
+}
+
+static void test_deferred_weight_gradients(void **state)
+{
+    (void)state;
+    const size_t sizes[] = {13, 9, 7, 5};
+    const int acts[] = {NN_ACT_TANH, NN_ACT_SIGMOID, NN_ACT_LINEAR};
+    check_deferred(sizes, acts);
+    /* layers of at most 8 units: nn_train_sample takes the written-out path */
+    const size_t tiny[] = {3, 5, 8, 2};
+    const int tiny_acts[] = {NN_ACT_SIGMOID, NN_ACT_TANH, NN_ACT_SIGMOID};
+    check_deferred(tiny, tiny_acts);
+}
+
 /* ---- errors leave the network unchanged ---- */
 
 struct snapshot {
@@ -680,6 +858,7 @@ int main(void)
         cmocka_unit_test(test_backward_batch_big),
         cmocka_unit_test(test_batch_training_loop),
         cmocka_unit_test(test_train_sample_matches_three_calls),
+        cmocka_unit_test(test_deferred_weight_gradients),
         cmocka_unit_test(test_batch_errors),
         cmocka_unit_test(test_reserve_keeps_batch_and_clone_copies_it),
         cmocka_unit_test(test_allocator_counts_and_steady_state),

@@ -205,6 +205,58 @@ static void test_gemm(void **state)
     assert_true(n_levels_run >= 2);
 }
 
+/* The logistic function of every level against 1 / (1 + e^-z) in long
+   double: within 3 units in the last place wherever the result is a normal
+   number, 0 or 1 exactly far out, and level 0 bit for bit the expression of
+   the single-sample passes. Lengths that are not a multiple of any vector
+   width check the last lanes too. */
+static void test_sigmoid(void **state)
+{
+    (void)state;
+    const size_t n = 20011;
+    double *z = random_array(n, 31);
+    double *a = malloc(n * sizeof(double));
+    assert_non_null(a);
+    for (size_t i = 0; i < n; i++)
+        z[i] *= i % 7 == 0 ? 800.0 : 40.0; /* mostly [-40, 40], some [-800, 800] */
+    static const double special[] = {0.0, -0.0, 1e-300, -1e-300, 36.0, -36.0, 37.5, -37.5,
+                                     708.5, -708.5, 709.5, -709.5, 710.0, -710.0, 745.5,
+                                     -745.5, 1e308, -1e308};
+    memcpy(z, special, sizeof special);
+    n_levels_run = 0;
+    for (int level = 0; level <= 3; level++) {
+        const struct nn_kernels *k = level_or_skip(level);
+        if (k == NULL)
+            continue;
+        for (size_t len = n; len + 3 > n; len--) {
+            memset(a, 0, n * sizeof(double));
+            k->sigmoid(len, z, a);
+            for (size_t i = 0; i < len; i++) {
+                const long double exact = 1.0L / (1.0L + expl(-(long double)z[i]));
+                const double nearest = (double)exact;
+                if (level == 0)
+                    assert_true(a[i] == 1.0 / (1.0 + exp(-z[i])));
+                if (nearest < 1e-300) {
+                    assert_true(a[i] >= 0.0 && a[i] < 1e-300);
+                } else {
+                    const double ulp = nextafter(nearest, INFINITY) - nearest;
+                    if (!(fabs(a[i] - nearest) <= 3.0 * ulp)) {
+                        print_error("level %d, z = %.17g: %.17g vs %.17g\n", level, z[i], a[i],
+                                    nearest);
+                        fail();
+                    }
+                }
+            }
+            assert_true(a[len - 1] != 0.0 || z[len - 1] < -700.0);
+        }
+        assert_true(a[0] == 0.5 && a[1] == 0.5);
+        assert_true(a[16] == 1.0 && a[17] == 0.0); /* +-1e308 */
+    }
+    assert_true(n_levels_run >= 2);
+    free(z);
+    free(a);
+}
+
 /* A whole network forced onto each level gives the same passes. */
 static void test_forced_levels_agree(void **state)
 {
@@ -281,6 +333,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gemv_family),
         cmocka_unit_test(test_gemm),
+        cmocka_unit_test(test_sigmoid),
         cmocka_unit_test(test_forced_levels_agree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
