@@ -10,8 +10,6 @@
  *   layer 1: [[w1, w3, w5], [w2, w4, w6]]   (h1 gets w1, w3, w5 from x1, x2, x3)
  *   layer 2: [[w7, w9], [w8, w10]]          (o1 gets w7, w9 from h1, h2)
  */
-#include <stdio.h>
-
 #include "backprop.h"
 #include "report.h"
 
@@ -19,8 +17,10 @@ static const double input[3] = {1.0, 4.0, 5.0};
 static const double target[2] = {0.1, 0.05};
 static const double eta = 0.01;
 
-static const char *const w1_names[6] = {"w1", "w3", "w5", "w2", "w4", "w6"};
-static const char *const w2_names[4] = {"w7", "w9", "w8", "w10"};
+/* The twelve parameters in the order the post lists them: the weights of
+   layers 1 and 2 in the library's layouts, then b1 and b2. */
+static const char *const param_names[12] = {"w1", "w3", "w5", "w2",  "w4", "w6",
+                                            "w7", "w9", "w8", "w10", "b1", "b2"};
 static const char *const hidden[2] = {"h1", "h2"};
 static const char *const output[2] = {"o1", "o2"};
 
@@ -54,21 +54,28 @@ static const double exact_delta_o[2] = {0.0775735998122, 0.11988389802};
 static const double exact_dE_dh[2] = {0.150208638284, 0.0818046296329};
 static const double exact_dh_dnet[2] = {0.0132077082587, 0.00494213253143};
 static const double exact_delta_h[2] = {0.0019839118724, 0.00040428932133};
-static const double exact_gw1[6] = {0.0019839118724,  0.00793564748961, 0.00991955936201,
-                                    0.00040428932133, 0.00161715728532, 0.00202144660665};
-static const double exact_gw2[4] = {0.0765351284059, 0.0771883071286, 0.118279022128,
-                                    0.119288458477};
-static const double exact_gb[2] = {0.00238820119373, 0.197457497832};
-static const double exact_w1_new[6] = {0.0999801608813, 0.299920643525, 0.499900804406,
-                                       0.199995957107,  0.399983828427, 0.599979785534};
-static const double exact_w2_new[4] = {0.699234648716, 0.899228116929, 0.798817209779,
-                                       0.0988071154152};
-static const double exact_b_new[2] = {0.499976117988, 0.498025425022};
-static const double exact_w1_10000[6] = {0.092619279891, 0.270477119564, 0.463096399455,
-                                         0.200049632545, 0.400198530182, 0.600248162727};
-static const double exact_w2_10000[4] = {-0.390077207685, -0.204257523008, -0.180637416051,
-                                         -0.892942894454};
-static const double exact_b_10000[2] = {0.492668912436, -1.60813216722};
+/* The parameters and their gradients, in the order of param_names. */
+static const double exact_grads[12] = {
+    0.0019839118724,  0.00793564748961, 0.00991955936201, 0.00040428932133,
+    0.00161715728532, 0.00202144660665, 0.0765351284059,  0.0771883071286,
+    0.118279022128,   0.119288458477,   0.00238820119373, 0.197457497832};
+static const double exact_new[12] = {
+    0.0999801608813, 0.299920643525, 0.499900804406, 0.199995957107,
+    0.399983828427,  0.599979785534, 0.699234648716, 0.899228116929,
+    0.798817209779,  0.0988071154152, 0.499976117988, 0.498025425022};
+static const double exact_10000[12] = {
+    0.092619279891,  0.270477119564,  0.463096399455,  0.200049632545,
+    0.400198530182,  0.600248162727,  -0.390077207685, -0.204257523008,
+    -0.180637416051, -0.892942894454, 0.492668912436,  -1.60813216722};
+
+/* Reads the twelve parameters in the order of param_names. */
+static void get_parameters(const nn_t *net, double p[12])
+{
+    CALL(nn_get_weights(net, 1, p, 6));
+    CALL(nn_get_weights(net, 2, p + 6, 4));
+    CALL(nn_get_biases(net, 1, p + 10, 1));
+    CALL(nn_get_biases(net, 2, p + 11, 1));
+}
 
 /* Runs the sample forward and returns the error E. */
 static double error_now(nn_t *net, double out[2])
@@ -128,44 +135,34 @@ int main(void)
     dE_dh[0] = delta_o[0] * w2[0] + delta_o[1] * w2[2]; /* delta o1 w7 + delta o2 w8 */
     dE_dh[1] = delta_o[0] * w2[1] + delta_o[1] * w2[3]; /* delta o1 w9 + delta o2 w10 */
     report_section("Backward pass: delta = dE/dnet");
-    report_row(&r, "dE/do1", dE_do[0], exact_dE_do[0]);
-    report_row(&r, "dE/do2", dE_do[1], exact_dE_do[1]);
+    report_rows(&r, "dE/d", output, dE_do, exact_dE_do, 2);
     report_row(&r, "do1/dnet o1", do_dnet[0], exact_do_dnet[0]);
     report_row(&r, "do2/dnet o2", do_dnet[1], exact_do_dnet[1]);
     report_rows(&r, "delta ", output, delta_o, exact_delta_o, 2);
-    report_row(&r, "dE/dh1", dE_dh[0], exact_dE_dh[0]);
-    report_row(&r, "dE/dh2", dE_dh[1], exact_dE_dh[1]);
+    report_rows(&r, "dE/d", hidden, dE_dh, exact_dE_dh, 2);
     report_row(&r, "dh1/dnet h1", dh_dnet[0], exact_dh_dnet[0]);
     report_row(&r, "dh2/dnet h2", dh_dnet[1], exact_dh_dnet[1]);
     report_rows(&r, "delta ", hidden, delta_h, exact_delta_h, 2);
 
-    /* Gradients accumulated by nn_backward(). */
-    double gw1[6], gw2[4], gb[2];
-    CALL(nn_get_weight_grads(net, 1, gw1, 6));
-    CALL(nn_get_weight_grads(net, 2, gw2, 4));
-    CALL(nn_get_bias_grads(net, 1, &gb[0], 1));
-    CALL(nn_get_bias_grads(net, 2, &gb[1], 1));
+    /* Gradients accumulated by nn_backward(), in the order of param_names. */
+    double g[12];
+    CALL(nn_get_weight_grads(net, 1, g, 6));
+    CALL(nn_get_weight_grads(net, 2, g + 6, 4));
+    CALL(nn_get_bias_grads(net, 1, g + 10, 1));
+    CALL(nn_get_bias_grads(net, 2, g + 11, 1));
     report_section("Gradients dE/dp");
-    report_rows(&r, "dE/d", w1_names, gw1, exact_gw1, 6);
-    report_rows(&r, "dE/d", w2_names, gw2, exact_gw2, 4);
-    report_row(&r, "dE/db1", gb[0], exact_gb[0]);
+    report_rows(&r, "dE/d", param_names, g, exact_grads, 11); /* up to dE/db1 */
     report_row(&r, "dE/db1 (post's formula)",
                delta_o[0] * w2[0] * dh_dnet[0] + delta_o[1] * w2[3] * dh_dnet[1],
                0.000776446843669);
-    report_row(&r, "dE/db2", gb[1], exact_gb[1]);
+    report_row(&r, "dE/db2", g[11], exact_grads[11]);
 
     /* One step: p <- p - eta dE/dp for all ten weights and both biases. */
-    double nw1[6], nw2[4], nb[2];
+    double p[12];
     CALL(nn_step(net, eta));
-    CALL(nn_get_weights(net, 1, nw1, 6));
-    CALL(nn_get_weights(net, 2, nw2, 4));
-    CALL(nn_get_biases(net, 1, &nb[0], 1));
-    CALL(nn_get_biases(net, 2, &nb[1], 1));
+    get_parameters(net, p);
     report_section("Parameters after one step, p - 0.01 dE/dp");
-    report_rows(&r, "new ", w1_names, nw1, exact_w1_new, 6);
-    report_rows(&r, "new ", w2_names, nw2, exact_w2_new, 4);
-    report_row(&r, "new b1", nb[0], exact_b_new[0]);
-    report_row(&r, "new b2", nb[1], exact_b_new[1]);
+    report_rows(&r, "new ", param_names, p, exact_new, 12);
 
     /* The same sample again and again, as the post's program does. */
     double out[2];
@@ -186,31 +183,21 @@ int main(void)
     };
     int done = 1;
     for (size_t c = 0; c < sizeof curve / sizeof curve[0]; c++) {
-        char name[48];
         for (; done < curve[c].steps; done++) {
             CALL(nn_forward(net, input, NULL));
             CALL(nn_backward(net, target));
             CALL(nn_step(net, eta));
         }
         e = error_now(net, out);
-        snprintf(name, sizeof name, "E after %d steps", done);
-        report_row(&r, name, e, curve[c].e);
+        report_after(&r, "E", done, "step", e, curve[c].e);
         if (!isnan(curve[c].o1)) {
-            snprintf(name, sizeof name, "o1 after %d steps", done);
-            report_row(&r, name, out[0], curve[c].o1);
-            snprintf(name, sizeof name, "o2 after %d steps", done);
-            report_row(&r, name, out[1], curve[c].o2);
+            report_after(&r, "o1", done, "step", out[0], curve[c].o1);
+            report_after(&r, "o2", done, "step", out[1], curve[c].o2);
         }
     }
-    CALL(nn_get_weights(net, 1, nw1, 6));
-    CALL(nn_get_weights(net, 2, nw2, 4));
-    CALL(nn_get_biases(net, 1, &nb[0], 1));
-    CALL(nn_get_biases(net, 2, &nb[1], 1));
+    get_parameters(net, p);
     report_section("Parameters after 10,000 steps");
-    report_rows(&r, "", w1_names, nw1, exact_w1_10000, 6);
-    report_rows(&r, "", w2_names, nw2, exact_w2_10000, 4);
-    report_row(&r, "b1", nb[0], exact_b_10000[0]);
-    report_row(&r, "b2", nb[1], exact_b_10000[1]);
+    report_rows(&r, "", param_names, p, exact_10000, 12);
 
     nn_free(net);
     return report_finish(&r);

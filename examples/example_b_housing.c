@@ -9,8 +9,6 @@
  *   layer 1: [[w111, w112], [w121, w122]], biases [b11, b12]  (w1jk: into h1j from xk)
  *   layer 2: [[w211, w212]],               bias   [b21]       (w21k: into h21 from h1k)
  */
-#include <stdio.h>
-
 #include "backprop.h"
 #include "report.h"
 
@@ -18,9 +16,10 @@ static const double input[2] = {-0.32, -0.66}; /* standardised rooms and size */
 static const double target = -0.54;            /* standardised price */
 static const double eta = 0.2;
 
-static const char *const w1_names[4] = {"w111", "w112", "w121", "w122"};
-static const char *const w2_names[2] = {"w211", "w212"};
-static const char *const b1_names[2] = {"b11", "b12"};
+/* The nine parameters in the library's flat order (nn_get_params()): layer 1's
+   weights and biases, then layer 2's. */
+static const char *const param_names[9] = {"w111", "w112", "w121", "w122", "b11",
+                                           "b12",  "w211", "w212", "b21"};
 static const char *const hidden_z[2] = {"z11", "z12"};
 static const char *const hidden[2] = {"h11", "h12"};
 
@@ -53,14 +52,13 @@ static const double exact_a1[2] = {0.484255207246, 0.424091392553};
 static const double exact_dL_dh1[2] = {0.351028452205, 0.234018968137};
 static const double exact_dh_dz[2] = {0.249752101501, 0.244237883316};
 static const double exact_delta_h[2] = {0.087670093625, 0.0571562974334};
-static const double exact_gw1[4] = {-0.02805442996, -0.0578622617925, -0.0182900151787,
-                                    -0.0377231563061};
-static const double exact_gb1[2] = {0.087670093625, 0.0571562974334};
-static const double exact_gw2[2] = {0.566624519573, 0.496227150405};
-static const double exact_w1_new[4] = {0.205610885992, 0.161572452358, 0.503658003036,
-                                       0.607544631261};
-static const double exact_b1_new[2] = {0.082465981275, 0.238568740513};
-static const double exact_w2_new[2] = {0.186675096085, 0.100754569919};
+/* The parameters and their gradients, in the order of param_names. */
+static const double exact_grads[9] = {
+    -0.02805442996, -0.0578622617925, -0.0182900151787, -0.0377231563061, 0.087670093625,
+    0.0571562974334, 0.566624519573,  0.496227150405,   1.17009484068};
+static const double exact_new[9] = {
+    0.205610885992, 0.161572452358, 0.503658003036, 0.607544631261, 0.082465981275,
+    0.238568740513, 0.186675096085, 0.100754569919, 0.165981031863};
 
 int main(void)
 {
@@ -112,30 +110,18 @@ int main(void)
     report_row(&r, "h12 (1 - h12)", dh_dz[1], exact_dh_dz[1]);
     report_rows(&r, "delta ", hidden, delta_h, exact_delta_h, 2);
 
-    /* Gradients accumulated by nn_backward(). */
-    double gw1[4], gb1[2], gw2[2], gb2;
-    CALL(nn_get_weight_grads(net, 1, gw1, 4));
-    CALL(nn_get_bias_grads(net, 1, gb1, 2));
-    CALL(nn_get_weight_grads(net, 2, gw2, 2));
-    CALL(nn_get_bias_grads(net, 2, &gb2, 1));
+    /* Gradients accumulated by nn_backward(), all nine in the flat order. */
+    double g[9];
+    CALL(nn_get_grads(net, g, 9));
     report_section("Gradients dL/dp");
-    report_rows(&r, "dL/d", w1_names, gw1, exact_gw1, 4);
-    report_rows(&r, "dL/d", b1_names, gb1, exact_gb1, 2);
-    report_rows(&r, "dL/d", w2_names, gw2, exact_gw2, 2);
-    report_row(&r, "dL/db21", gb2, 1.17009484068);
+    report_rows(&r, "dL/d", param_names, g, exact_grads, 9);
 
     /* One step: p <- p - eta dL/dp for every weight and bias. */
-    double nw1[4], nb1[2], nw2[2], nb2;
+    double p[9];
     CALL(nn_step(net, eta));
-    CALL(nn_get_weights(net, 1, nw1, 4));
-    CALL(nn_get_biases(net, 1, nb1, 2));
-    CALL(nn_get_weights(net, 2, nw2, 2));
-    CALL(nn_get_biases(net, 2, &nb2, 1));
+    CALL(nn_get_params(net, p, 9));
     report_section("Parameters after one step, p - 0.2 dL/dp");
-    report_rows(&r, "new ", w1_names, nw1, exact_w1_new, 4);
-    report_rows(&r, "new ", b1_names, nb1, exact_b1_new, 2);
-    report_rows(&r, "new ", w2_names, nw2, exact_w2_new, 2);
-    report_row(&r, "new b21", nb2, 0.165981031863);
+    report_rows(&r, "new ", param_names, p, exact_new, 9);
 
     /* The second forward pass (a lost picture in the tutorial), then more steps. */
     CALL(nn_forward(net, input, &h21));
@@ -156,7 +142,6 @@ int main(void)
     };
     int done = 1;
     for (size_t c = 0; c < sizeof later / sizeof later[0]; c++) {
-        char name[48];
         for (; done < later[c].steps; done++) {
             CALL(nn_forward(net, input, NULL));
             CALL(nn_backward(net, &target));
@@ -164,10 +149,8 @@ int main(void)
         }
         CALL(nn_forward(net, input, &h21));
         CALL(nn_loss(net, &target, &loss));
-        snprintf(name, sizeof name, "h21 after %d steps", done);
-        report_row(&r, name, h21, later[c].h21);
-        snprintf(name, sizeof name, "L after %d steps", done);
-        report_row(&r, name, loss, later[c].loss);
+        report_after(&r, "h21", done, "step", h21, later[c].h21);
+        report_after(&r, "L", done, "step", loss, later[c].loss);
     }
 
     nn_free(net);

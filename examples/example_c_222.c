@@ -25,9 +25,14 @@ static const double input[2] = {0.05, 0.10};
 static const double target[2] = {0.01, 0.99};
 static const double eta = 0.5;
 
+/* The starting parameters. */
+static const double w1_start[4] = {0.15, 0.20, 0.25, 0.30};
+static const double w2_start[4] = {0.40, 0.45, 0.50, 0.55};
+static const double b_start[2] = {0.35, 0.60};
+
 static const char *const w_names[8] = {"w1", "w2", "w3", "w4", "w5", "w6", "w7", "w8"};
-static const char *const w1_new[4] = {"w1+", "w2+", "w3+", "w4+"};
-static const char *const w2_new[4] = {"w5+", "w6+", "w7+", "w8+"};
+static const char *const w_new[8] = {"w1+", "w2+", "w3+", "w4+", "w5+", "w6+", "w7+", "w8+"};
+static const char *const b_frozen[2] = {"b1 (frozen)", "b2 (frozen)"};
 static const char *const hidden[2] = {"h1", "h2"};
 static const char *const output[2] = {"o1", "o2"};
 
@@ -98,14 +103,13 @@ static const double exact_delta_o[2] = {0.138498561629, -0.0380982365166};
 static const double exact_dE_dh[2] = {0.0363503063931, 0.0413703226487};
 static const double exact_dh_dnet[2] = {0.241300708572, 0.240613417249};
 static const double exact_delta_h[2] = {0.00877135468949, 0.00995425470522};
-static const double exact_gw1[4] = {0.000438567734474, 0.000877135468949, 0.000497712735261,
-                                    0.000995425470522};
-static const double exact_gw2[4] = {0.0821670405642, 0.0826676278475, -0.0226025404775,
-                                    -0.022740242216};
-static const double exact_w1_new[4] = {0.149780716133, 0.199561432266, 0.249751143632,
-                                       0.299502287265};
-static const double exact_w2_new[4] = {0.358916479718, 0.408666186076, 0.511301270239,
-                                       0.561370121108};
+static const double exact_gw[8] = {0.000438567734474, 0.000877135468949, 0.000497712735261,
+                                   0.000995425470522, 0.0821670405642,   0.0826676278475,
+                                   -0.0226025404775,  -0.022740242216};
+static const double exact_gb[2] = {0.0187256093947, 0.100400325112};
+static const double exact_w_new[8] = {0.149780716133, 0.199561432266, 0.249751143632,
+                                      0.299502287265, 0.358916479718, 0.408666186076,
+                                      0.511301270239, 0.561370121108};
 /* Sequential rule: the hidden layer sees the new w5..w8. */
 static const double exact_seq_dE_dh[2] = {0.0302297394609, 0.0352124673105};
 static const double exact_seq_w1_new[4] = {0.149817638561, 0.199635277122, 0.249788185198,
@@ -122,19 +126,25 @@ static nn_t *make_network(void)
     nn_t *net;
     const size_t sizes[3] = {2, 2, 2};
     const int acts[2] = {NN_ACT_SIGMOID, NN_ACT_SIGMOID};
-    const double w1[4] = {0.15, 0.20, 0.25, 0.30};
-    const double w2[4] = {0.40, 0.45, 0.50, 0.55};
-    const double b1 = 0.35, b2 = 0.60;
     CALL(nn_create(&net, 3, sizes, acts));
     CALL(nn_set_bias_mode(net, 1, NN_BIAS_SHARED));
     CALL(nn_set_bias_mode(net, 2, NN_BIAS_SHARED));
-    CALL(nn_set_weights(net, 1, w1, 4));
-    CALL(nn_set_weights(net, 2, w2, 4));
-    CALL(nn_set_biases(net, 1, &b1, 1));
-    CALL(nn_set_biases(net, 2, &b2, 1));
+    CALL(nn_set_weights(net, 1, w1_start, 4));
+    CALL(nn_set_weights(net, 2, w2_start, 4));
+    CALL(nn_set_biases(net, 1, &b_start[0], 1));
+    CALL(nn_set_biases(net, 2, &b_start[1], 1));
     CALL(nn_set_frozen(net, 1, 0, 1));
     CALL(nn_set_frozen(net, 2, 0, 1));
     return net;
+}
+
+/* Reads the eight weights, w1..w8, and the two biases. */
+static void get_parameters(const nn_t *net, double w[8], double b[2])
+{
+    CALL(nn_get_weights(net, 1, w, 4));
+    CALL(nn_get_weights(net, 2, w + 4, 4));
+    CALL(nn_get_biases(net, 1, &b[0], 1));
+    CALL(nn_get_biases(net, 2, &b[1], 1));
 }
 
 /* Runs the sample forward; returns E and the two outputs. */
@@ -201,7 +211,6 @@ int main(void)
     report_row(&r, "E total", e, 0.29837110876);
 
     /* Backward pass, standard rule. */
-    const double w2[4] = {0.40, 0.45, 0.50, 0.55};
     double delta_o[2], delta_h[2], dE_do[2], do_dnet[2], dE_dh[2], dh_dnet[2];
     CALL(nn_backward(std, target));
     CALL(nn_get_deltas(std, 2, delta_o, 2));
@@ -209,7 +218,7 @@ int main(void)
     for (int k = 0; k < 2; k++) {
         dE_do[k] = a2[k] - target[k];
         do_dnet[k] = a2[k] * (1.0 - a2[k]);
-        dE_dh[k] = delta_o[0] * w2[k] + delta_o[1] * w2[2 + k]; /* through w5/w7 or w6/w8 */
+        dE_dh[k] = delta_o[0] * w2_start[k] + delta_o[1] * w2_start[2 + k]; /* w5/w7 or w6/w8 */
         dh_dnet[k] = a1[k] * (1.0 - a1[k]);
     }
     report_section("Backward pass, standard rule: delta = dE/dnet");
@@ -217,37 +226,30 @@ int main(void)
     report_row(&r, "dout o1/dnet o1", do_dnet[0], exact_do_dnet[0]);
     report_row(&r, "dout o2/dnet o2", do_dnet[1], exact_do_dnet[1]);
     report_rows(&r, "delta ", output, delta_o, exact_delta_o, 2);
-    report_row(&r, "dE o1/dout h1 = delta o1 w5", delta_o[0] * w2[0], 0.0553994246514);
-    report_row(&r, "dE o2/dout h1 = delta o2 w7", delta_o[1] * w2[2], -0.0190491182583);
+    report_row(&r, "dE o1/dout h1 = delta o1 w5", delta_o[0] * w2_start[0], 0.0553994246514);
+    report_row(&r, "dE o2/dout h1 = delta o2 w7", delta_o[1] * w2_start[2], -0.0190491182583);
     report_rows(&r, "dE/dout ", hidden, dE_dh, exact_dE_dh, 2);
     report_row(&r, "dout h1/dnet h1", dh_dnet[0], exact_dh_dnet[0]);
     report_row(&r, "dout h2/dnet h2", dh_dnet[1], exact_dh_dnet[1]);
     report_rows(&r, "delta ", hidden, delta_h, exact_delta_h, 2);
 
     /* Gradients; the biases' are computed too, but they are frozen. */
-    double gw1[4], gw2[4], gb[2];
-    CALL(nn_get_weight_grads(std, 1, gw1, 4));
-    CALL(nn_get_weight_grads(std, 2, gw2, 4));
+    double gw[8], gb[2];
+    CALL(nn_get_weight_grads(std, 1, gw, 4));
+    CALL(nn_get_weight_grads(std, 2, gw + 4, 4));
     CALL(nn_get_bias_grads(std, 1, &gb[0], 1));
     CALL(nn_get_bias_grads(std, 2, &gb[1], 1));
     report_section("Gradients dE/dp, standard rule");
-    report_rows(&r, "dE/d", w_names, gw1, exact_gw1, 4);
-    report_rows(&r, "dE/d", w_names + 4, gw2, exact_gw2, 4);
-    report_row(&r, "dE/db1 (frozen)", gb[0], 0.0187256093947);
-    report_row(&r, "dE/db2 (frozen)", gb[1], 0.100400325112);
+    report_rows(&r, "dE/d", w_names, gw, exact_gw, 8);
+    report_rows(&r, "dE/d", b_frozen, gb, exact_gb, 2);
 
     /* The step: w <- w - 0.5 dE/dw; the biases stay. */
-    double nw1[4], nw2[4], nb[2];
+    double w[8], b[2];
     CALL(nn_step(std, eta));
-    CALL(nn_get_weights(std, 1, nw1, 4));
-    CALL(nn_get_weights(std, 2, nw2, 4));
-    CALL(nn_get_biases(std, 1, &nb[0], 1));
-    CALL(nn_get_biases(std, 2, &nb[1], 1));
+    get_parameters(std, w, b);
     report_section("Weights after one step, standard rule: w+ = w - 0.5 dE/dw");
-    report_rows(&r, "", w1_new, nw1, exact_w1_new, 4);
-    report_rows(&r, "", w2_new, nw2, exact_w2_new, 4);
-    report_row(&r, "b1 (frozen)", nb[0], 0.35);
-    report_row(&r, "b2 (frozen)", nb[1], 0.60);
+    report_rows(&r, "", w_new, w, exact_w_new, 8);
+    report_rows(&r, "", b_frozen, b, b_start, 2);
 
     /* The same step under the sequential rule. */
     double seq_delta_h[2], seq_dE_dh[2];
@@ -256,17 +258,16 @@ int main(void)
     CALL(nn_train_sequential(seq, input, target, eta));
     CALL(nn_get_deltas(seq, 2, delta_o, 2));
     CALL(nn_get_deltas(seq, 1, seq_delta_h, 2));
-    CALL(nn_get_weights(seq, 1, nw1, 4));
-    CALL(nn_get_weights(seq, 2, nw2, 4));
+    get_parameters(seq, w, b);
     for (int k = 0; k < 2; k++)
-        seq_dE_dh[k] = delta_o[0] * nw2[k] + delta_o[1] * nw2[2 + k]; /* through w5+ .. w8+ */
+        seq_dE_dh[k] = delta_o[0] * w[4 + k] + delta_o[1] * w[6 + k]; /* through w5+ .. w8+ */
     report_section("One step, sequential rule: w5..w8 first, then the hidden deltas through "
                    "w5+..w8+");
     report_rows(&r, "delta ", output, delta_o, exact_delta_o, 2);
-    report_rows(&r, "sequential ", w2_new, nw2, exact_w2_new, 4);
+    report_rows(&r, "sequential ", w_new + 4, w + 4, exact_w_new + 4, 4);
     report_rows(&r, "sequential dE/dout ", hidden, seq_dE_dh, exact_seq_dE_dh, 2);
     report_rows(&r, "sequential delta ", hidden, seq_delta_h, exact_seq_delta_h, 2);
-    report_rows(&r, "sequential ", w1_new, nw1, exact_seq_w1_new, 4);
+    report_rows(&r, "sequential ", w_new, w, exact_seq_w1_new, 4);
 
     /* Training on: both rules side by side. {E, out o1, out o2} per rule. */
     static const struct {
@@ -293,13 +294,10 @@ int main(void)
         report_both(&r, std, seq, done, curve[c].exact);
     }
 
-    double w[8];
     report_section("Weights after 10,000 steps");
-    CALL(nn_get_weights(std, 1, w, 4));
-    CALL(nn_get_weights(std, 2, w + 4, 4));
+    get_parameters(std, w, b);
     report_rows(&r, "standard ", w_names, w, exact_std_w_10000, 8);
-    CALL(nn_get_weights(seq, 1, w, 4));
-    CALL(nn_get_weights(seq, 2, w + 4, 4));
+    get_parameters(seq, w, b);
     report_rows(&r, "sequential ", w_names, w, exact_seq_w_10000, 8);
 
     nn_free(std);

@@ -175,9 +175,7 @@ static int run(report *r, const data_set *ds, const double params[9])
                 CALL(nn_backward(net, &targets[s]));
         }
         if (c < N_CHECKPOINTS && epoch == checkpoints[c]) {
-            char name[48];
-            snprintf(name, sizeof name, "E after %d update%s", epoch, epoch == 1 ? "" : "s");
-            report_row(r, name, e, ds->e[c]);
+            report_after(r, "E", epoch, "update", e, ds->e[c]);
             c++;
         }
         if (epoch == EPOCHS - 1)

@@ -153,6 +153,14 @@ void report_rows(report *r, const char *prefix, const char *const *names, const 
     }
 }
 
+void report_after(report *r, const char *what, int count, const char *unit, double computed,
+                  double exact)
+{
+    char name[64];
+    snprintf(name, sizeof name, "%s after %d %s%s", what, count, unit, count == 1 ? "" : "s");
+    report_row(r, name, computed, exact);
+}
+
 int report_finish(report *r)
 {
     int unused = 0;

@@ -69,6 +69,10 @@ void report_row(report *r, const char *name, double computed, double exact);
 void report_rows(report *r, const char *prefix, const char *const *names, const double *computed,
                  const double *exact, size_t n);
 
+/* Reports one value named after a count: "E after 1 step", "h21 after 10 steps". */
+void report_after(report *r, const char *what, int count, const char *unit, double computed,
+                  double exact);
+
 /* Prints the summary line and returns EXIT_SUCCESS or EXIT_FAILURE. */
 int report_finish(report *r);
 

@@ -87,6 +87,16 @@ static char *exact_copy(const char *text, size_t len)
     return copy;
 }
 
+/* Loads len bytes of text from an exact-size copy with no custom activations. */
+static nn_status load_copy(const char *text, size_t len, nn_t **net, char *msg, size_t msg_size)
+{
+    char *copy = exact_copy(text, len);
+    const nn_status status =
+        nn_load_buffer_ex(net, copy, len, 0, NULL, NULL, NULL, NULL, msg, msg_size);
+    free(copy);
+    return status;
+}
+
 static char *save_text(const nn_t *net, size_t *len)
 {
     size_t n = 0;
@@ -104,12 +114,9 @@ static char *save_text(const nn_t *net, size_t *len)
 
 static nn_t *load_text(const char *text, size_t len)
 {
-    char *copy = exact_copy(text, len);
     nn_t *net = NULL;
     char msg[256];
-    const nn_status status =
-        nn_load_buffer_ex(&net, copy, len, 0, NULL, NULL, NULL, NULL, msg, sizeof msg);
-    free(copy);
+    const nn_status status = load_copy(text, len, &net, msg, sizeof msg);
     if (status != NN_OK)
         fail_msg("load failed with %d: %s", (int)status, msg);
     assert_string_equal(msg, "");
@@ -288,12 +295,8 @@ static nn_status load_weight(const char *number, double *x, char *msg, size_t ms
              "backprop-model 1\nlayers 2\nsizes 1 1\nloss mse\nlayer 1\nactivation linear\n"
              "bias per_neuron\nfrozen none\nweights 1 1\n%s\nbiases 1\n0x0p+0\nend\n",
              number);
-    const size_t len = strlen(text);
-    char *copy = exact_copy(text, len);
     nn_t *net = NULL;
-    const nn_status status =
-        nn_load_buffer_ex(&net, copy, len, 0, NULL, NULL, NULL, NULL, msg, msg_size);
-    free(copy);
+    const nn_status status = load_copy(text, strlen(text), &net, msg, msg_size);
     if (status == NN_OK) {
         assert_int_equal(nn_get_weights(net, 1, x, 1), NN_OK);
         nn_free(net);
@@ -395,6 +398,13 @@ static void remove_tree(const char *dir)
     rmdir(dir);
 }
 
+/* Removes a directory from make_dir() with its contents, and frees its name. */
+static void remove_dir(char *dir)
+{
+    remove_tree(dir);
+    free(dir);
+}
+
 static char *read_all(const char *path, size_t *len)
 {
     FILE *fp = fopen(path, "rb");
@@ -404,6 +414,25 @@ static char *read_all(const char *path, size_t *len)
     *len = fread(buf, 1, 1 << 20, fp);
     fclose(fp);
     return buf;
+}
+
+/* The file holds exactly the len bytes of text. */
+static void assert_file_holds(const char *path, const char *text, size_t len)
+{
+    size_t file_len = 0;
+    char *file = read_all(path, &file_len);
+    assert_int_equal(file_len, len);
+    assert_memory_equal(file, text, len);
+    free(file);
+}
+
+/* The file loads to a copy of net. */
+static void assert_file_loads_as(const char *path, const nn_t *net)
+{
+    nn_t *back = NULL;
+    assert_int_equal(nn_load(&back, path), NN_OK);
+    assert_same_network(net, back);
+    nn_free(back);
 }
 
 static int file_exists(const char *path)
@@ -758,18 +787,11 @@ static void test_file_round_trip(void **state)
     nn_t *net = random_network(&s, -1);
     assert_int_equal(nn_save(net, path), NN_OK);
     assert_int_equal(count_entries(dir), 1);
-    size_t file_len = 0, text_len = 0;
-    char *file = read_all(path, &file_len);
+    size_t text_len = 0;
     char *text = save_text(net, &text_len);
-    assert_int_equal(file_len, text_len);
-    assert_memory_equal(file, text, text_len);
-    free(file);
+    assert_file_holds(path, text, text_len);
     free(text);
-
-    nn_t *back = NULL;
-    assert_int_equal(nn_load(&back, path), NN_OK);
-    assert_same_network(net, back);
-    nn_free(back);
+    assert_file_loads_as(path, net);
 
     /* replace it with another network; permissions stay */
     assert_int_equal(chmod(path, 0640), 0);
@@ -779,6 +801,7 @@ static void test_file_round_trip(void **state)
     struct stat st;
     assert_int_equal(stat(path, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0640);
+    nn_t *back = NULL;
     char msg[64];
     assert_int_equal(nn_load_ex(&back, path, 0, NULL, NULL, NULL, NULL, msg, sizeof msg), NN_OK);
     assert_string_equal(msg, "");
@@ -803,8 +826,7 @@ static void test_file_round_trip(void **state)
     nn_free(other);
     nn_free(net);
     free(path);
-    remove_tree(dir);
-    free(dir);
+    remove_dir(dir);
 }
 
 /* The buffer variant behaves like snprintf and never writes a partial model. */
@@ -893,19 +915,12 @@ static void test_locale_independence(void **state)
     char *dir = make_dir();
     char *path = join(dir, "de.txt");
     assert_int_equal(nn_save(net, path), NN_OK);
-    size_t file_len = 0;
-    char *file = read_all(path, &file_len);
-    assert_int_equal(file_len, len_c);
-    assert_memory_equal(file, text_c, len_c);
-    assert_int_equal(nn_load(&back, path), NN_OK);
-    assert_same_network(net, back);
-    nn_free(back);
+    assert_file_holds(path, text_c, len_c);
+    assert_file_loads_as(path, net);
 
     assert_non_null(setlocale(LC_ALL, "C"));
-    free(file);
     free(path);
-    remove_tree(dir);
-    free(dir);
+    remove_dir(dir);
     free(b_params);
     free(text_c);
     free(text_de);
@@ -944,11 +959,7 @@ static void test_non_finite_refused(void **state)
         assert_int_equal(nn_save(net, path), NN_ERR_PARAMS_NOT_FINITE);
         assert_false(file_exists(path));
         assert_int_equal(nn_save(net, kept), NN_ERR_PARAMS_NOT_FINITE);
-        size_t len = 0;
-        char *now = read_all(kept, &len);
-        assert_int_equal(len, kept_len);
-        assert_memory_equal(now, kept_text, len);
-        free(now);
+        assert_file_holds(kept, kept_text, kept_len);
         assert_int_equal(count_entries(dir), 1);
 
         char buf[256];
@@ -962,8 +973,7 @@ static void test_non_finite_refused(void **state)
     free(kept_text);
     free(kept);
     free(path);
-    remove_tree(dir);
-    free(dir);
+    remove_dir(dir);
     nn_free(net);
 }
 
@@ -999,11 +1009,7 @@ static void test_failed_save_keeps_old_file(void **state)
     FILE *fp = fopen(probe, "w");
     if (fp == NULL) {
         assert_int_equal(nn_save(other, path), NN_ERR_IO);
-        size_t len = 0;
-        char *now = read_all(path, &len);
-        assert_int_equal(len, old_len);
-        assert_memory_equal(now, old, len);
-        free(now);
+        assert_file_holds(path, old, old_len);
     } else {
         fclose(fp);
         unlink(probe);
@@ -1029,22 +1035,15 @@ static void test_failed_save_keeps_old_file(void **state)
     signal(SIGXFSZ, saved_handler);
     assert_int_equal(big_status, NN_ERR_IO);
     assert_int_equal(count_entries(sub), 1);
-    size_t kept_len = 0;
-    char *kept = read_all(path, &kept_len);
-    assert_int_equal(kept_len, old_len);
-    assert_memory_equal(kept, old, old_len);
-    free(kept);
+    assert_file_holds(path, old, old_len);
     /* without the limit the same save works, and replaces the file */
     assert_int_equal(nn_save(big, path), NN_OK);
     assert_int_equal(count_entries(sub), 1);
-    nn_t *back = NULL;
-    assert_int_equal(nn_load(&back, path), NN_OK);
-    assert_same_network(big, back);
-    nn_free(back);
+    assert_file_loads_as(path, big);
     nn_free(big);
 
     /* a directory is not a model file */
-    back = good;
+    nn_t *back = good;
     assert_int_equal(nn_load(&back, sub), NN_ERR_IO);
     assert_null(back);
 
@@ -1053,8 +1052,7 @@ static void test_failed_save_keeps_old_file(void **state)
     free(path);
     free(missing);
     free(sub);
-    remove_tree(dir);
-    free(dir);
+    remove_dir(dir);
     nn_free(good);
     nn_free(other);
 }
@@ -1065,16 +1063,13 @@ static void test_truncated(void **state)
     (void)state;
     const size_t len = strlen(example_b);
     for (size_t cut = 0; cut + 1 < len; cut++) {
-        char *copy = exact_copy(example_b, cut);
         nn_t *net = NULL;
         char msg[256];
-        const nn_status status =
-            nn_load_buffer_ex(&net, copy, cut, 0, NULL, NULL, NULL, NULL, msg, sizeof msg);
+        const nn_status status = load_copy(example_b, cut, &net, msg, sizeof msg);
         if (status != NN_ERR_FORMAT)
             fail_msg("prefix of %zu bytes gave %d", cut, (int)status);
         assert_null(net);
         assert_memory_equal(msg, "line ", 5);
-        free(copy);
     }
     /* the whole model without its final newline is complete */
     nn_t *net = load_text(example_b, len - 1);
