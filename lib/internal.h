@@ -140,12 +140,6 @@ void nn__grads_add_deferred(const nn_t *net, size_t k, double *g);
 void nn__batch_free(struct nn *net);
 nn_status nn__batch_copy(const struct nn *src, struct nn *dst);
 
-void nn__gemv(size_t rows, size_t cols, const double *m, const double *x, double *y);
-void nn__gemv_t(size_t rows, size_t cols, const double *m, const double *x, double *y);
-void nn__ger_add(size_t rows, size_t cols, const double *d, const double *x, double *m);
-void nn__ger_step(size_t rows, size_t cols, double rate, const double *d, const double *x,
-                  double *m);
-void nn__axpy(size_t n, double alpha, const double *x, double *y);
 void nn__vec_add(size_t n, const double *x, double *y);
 void nn__vec_mul(size_t n, const double *x, double *y);
 double nn__sum(size_t n, const double *x);

@@ -187,10 +187,8 @@ static int level_supported(int level)
         return 1;
 #ifdef NN_KERNELS_X86
     case 2:
-        __builtin_cpu_init();
         return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     case 3:
-        __builtin_cpu_init();
         return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx2") &&
                __builtin_cpu_supports("fma");
 #endif
@@ -250,34 +248,6 @@ size_t nn__gemm_pack_doubles(size_t dim)
     const size_t nc = dim < NN_GEMM_NC ? (dim + 47) / 48 * 48 : NN_GEMM_NC;
     const size_t mc = dim < NN_GEMM_MC ? (dim + 7) / 8 * 8 : NN_GEMM_MC;
     return kc * nc + mc * kc;
-}
-
-/* ---- the plain entry points, at the best level ---- */
-
-void nn__gemv(size_t rows, size_t cols, const double *m, const double *x, double *y)
-{
-    nn__kernels_best()->gemv(rows, cols, m, x, y);
-}
-
-void nn__gemv_t(size_t rows, size_t cols, const double *m, const double *x, double *y)
-{
-    nn__kernels_best()->gemv_t(rows, cols, m, x, y);
-}
-
-void nn__ger_add(size_t rows, size_t cols, const double *d, const double *x, double *m)
-{
-    nn__kernels_best()->ger_add(rows, cols, d, x, m);
-}
-
-void nn__ger_step(size_t rows, size_t cols, double rate, const double *d, const double *x,
-                  double *m)
-{
-    nn__kernels_best()->ger_step(rows, cols, rate, d, x, m);
-}
-
-void nn__axpy(size_t n, double alpha, const double *x, double *y)
-{
-    nn__kernels_best()->axpy(n, alpha, x, y);
 }
 
 /* y += x */
