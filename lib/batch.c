@@ -29,6 +29,19 @@
    joining a thread takes. Smaller passes use fewer threads. */
 #define NN_THREAD_MIN_WORK ((double)(1 << 18))
 
+/* The buffer's arrays start at the first cache-line boundary of its block,
+   so that vector loads never straddle two lines whatever alignment the
+   allocator gives (as the network's own doubles, network.c); the block has
+   NN_BATCH_SLACK doubles more than the arrays need for this. */
+#define NN_BATCH_SLACK 8
+
+static double *aligned(double *block)
+{
+    const size_t line = NN_BATCH_SLACK * sizeof(double);
+    char *p = (char *)block;
+    return (double *)(void *)(p + (line - (uintptr_t)p % line) % line);
+}
+
 /* Doubles per row of the buffer, scratch included; no overflow is possible
    (at most 4 * NN_MAX_LAYERS * NN_MAX_LAYER_SIZE). */
 static size_t row_doubles(const nn_t *net)
@@ -54,14 +67,15 @@ static size_t buffer_doubles(const nn_t *net, size_t cap, size_t packs)
     if (cap > limit / per_row)
         return 0;
     const size_t pack = pack_doubles(net, cap);
-    if (packs > (limit - cap * per_row) / pack)
+    if (packs > (limit - cap * per_row - NN_BATCH_SLACK) / pack)
         return 0;
-    return cap * per_row + packs * pack;
+    return cap * per_row + packs * pack + NN_BATCH_SLACK;
 }
 
-/* Start of layer k's arrays in a buffer of `cap` rows. */
+/* Start of layer k's arrays in a buffer (`base`, as allocated) of `cap` rows. */
 static double *layer_block(const nn_t *net, double *base, size_t cap, size_t k)
 {
+    base = aligned(base);
     size_t offset = 0;
     for (size_t i = 0; i < k; i++)
         offset += (i == 0 ? 1 : 3) * net->layers[i].n_out;

@@ -759,6 +759,79 @@ static void test_allocator_counts_and_steady_state(void **state)
     free(y);
 }
 
+/* An allocator whose blocks lie at 16, 32, 48 and 0 bytes past a 64-byte
+   boundary in turn: the library places its doubles on cache lines itself,
+   so a clone in a block of another alignment must still copy them right. */
+struct shifting {
+    size_t allocs;
+};
+
+static void *shift_alloc(void *context, size_t size)
+{
+    struct shifting *s = context;
+    const size_t offset = 16 * ((s->allocs++ % 4) + 1) % 64;
+    unsigned char *raw = malloc(size + 128);
+    if (raw == NULL)
+        return NULL;
+    unsigned char *block = raw + 64 - (uintptr_t)raw % 64 + offset;
+    memcpy(block - sizeof raw, &raw, sizeof raw);
+    return block;
+}
+
+static void shift_dealloc(void *context, void *ptr)
+{
+    (void)context;
+    unsigned char *raw;
+    memcpy(&raw, (unsigned char *)ptr - sizeof raw, sizeof raw);
+    free(raw);
+}
+
+static void test_clone_across_alignments(void **state)
+{
+    (void)state;
+    const size_t sizes[] = {37, 29, 5};
+    const int acts[] = {NN_ACT_TANH, NN_ACT_SIGMOID};
+    struct shifting s = {0};
+    nn_t *net = NULL;
+    assert_int_equal(nn_create_with_allocator(&net, 3, sizes, acts, shift_alloc, shift_dealloc,
+                                              &s),
+                     NN_OK);
+    assert_int_equal(nn_init_random(net, 81, NN_INIT_UNIFORM, -0.5, 0.5), NN_OK);
+    double *x = random_rows(6 * 37, 82, -1.0, 1.0), *t = random_rows(6 * 5, 83, 0.0, 1.0);
+    for (int r = 0; r < 3; r++)
+        assert_int_equal(nn_train_sample(net, x + r * 37, t + r * 5, 0.3), NN_OK);
+    assert_int_equal(nn_forward_batch(net, 6, x, NULL), NN_OK);
+    assert_int_equal(nn_backward_batch(net, 6, t), NN_OK);
+    assert_int_equal(nn_forward(net, x, NULL), NN_OK);
+    assert_int_equal(nn_backward(net, t), NN_OK);
+    double y[6 * 5], yc[6 * 5], z[29], zc[29];
+    assert_int_equal(nn_get_net_inputs(net, 1, z, 29), NN_OK);
+    const size_t np = nn_param_count(net);
+    double *p = get_all(net, 0), *g = get_all(net, 1);
+    for (int c = 0; c < 4; c++) {
+        nn_t *copy = NULL;
+        assert_int_equal(nn_clone(net, &copy), NN_OK);
+        double *pc = get_all(copy, 0), *gc = get_all(copy, 1);
+        assert_same_arrays(pc, p, np);
+        assert_same_arrays(gc, g, np);
+        assert_int_equal(nn_get_net_inputs(copy, 1, zc, 29), NN_OK);
+        assert_same_arrays(zc, z, 29);
+        assert_int_equal(nn_forward_batch(net, 6, x, y), NN_OK);
+        assert_int_equal(nn_forward_batch(copy, 6, x, yc), NN_OK);
+        assert_same_arrays(yc, y, 6 * 5);
+        free(pc);
+        free(gc);
+        nn_free(copy);
+        s.allocs++; /* so that successive clones land at all four offsets */
+    }
+    assert_true(s.allocs >= 8);
+    free(p);
+    free(g);
+    free(x);
+    free(t);
+    nn_free(net);
+}
+
 /* ---- read-only inference ---- */
 
 struct predict_job {
@@ -862,6 +935,7 @@ int main(void)
         cmocka_unit_test(test_batch_errors),
         cmocka_unit_test(test_reserve_keeps_batch_and_clone_copies_it),
         cmocka_unit_test(test_allocator_counts_and_steady_state),
+        cmocka_unit_test(test_clone_across_alignments),
         cmocka_unit_test(test_predict),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

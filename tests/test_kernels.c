@@ -5,6 +5,7 @@
 #include "internal.h"
 #include "check.h"
 
+#include <float.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -257,6 +258,30 @@ static void test_sigmoid(void **state)
     free(a);
 }
 
+/* The finiteness check behind every NOT_FINITE status: each non-finite kind
+   at each place of rows of every length up to 13 (past the four-way loop and
+   its remainder), and rows of extreme finite values. */
+static void test_all_finite(void **state)
+{
+    (void)state;
+    const double bad[] = {INFINITY, -INFINITY, NAN, -NAN};
+    const double good[] = {0.0, -0.0, 1.0, -2.5, DBL_MAX, -DBL_MAX, DBL_MIN, 4.9e-324,
+                           -4.9e-324, 1e308, 0x1.fffffffffffffp+1023};
+    double row[13] = {0.0};
+    for (size_t n = 0; n <= 13; n++) {
+        for (size_t i = 0; i < n; i++)
+            row[i] = good[(i * 5 + n) % (sizeof good / sizeof good[0])];
+        assert_true(nn__all_finite(row, n));
+        for (size_t p = 0; p < n; p++)
+            for (size_t b = 0; b < sizeof bad / sizeof bad[0]; b++) {
+                const double keep = row[p];
+                row[p] = bad[b];
+                assert_false(nn__all_finite(row, n));
+                row[p] = keep;
+            }
+    }
+}
+
 /* A whole network forced onto each level gives the same passes. */
 static void test_forced_levels_agree(void **state)
 {
@@ -334,6 +359,7 @@ int main(void)
         cmocka_unit_test(test_gemv_family),
         cmocka_unit_test(test_gemm),
         cmocka_unit_test(test_sigmoid),
+        cmocka_unit_test(test_all_finite),
         cmocka_unit_test(test_forced_levels_agree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
