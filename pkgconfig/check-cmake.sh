@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Builds pkgconfig/cmake-consumer with CMake against the staged install, found
-# only through CMAKE_PREFIX_PATH and the installed backpropConfig.cmake; runs
+# only through CMAKE_PREFIX_PATH and the installed backprop-config.cmake; runs
 # the program linked with backprop::backprop (shared) and the one linked with
 # backprop::backprop_static; and checks that find_package refuses a different
-# major version (backpropConfigVersion.cmake, SameMajorVersion).
+# major version (backprop-config-version.cmake, SameMajorVersion).
 . "$(dirname "$0")/common.sh"
 stage_install
 
@@ -45,7 +45,7 @@ if cmake -G Ninja -S "$SRC/pkgconfig/cmake-consumer" -B "$WORK/cmake-wrong" -DCM
     echo "FAIL CMake accepted version $version for a request of $((major + 1)).0"
     exit 1
 fi
-if ! grep -q "backpropConfig.cmake, version: $version" "$WORK/cmake-wrong.log"; then
+if ! grep -q "backprop-config.cmake, version: $version" "$WORK/cmake-wrong.log"; then
     cat "$WORK/cmake-wrong.log"
     echo "FAIL CMake failed for another reason than the version"
     exit 1

@@ -17,8 +17,8 @@ expect_file "$LIBDIR/libbackprop.so.$major"
 expect_file "$LIBDIR/libbackprop.so"
 expect_file "$STAGE$PREFIX/include/backprop.h"
 expect_file "$PCDIR/backprop.pc"
-expect_file "$LIBDIR/cmake/backprop/backpropConfig.cmake"
-expect_file "$LIBDIR/cmake/backprop/backpropConfigVersion.cmake"
+expect_file "$LIBDIR/cmake/backprop/backprop-config.cmake"
+expect_file "$LIBDIR/cmake/backprop/backprop-config-version.cmake"
 
 soname=$(readelf -d "$LIBDIR/libbackprop.so.$version" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
 if [ "$soname" = "libbackprop.so.$major" ]; then
