@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks what `DESTDIR=... meson install` puts in the stage: both libraries with
 # the soname libbackprop.so.<major> and the file name libbackprop.so.<version>,
-# the header, backprop.pc, and the CMake package files.
+# the header, backprop.pc, the CMake package files, and the backprop command
+# with its man page.
 . "$(dirname "$0")/common.sh"
 stage_install
 
@@ -19,6 +20,14 @@ expect_file "$STAGE$PREFIX/include/backprop.h"
 expect_file "$PCDIR/backprop.pc"
 expect_file "$LIBDIR/cmake/backprop/backprop-config.cmake"
 expect_file "$LIBDIR/cmake/backprop/backprop-config-version.cmake"
+expect_file "$STAGE$PREFIX/bin/backprop"
+expect_file "$STAGE$PREFIX/share/man/man1/backprop.1"
+if out=$(LD_LIBRARY_PATH=$LIBDIR "$STAGE$PREFIX/bin/backprop" --version) && [ "$out" = "backprop $version" ]; then
+    echo "ok   the installed backprop runs: $out"
+else
+    echo "FAIL the installed backprop --version printed '$out'"
+    fail=1
+fi
 
 soname=$(readelf -d "$LIBDIR/libbackprop.so.$version" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
 if [ "$soname" = "libbackprop.so.$major" ]; then
