@@ -675,8 +675,8 @@ static nn_status expect_word(struct parser *p, const char *what, const char **t,
 
 static nn_status expect_count(struct parser *p, const char *what, uint64_t *value)
 {
-    const char *t;
-    size_t n;
+    const char *t = NULL;
+    size_t n = 0;
     nn_status status = expect_word(p, what, &t, &n);
     if (status == NN_OK && !parse_count(t, n, value))
         status = fail(p, NN_ERR_FORMAT, p->line, "%s '%s' is not a whole number", what,
@@ -686,8 +686,8 @@ static nn_status expect_count(struct parser *p, const char *what, uint64_t *valu
 
 static nn_status expect_end_of_line(struct parser *p)
 {
-    const char *t;
-    size_t n;
+    const char *t = NULL;
+    size_t n = 0;
     if (next_token(p, &t, &n))
         return fail(p, NN_ERR_FORMAT, p->line, "unexpected '%s' at the end of the line",
                     quote(t, n).text);
@@ -699,8 +699,8 @@ static nn_status expect_end_of_line(struct parser *p)
 static nn_status expect_choice(struct parser *p, const char *keyword, const char *what,
                                const char *const *words, size_t n_words, size_t *index)
 {
-    const char *t;
-    size_t n;
+    const char *t = NULL;
+    size_t n = 0;
     nn_status status = expect_line(p, keyword);
     if (status == NN_OK)
         status = expect_word(p, what, &t, &n);
@@ -729,7 +729,7 @@ static nn_status read_number_line(struct parser *p, double *x, size_t n, const c
         return fail(p, NN_ERR_FORMAT, p->line + 1,
                     "unexpected end of input; expected the %s of layer %zu", what, layer);
     for (size_t i = 0; i < n; i++) {
-        const char *t;
+        const char *t = NULL;
         size_t len;
         if (!next_token(p, &t, &len))
             return fail(p, NN_ERR_FORMAT, p->line,
@@ -752,7 +752,7 @@ static nn_status read_number_line(struct parser *p, double *x, size_t n, const c
                         quote(t, len).text, what, layer);
         }
     }
-    const char *t;
+    const char *t = NULL;
     size_t len;
     if (next_token(p, &t, &len))
         return fail(p, NN_ERR_FORMAT, p->line, "more than %zu numbers in the %s of layer %zu",
@@ -805,8 +805,8 @@ static nn_status parse_header(struct parser *p, size_t *n_layers, size_t *sizes,
         return status;
     uint64_t params = 0, min_numbers = 0;
     size_t k = 0;
-    const char *t;
-    size_t n;
+    const char *t = NULL;
+    size_t n = 0;
     while (next_token(p, &t, &n)) {
         uint64_t size = 0;
         if (k == count)
@@ -865,8 +865,8 @@ static nn_status unknown_activation(struct parser *p, const char *t, size_t n, i
 static nn_status parse_activation(struct parser *p, const struct customs *customs, nn_t *net,
                                   size_t k)
 {
-    const char *t;
-    size_t n;
+    const char *t = NULL;
+    size_t n = 0;
     nn_status status = expect_line(p, "activation");
     if (status == NN_OK)
         status = expect_word(p, "activation name", &t, &n);

@@ -288,7 +288,7 @@ static int cmd_init(const struct options *o)
     if (o->sizes == NULL || o->activations == NULL || o->output == NULL)
         return fail(EXIT_USAGE, "init needs --sizes, --activations and -o");
     char *size_storage, *act_storage;
-    size_t n_layers, n_acts;
+    size_t n_layers = 0, n_acts = 0;
     char **size_fields = split(o->sizes, ',', &n_layers, &size_storage);
     char **act_fields = split(o->activations, ',', &n_acts, &act_storage);
     size_t *sizes = malloc(n_layers * sizeof *sizes);
