@@ -133,13 +133,6 @@ static const struct nn_kernels scalar_table = {
 #define MR 4
 #define NV 3
 #include "kernels_body.h"
-#undef KN
-#undef KATTR
-#undef KLEVEL
-#undef KNAME
-#undef VW
-#undef MR
-#undef NV
 
 #ifdef NN_KERNELS_X86
 /* ---- level 2: AVX2 + FMA ---- */
@@ -151,13 +144,6 @@ static const struct nn_kernels scalar_table = {
 #define MR 4
 #define NV 3
 #include "kernels_body.h"
-#undef KN
-#undef KATTR
-#undef KLEVEL
-#undef KNAME
-#undef VW
-#undef MR
-#undef NV
 
 /* ---- level 3: AVX-512F ---- */
 #define KN(name) avx512_##name
@@ -168,13 +154,6 @@ static const struct nn_kernels scalar_table = {
 #define MR 8
 #define NV 2
 #include "kernels_body.h"
-#undef KN
-#undef KATTR
-#undef KLEVEL
-#undef KNAME
-#undef VW
-#undef MR
-#undef NV
 #endif
 
 /* ---- selection ---- */

@@ -387,3 +387,12 @@ static const struct nn_kernels KN(table) = {
 };
 
 #undef NR
+
+/* The parameters of this instantiation, so that the next one can set them. */
+#undef KN
+#undef KATTR
+#undef KLEVEL
+#undef KNAME
+#undef VW
+#undef MR
+#undef NV

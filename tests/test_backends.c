@@ -12,6 +12,7 @@
    sources to reach the internal team and product routines. */
 #include "internal.h"
 #include "check.h"
+#include "testnet.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -23,27 +24,6 @@
 /* ---- helpers ---- */
 
 #if defined(NN_TEST_EXPECT_THREADS) || defined(NN_TEST_EXPECT_CBLAS)
-static double *random_array(size_t n, unsigned long seed, double lo, double hi)
-{
-    nn_rng_t *rng = NULL;
-    assert_int_equal(nn_rng_create(&rng, seed), NN_OK);
-    double *x = malloc((n ? n : 1) * sizeof(double));
-    assert_non_null(x);
-    for (size_t i = 0; i < n; i++)
-        x[i] = lo + (hi - lo) * nn_rng_uniform(rng);
-    nn_rng_free(rng);
-    return x;
-}
-
-static double *get_all(const nn_t *net, int grads)
-{
-    const size_t n = nn_param_count(net);
-    double *v = malloc(n * sizeof(double));
-    assert_non_null(v);
-    assert_int_equal(grads ? nn_get_grads(net, v, n) : nn_get_params(net, v, n), NN_OK);
-    return v;
-}
-
 /* |a - b| <= tol * (1 + |b|) entry by entry */
 static void assert_close(const double *a, const double *b, size_t n, double tol)
 {
@@ -221,8 +201,8 @@ static void compare_thread_counts(const nn_t *ref, size_t n, size_t threads,
 {
     const size_t n_in = nn_input_count(ref), n_out = nn_output_count(ref);
     const size_t np = nn_param_count(ref);
-    double *x = random_array(n * n_in, 100 + n, 0.0, 1.0);
-    double *t = random_array(n * n_out, 200 + n, -1.0, 1.0);
+    double *x = random_rows(n * n_in, 100 + n, 0.0, 1.0);
+    double *t = random_rows(n * n_out, 200 + n, -1.0, 1.0);
     double *y1 = malloc(n * n_out * sizeof(double)), *yt = malloc(n * n_out * sizeof(double));
     assert_non_null(y1);
     assert_non_null(yt);
@@ -244,7 +224,7 @@ static void compare_thread_counts(const nn_t *ref, size_t n, size_t threads,
     assert_int_equal(nn_backward_batch(many, n, t), NN_OK);
     const size_t backward_threads = witness->distinct;
     assert_int_equal(nn_backward_batch(one, n, t), NN_OK);
-    double *g1 = get_all(one, 1), *gt = get_all(many, 1);
+    double *g1 = grads_of(one), *gt = grads_of(many);
     assert_memory_equal(gt, g1, np * sizeof(double));
     if (expect_parallel) {
         assert_true(forward_threads >= 2);
@@ -258,7 +238,7 @@ static void compare_thread_counts(const nn_t *ref, size_t n, size_t threads,
         assert_int_equal(nn_forward(single, x + r * n_in, NULL), NN_OK);
         assert_int_equal(nn_backward(single, t + r * n_out), NN_OK);
     }
-    double *gs = get_all(single, 1);
+    double *gs = grads_of(single);
     assert_close(gt, gs, np, 1e-11);
     nn_free(single);
     free(gs);
@@ -272,12 +252,12 @@ static void compare_thread_counts(const nn_t *ref, size_t n, size_t threads,
         assert_int_equal(nn_backward_batch(one, n, t), NN_OK);
         assert_int_equal(nn_backward_batch(many, n, t), NN_OK);
     }
-    double *p1 = get_all(one, 0), *pt = get_all(many, 0);
+    double *p1 = params_of(one), *pt = params_of(many);
     assert_memory_equal(pt, p1, np * sizeof(double));
     free(g1);
     free(gt);
-    g1 = get_all(one, 1);
-    gt = get_all(many, 1);
+    g1 = grads_of(one);
+    gt = grads_of(many);
     assert_memory_equal(gt, g1, np * sizeof(double));
 
     /* read-only inference: the full workspace, and one sized for one thread */
@@ -371,7 +351,7 @@ static void test_threads_and_buffer(void **state)
     net->blas_off = 1; /* the built-in kernels: exact bits (the clone inherits it) */
     assert_int_equal(nn_clone(net, &ref), NN_OK);
     const size_t n = 40;
-    double *x = random_array(n * 200, 5, 0.0, 1.0), *t = random_array(n * 5, 6, 0.0, 1.0);
+    double *x = random_rows(n * 200, 5, 0.0, 1.0), *t = random_rows(n * 5, 6, 0.0, 1.0);
     assert_int_equal(nn_forward_batch(net, n, x, NULL), NN_OK);
     assert_int_equal(net->batch_packs, 1);
     assert_int_equal(nn_set_threads(net, 3), NN_OK);
@@ -387,7 +367,7 @@ static void test_threads_and_buffer(void **state)
     assert_int_equal(nn_forward_batch(ref, n, x, NULL), NN_OK);
     assert_int_equal(nn_backward_batch(ref, n, t), NN_OK);
     assert_int_equal(nn_backward_batch(ref, n, t), NN_OK);
-    double *g = get_all(net, 1), *gref = get_all(ref, 1);
+    double *g = grads_of(net), *gref = grads_of(ref);
     assert_memory_equal(g, gref, nn_param_count(net) * sizeof(double));
     /* a clone gets a buffer for the live rows with as many packing areas */
     nn_t *copy = NULL;
@@ -413,9 +393,9 @@ static void test_threads_and_buffer(void **state)
 static void check_blas_product(nn_t *net, size_t m, size_t n, size_t k, int layout,
                                int accumulate)
 {
-    double *a = random_array(m * k, 1 + m + layout, -1.0, 1.0);
-    double *b = random_array(k * n, 2 + n + layout, -1.0, 1.0);
-    double *c0 = random_array(m * n, 3 + k, -1.0, 1.0);
+    double *a = random_rows(m * k, 1 + m + layout, -1.0, 1.0);
+    double *b = random_rows(k * n, 2 + n + layout, -1.0, 1.0);
+    double *c0 = random_rows(m * n, 3 + k, -1.0, 1.0);
     double *c = malloc(m * n * sizeof(double)), *cb = malloc(m * n * sizeof(double));
     double *pack = malloc(nn__gemm_pack_doubles(m > n ? (m > k ? m : k) : (n > k ? n : k)) *
                           sizeof(double));
@@ -503,7 +483,7 @@ static void test_blas_passes(void **state)
     assert_int_equal(nn_clone(blas, &builtin), NN_OK);
     builtin->blas_off = 1;
     assert_true(nn__product_uses_blas(blas, n, 256, 300));
-    double *x = random_array(n * np_in, 11, 0.0, 1.0), *t = random_array(n * n_out, 12, 0.0, 1.0);
+    double *x = random_rows(n * np_in, 11, 0.0, 1.0), *t = random_rows(n * n_out, 12, 0.0, 1.0);
     double *yb = malloc(n * n_out * sizeof(double)), *yk = malloc(n * n_out * sizeof(double));
     assert_non_null(yb);
     assert_non_null(yk);
@@ -513,14 +493,14 @@ static void test_blas_passes(void **state)
         assert_close(yb, yk, n * n_out, 1e-12);
         assert_int_equal(nn_backward_batch(blas, n, t), NN_OK);
         assert_int_equal(nn_backward_batch(builtin, n, t), NN_OK);
-        double *gb = get_all(blas, 1), *gk = get_all(builtin, 1);
+        double *gb = grads_of(blas), *gk = grads_of(builtin);
         assert_close(gb, gk, nn_param_count(blas), 1e-12);
         free(gb);
         free(gk);
         assert_int_equal(nn_step(blas, 0.001), NN_OK);
         assert_int_equal(nn_step(builtin, 0.001), NN_OK);
     }
-    double *pb = get_all(blas, 0), *pk = get_all(builtin, 0);
+    double *pb = params_of(blas), *pk = params_of(builtin);
     assert_close(pb, pk, nn_param_count(blas), 1e-12);
     /* inference takes the same route */
     const size_t ws = nn_inference_workspace_size(blas, n);

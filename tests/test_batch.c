@@ -3,6 +3,7 @@
    the worked-example suites check against published numbers. */
 #include "backprop.h"
 #include "check.h"
+#include "testnet.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -16,27 +17,6 @@ static nn_t *make_net(size_t n_layers, const size_t *sizes, const int *acts, uns
     assert_int_equal(nn_create(&net, n_layers, sizes, acts), NN_OK);
     assert_int_equal(nn_init_random(net, seed, NN_INIT_UNIFORM, -0.5, 0.5), NN_OK);
     return net;
-}
-
-static double *random_rows(size_t count, unsigned long seed, double lo, double hi)
-{
-    nn_rng_t *rng = NULL;
-    assert_int_equal(nn_rng_create(&rng, seed), NN_OK);
-    double *x = malloc(count * sizeof(double));
-    assert_non_null(x);
-    for (size_t i = 0; i < count; i++)
-        x[i] = lo + (hi - lo) * nn_rng_uniform(rng);
-    nn_rng_free(rng);
-    return x;
-}
-
-static double *get_all(const nn_t *net, int grads)
-{
-    const size_t n = nn_param_count(net);
-    double *v = malloc(n * sizeof(double));
-    assert_non_null(v);
-    assert_int_equal(grads ? nn_get_grads(net, v, n) : nn_get_params(net, v, n), NN_OK);
-    return v;
 }
 
 static double max_abs(const double *x, size_t n)
@@ -165,10 +145,10 @@ static void check_backward_batch(size_t n_layers, const size_t *sizes, const int
         loss_sum += l;
     }
     assert_rel(batch_loss, loss_sum, 1e-12);
-    double *g = get_all(net, 1), *gref = get_all(ref, 1);
+    double *g = grads_of(net), *gref = grads_of(ref);
     assert_close_arrays(g, gref, np, 1e-12);
     /* the batch changed no parameter */
-    double *p = get_all(net, 0), *pref = get_all(ref, 0);
+    double *p = params_of(net), *pref = params_of(ref);
     assert_same_arrays(p, pref, np);
     free(g);
     free(gref);
@@ -215,7 +195,7 @@ static void test_batch_training_loop(void **state)
         assert_int_equal(nn_step(ref, 0.1), NN_OK);
     }
     const size_t np = nn_param_count(net);
-    double *p = get_all(net, 0), *pref = get_all(ref, 0);
+    double *p = params_of(net), *pref = params_of(ref);
     assert_close_arrays(p, pref, np, 1e-12);
     free(p);
     free(pref);
@@ -253,7 +233,7 @@ static void check_train_sample(size_t n_layers, const size_t *sizes, const int *
         assert_int_equal(nn_backward(three, ts), NN_OK);
         assert_int_equal(nn_step(three, 0.3), NN_OK);
 
-        double *pf = get_all(fused, 0), *pt = get_all(three, 0);
+        double *pf = params_of(fused), *pt = params_of(three);
         assert_close_arrays(pf, pt, np, 1e-12);
         free(pf);
         free(pt);
@@ -262,8 +242,8 @@ static void check_train_sample(size_t n_layers, const size_t *sizes, const int *
     /* the parameters did move: the comparison is not between two idle networks */
     double *p0 = NULL;
     nn_t *start = make_net(n_layers, sizes, acts, seed);
-    p0 = get_all(start, 0);
-    double *pf = get_all(fused, 0);
+    p0 = params_of(start);
+    double *pf = params_of(fused);
     double moved = 0.0;
     for (size_t i = 0; i < np; i++)
         moved = fmax(moved, fabs(pf[i] - p0[i]));
@@ -320,7 +300,7 @@ static void eager(nn_t *net)
 static void assert_same_state(const nn_t *a, const nn_t *b)
 {
     const size_t np = nn_param_count(a);
-    double *pa = get_all(a, 0), *pb = get_all(b, 0), *ga = get_all(a, 1), *gb = get_all(b, 1);
+    double *pa = params_of(a), *pb = params_of(b), *ga = grads_of(a), *gb = grads_of(b);
     assert_same_arrays(pa, pb, np);
     assert_same_arrays(ga, gb, np);
     free(pa);
@@ -372,7 +352,7 @@ static void check_deferred(const size_t *sizes, const int *acts)
     assert_int_equal(nn_step(lazy, 0.4), NN_OK);
     assert_int_equal(nn_step(ref, 0.4), NN_OK);
     assert_same_state(lazy, ref);
-    double *p_after = get_all(lazy, 0), *g_after = get_all(lazy, 1);
+    double *p_after = params_of(lazy), *g_after = grads_of(lazy);
     assert_true(max_abs(g_after, np) == 0.0);
     free(g_after);
 
@@ -488,8 +468,8 @@ struct snapshot {
 static struct snapshot take(nn_t *net, size_t n, const double *t)
 {
     struct snapshot s;
-    s.params = get_all(net, 0);
-    s.grads = get_all(net, 1);
+    s.params = params_of(net);
+    s.grads = grads_of(net);
     s.loss = 0.0;
     if (t != NULL)
         assert_int_equal(nn_loss_batch(net, n, t, &s.loss), NN_OK);
@@ -499,7 +479,7 @@ static struct snapshot take(nn_t *net, size_t n, const double *t)
 static void assert_unchanged(nn_t *net, struct snapshot *s, size_t n, const double *t)
 {
     const size_t np = nn_param_count(net);
-    double *p = get_all(net, 0), *g = get_all(net, 1);
+    double *p = params_of(net), *g = grads_of(net);
     assert_same_arrays(p, s->params, np);
     assert_same_arrays(g, s->grads, np);
     if (t != NULL) {
@@ -574,7 +554,7 @@ static void test_batch_errors(void **state)
 
     /* ... and a batch forward does not refresh the single pass */
     const size_t np = nn_param_count(net);
-    double *p = get_all(net, 0);
+    double *p = params_of(net);
     assert_int_equal(nn_set_params(net, p, np), NN_OK);
     assert_int_equal(nn_forward_batch(net, 4, x, NULL), NN_OK);
     assert_int_equal(nn_backward(net, t), NN_ERR_STALE_FORWARD);
@@ -631,7 +611,7 @@ static void test_reserve_keeps_batch_and_clone_copies_it(void **state)
         assert_int_equal(nn_backward(ref, t + r * 3), NN_OK);
     }
     const size_t np = nn_param_count(ref);
-    double *g = get_all(copy, 1), *gref = get_all(ref, 1);
+    double *g = grads_of(copy), *gref = grads_of(ref);
     assert_close_arrays(g, gref, np, 1e-12);
     free(g);
     free(gref);
@@ -807,11 +787,11 @@ static void test_clone_across_alignments(void **state)
     double y[6 * 5], yc[6 * 5], z[29], zc[29];
     assert_int_equal(nn_get_net_inputs(net, 1, z, 29), NN_OK);
     const size_t np = nn_param_count(net);
-    double *p = get_all(net, 0), *g = get_all(net, 1);
+    double *p = params_of(net), *g = grads_of(net);
     for (int c = 0; c < 4; c++) {
         nn_t *copy = NULL;
         assert_int_equal(nn_clone(net, &copy), NN_OK);
-        double *pc = get_all(copy, 0), *gc = get_all(copy, 1);
+        double *pc = params_of(copy), *gc = grads_of(copy);
         assert_same_arrays(pc, p, np);
         assert_same_arrays(gc, g, np);
         assert_int_equal(nn_get_net_inputs(copy, 1, zc, 29), NN_OK);

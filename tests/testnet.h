@@ -81,6 +81,19 @@ static inline double *flat_copy(const nn_t *net,
     return v;
 }
 
+/* count doubles uniform on [lo, hi) from the library's generator seeded with
+   seed; released with free(). */
+static inline double *random_rows(size_t count, unsigned long seed, double lo, double hi)
+{
+    nn_rng_t *rng = NULL;
+    assert_int_equal(nn_rng_create(&rng, seed), NN_OK);
+    double *x = alloc_doubles(count);
+    for (size_t i = 0; i < count; i++)
+        x[i] = lo + (hi - lo) * nn_rng_uniform(rng);
+    nn_rng_free(rng);
+    return x;
+}
+
 /* A copy of the network's parameters. */
 static inline double *params_of(const nn_t *net)
 {
