@@ -75,38 +75,42 @@ struct options {
     const char *seed, *rate, *steps, *epochs, *batch, *digits;
 };
 
+/* Every option and the field it fills; '-o' and '--output' fill the same one. */
+static const struct {
+    const char *name;
+    size_t offset;
+} option_table[] = {
+    {"-o", offsetof(struct options, output)},
+    {"--output", offsetof(struct options, output)},
+    {"--sizes", offsetof(struct options, sizes)},
+    {"--activations", offsetof(struct options, activations)},
+    {"--bias", offsetof(struct options, bias)},
+    {"--init", offsetof(struct options, init)},
+    {"--range", offsetof(struct options, range)},
+    {"--loss", offsetof(struct options, loss)},
+    {"--input", offsetof(struct options, input)},
+    {"--target", offsetof(struct options, target)},
+    {"--data", offsetof(struct options, data)},
+    {"--rule", offsetof(struct options, rule)},
+    {"--format", offsetof(struct options, format)},
+    {"--names", offsetof(struct options, names)},
+    {"--param-names", offsetof(struct options, param_names)},
+    {"--loss-csv", offsetof(struct options, loss_csv)},
+    {"--seed", offsetof(struct options, seed)},
+    {"--rate", offsetof(struct options, rate)},
+    {"--steps", offsetof(struct options, steps)},
+    {"--epochs", offsetof(struct options, epochs)},
+    {"--batch", offsetof(struct options, batch)},
+    {"--digits", offsetof(struct options, digits)},
+};
+
+#define N_OPTIONS (sizeof option_table / sizeof option_table[0])
+
 static const char **option_slot(struct options *o, const char *name)
 {
-    static const struct {
-        const char *name;
-        size_t offset;
-    } table[] = {
-        {"-o", offsetof(struct options, output)},
-        {"--output", offsetof(struct options, output)},
-        {"--sizes", offsetof(struct options, sizes)},
-        {"--activations", offsetof(struct options, activations)},
-        {"--bias", offsetof(struct options, bias)},
-        {"--init", offsetof(struct options, init)},
-        {"--range", offsetof(struct options, range)},
-        {"--loss", offsetof(struct options, loss)},
-        {"--input", offsetof(struct options, input)},
-        {"--target", offsetof(struct options, target)},
-        {"--data", offsetof(struct options, data)},
-        {"--rule", offsetof(struct options, rule)},
-        {"--format", offsetof(struct options, format)},
-        {"--names", offsetof(struct options, names)},
-        {"--param-names", offsetof(struct options, param_names)},
-        {"--loss-csv", offsetof(struct options, loss_csv)},
-        {"--seed", offsetof(struct options, seed)},
-        {"--rate", offsetof(struct options, rate)},
-        {"--steps", offsetof(struct options, steps)},
-        {"--epochs", offsetof(struct options, epochs)},
-        {"--batch", offsetof(struct options, batch)},
-        {"--digits", offsetof(struct options, digits)},
-    };
-    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
-        if (strcmp(table[i].name, name) == 0)
-            return (const char **)((char *)o + table[i].offset);
+    for (size_t i = 0; i < N_OPTIONS; i++)
+        if (strcmp(option_table[i].name, name) == 0)
+            return (const char **)((char *)o + option_table[i].offset);
     return NULL;
 }
 
@@ -139,19 +143,17 @@ static int parse_args(int argc, char **argv, int takes_model, struct options *o)
 /* Only the options a command uses may be given. */
 static int reject_others(const struct options *o, const char *const *allowed, const char *command)
 {
-    static const char *const every[] = {
-        "-o", "--sizes", "--activations", "--bias", "--init", "--range", "--loss", "--input",
-        "--target", "--data", "--rule", "--format", "--names", "--param-names", "--loss-csv",
-        "--seed", "--rate", "--steps", "--epochs", "--batch", "--digits"};
-    for (size_t i = 0; i < sizeof every / sizeof every[0]; i++) {
-        const char *const *slot = option_slot((struct options *)o, every[i]);
-        if (*slot == NULL)
-            continue;
+    struct options *fields = (struct options *)o;
+    for (size_t i = 0; i < N_OPTIONS; i++) {
+        const char **slot = option_slot(fields, option_table[i].name);
+        if (*slot == NULL || (i > 0 && option_table[i - 1].offset == option_table[i].offset))
+            continue; /* unset, or an alias of the option before it */
         int ok = 0;
         for (size_t k = 0; allowed[k] != NULL; k++)
-            ok |= strcmp(allowed[k], every[i]) == 0;
+            ok |= option_slot(fields, allowed[k]) == slot;
         if (!ok)
-            return fail(EXIT_USAGE, "option '%s' does not apply to '%s'", every[i], command);
+            return fail(EXIT_USAGE, "option '%s' does not apply to '%s'", option_table[i].name,
+                        command);
     }
     return 0;
 }
