@@ -232,8 +232,8 @@ static nn_status train_one(nn_t *net, const double *input, const double *target,
 {
     if (net == NULL || input == NULL || target == NULL)
         return NN_ERR_NULL_ARG;
-    if (!rate_ok(rate) || !nn__all_finite(input, nn_input_count(net)) ||
-        !nn__all_finite(target, nn_output_count(net)))
+    if (!rate_ok(rate) || !nn__all_finite(input, net->layers[0].n_out) ||
+        !nn__all_finite(target, net->layers[net->n_layers - 1].n_out))
         return NN_ERR_NOT_FINITE;
     if (mode == FUSED && net->max_size <= NN_TINY_LAYER) {
         /* the same two passes with the loops written out (kernels.c) */

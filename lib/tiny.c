@@ -1,0 +1,80 @@
+/* The fused online step of nn_train_sample() for tiny networks (every layer
+   at most NN_TINY_LAYER units). At these sizes a step costs what its chain
+   of dependent operations costs, not its arithmetic: calls per layer and
+   values stored and read back would double it. This is the same pass as
+   forward_pass() plus the fused backward pass of train.c (deltas propagated
+   through the old weights, then the layer updated), with the loops written
+   out in tiny_body.h for three bounds on the layer size. It fills z, a and
+   delta of every layer, as those passes do, and forms every value with the
+   expressions, and in the order, of activation.c, loss.c and the scalar
+   kernels, so that it gives their bits. */
+#include "internal.h"
+
+#include <math.h>
+
+#define TINY_SIGMOID(z) (1.0 / (1.0 + exp(-(z))))
+
+/* Scalar code only: the previous step stored each weight one double at a
+   time, and a vector load of two of them cannot take them from the store
+   buffer (it waits until the stores reach the cache, 20 ns a step at -O3).
+   GCC vectorises at -O2 since version 12. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define TINY_ATTR __attribute__((optimize("no-tree-vectorize")))
+#else
+#define TINY_ATTR
+#endif
+
+/* The bodies are inlined into the callers below, which pass the top layer's
+   index: a constant for networks of one hidden layer, so that the loops over
+   layers unroll too. */
+#if defined(__GNUC__)
+#define TINY_INLINE inline __attribute__((always_inline))
+#else
+#define TINY_INLINE inline
+#endif
+
+#define TINY_NAME train_tiny2
+#define TINY_MAX 2
+#include "tiny_body.h"
+
+#define TINY_NAME train_tiny4
+#define TINY_MAX 4
+#include "tiny_body.h"
+
+#define TINY_NAME train_tiny8
+#define TINY_MAX 8
+#include "tiny_body.h"
+
+static TINY_ATTR void train_tiny2_hidden1(nn_t *net, const double *input, const double *target,
+                                          double rate)
+{
+    train_tiny2(net, input, target, rate, 2);
+}
+
+static TINY_ATTR void train_tiny4_hidden1(nn_t *net, const double *input, const double *target,
+                                          double rate)
+{
+    train_tiny4(net, input, target, rate, 2);
+}
+
+static TINY_ATTR void train_tiny_any(nn_t *net, const double *input, const double *target,
+                                     double rate)
+{
+    const size_t top = net->n_layers - 1;
+    if (net->max_size <= 2)
+        train_tiny2(net, input, target, rate, top);
+    else if (net->max_size <= 4)
+        train_tiny4(net, input, target, rate, top);
+    else
+        train_tiny8(net, input, target, rate, top);
+}
+
+void nn__train_tiny(nn_t *net, const double *input, const double *target, double rate)
+{
+    if (net->n_layers == 3 && net->max_size <= 2)
+        train_tiny2_hidden1(net, input, target, rate);
+    else if (net->n_layers == 3 && net->max_size <= 4)
+        train_tiny4_hidden1(net, input, target, rate);
+    else
+        train_tiny_any(net, input, target, rate);
+}

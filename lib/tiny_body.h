@@ -1,0 +1,131 @@
+/* The body of one fused online step for tiny networks, included by tiny.c
+   once per bound. Parameters (#undef'd at the end):
+
+     TINY_NAME  the function's name
+     TINY_MAX   no layer of the networks it serves has more units
+
+   Every loop over units runs to the constant TINY_MAX and skips the units a
+   layer lacks, so the compiler unrolls them completely and holds each
+   layer's values in registers: the chain of dependent operations from the
+   input through the output deltas to the updated weights, which is what an
+   online step of a tiny network waits on, never waits for a store to be
+   read back. Values are still stored in the layers' z, a and delta (off
+   that chain) for the inspection calls. */
+/* d[j] *= f'(z_j) over the units of layer L, whose outputs are A */
+#define TINY_TIMES_DERIV(L, A, D)                                                   \
+    do {                                                                            \
+        if ((L)->activation == NN_ACT_SIGMOID) {                                    \
+            for (size_t u_ = 0; u_ < TINY_MAX; u_++)                                \
+                if (u_ < (L)->n_out)                                                \
+                    (D)[u_] *= (A)[u_] * (1.0 - (A)[u_]);                            \
+        } else {                                                                    \
+            double deriv_[TINY_MAX];                                                \
+            nn__activation_deriv((L), (L)->z, (L)->a, deriv_, (L)->n_out);          \
+            for (size_t u_ = 0; u_ < TINY_MAX; u_++)                                \
+                if (u_ < (L)->n_out)                                                \
+                    (D)[u_] *= deriv_[u_];                                          \
+        }                                                                           \
+    } while (0)
+
+static TINY_INLINE void TINY_NAME(nn_t *net, const double *input, const double *target,
+                                  double rate, const size_t top)
+{
+    struct nn_layer *layers = net->layers;
+    double x[TINY_MAX] = {0.0}; /* outputs of the layer below */
+    for (size_t i = 0; i < TINY_MAX; i++)
+        if (i < layers[0].n_out) {
+            x[i] = input[i];
+            layers[0].a[i] = x[i];
+        }
+    for (size_t k = 1; k <= top; k++) {
+        struct nn_layer *l = &layers[k];
+        const size_t n_in = l->n_in, n_out = l->n_out;
+        const int logistic = l->activation == NN_ACT_SIGMOID;
+        const int shared = l->bias_mode == NN_BIAS_SHARED;
+        double y[TINY_MAX] = {0.0};
+        for (size_t j = 0; j < TINY_MAX; j++)
+            if (j < n_out) {
+                const double *row = l->w + j * n_in;
+                double sum = -0.0;
+                for (size_t i = 0; i < TINY_MAX; i++)
+                    if (i < n_in)
+                        sum += row[i] * x[i];
+                const double z = sum + l->b[shared ? 0 : j];
+                l->z[j] = z;
+                y[j] = logistic ? TINY_SIGMOID(z) : z; /* z is replaced below */
+            }
+        if (!logistic)
+            nn__activate(l, l->z, l->a, n_out);
+        for (size_t j = 0; j < TINY_MAX; j++)
+            if (j < n_out) {
+                if (logistic)
+                    l->a[j] = y[j];
+                else
+                    y[j] = l->a[j];
+                x[j] = y[j];
+            }
+    }
+    /* output deltas: dE/do (o - t for half the sum of squares, as loss.c
+       forms it) times f'(z) */
+    struct nn_layer *out = &layers[top];
+    double d[TINY_MAX] = {0.0};
+    if (net->loss == NN_LOSS_HALF_SSE) {
+        for (size_t j = 0; j < TINY_MAX; j++)
+            if (j < out->n_out)
+                d[j] = x[j] - target[j];
+    } else {
+        nn__loss_grad(net->loss, out->n_out, out->a, target, out->delta);
+        for (size_t j = 0; j < TINY_MAX; j++)
+            if (j < out->n_out)
+                d[j] = out->delta[j];
+    }
+    TINY_TIMES_DERIV(out, x, d);
+    for (size_t j = 0; j < TINY_MAX; j++)
+        if (j < out->n_out)
+            out->delta[j] = d[j];
+    for (size_t k = top; k >= 1; k--) {
+        struct nn_layer *l = &layers[k];
+        struct nn_layer *below = &layers[k - 1];
+        const size_t n_in = l->n_in, n_out = l->n_out;
+        double below_d[TINY_MAX] = {0.0};
+        if (k > 1) {
+            /* deltas below through the old weights, each sum over j in order
+               from 0 as gemv_t forms it */
+            double below_a[TINY_MAX] = {0.0};
+            for (size_t i = 0; i < TINY_MAX; i++)
+                if (i < n_in) {
+                    double sum = -0.0;
+                    for (size_t j = 0; j < TINY_MAX; j++)
+                        if (j < n_out)
+                            sum += l->w[j * n_in + i] * d[j];
+                    below_d[i] = sum;
+                    below_a[i] = below->a[i];
+                }
+            TINY_TIMES_DERIV(below, below_a, below_d);
+            for (size_t i = 0; i < TINY_MAX; i++)
+                if (i < n_in)
+                    below->delta[i] = below_d[i];
+        }
+        if (!l->frozen_weights)
+            for (size_t j = 0; j < TINY_MAX; j++)
+                if (j < n_out)
+                    for (size_t i = 0; i < TINY_MAX; i++)
+                        if (i < n_in)
+                            l->w[j * n_in + i] -= rate * (d[j] * below->a[i]);
+        if (!l->frozen_biases) {
+            if (l->bias_mode == NN_BIAS_SHARED)
+                l->b[0] -= rate * nn__sum(n_out, l->delta);
+            else
+                for (size_t j = 0; j < TINY_MAX; j++)
+                    if (j < n_out)
+                        l->b[j] -= rate * d[j];
+        }
+        for (size_t i = 0; i < TINY_MAX; i++)
+            if (k > 1 && i < n_in)
+                d[i] = below_d[i];
+    }
+}
+
+#undef TINY_TIMES_DERIV
+#undef TINY_NAME
+#undef TINY_MAX
