@@ -509,9 +509,8 @@ BACKPROP_API size_t nn_batch_capacity(const nn_t *net);
 
 /**
  * @brief Runs @p n samples forward, each exactly as nn_forward() would (up to
- * rounding: the sums may be formed in another order, and with more than one
- * sample the logistic function is evaluated in vector registers, which may
- * change its last bits).
+ * rounding: the sums may be formed in another order, and the logistic
+ * function is evaluated in vector registers, which may change its last bits).
  *
  * Uses up to nn_get_threads() threads (see nn_set_threads()); the outputs are
  * the same bits for every thread count.

@@ -256,15 +256,15 @@ static int by_units(size_t units, size_t n, size_t size)
     return size > 1 && units > n;
 }
 
-/* z += b and a = f(z) for units [c0, c1) of rows [r0, r1) of a batch of n. In a
-   batch of several rows the logistic function goes through the kernels
-   (vectorised): it is the activation of most layers and costs more than
-   anything but the products. A batch of one row computes exactly what
-   nn_forward() does, so it takes activation.c's. */
-static void finish(const nn_t *net, const struct nn_layer *l, size_t n, size_t r0, size_t r1,
-                   size_t c0, size_t c1, double *z, double *a)
+/* z += b and a = f(z) for units [c0, c1) of rows [r0, r1) of a batch. The
+   logistic function goes through the kernels (vectorised): it is the
+   activation of most layers and, one value at a time through the C
+   library's exp(), costs a tenth of a one-row pass of the benchmark's
+   network. */
+static void finish(const nn_t *net, const struct nn_layer *l, size_t r0, size_t r1, size_t c0,
+                   size_t c1, double *z, double *a)
 {
-    const int vector_sigmoid = l->activation == NN_ACT_SIGMOID && n > 1;
+    const int vector_sigmoid = l->activation == NN_ACT_SIGMOID;
     for (size_t r = r0; r < r1; r++) {
         double *zr = z + r * l->n_out + c0;
         if (l->bias_mode == NN_BIAS_SHARED) {
@@ -336,7 +336,7 @@ static void forward_part(void *context, struct nn__team *team, size_t index, siz
         forward_arrays(job, k, &z, &a);
         if (n == 1) {
             net->kernels->gemv(l->n_out, l->n_in, l->w, prev, z);
-            finish(net, l, n, 0, 1, 0, l->n_out, z, a);
+            finish(net, l, 0, 1, 0, l->n_out, z, a);
         } else if (by_units(l->n_out, n, size)) {
             size_t c0, c1;
             split(l->n_out, size, index, 16, &c0, &c1);
@@ -344,16 +344,16 @@ static void forward_part(void *context, struct nn__team *team, size_t index, siz
                 nn__product(net, n, c1 - c0, l->n_in, prev, l->n_in, 1, l->w + c0 * l->n_in, 1,
                             l->n_in, z + c0, l->n_out, 0, pack);
             if (nn__activation_is_builtin(l->activation)) {
-                finish(net, l, n, 0, n, c0, c1, z, a);
+                finish(net, l, 0, n, c0, c1, z, a);
             } else {
                 nn__team_sync(team);
-                finish(net, l, n, r0, r1, 0, l->n_out, z, a);
+                finish(net, l, r0, r1, 0, l->n_out, z, a);
             }
         } else {
             if (r1 > r0)
                 nn__product(net, r1 - r0, l->n_out, l->n_in, prev + r0 * l->n_in, l->n_in, 1,
                             l->w, 1, l->n_in, z + r0 * l->n_out, l->n_out, 0, pack);
-            finish(net, l, n, r0, r1, 0, l->n_out, z, a);
+            finish(net, l, r0, r1, 0, l->n_out, z, a);
         }
         if (k < top)
             nn__team_sync(team);
@@ -569,6 +569,72 @@ static size_t workspace_doubles(const nn_t *net, size_t n, size_t packs)
     return 3 * n * net->max_size + packs * pack;
 }
 
+/* nn_predict() of several rows, the products done unit-major: every layer's
+   net inputs and outputs are held one unit a row (n apart), so that each
+   product is W A^T, whose left operand, the weights, the gemm reads where it
+   lies, and only the batch-sized right operand is packed (the inputs, read
+   transposed by the first product, or the outputs of the layer below). The
+   row-major products of forward_part() would pack the weights at every
+   call. Each member takes a band of units of every layer; the top layer's
+   outputs are written back one sample a row. Every value is formed by the
+   same operations as in forward_part() (the gemm sums each product in the
+   same order whichever side an operand is on, and the bias, the activations
+   and the vectorised logistic function work value by value), so the outputs
+   are the same bits. */
+static void predict_part(void *context, struct nn__team *team, size_t index, size_t size)
+{
+    const struct forward_job *job = context;
+    const nn_t *net = job->net;
+    const size_t n = job->n, top = net->n_layers - 1, block = n * net->max_size;
+    double *pack = job->packs + index * job->pack_stride;
+    const double *prev = job->inputs;
+    size_t prev_rs = 1, prev_cs = net->layers[0].n_out; /* B(p, j): input p of sample j */
+    for (size_t k = 1; k <= top; k++) {
+        const struct nn_layer *l = &net->layers[k];
+        double *z = job->work, *a = job->work + (1 + k % 2) * block;
+        size_t c0, c1;
+        split(l->n_out, size, index, 8, &c0, &c1);
+        if (c1 > c0)
+            nn__product(net, c1 - c0, n, l->n_in, l->w + c0 * l->n_in, l->n_in, 1, prev, prev_rs,
+                        prev_cs, z + c0 * n, n, 0, pack);
+        for (size_t i = c0; i < c1; i++) {
+            double *zi = z + i * n, *ai = a + i * n;
+            const double bias = l->b[l->bias_mode == NN_BIAS_SHARED ? 0 : i];
+            for (size_t j = 0; j < n; j++)
+                zi[j] += bias;
+            if (l->activation == NN_ACT_SIGMOID)
+                net->kernels->sigmoid(n, zi, ai);
+            else
+                nn__activate(l, zi, ai, n);
+            if (k == top)
+                for (size_t j = 0; j < n; j++)
+                    job->outputs[j * l->n_out + i] = ai[j];
+        }
+        if (k < top)
+            nn__team_sync(team);
+        prev = a;
+        prev_rs = n;
+        prev_cs = 1;
+    }
+}
+
+/* Whether nn_predict() of n rows takes predict_part(): only built-in
+   activations (a custom one may read a sample's units as a whole, so it
+   needs them side by side), and no product that the CBLAS would serve (it
+   may round differently with the operands swapped). */
+static int predict_unit_major(const nn_t *net, size_t n)
+{
+    if (n < 2)
+        return 0;
+    for (size_t k = 1; k < net->n_layers; k++) {
+        const struct nn_layer *l = &net->layers[k];
+        if (!nn__activation_is_builtin(l->activation) ||
+            nn__product_uses_blas(net, n, l->n_out, l->n_in))
+            return 0;
+    }
+    return 1;
+}
+
 size_t nn_inference_workspace_size(const nn_t *net, size_t n)
 {
     return net == NULL || n == 0 ? 0 : workspace_doubles(net, n, team_size(net, n));
@@ -597,6 +663,6 @@ nn_status nn_predict(const nn_t *net, size_t n, const double *inputs, double *ou
         job.packs = workspace + 3 * block;
         job.pack_stride = nn__gemm_pack_doubles(n > net->max_size ? n : net->max_size);
     }
-    nn__team_run(threads, forward_part, &job);
+    nn__team_run(threads, predict_unit_major(net, n) ? predict_part : forward_part, &job);
     return NN_OK;
 }

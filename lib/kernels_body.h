@@ -23,12 +23,13 @@ static KATTR inline void KN(store)(double *p, KN(vec) v)
     memcpy(p, &v, sizeof v);
 }
 
+/* (x - 0 is x exactly, -0 included; written so because GCC turns a loop
+   over the lanes of a value loaded from a computed address into one masked
+   load per lane, where this is one broadcast) */
 static KATTR inline KN(vec) KN(splat)(double x)
 {
-    KN(vec) v;
-    for (int l = 0; l < VW; l++)
-        v[l] = x;
-    return v;
+    const KN(vec) zero = {0.0};
+    return x - zero;
 }
 
 static KATTR inline double KN(hsum)(KN(vec) v)
@@ -239,10 +240,13 @@ static KATTR void KN(pack_b)(size_t kc, size_t nc, const double *b, size_t rsb, 
     }
 }
 
-/* The register tile: MR x NR sums over kc packed steps, stored into (or added
-   to) the mr x nr corner of C. */
-static KATTR void KN(tile)(size_t kc, const double *pa, const double *pb, double *c, size_t ldc,
-                           size_t mr, size_t nr, int add)
+/* The register tile: MR x NR sums over kc steps, stored into (or added to)
+   the mr x nr corner of C. B is packed; element (i, p) of A is at
+   a[i * a_row + p * a_step]: a packed panel (1, MR), or the MR rows of a
+   row-major A where they lie (its row stride, 1). */
+static KATTR inline __attribute__((always_inline)) void
+KN(tile)(size_t kc, const double *a, size_t a_row, size_t a_step, const double *pb, double *c,
+         size_t ldc, size_t mr, size_t nr, int add)
 {
     /* the loops over the tile are unrolled so that acc lives in registers */
     KN(vec) acc[MR][NV];
@@ -258,7 +262,7 @@ static KATTR void KN(tile)(size_t kc, const double *pa, const double *pb, double
             bv[v] = KN(load)(pb + p * NR + v * VW);
         NN_UNROLL
         for (int i = 0; i < MR; i++) {
-            const KN(vec) av = KN(splat)(pa[p * MR + i]);
+            const KN(vec) av = KN(splat)(a[i * a_row + p * a_step]);
             NN_UNROLL
             for (int v = 0; v < NV; v++)
                 acc[i][v] += av * bv[v];
@@ -285,6 +289,18 @@ static KATTR void KN(tile)(size_t kc, const double *pa, const double *pb, double
     }
 }
 
+static KATTR __attribute__((noinline)) void KN(tile_packed)(size_t kc, const double *pa, const double *pb, double *c,
+                                  size_t ldc, size_t mr, size_t nr, int add)
+{
+    KN(tile)(kc, pa, 1, MR, pb, c, ldc, mr, nr, add);
+}
+
+static KATTR __attribute__((noinline)) void KN(tile_direct)(size_t kc, const double *a, size_t rsa,
+                                  const double *pb, double *c, size_t ldc, size_t mr, size_t nr, int add)
+{
+    KN(tile)(kc, a, rsa, 1, pb, c, ldc, mr, nr, add);
+}
+
 static KATTR void KN(gemm)(size_t m, size_t n, size_t k, const double *a, size_t rsa,
                            size_t csa, const double *b, size_t rsb, size_t csb, double *c,
                            size_t ldc, int accumulate, double *pack)
@@ -294,6 +310,12 @@ static KATTR void KN(gemm)(size_t m, size_t n, size_t k, const double *a, size_t
     const size_t ncap = n < NN_GEMM_NC ? n : NN_GEMM_NC;
     double *pb = pack;
     double *pa = pack + kcap * ((ncap + NR - 1) / NR * NR);
+    /* A row-major A is read where it lies, but for a last panel of fewer
+       than MR rows: packing it costs as much as the product when A is a
+       layer's weights and B a small batch. Rows 4 KiB apart (or a multiple)
+       are packed anyway, since the MR rows of a panel would compete for the
+       same few sets of the L1 cache. */
+    const int direct = csa == 1 && rsa % 512 != 0;
     for (size_t jc = 0; jc < n; jc += NN_GEMM_NC) {
         const size_t nc = n - jc < NN_GEMM_NC ? n - jc : NN_GEMM_NC;
         for (size_t pc = 0; pc < k; pc += NN_GEMM_KC) {
@@ -302,13 +324,21 @@ static KATTR void KN(gemm)(size_t m, size_t n, size_t k, const double *a, size_t
             KN(pack_b)(kc, nc, b + pc * rsb + jc * csb, rsb, csb, pb);
             for (size_t ic = 0; ic < m; ic += NN_GEMM_MC) {
                 const size_t mc = m - ic < NN_GEMM_MC ? m - ic : NN_GEMM_MC;
-                KN(pack_a)(mc, kc, a + ic * rsa + pc * csa, rsa, csa, pa);
+                const double *ab = a + ic * rsa + pc * csa;
+                const size_t m_direct = direct ? mc / MR * MR : 0;
+                if (m_direct < mc)
+                    KN(pack_a)(mc - m_direct, kc, ab + m_direct * rsa, rsa, csa,
+                               pa + m_direct * kc);
                 for (size_t jr = 0; jr < nc; jr += NR) {
                     const size_t nr = nc - jr < NR ? nc - jr : NR;
                     for (size_t ir = 0; ir < mc; ir += MR) {
                         const size_t mr = mc - ir < MR ? mc - ir : MR;
-                        KN(tile)(kc, pa + ir * kc, pb + jr * kc, c + (ic + ir) * ldc + jc + jr,
-                                 ldc, mr, nr, add);
+                        double *cb = c + (ic + ir) * ldc + jc + jr;
+                        if (ir < m_direct)
+                            KN(tile_direct)(kc, ab + ir * rsa, rsa, pb + jr * kc, cb, ldc, mr, nr,
+                                            add);
+                        else
+                            KN(tile_packed)(kc, pa + ir * kc, pb + jr * kc, cb, ldc, mr, nr, add);
                     }
                 }
             }

@@ -881,8 +881,9 @@ static void test_predict(void **state)
     }
 
     /* one network, two threads, each with its own workspace: one runs the
-       whole batch, the other the first sample alone (as nn_forward does) */
-    assert_int_equal(nn_forward(net, x, single), NN_OK);
+       whole batch, the other the first sample alone (the bits of a batch of
+       one row) */
+    assert_int_equal(nn_forward_batch(net, 1, x, single), NN_OK);
     pthread_t th[2];
     struct predict_job jobs[2];
     for (int i = 0; i < 2; i++) {
