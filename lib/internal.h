@@ -140,6 +140,11 @@ const struct nn_kernels *nn__kernels_best(void);
 const struct nn_kernels *nn__kernels_level(int level); /* NULL if not on this CPU */
 nn_status nn__kernels_force(nn_t *net, int level);      /* test hook, not exported */
 size_t nn__gemm_pack_doubles(size_t dim);
+/* Single-sample passes apply the logistic function of a layer of at least
+   this many units through the kernels (vectorised, within 3 ulps of
+   activation.c's); smaller layers, those of every worked example among
+   them, keep activation.c's bits. */
+#define NN_VECTOR_SIGMOID_MIN 16
 #define NN_TINY_LAYER 8 /* layers this small take nn__train_tiny() */
 void nn__train_tiny(nn_t *net, const double *input, const double *target, double rate);
 

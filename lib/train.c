@@ -51,7 +51,10 @@ static void forward_pass(nn_t *net, const double *input)
         } else {
             nn__vec_add(l->n_out, l->b, l->z);
         }
-        nn__activate(l, l->z, l->a, l->n_out);
+        if (l->activation == NN_ACT_SIGMOID && l->n_out >= NN_VECTOR_SIGMOID_MIN)
+            net->kernels->sigmoid(l->n_out, l->z, l->a);
+        else
+            nn__activate(l, l->z, l->a, l->n_out);
     }
     net->have_forward = 1;
     if (net->stale)
