@@ -230,16 +230,31 @@ nn_status nn_step(nn_t *net, double learning_rate)
     return NN_OK;
 }
 
+/* nn__all_finite() for at most NN_TINY_LAYER values, the loop written out:
+   its general form spends more on setting up than on checking so few. */
+static int few_finite(const double *x, size_t n)
+{
+    const uint64_t exponent = 0x7ff0000000000000u, one = 0x0010000000000000u;
+    uint64_t bad = 0;
+    for (size_t i = 0; i < NN_TINY_LAYER; i++)
+        if (i < n) {
+            uint64_t b;
+            memcpy(&b, x + i, sizeof b);
+            bad |= (b & exponent) + one;
+        }
+    return (bad >> 63) == 0;
+}
+
 static nn_status train_one(nn_t *net, const double *input, const double *target, double rate,
                            enum backward_mode mode)
 {
     if (net == NULL || input == NULL || target == NULL)
         return NN_ERR_NULL_ARG;
-    if (!rate_ok(rate) || !nn__all_finite(input, net->layers[0].n_out) ||
-        !nn__all_finite(target, net->layers[net->n_layers - 1].n_out))
-        return NN_ERR_NOT_FINITE;
+    const size_t n_in = net->layers[0].n_out, n_out = net->layers[net->n_layers - 1].n_out;
     if (mode == FUSED && net->max_size <= NN_TINY_LAYER) {
-        /* the same two passes with the loops written out (kernels.c) */
+        /* the same two passes with the loops written out (tiny.c) */
+        if (!rate_ok(rate) || !few_finite(input, n_in) || !few_finite(target, n_out))
+            return NN_ERR_NOT_FINITE;
         nn__grads_settle(net);
         nn__train_tiny(net, input, target, rate);
         net->have_forward = 1;
@@ -250,6 +265,8 @@ static nn_status train_one(nn_t *net, const double *input, const double *target,
         net->stale = 1;
         return NN_OK;
     }
+    if (!rate_ok(rate) || !nn__all_finite(input, n_in) || !nn__all_finite(target, n_out))
+        return NN_ERR_NOT_FINITE;
     forward_pass(net, input);
     backward_pass(net, target, mode, rate);
     return NN_OK;
