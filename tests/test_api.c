@@ -43,15 +43,6 @@ static void assert_same_settings(const nn_t *a, const nn_t *b)
     }
 }
 
-static double max_abs(const double *x, size_t n)
-{
-    double m = 0.0;
-    for (size_t i = 0; i < n; i++)
-        if (fabs(x[i]) > m)
-            m = fabs(x[i]);
-    return m;
-}
-
 /* max |a - b| <= 1e-12 (1 + max |value|) */
 static void assert_close_arrays(const double *a, const double *b, size_t n, const char *what)
 {

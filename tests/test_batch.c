@@ -19,15 +19,6 @@ static nn_t *make_net(size_t n_layers, const size_t *sizes, const int *acts, uns
     return net;
 }
 
-static double max_abs(const double *x, size_t n)
-{
-    double m = 0.0;
-    for (size_t i = 0; i < n; i++)
-        if (fabs(x[i]) > m)
-            m = fabs(x[i]);
-    return m;
-}
-
 /* max |a - b| <= tol * (1 + max |b|) */
 static void assert_close_arrays(const double *a, const double *b, size_t n, double tol)
 {

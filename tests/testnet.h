@@ -10,6 +10,7 @@
 
 #include <backprop.h>
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -104,6 +105,16 @@ static inline double *params_of(const nn_t *net)
 static inline double *grads_of(const nn_t *net)
 {
     return flat_copy(net, nn_get_grads);
+}
+
+/* The largest |x[i]|, 0 for n = 0. */
+static inline double max_abs(const double *x, size_t n)
+{
+    double m = 0.0;
+    for (size_t i = 0; i < n; i++)
+        if (fabs(x[i]) > m)
+            m = fabs(x[i]);
+    return m;
 }
 
 /* ---- custom activations whose parameter travels in the context pointer ---- */
