@@ -10,9 +10,12 @@
          1 and 2 threads
      W4  inference with the W3 network, batch 1 (2,000 samples) and 64 (200 batches)
    Each measurement is the median of --reps interleaved runs (default 5). A
-   checksum of the final weights is printed for each peer. */
+   checksum of the final weights is printed for each peer. Hand-written
+   floors of W1, W2 and W4 (floors.c) run in the same rounds and show how
+   close to the machine's limit each figure is. */
 #define _POSIX_C_SOURCE 200809L
 #include "backprop.h"
+#include "floors.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -59,6 +62,16 @@ static void ok(nn_status s, const char *what)
 static double *alloc_doubles(size_t n)
 {
     double *p = malloc(n * sizeof(double));
+    if (p == NULL)
+        die("out of memory");
+    return p;
+}
+
+/* n doubles at a cache-line boundary, as the library keeps its own */
+static double *alloc_aligned(size_t n)
+{
+    const size_t bytes = (n * sizeof(double) + 63) / 64 * 64;
+    double *p = aligned_alloc(64, bytes);
     if (p == NULL)
         die("out of memory");
     return p;
@@ -242,6 +255,38 @@ static double run_w4(const struct workload *w, size_t batch, double *sum)
     return dt;
 }
 
+/* ---- floors (floors.c) ---- */
+
+static double run_w1_floor(const struct workload *w, size_t updates, double *sum)
+{
+    double p[9];
+    const double dt = floor_w1(w->init, w->x, w->t, updates, W1_RATE, p);
+    *sum = checksum_flat(p, 9);
+    return dt;
+}
+
+/* the first layer's weights lead the flat order */
+static double run_w2_floor(const struct workload *w, double *sum)
+{
+    const size_t rows = w->sizes[1], cols = w->sizes[0];
+    double *m = alloc_aligned(rows * cols), *x_copy = alloc_aligned(cols), y[128];
+    memcpy(m, w->init, rows * cols * sizeof(double));
+    const double dt = floor_w2(m, rows, cols, w->x, w->n_samples, W2_RATE, y, x_copy);
+    *sum = checksum_flat(m, rows * cols);
+    free(x_copy);
+    free(m);
+    return dt;
+}
+
+static double run_w4_floor(const struct workload *w, double *sum)
+{
+    double *p = alloc_aligned(w->n_params);
+    memcpy(p, w->init, w->n_params * sizeof(double));
+    const double dt = floor_w4(p, w->n_params, W4_SINGLE, sum);
+    free(p);
+    return dt;
+}
+
 /* ---- FANN ---- */
 
 #ifdef BENCH_HAVE_FANN
@@ -347,6 +392,7 @@ enum {
     R_W2_LIB_FUSED, R_W2_LIB_3CALL, R_W2_FANN, R_W2_TORCH,
     R_W3_LIB_1, R_W3_LIB_2, R_W3_TORCH_1, R_W3_TORCH_2,
     R_W4_LIB_1, R_W4_LIB_64, R_W4_FANN_1, R_W4_FANN_64, R_W4_TORCH_1, R_W4_TORCH_64,
+    R_W1_FLOOR, R_W2_FLOOR, R_W4_FLOOR,
     R_COUNT
 };
 
@@ -359,6 +405,8 @@ static const char *result_names[R_COUNT] = {
     "W3 PyTorch 2 threads",
     "W4 libbackprop batch 1", "W4 libbackprop batch 64", "W4 FANN batch 1",
     "W4 FANN batch 64 (64 runs)", "W4 PyTorch batch 1", "W4 PyTorch batch 64",
+    "W1 floor: registers only", "W2 floor: two sweeps of layer 1",
+    "W4 floor: one read of the weights",
 };
 
 static double times[R_COUNT][MAX_REPS];
@@ -531,6 +579,9 @@ int main(int argc, char **argv)
         RUN(R_W3_LIB_2, run_w3(&w3, 2, &s));
         RUN(R_W4_LIB_1, run_w4(&w3, 1, &s));
         RUN(R_W4_LIB_64, run_w4(&w3, 64, &s));
+        RUN(R_W1_FLOOR, run_w1_floor(&w1, w1_updates, &s));
+        RUN(R_W2_FLOOR, run_w2_floor(&w2, &s));
+        RUN(R_W4_FLOOR, run_w4_floor(&w3, &s));
 #ifdef BENCH_HAVE_FANN
         RUN(R_W1_FANN, fann_online(&w1, w1_updates, W1_RATE, &s));
         RUN(R_W2_FANN, fann_online(&w2, w2.n_samples, W2_RATE, &s));
@@ -578,12 +629,34 @@ int main(int argc, char **argv)
             printf("%-40s %9s\n", ratios[i].what, "n/a");
     }
 
+    printf("\nfloors (bench/floors.c: the least work of the workload, by hand) against the\n"
+           "targets' ratios: libbackprop's time over the floor's, and the peer's time over\n"
+           "the floor's, the highest ratio to that peer any implementation could show here\n");
+    struct {
+        const char *what;
+        int floor, lib, peer;
+    } floors[] = {
+        {"W1 vs FANN", R_W1_FLOOR, R_W1_LIB, R_W1_FANN},
+        {"W2 train_sample vs PyTorch", R_W2_FLOOR, R_W2_LIB_FUSED, R_W2_TORCH},
+        {"W4 batch 1 vs PyTorch", R_W4_FLOOR, R_W4_LIB_1, R_W4_TORCH_1},
+    };
+    printf("%-30s %12s %18s %12s\n", "", "floor (s)", "libbackprop/floor", "peer/floor");
+    for (size_t i = 0; i < sizeof floors / sizeof floors[0]; i++) {
+        const double f = median(floors[i].floor, reps);
+        printf("%-30s %12.6f %17.2fx", floors[i].what, f, median(floors[i].lib, reps) / f);
+        if (have[floors[i].peer])
+            printf(" %11.2fx\n", median(floors[i].peer, reps) / f);
+        else
+            printf(" %12s\n", "n/a");
+    }
+
     printf("\nchecksums (relative difference to libbackprop)\n");
     struct {
         const char *what;
         int lib, peer;
     } checks[] = {
         {"W1 PyTorch (10k updates)", R_W1_LIB_SHORT, R_W1_TORCH},
+        {"W1 floor", R_W1_LIB, R_W1_FLOOR},
         {"W2 PyTorch", R_W2_LIB_FUSED, R_W2_TORCH},
         {"W2 3-call", R_W2_LIB_FUSED, R_W2_LIB_3CALL},
         {"W3 PyTorch 1 thread", R_W3_LIB_1, R_W3_TORCH_1},
