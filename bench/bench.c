@@ -409,6 +409,12 @@ static const char *result_names[R_COUNT] = {
     "W4 floor: one read of the weights",
 };
 
+/* a libbackprop result and a peer's, compared by time or by checksum */
+struct comparison {
+    const char *what;
+    int lib, peer;
+};
+
 static double times[R_COUNT][MAX_REPS];
 static double sums[R_COUNT];
 static int have[R_COUNT];
@@ -604,10 +610,7 @@ int main(int argc, char **argv)
     }
 
     printf("\nratios (peer time / libbackprop time; above 1 means libbackprop is faster)\n");
-    struct {
-        const char *what;
-        int lib, peer;
-    } ratios[] = {
+    const struct comparison ratios[] = {
         {"W1 vs FANN", R_W1_LIB, R_W1_FANN},
         {"W1 vs PyTorch (per update)", R_W1_LIB_SHORT, R_W1_TORCH},
         {"W2 train_sample vs FANN", R_W2_LIB_FUSED, R_W2_FANN},
@@ -651,10 +654,7 @@ int main(int argc, char **argv)
     }
 
     printf("\nchecksums (relative difference to libbackprop)\n");
-    struct {
-        const char *what;
-        int lib, peer;
-    } checks[] = {
+    const struct comparison checks[] = {
         {"W1 PyTorch (10k updates)", R_W1_LIB_SHORT, R_W1_TORCH},
         {"W1 floor", R_W1_LIB, R_W1_FLOOR},
         {"W2 PyTorch", R_W2_LIB_FUSED, R_W2_TORCH},
