@@ -293,10 +293,18 @@ struct forward_job {
     size_t pack_stride;
 };
 
+/* Doubles of one of the three blocks of nn_predict's workspace: n x max_size
+   rounded up to whole cache lines, so that every block starts on one. */
+static size_t work_block(const nn_t *net, size_t n)
+{
+    const size_t line = NN_BATCH_SLACK;
+    return (n * net->max_size + line - 1) / line * line;
+}
+
 /* Where layer k's net inputs and outputs go: the batch buffer's rows, or
-   nn_predict's workspace (three blocks of n x max_size: z, then two blocks
-   for the outputs of alternate layers; the top layer writes the caller's
-   outputs). Rows are n_out apart either way. */
+   nn_predict's workspace (three blocks: z, then two for the outputs of
+   alternate layers; the top layer writes the caller's outputs). Rows are
+   n_out apart either way. */
 static void forward_arrays(const struct forward_job *job, size_t k, double **z, double **a)
 {
     const nn_t *net = job->net;
@@ -305,7 +313,7 @@ static void forward_arrays(const struct forward_job *job, size_t k, double **z, 
         *z = r.z;
         *a = r.a;
     } else {
-        const size_t block = job->n * net->max_size;
+        const size_t block = work_block(net, job->n);
         *z = job->work;
         *a = k == net->n_layers - 1 ? job->outputs : job->work + (1 + k % 2) * block;
     }
@@ -330,12 +338,25 @@ static void forward_part(void *context, struct nn__team *team, size_t index, siz
         memcpy(job->copy + r0 * n_in, job->inputs + r0 * n_in, (r1 - r0) * n_in * sizeof(double));
     }
     const double *prev = job->inputs;
+    const int stream = n == 1 && nn__weights_stream(net);
+    if (stream && job->work != NULL) {
+        /* the input on a cache line, for gemv_stream: in the block that the
+           second layer's outputs take, after the first layer has read it */
+        double *copy = job->work + work_block(net, 1);
+        memcpy(copy, prev, net->layers[0].n_out * sizeof(double));
+        prev = copy;
+    } else if (stream) {
+        prev = job->copy; /* the batch buffer's copy, made above */
+    }
     for (size_t k = 1; k <= top; k++) {
         const struct nn_layer *l = &net->layers[k];
         double *z, *a;
         forward_arrays(job, k, &z, &a);
         if (n == 1) {
-            net->kernels->gemv(l->n_out, l->n_in, l->w, prev, z);
+            if (stream)
+                net->kernels->gemv_stream(l->n_out, l->n_in, l->w, prev, z);
+            else
+                net->kernels->gemv(l->n_out, l->n_in, l->w, prev, z);
             finish(net, l, 0, 1, 0, l->n_out, z, a);
         } else if (by_units(l->n_out, n, size)) {
             size_t c0, c1;
@@ -555,18 +576,22 @@ nn_status nn_backward_batch(nn_t *net, size_t n, const double *targets)
 
 /* ---- read-only inference ---- */
 
-/* The workspace for n rows with `packs` packing areas; 0 on overflow. */
+/* The workspace for n rows with `packs` packing areas (0 on overflow): three
+   blocks of work_block() doubles and the packing areas, from the first
+   cache-line boundary of the caller's array, which may lie up to
+   NN_BATCH_SLACK doubles in. */
 static size_t workspace_doubles(const nn_t *net, size_t n, size_t packs)
 {
     const size_t limit = SIZE_MAX / sizeof(double) / 4;
     if (n == 0 || n > limit / net->max_size)
         return 0;
+    const size_t arrays = 3 * work_block(net, n) + NN_BATCH_SLACK;
     if (n == 1)
-        return 3 * net->max_size;
+        return arrays;
     const size_t pack = nn__gemm_pack_doubles(n > net->max_size ? n : net->max_size);
-    if (packs > (limit - 3 * n * net->max_size) / pack)
+    if (packs > (limit - arrays) / pack)
         return 0;
-    return 3 * n * net->max_size + packs * pack;
+    return arrays + packs * pack;
 }
 
 /* nn_predict() of several rows, the products done unit-major: every layer's
@@ -585,7 +610,7 @@ static void predict_part(void *context, struct nn__team *team, size_t index, siz
 {
     const struct forward_job *job = context;
     const nn_t *net = job->net;
-    const size_t n = job->n, top = net->n_layers - 1, block = n * net->max_size;
+    const size_t n = job->n, top = net->n_layers - 1, block = work_block(net, n);
     double *pack = job->packs + index * job->pack_stride;
     const double *prev = job->inputs;
     size_t prev_rs = 1, prev_cs = net->layers[0].n_out; /* B(p, j): input p of sample j */
@@ -657,10 +682,10 @@ nn_status nn_predict(const nn_t *net, size_t n, const double *inputs, double *ou
     size_t threads = team_size(net, n);
     while (threads > 1 && workspace_size < workspace_doubles(net, n, threads))
         threads--;
-    const size_t block = n * net->max_size;
-    struct forward_job job = {net, n, inputs, NULL, workspace, outputs, NULL, 0};
+    double *work = aligned(workspace);
+    struct forward_job job = {net, n, inputs, NULL, work, outputs, NULL, 0};
     if (n > 1) {
-        job.packs = workspace + 3 * block;
+        job.packs = work + 3 * work_block(net, n);
         job.pack_stride = nn__gemm_pack_doubles(n > net->max_size ? n : net->max_size);
     }
     nn__team_run(threads, predict_unit_major(net, n) ? predict_part : forward_part, &job);

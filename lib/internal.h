@@ -110,6 +110,9 @@ struct nn_kernels {
     const char *name;
     /* y = M x */
     void (*gemv)(size_t rows, size_t cols, const double *m, const double *x, double *y);
+    /* y = M x for weights that stream (nn__weights_stream); x on a vector
+       boundary for speed (any x gives the same bits) */
+    void (*gemv_stream)(size_t rows, size_t cols, const double *m, const double *x, double *y);
     /* y = M^T x */
     void (*gemv_t)(size_t rows, size_t cols, const double *m, const double *x, double *y);
     /* M += d x^T */
@@ -146,6 +149,18 @@ size_t nn__gemm_pack_doubles(size_t dim);
    them, keep activation.c's bits. */
 #define NN_VECTOR_SIGMOID_MIN 16
 #define NN_TINY_LAYER 8 /* layers this small take nn__train_tiny() */
+
+/* Whether the single-sample passes read the weights with gemv_stream: when
+   the parameters are larger than a second-level cache (1 MiB on the
+   machines measured), a pass finds none of them there from the one before
+   and streams them all from the last-level cache or memory. The rule
+   depends on the network alone, so that every single-sample pass of a
+   network forms its sums in the same order whatever the addresses. */
+#define NN_STREAM_BYTES ((size_t)1 << 20)
+static inline int nn__weights_stream(const nn_t *net)
+{
+    return net->n_storage >= NN_STREAM_BYTES / sizeof(double);
+}
 void nn__train_tiny(nn_t *net, const double *input, const double *target, double rate);
 
 /* parallel.c: a team of threads for the length of one call. The caller is

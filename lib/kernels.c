@@ -119,7 +119,7 @@ static void scalar_sigmoid(size_t n, const double *z, double *a)
 }
 
 static const struct nn_kernels scalar_table = {
-    0, "scalar", scalar_gemv, scalar_gemv_t, scalar_ger_add, scalar_ger_step,
+    0, "scalar", scalar_gemv, scalar_gemv, scalar_gemv_t, scalar_ger_add, scalar_ger_step,
     scalar_gemv_t_ger_step, scalar_axpy, scalar_gemm, scalar_sigmoid,
 };
 

@@ -7,14 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The allocation, in order: struct nn, n_layers struct nn_layer, then doubles:
-   params and grads (n_storage each), then per layer z, a, delta, then scratch.
-   Layer 0 has only `a` (the input copy). */
-static size_t layout_doubles(size_t n_storage, size_t n_units, size_t max_size)
-{
-    return 2 * n_storage + 3 * n_units + max_size;
-}
-
 /* The doubles start at an address that is a multiple of NN_DATA_ALIGN (a
    cache line), whatever alignment the allocator gives (malloc: 16 bytes),
    so that vector loads of rows never straddle two lines (a fifth of the
@@ -22,6 +14,24 @@ static size_t layout_doubles(size_t n_storage, size_t n_units, size_t max_size)
    NN_DATA_ALIGN bytes of slack for this; the padding before the doubles
    depends on where the block lies, so nn_clone() moves them if needed. */
 #define NN_DATA_ALIGN 64
+
+/* The allocation, in order: struct nn, n_layers struct nn_layer, then doubles:
+   params and grads (n_storage each), then per layer z, a, delta, then scratch.
+   Each of these arrays starts on a cache line (lines() doubles apart), as the
+   first does, so that the vectors the kernels read from their starts (the x
+   of gemv_stream above all) never straddle two lines. Layer 0 has only `a`
+   (the input copy). */
+static size_t lines(size_t n_doubles)
+{
+    const size_t per_line = NN_DATA_ALIGN / sizeof(double);
+    return (n_doubles + per_line - 1) / per_line * per_line;
+}
+
+/* n_units: the sum of lines() of the layer sizes */
+static size_t layout_doubles(size_t n_storage, size_t n_units, size_t max_size)
+{
+    return 2 * lines(n_storage) + 3 * n_units + max_size;
+}
 
 static size_t header_bytes(size_t n_layers)
 {
@@ -38,9 +48,9 @@ void nn__layout(struct nn *net)
     data += (NN_DATA_ALIGN - (uintptr_t)data % NN_DATA_ALIGN) % NN_DATA_ALIGN;
     double *d = (double *)(void *)data;
     net->params = d;
-    d += net->n_storage;
+    d += lines(net->n_storage);
     net->grads = d;
-    d += net->n_storage;
+    d += lines(net->n_storage);
     size_t offset = 0;
     for (size_t k = 0; k < net->n_layers; k++) {
         struct nn_layer *layer = &net->layers[k];
@@ -55,11 +65,11 @@ void nn__layout(struct nn *net)
             layer->w = layer->b = layer->gw = layer->gb = NULL;
         }
         layer->z = d;
-        d += layer->n_out;
+        d += lines(layer->n_out);
         layer->a = d;
-        d += layer->n_out;
+        d += lines(layer->n_out);
         layer->delta = d;
-        d += layer->n_out;
+        d += lines(layer->n_out);
     }
     net->scratch = d;
 }
@@ -102,7 +112,7 @@ nn_status nn_create_with_allocator(nn_t **out, size_t n_layers, const size_t *si
             return NN_ERR_TOO_LARGE;
     }
     for (size_t k = 0; k < n_layers; k++) {
-        n_units += sizes[k];
+        n_units += lines(sizes[k]);
         if (sizes[k] > max_size)
             max_size = sizes[k];
         if (k > 0) {

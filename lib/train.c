@@ -42,9 +42,13 @@ static void forward_pass(nn_t *net, const double *input)
 {
     nn__grads_settle(net); /* the pass overwrites the deferred factors */
     memcpy(net->layers[0].a, input, net->layers[0].n_out * sizeof(double));
+    const int stream = nn__weights_stream(net);
     for (size_t k = 1; k < net->n_layers; k++) {
         struct nn_layer *l = &net->layers[k];
-        net->kernels->gemv(l->n_out, l->n_in, l->w, net->layers[k - 1].a, l->z);
+        if (stream)
+            net->kernels->gemv_stream(l->n_out, l->n_in, l->w, net->layers[k - 1].a, l->z);
+        else
+            net->kernels->gemv(l->n_out, l->n_in, l->w, net->layers[k - 1].a, l->z);
         if (l->bias_mode == NN_BIAS_SHARED) {
             for (size_t j = 0; j < l->n_out; j++)
                 l->z[j] += l->b[0];

@@ -860,6 +860,31 @@ static void test_predict(void **state)
 
     assert_int_equal(nn_predict(net, n, x, y, work, ws), NN_OK);
     assert_same_arrays(y, expected, n * n_out);
+    /* a workspace at another offset from a cache line: the same bits (the
+       call starts its arrays at the first line boundary inside it) */
+    double *work_off = malloc((ws + 1) * sizeof(double));
+    assert_int_equal(nn_predict(net, n, x, y, work_off + 1, ws), NN_OK);
+    assert_same_arrays(y, expected, n * n_out);
+    const size_t ws_one = nn_inference_workspace_size(net, 1);
+    assert_int_equal(nn_forward_batch(net, 1, x + n_in, single), NN_OK);
+    assert_int_equal(nn_predict(net, 1, x + n_in, y, work_off + 1, ws_one), NN_OK);
+    assert_same_arrays(y, single, n_out);
+    free(work_off);
+    {
+        /* the widest layer's outputs fill the end of a one-row workspace: a
+           workspace of exactly the size asked for, 8 bytes past a line,
+           still holds them (the sanitizer builds would see an overrun) */
+        const size_t sizes[] = {8, 16, 3};
+        const int acts[] = {NN_ACT_SIGMOID, NN_ACT_LINEAR};
+        nn_t *wide = make_net(3, sizes, acts, 73);
+        const size_t ws_wide = nn_inference_workspace_size(wide, 1);
+        double *w_off = malloc((ws_wide + 1) * sizeof(double)), expect[3], got[3];
+        assert_int_equal(nn_forward_batch(wide, 1, x, expect), NN_OK);
+        assert_int_equal(nn_predict(wide, 1, x, got, w_off + 1, ws_wide), NN_OK);
+        assert_same_arrays(got, expect, 3);
+        free(w_off);
+        nn_free(wide);
+    }
     for (size_t r = 0; r < n; r++) {
         assert_int_equal(nn_forward(net, x + r * n_in, single), NN_OK);
         const size_t ws1 = nn_inference_workspace_size(net, 1);

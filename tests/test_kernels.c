@@ -47,6 +47,24 @@ static const struct nn_kernels *level_or_skip(int level)
     return k;
 }
 
+/* y = M v (M^T v when transposed) for the rows x cols matrix M, each value
+   against the sum in long double */
+static void check_product(const double *y, const double *m, size_t rows, size_t cols,
+                          const double *v, int transposed)
+{
+    const size_t n_y = transposed ? cols : rows, n_v = transposed ? rows : cols;
+    for (size_t j = 0; j < n_y; j++) {
+        long double s = 0, mag = 0;
+        for (size_t i = 0; i < n_v; i++) {
+            const double w = transposed ? m[i * cols + j] : m[j * cols + i];
+            const long double term = (long double)w * v[i];
+            s += term;
+            mag += fabsl(term);
+        }
+        check_sum(y[j], s, mag);
+    }
+}
+
 static void check_gemv_family(const struct nn_kernels *k, size_t rows, size_t cols)
 {
     double *m = random_array(rows * cols, 1 + rows * 100 + cols);
@@ -56,24 +74,21 @@ static void check_gemv_family(const struct nn_kernels *k, size_t rows, size_t co
     double *yt = malloc(cols * sizeof(double));
     double *yt2 = malloc(cols * sizeof(double));
 
+    /* gemv, then gemv_stream from x as given and from x one double further on
+       (the bits may not depend on where x lies) */
     k->gemv(rows, cols, m, x, y);
-    for (size_t j = 0; j < rows; j++) {
-        long double s = 0, mag = 0;
-        for (size_t i = 0; i < cols; i++) {
-            s += (long double)m[j * cols + i] * x[i];
-            mag += fabsl((long double)m[j * cols + i] * x[i]);
-        }
-        check_sum(y[j], s, mag);
-    }
+    check_product(y, m, rows, cols, x, 0);
+    double *x_shifted = malloc((cols + 1) * sizeof(double));
+    double *y_shifted = malloc(rows * sizeof(double));
+    memcpy(x_shifted + 1, x, cols * sizeof(double));
+    k->gemv_stream(rows, cols, m, x, y);
+    check_product(y, m, rows, cols, x, 0);
+    k->gemv_stream(rows, cols, m, x_shifted + 1, y_shifted);
+    assert_memory_equal(y, y_shifted, rows * sizeof(double));
+    free(x_shifted);
+    free(y_shifted);
     k->gemv_t(rows, cols, m, d, yt);
-    for (size_t i = 0; i < cols; i++) {
-        long double s = 0, mag = 0;
-        for (size_t j = 0; j < rows; j++) {
-            s += (long double)m[j * cols + i] * d[j];
-            mag += fabsl((long double)m[j * cols + i] * d[j]);
-        }
-        check_sum(yt[i], s, mag);
-    }
+    check_product(yt, m, rows, cols, d, 1);
 
     /* M += d x^T, then M -= rate d x^T, each element on its own */
     double *g = random_array(rows * cols, 4);
