@@ -397,7 +397,10 @@ BACKPROP_API int nn_get_loss(const nn_t *net);
  * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_NOT_FINITE (a NaN or infinite input).
  * Every layer's net inputs and outputs are kept for inspection and for nn_backward().
  * A logistic layer of 16 units or more is evaluated in vector registers (see
- * ::NN_ACT_SIGMOID); smaller layers give the bits of 1 / (1 + exp(-z)).
+ * ::NN_ACT_SIGMOID); smaller layers give the bits of 1 / (1 + exp(-z)). The
+ * order in which each net input's sum is formed depends on the network alone
+ * (networks of more than 1 MiB of parameters, whose weights are read as one
+ * stream, use another), never on where the caller's arrays lie.
  */
 BACKPROP_API nn_status nn_forward(nn_t *net, const double *input, double *output);
 
