@@ -29,9 +29,10 @@
    joining a thread takes. Smaller passes use fewer threads. */
 #define NN_THREAD_MIN_WORK ((double)(1 << 18))
 
-/* The buffer's arrays start at the first cache-line boundary of its block,
-   so that vector loads never straddle two lines whatever alignment the
-   allocator gives (as the network's own doubles, network.c); the block has
+/* The batch buffer's arrays, and those nn_predict() keeps in the caller's
+   workspace, start at the first cache-line boundary of their block, so that
+   vector loads never straddle two lines whatever alignment the allocator
+   gives (as the network's own doubles, network.c); each block has
    NN_BATCH_SLACK doubles more than the arrays need for this. */
 #define NN_BATCH_SLACK 8
 
