@@ -389,6 +389,17 @@ static nn_t *example_a_network(void)
     return net;
 }
 
+/* Example A's weights and its two shared biases against expected values. */
+static void check_a_params(nn_t *net, const double *w1, const double *w2, double b1, double b2)
+{
+    struct two_layers q;
+    read_layers(net, &a_counts, PARAMS, &q);
+    CHECK_VALUES(q.w1, w1, 6);
+    CHECK_VALUES(q.w2, w2, 4);
+    assert_rel(q.b1[0], b1, REL);
+    assert_rel(q.b2[0], b2, REL);
+}
+
 static void example_a_one_step(void **state)
 {
     (void)state;
@@ -413,12 +424,7 @@ static void example_a_one_step(void **state)
     assert_not_rounds_to(p.o[1] - 0.5, 0.7504, 4);
 
     OK(nn_step(net, a_eta));
-    struct two_layers q;
-    read_layers(net, &a_counts, PARAMS, &q);
-    CHECK_VALUES(q.w1, a_new_w1, 6);
-    CHECK_VALUES(q.w2, a_new_w2, 4);
-    assert_rel(q.b1[0], a_new_b1, REL);
-    assert_rel(q.b2[0], a_new_b2, REL);
+    check_a_params(net, a_new_w1, a_new_w2, a_new_b1, a_new_b2);
 
     /* After the step: E and outputs (the second row of a_run). */
     check_point(net, a_x, a_t, 2, &a_run[1]);
@@ -430,13 +436,7 @@ static void example_a_many_steps(void **state)
     (void)state;
     nn_t *net = example_a_network();
     check_run(net, a_x, a_t, 2, a_eta, STANDARD, a_run, sizeof a_run / sizeof a_run[0]);
-
-    struct two_layers q;
-    read_layers(net, &a_counts, PARAMS, &q);
-    CHECK_VALUES(q.w1, a_w1_10000, 6);
-    CHECK_VALUES(q.w2, a_w2_10000, 4);
-    assert_rel(q.b1[0], a_b1_10000, REL);
-    assert_rel(q.b2[0], a_b2_10000, REL);
+    check_a_params(net, a_w1_10000, a_w2_10000, a_b1_10000, a_b2_10000);
     nn_free(net);
 }
 
