@@ -61,11 +61,11 @@ extern "C" {
 /** @brief Major version of this header: raised on an incompatible ABI change. */
 #define BACKPROP_VERSION_MAJOR 0
 /** @brief Minor version of this header: raised when functions are added. */
-#define BACKPROP_VERSION_MINOR 1
+#define BACKPROP_VERSION_MINOR 2
 /** @brief Patch version of this header: raised for fixes only. */
 #define BACKPROP_VERSION_PATCH 0
 /** @brief The version of this header as a string, "MAJOR.MINOR.PATCH". */
-#define BACKPROP_VERSION_STRING "0.1.0"
+#define BACKPROP_VERSION_STRING "0.2.0"
 /** @brief The version of this header as one number, MAJOR*10000 + MINOR*100 + PATCH. */
 #define BACKPROP_VERSION_NUMBER \
     (BACKPROP_VERSION_MAJOR * 10000 + BACKPROP_VERSION_MINOR * 100 + BACKPROP_VERSION_PATCH)
