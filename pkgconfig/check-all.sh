@@ -5,8 +5,12 @@
 #   meson-subproject dependency('backprop') through the subproject fallback (check-meson-subproject.sh)
 #   cmake            find_package(backprop) and backprop::backprop (check-cmake.sh)
 #   c++              the header from C++ with g++ -Wall -Wextra -Werror (check-cxx.sh)
+#   prefix           a real install under a prefix of its own: backprop starts through
+#                    its run path, programs through LD_LIBRARY_PATH or -rpath, the
+#                    Python binding installs offline into a venv (check-prefix.sh)
 # Exits non-zero when any of them fails. Needs meson, ninja, a C compiler,
-# pkg-config, cmake and g++. Set KEEP_WORK=1 to keep the scratch directories.
+# pkg-config, cmake, g++, and python3 with venv and pip (Debian: python3-venv,
+# python3-pip). Set KEEP_WORK=1 to keep the scratch directories.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/common.sh"
 
@@ -15,7 +19,7 @@ stage_install
 passed=0
 failed=0
 failed_names=
-for check in install pkgconfig meson-subproject cmake cxx; do
+for check in install pkgconfig meson-subproject cmake cxx prefix; do
     echo
     echo "=== consumer check: $check ==="
     if bash "$here/check-$check.sh"; then

@@ -22,10 +22,11 @@ expect_file "$LIBDIR/cmake/backprop/backprop-config.cmake"
 expect_file "$LIBDIR/cmake/backprop/backprop-config-version.cmake"
 expect_file "$STAGE$PREFIX/bin/backprop"
 expect_file "$STAGE$PREFIX/share/man/man1/backprop.1"
-if out=$(LD_LIBRARY_PATH=$LIBDIR "$STAGE$PREFIX/bin/backprop" --version) && [ "$out" = "backprop $version" ]; then
-    echo "ok   the installed backprop runs: $out"
+# No LD_LIBRARY_PATH: the command finds the library through its run path.
+if out=$(env -u LD_LIBRARY_PATH "$STAGE$PREFIX/bin/backprop" --version) && [ "$out" = "backprop $version" ]; then
+    echo "ok   the installed backprop runs without LD_LIBRARY_PATH: $out"
 else
-    echo "FAIL the installed backprop --version printed '$out'"
+    echo "FAIL the installed backprop --version printed '${out:-}'"
     fail=1
 fi
 
