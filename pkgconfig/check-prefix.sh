@@ -42,6 +42,7 @@ expect_prefix_library() {
 
 step "the installed backprop, no LD_LIBRARY_PATH"
 runpath=$(readelf -d "$prefix/bin/backprop" | sed -n 's/.*(RUNPATH).*\[\(.*\)\]/\1/p')
+# shellcheck disable=SC2016  # the literal $ORIGIN, expanded by the loader
 if [ "$runpath" = '$ORIGIN/../lib' ]; then
     echo "ok   run path $runpath"
 else
