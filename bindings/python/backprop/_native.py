@@ -226,9 +226,9 @@ class Library:
                                       % (self.path, fname, self.version()))
         return func
 
-    def error(self, status, function):
+    def error(self, status, function, detail=None):
         """A :class:`BackpropError` for a check the binding makes itself."""
-        return BackpropError(status, self.strerror(status), function)
+        return BackpropError(status, self.strerror(status), function, detail)
 
     def version(self):
         """The run-time version string, e.g. ``"0.1.0"``."""
