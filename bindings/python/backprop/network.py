@@ -977,10 +977,9 @@ class Network(_Handle):
         return cls._load("nn_load_buffer_ex", data, (len(data),), custom, library, use_numpy)
 
     # ------------------------------------------------- worked calculations
-    def _samples_wanted(self, h, ni, nt, rows):
-        return "expected %s%d inputs and %s%d targets, got %d inputs and %d targets" % (
-            rows, self._lib.nn_input_count(h), rows and "as many " + rows,
-            self._lib.nn_output_count(h), ni, nt)
+    def _samples_wanted(self, h, ni, nt, wanted):
+        return ("expected " + wanted + ", got %d inputs and %d targets") % (
+            self._lib.nn_input_count(h), self._lib.nn_output_count(h), ni, nt)
 
     @_locked
     def explain(self, inputs, targets, learning_rate, *, format="text", digits=None,
@@ -1000,7 +999,8 @@ class Network(_Handle):
                              param_names) as opts:
             self._call("nn_explain", h, opts.handle, iptr, ni, tptr, nt,
                        float(learning_rate), writer.c_write, None,
-                       counts=lambda: self._samples_wanted(h, ni, nt, "rows of "))
+                       counts=lambda: self._samples_wanted(
+                           h, ni, nt, "rows of %d inputs and as many rows of %d targets"))
         return writer.text()
 
     @_locked
@@ -1016,7 +1016,8 @@ class Network(_Handle):
                              param_names) as opts:
             self._call("nn_export_dot", h, opts.handle, iptr, ni, tptr, nt,
                        writer.c_write, None,
-                       counts=lambda: self._samples_wanted(h, ni, nt, ""))
+                       counts=lambda: self._samples_wanted(
+                           h, ni, nt, "%d inputs and 0 or %d targets"))
         return writer.text()
 
 
