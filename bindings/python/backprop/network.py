@@ -104,15 +104,34 @@ def _locked(method):
     return wrapper
 
 
-def _callback_error(customs):
-    """The first exception a custom activation raised during the last call
-    (None if none did); the lists are emptied."""
-    first = None
-    for custom in customs:
-        if custom.errors and first is None:
-            first = custom.errors[0]
-        del custom.errors[:]
-    return first
+class _Customs:
+    """The Python activations of a network and of its clones, which call the
+    same functions and so share this object; it keeps the functions alive as
+    long as any of those networks. Its lock lets one C call at a time run
+    them, so that an exception they record belongs to the call running."""
+
+    def __init__(self, activations=()):
+        self.activations = list(activations)
+        self.lock = threading.RLock()
+
+    def __bool__(self):
+        return bool(self.activations)
+
+    def run(self, func, *args):
+        """``func(*args)`` and the first exception an activation raised
+        during it (None if none did)."""
+        with self.lock:
+            # A callback may call a clone (same thread, re-entrant lock): each
+            # call takes only the exceptions recorded after it started.
+            marks = [len(custom.errors) for custom in self.activations]
+            errors = []
+            try:
+                result = func(*args)
+            finally:
+                for custom, mark in zip(self.activations, marks):
+                    errors.extend(custom.errors[mark:])
+                    del custom.errors[mark:]
+        return result, (errors[0] if errors else None)
 
 
 # The calls that may run a custom activation and change the network: when one
@@ -275,9 +294,8 @@ class _Handle:
         self._lock = threading.RLock()
         self._busy = False
         self._handle = None
-        # Custom activations installed on this network; shared with its clones,
-        # which call the same functions, and kept alive as long as any of them.
-        self._custom = []
+        # Custom activations installed on this network and its clones.
+        self._custom = _Customs()
         self._lib = Library.load(library)
         # Kept on the instance so that __del__ still works while the
         # interpreter shuts down and module globals are being cleared.
@@ -347,19 +365,19 @@ class _Handle:
         if self._busy:
             raise RuntimeError("%s called from a callback of the same %s"
                                % (fname, type(self).__name__))
+        func = getattr(self._lib, fname)
         snapshot = None
-        if self._custom:
-            for custom in self._custom:
-                del custom.errors[:]
-            if fname in _PASSES_THAT_CHANGE:
-                snapshot = self._snapshot()
+        if self._custom and fname in _PASSES_THAT_CHANGE:
+            snapshot = self._snapshot()
         try:
             self._busy = True
             try:
-                status = getattr(self._lib, fname)(*args)
+                if self._custom:
+                    status, error = self._custom.run(func, *args)
+                else:
+                    status, error = func(*args), None
             finally:
                 self._busy = False
-            error = _callback_error(self._custom)
             if error is not None:
                 if snapshot is not None:
                     # The copy taken before the call becomes this object's
@@ -826,7 +844,7 @@ class Network(_Handle):
         layer has units; z and a arrive as lists, or as read-only numpy
         arrays when this network returns numpy arrays. *name* (1 to 31
         characters from ``[A-Za-z0-9_.-]``) is what model files store. The
-        functions must not call this network. An exception they raise is
+        functions must not call this network or a clone of it. An exception they raise is
         re-raised by the method that ran them, after the network has been put
         back exactly as it was before that call (parameters, gradients and the
         state of the last passes, bit for bit). To make that possible, every
@@ -836,7 +854,7 @@ class Network(_Handle):
         self._call("nn_set_custom_activation", self._get(),
                    self._layer(layer, "nn_set_custom_activation"),
                    custom.c_function, custom.c_derivative, None, _name_bytes(name))
-        self._custom.append(custom)
+        self._custom.activations.append(custom)
 
     # ----------------------------------------------------------------- batches
     def _rows(self, values, width, fname, what):
@@ -956,7 +974,7 @@ class Network(_Handle):
         status = load(ctypes.byref(out), source, *extra, k, names, fs, dfs, None, msg, len(msg))
         lib.check(status, fname, msg.value.decode("utf-8", "replace") or None)
         net = cls._adopt(out.value, lib, use_numpy)
-        net._custom = states
+        net._custom = _Customs(states)
         return net
 
     @classmethod

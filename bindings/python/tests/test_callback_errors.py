@@ -11,6 +11,7 @@ follow-up calls on both.
 import math
 import os
 import sys
+import threading
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -255,6 +256,53 @@ class RaisingActivationMixin:
         self.assertEqual(bits(net.params()), bits(reference.params()))
         self.assertTrue(all(math.isfinite(v) for v in net.params()))
         reference.close()
+
+
+class ClonesInThreadsTest(unittest.TestCase):
+    """A clone calls the same Python functions: one that raises in one
+    thread must not show up in a clone running in another one."""
+
+    def test_each_call_gets_its_own_exception(self):
+        def function(z):
+            if any(v > 100.0 for v in z):
+                raise Boom("large input")
+            return [math.tanh(v) for v in z]
+
+        net = Network([1, 3, 1], "linear", use_numpy=False)
+        net.init_random(3)
+        net.set_custom_activation(1, function, lambda z, a: [1.0 - v * v for v in a], "py_tanh")
+        twin = net.clone()
+        expected = bits(net.params())
+        problems = []
+        start = threading.Barrier(2)
+
+        def failing():
+            start.wait()
+            for _ in range(1000):
+                try:
+                    net.train_sample([1000.0], [0.0], 0.1)
+                    problems.append("no exception")
+                except Boom:
+                    pass
+                if bits(net.params()) != expected:
+                    problems.append("parameters changed")
+
+        def working():
+            start.wait()
+            for _ in range(1000):
+                try:
+                    twin.forward([0.5])
+                except Boom:
+                    problems.append("exception of the other thread")
+
+        threads = [threading.Thread(target=failing), threading.Thread(target=working)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        self.assertEqual(problems, [])
+        net.close()
+        twin.close()
 
 
 class RaisingActivationListTest(RaisingActivationMixin, unittest.TestCase):
