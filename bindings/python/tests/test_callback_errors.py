@@ -168,7 +168,7 @@ class RaisingActivationMixin:
         self.assertEqual(follow_up(net), follow_up(before))
         # (A clone's batch buffer holds only the live batch: capacities differ.)
         after, reference = state(net), state(before)
-        self.assertEqual(after.pop("batch_capacity"), 8)
+        self.assertEqual(after.pop("batch_capacity"), expected["batch_capacity"])
         reference.pop("batch_capacity")
         self.assertEqual(after, reference)
         before.close()
