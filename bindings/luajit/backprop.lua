@@ -392,7 +392,8 @@ local function flat_setter(cname, one, many)
     local C, h = L(), self:handle()
     local buf, n = to_doubles(values)
     check(C[cname](h, buf, n), cname, function()
-      return string.format("expected %s, got %d", plural(tonumber(C.nn_param_count(h)), one, many), n)
+      local wanted = tonumber(C.nn_param_count(h))
+      return string.format("expected %s, got %d", plural(wanted, one, many), n)
     end)
   end
 end

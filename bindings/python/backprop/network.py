@@ -446,8 +446,9 @@ class Network(_Handle):
     index beyond ``size_t`` raises ``OverflowError`` (never wraps around), a
     negative one ``ValueError`` (a negative layer index is out of range,
     ``ERR_LAYER_RANGE``). Count errors tell the expected and the actual count
-    in ``BackpropError.detail``. The C memory is released by :meth:`close`, by leaving a ``with``
-    block, or when the object is garbage-collected, whichever comes first.
+    in ``BackpropError.detail``. The C memory is released by :meth:`close`,
+    by leaving a ``with`` block, or when the object is garbage-collected,
+    whichever comes first.
     Calls on one Network are serialised by a lock, so it may be shared
     between threads.
     """

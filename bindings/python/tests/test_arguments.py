@@ -195,7 +195,7 @@ class NulInPathTest(unittest.TestCase):
                 Network.load(path)
 
     def test_valid_paths_of_every_kind(self):
-        for i, path in enumerate(self.paths("model")):
+        for path in self.paths("model"):
             self.net.save(path)
             with Network.load(path, use_numpy=False) as twin:
                 self.assertEqual(twin.params(), self.net.params())
