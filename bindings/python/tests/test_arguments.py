@@ -122,6 +122,12 @@ class IntegerRangeTest(unittest.TestCase):
             self.net.outputs(-1)
         self.assertEqual(ctx.exception.status, Status.ERR_LAYER_RANGE)
 
+    def test_status_codes(self):
+        # 2**32 + 1 would be the text of status 1.
+        with self.assertRaises(OverflowError):
+            backprop.strerror(WRAP32 + Status.ERR_NULL_ARG)
+        self.assertEqual(backprop.strerror(-5), backprop.strerror(10 ** 6))  # unknown either way
+
     def test_seeds(self):
         # The low 32 bits of a seed are used; beyond an unsigned long it wrapped.
         with self.assertRaises(OverflowError):
