@@ -178,6 +178,7 @@ local NO_LAYER = ffi.new("size_t", 0) - 1        -- out of range for every netwo
 
 -- level: as for error(), counted from the checking function (1 is itself).
 local function whole(value, what, level)
+  if type(value) == "cdata" then value = tonumber(value) end -- e.g. 1ULL
   if type(value) ~= "number" then
     error(what .. " must be an integer, got " .. type(value), level)
   end
@@ -188,7 +189,7 @@ local function whole(value, what, level)
 end
 
 local function unsigned(value, what, limit, ctype, level)
-  whole(value, what, level + 1)
+  value = whole(value, what, level + 1)
   if value < 0 then
     error(string.format("%s must not be negative, got %.17g", what, value), level)
   end
@@ -206,7 +207,7 @@ end
 -- A layer index; a negative one goes to the library as one past every
 -- network's last layer, so that it is out of range as it always was.
 local function layer_arg(layer)
-  whole(layer, "layer", 4)
+  layer = whole(layer, "layer", 4)
   if layer < 0 then return NO_LAYER end
   return unsigned(layer, "layer", SIZE_LIMIT, "size_t", 4)
 end
@@ -217,7 +218,7 @@ local function code_of(group, value, what)
     if c == nil then error("unknown " .. what .. " name '" .. value .. "'", 3) end
     return c
   end
-  whole(value, what .. " code", 4)
+  value = whole(value, what .. " code", 4)
   if value < -INT_MAX - 1 or value > INT_MAX then
     error(string.format("%s code %.17g does not fit a C int", what, value), 3)
   end

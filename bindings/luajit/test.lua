@@ -229,6 +229,7 @@ test("integers that do not fit their C type are refused", function()
   for i, v in ipairs(net:params()) do assert(v == before[i], "network changed") end
   assert(net:get_activation_name(1) == "sigmoid" and net:get_loss() == 0)
   assert(net:get_bias_mode(1) == 0 and not net:get_frozen(1))
+  assert(net:get_weights(1ULL)[1] == net:get_weights(1)[1])  -- FFI integers work too
   -- A negative layer stays out of range, like one past the last.
   raises(S.ERR_LAYER_RANGE, net.set_weights, net, -1, { 0 })
   assert(net:layer_size(-1) == 0 and net:get_bias_mode(-1) == -1)

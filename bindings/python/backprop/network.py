@@ -400,7 +400,8 @@ class _Handle:
         self._lib.check(self._lib.nn_clone(h, ctypes.byref(out)), "nn_clone")
         copy = out.value
         capacity = self._lib.nn_batch_capacity
-        if capacity is not None and capacity(copy) < capacity(h):
+        if capacity is not None and self._lib.nn_reserve_batch is not None \
+                and capacity(copy) < capacity(h):
             status = self._lib.nn_reserve_batch(copy, capacity(h))
             if status != Status.OK:
                 self._free(copy)
