@@ -13,7 +13,11 @@
 -- Lua tables indexed from 1; layers keep the C numbering (0 is the input
 -- layer, parameters belong to the layer they lead into). A failing call
 -- raises an error whose value is a table {status = code, message = text of
--- nn_strerror, func = C function name}; tostring() gives the message.
+-- nn_strerror, func = C function name, detail = nil or more text}; tostring()
+-- gives the message (and the detail in parentheses). A count error's detail
+-- says the expected and the actual count. Integer arguments must be whole
+-- numbers that fit their C type (else a string error; the FFI would truncate
+-- and wrap them); a negative layer is out of range like any other.
 local ffi = require("ffi")
 
 -- The declarations, copied from include/backprop.h (the tests compare them).
@@ -100,6 +104,10 @@ local lib -- the loaded clib, set by M.load()
 -- Loads the shared library (once); returns the FFI clib namespace.
 function M.load(path)
   if lib and not path then return lib end
+  -- The C string would end at a NUL byte and name another file.
+  if type(path) == "string" and path:find("\0", 1, true) then
+    error("embedded NUL byte in the library path", 2)
+  end
   local names = {}
   if path then
     names = { path }
@@ -127,11 +135,16 @@ end
 
 local Error = {}
 Error.__index = Error
-Error.__tostring = function(e) return e.message end
+
+Error.__tostring = function(e)
+  if e.detail then return e.message .. " (" .. e.detail .. ")" end
+  return e.message
+end
 
 -- Builds (does not raise) the error value for a status.
-function M.error(status, func)
-  return setmetatable({ status = status, message = M.strerror(status), func = func }, Error)
+function M.error(status, func, detail)
+  return setmetatable({ status = status, message = M.strerror(status), func = func,
+                        detail = detail }, Error)
 end
 
 function M.is_error(value)
@@ -146,8 +159,57 @@ function M.version()
   return ffi.string(L().nn_version_string())
 end
 
-local function check(status, func)
-  if status ~= 0 then error(M.error(status, func), 3) end
+-- counts, if given, returns the detail of an ERR_COUNT (expected and actual).
+local function check(status, func, counts)
+  if status ~= 0 then
+    local detail = (status == M.status.ERR_COUNT and counts) and counts() or nil
+    error(M.error(status, func, detail), 3)
+  end
+end
+
+-- Lua numbers are doubles, and the FFI turns one into a C integer by
+-- truncating and wrapping (2^64 + 4096 became 4096, 1.9 became 1): every
+-- integer argument is checked against its C type here first.
+local function bits_of(ctype) return 8 * ffi.sizeof(ctype) end
+local SIZE_LIMIT = 2 ^ bits_of("size_t")          -- the first value that does not fit
+local ULONG_LIMIT = 2 ^ bits_of("unsigned long")
+local INT_MAX = 2 ^ (bits_of("int") - 1) - 1
+local NO_LAYER = ffi.new("size_t", 0) - 1        -- out of range for every network
+
+-- level: as for error(), counted from the checking function (1 is itself).
+local function whole(value, what, level)
+  if type(value) == "cdata" then value = tonumber(value) end -- e.g. 1ULL
+  if type(value) ~= "number" then
+    error(what .. " must be an integer, got " .. type(value), level)
+  end
+  if value ~= value or value ~= math.floor(value) or value == math.huge or value == -math.huge then
+    error(what .. " must be an integer, got " .. tostring(value), level)
+  end
+  return value
+end
+
+local function unsigned(value, what, limit, ctype, level)
+  value = whole(value, what, level + 1)
+  if value < 0 then
+    error(string.format("%s must not be negative, got %.17g", what, value), level)
+  end
+  if value >= limit then
+    error(string.format("%s %.17g does not fit a C %s", what, value, ctype), level)
+  end
+  return value
+end
+
+-- (Both blame the caller of the method that calls them.)
+local function size_arg(value, what)
+  return unsigned(value, what, SIZE_LIMIT, "size_t", 4)
+end
+
+-- A layer index; a negative one goes to the library as one past every
+-- network's last layer, so that it is out of range as it always was.
+local function layer_arg(layer)
+  layer = whole(layer, "layer", 4)
+  if layer < 0 then return NO_LAYER end
+  return unsigned(layer, "layer", SIZE_LIMIT, "size_t", 4)
 end
 
 local function code_of(group, value, what)
@@ -156,7 +218,15 @@ local function code_of(group, value, what)
     if c == nil then error("unknown " .. what .. " name '" .. value .. "'", 3) end
     return c
   end
+  value = whole(value, what .. " code", 4)
+  if value < -INT_MAX - 1 or value > INT_MAX then
+    error(string.format("%s code %.17g does not fit a C int", what, value), 3)
+  end
   return value
+end
+
+local function plural(n, one, many)
+  return string.format("%d %s", n, n == 1 and one or many)
 end
 
 -- A Lua table of numbers (rows may be nested tables) as a double[].
@@ -208,11 +278,14 @@ function Network.new(sizes, activations)
     activations = {}
     for i = 1, n - 1 do activations[i] = one end
   end
-  if n >= 2 and #activations ~= n - 1 then check(M.status.ERR_COUNT, "nn_create") end
+  if n >= 2 and #activations ~= n - 1 then
+    error(M.error(M.status.ERR_COUNT, "nn_create", string.format(
+      "expected %s (one per layer after the inputs), got %d",
+      plural(n - 1, "activation", "activations"), #activations)), 2)
+  end
   local c_sizes = ffi.new("size_t[?]", math.max(n, 1))
   for i = 1, n do
-    if sizes[i] < 0 then error("layer sizes must not be negative", 2) end
-    c_sizes[i - 1] = sizes[i]
+    c_sizes[i - 1] = size_arg(sizes[i], "a layer size")
   end
   local c_acts = ffi.new("int[?]", math.max(#activations, 1))
   for i = 1, #activations do
@@ -254,18 +327,36 @@ function Network:layer_count() return tonumber(L().nn_layer_count(self:handle())
 function Network:input_count() return tonumber(L().nn_input_count(self:handle())) end
 function Network:output_count() return tonumber(L().nn_output_count(self:handle())) end
 function Network:param_count() return tonumber(L().nn_param_count(self:handle())) end
-function Network:layer_size(layer) return tonumber(L().nn_layer_size(self:handle(), layer)) end
+function Network:layer_size(layer)
+  return tonumber(L().nn_layer_size(self:handle(), layer_arg(layer)))
+end
 
-local function setter(cname)
+local function weights_wanted(C, h, layer, n)
+  local rows, cols = tonumber(C.nn_layer_size(h, layer)), tonumber(C.nn_layer_size(h, layer - 1))
+  return string.format("expected %s for layer %d (%dx%d), got %d",
+                       plural(rows * cols, "weight", "weights"), layer, rows, cols, n)
+end
+
+local function biases_wanted(C, h, layer, n)
+  local shared = C.nn_get_bias_mode(h, layer) == M.bias_mode.shared
+  return string.format("expected %s for layer %d%s, got %d",
+                       plural(tonumber(C.nn_bias_count(h, layer)), "bias", "biases"), layer,
+                       shared and " (shared)" or "", n)
+end
+
+local function setter(cname, wanted)
   return function(self, layer, values)
+    local C, h = L(), self:handle()
+    layer = layer_arg(layer)
     local buf, n = to_doubles(values)
-    check(L()[cname](self:handle(), layer, buf, n), cname)
+    check(C[cname](h, layer, buf, n), cname, function() return wanted(C, h, layer, n) end)
   end
 end
 
 local function getter(cname, count_of)
   return function(self, layer)
     local h = self:handle()
+    layer = layer_arg(layer)
     local n = tonumber(count_of(L(), h, layer))
     local buf = ffi.new("double[?]", n > 0 and n or 1)
     check(L()[cname](h, layer, buf, n), cname)
@@ -277,8 +368,8 @@ local function weight_count(C, h, layer) return C.nn_weight_count(h, layer) end
 local function bias_count(C, h, layer) return C.nn_bias_count(h, layer) end
 local function layer_size(C, h, layer) return C.nn_layer_size(h, layer) end
 
-Network.set_weights = setter("nn_set_weights")
-Network.set_biases = setter("nn_set_biases")
+Network.set_weights = setter("nn_set_weights", weights_wanted)
+Network.set_biases = setter("nn_set_biases", biases_wanted)
 Network.get_weights = getter("nn_get_weights", weight_count)
 Network.get_biases = getter("nn_get_biases", bias_count)
 Network.weight_grads = getter("nn_get_weight_grads", weight_count)
@@ -297,46 +388,50 @@ local function flat_getter(cname)
   end
 end
 
-local function flat_setter(cname)
+local function flat_setter(cname, one, many)
   return function(self, values)
+    local C, h = L(), self:handle()
     local buf, n = to_doubles(values)
-    check(L()[cname](self:handle(), buf, n), cname)
+    check(C[cname](h, buf, n), cname, function()
+      local wanted = tonumber(C.nn_param_count(h))
+      return string.format("expected %s, got %d", plural(wanted, one, many), n)
+    end)
   end
 end
 
 Network.params = flat_getter("nn_get_params")
 Network.grads = flat_getter("nn_get_grads")
-Network.set_params = flat_setter("nn_set_params")
-Network.set_grads = flat_setter("nn_set_grads")
+Network.set_params = flat_setter("nn_set_params", "parameter", "parameters")
+Network.set_grads = flat_setter("nn_set_grads", "gradient", "gradients")
 
 function Network:set_activation(layer, act)
-  check(L().nn_set_activation(self:handle(), layer,
+  check(L().nn_set_activation(self:handle(), layer_arg(layer),
                               code_of(M.activation, act, "activation")), "nn_set_activation")
 end
 
 function Network:get_activation_name(layer)
-  local s = L().nn_get_activation_name(self:handle(), layer)
+  local s = L().nn_get_activation_name(self:handle(), layer_arg(layer))
   if s == nil then check(M.status.ERR_LAYER_RANGE, "nn_get_activation_name") end
   return ffi.string(s)
 end
 
 function Network:set_bias_mode(layer, mode)
-  check(L().nn_set_bias_mode(self:handle(), layer,
+  check(L().nn_set_bias_mode(self:handle(), layer_arg(layer),
                              code_of(M.bias_mode, mode, "bias mode")), "nn_set_bias_mode")
 end
 
 function Network:get_bias_mode(layer)
-  return L().nn_get_bias_mode(self:handle(), layer)
+  return L().nn_get_bias_mode(self:handle(), layer_arg(layer))
 end
 
 function Network:set_frozen(layer, weights, biases)
-  check(L().nn_set_frozen(self:handle(), layer, weights and 1 or 0, biases and 1 or 0),
+  check(L().nn_set_frozen(self:handle(), layer_arg(layer), weights and 1 or 0, biases and 1 or 0),
         "nn_set_frozen")
 end
 
 function Network:get_frozen(layer)
   local w, b = ffi.new("int[1]"), ffi.new("int[1]")
-  check(L().nn_get_frozen(self:handle(), layer, w, b), "nn_get_frozen")
+  check(L().nn_get_frozen(self:handle(), layer_arg(layer), w, b), "nn_get_frozen")
   return w[0] ~= 0, b[0] ~= 0
 end
 
@@ -348,22 +443,27 @@ function Network:get_loss()
   return L().nn_get_loss(self:handle())
 end
 
+-- seed: a whole number that fits a C unsigned long; its low 32 bits are used.
 function Network:init_random(seed, scheme, lo, hi)
+  seed = unsigned(seed, "seed", ULONG_LIMIT, "unsigned long", 3)
   check(L().nn_init_random(self:handle(), seed, code_of(M.init, scheme or "uniform", "scheme"),
                            lo or 0.0, hi or 1.0), "nn_init_random")
 end
 
 -- The C calls without a count read a whole layer: check the length here and
 -- report it as the library reports a wrong count.
-local function sample(values, expected, cname)
+local function sample(values, expected, cname, what)
   local buf, n = to_doubles(values)
-  if n ~= expected then error(M.error(M.status.ERR_COUNT, cname), 3) end
+  if n ~= expected then
+    error(M.error(M.status.ERR_COUNT, cname,
+                  string.format("expected %d %s, got %d", expected, what, n)), 3)
+  end
   return buf
 end
 
 function Network:forward(input)
   local C, h = L(), self:handle()
-  local x = sample(input, tonumber(C.nn_input_count(h)), "nn_forward")
+  local x = sample(input, tonumber(C.nn_input_count(h)), "nn_forward", "inputs")
   local m = tonumber(C.nn_output_count(h))
   local y = ffi.new("double[?]", m)
   check(C.nn_forward(h, x, y), "nn_forward")
@@ -372,7 +472,7 @@ end
 
 function Network:loss(target)
   local C, h = L(), self:handle()
-  local t = sample(target, tonumber(C.nn_output_count(h)), "nn_loss")
+  local t = sample(target, tonumber(C.nn_output_count(h)), "nn_loss", "targets")
   local e = ffi.new("double[1]")
   check(C.nn_loss(h, t, e), "nn_loss")
   return e[0]
@@ -380,7 +480,7 @@ end
 
 function Network:backward(target)
   local C, h = L(), self:handle()
-  check(C.nn_backward(h, sample(target, tonumber(C.nn_output_count(h)), "nn_backward")),
+  check(C.nn_backward(h, sample(target, tonumber(C.nn_output_count(h)), "nn_backward", "targets")),
         "nn_backward")
 end
 
@@ -391,8 +491,8 @@ end
 local function trainer(cname)
   return function(self, input, target, rate)
     local C, h = L(), self:handle()
-    local x = sample(input, tonumber(C.nn_input_count(h)), cname)
-    local t = sample(target, tonumber(C.nn_output_count(h)), cname)
+    local x = sample(input, tonumber(C.nn_input_count(h)), cname, "inputs")
+    local t = sample(target, tonumber(C.nn_output_count(h)), cname, "targets")
     check(C[cname](h, x, t, rate), cname)
   end
 end

@@ -39,7 +39,11 @@ local function raises(status, fn, ...)
   assert(backprop.is_error(err), "not a library error: " .. tostring(err))
   assert(err.status == status, "status " .. tostring(err.status) .. ", expected " .. status)
   assert(err.message == backprop.strerror(status), "message: " .. err.message)
-  assert(tostring(err) == err.message)
+  if err.detail == nil then
+    assert(tostring(err) == err.message)
+  else
+    assert(tostring(err) == err.message .. " (" .. err.detail .. ")", tostring(err))
+  end
   return err
 end
 
@@ -146,6 +150,94 @@ test("wrong count", function()
   assert(net:get_weights(1)[3] == 0.25, "network changed by a failed call")
   raises(S.ERR_COUNT, net.forward, net, { 0.05 })
   raises(S.ERR_COUNT, backprop.Network, { 2, 2, 1 }, { "sigmoid" })
+end)
+
+-- Refused with a plain error (not a library error) whose text has *pattern*.
+local function refused(pattern, fn, ...)
+  local ok, err = pcall(fn, ...)
+  assert(not ok, "expected an error matching '" .. pattern .. "'")
+  assert(type(err) == "string", "not a string error: " .. tostring(err))
+  assert(err:find(pattern), "error '" .. err .. "' does not match '" .. pattern .. "'")
+end
+
+test("count errors say both counts", function()
+  local net = backprop.Network({ 2, 3, 2 }, "sigmoid")
+  local function detail(...) return raises(S.ERR_COUNT, ...).detail end
+  assert(detail(net.set_weights, net, 1, { 1, 2, 3, 4, 5 })
+         == "expected 6 weights for layer 1 (3x2), got 5")
+  assert(detail(net.set_weights, net, 2, { { 1, 2, 3 }, { 4, 5, 6 }, { 7, 8, 9 } })
+         == "expected 6 weights for layer 2 (2x3), got 9")
+  assert(detail(net.set_biases, net, 1, { 1, 2 }) == "expected 3 biases for layer 1, got 2")
+  net:set_bias_mode(2, "shared")
+  assert(detail(net.set_biases, net, 2, { 1, 2 }) == "expected 1 bias for layer 2 (shared), got 2")
+  assert(detail(net.set_params, net, { 1 }) == "expected 16 parameters, got 1")
+  assert(detail(net.set_grads, net, {}) == "expected 16 gradients, got 0")
+  assert(detail(net.forward, net, { 1, 2, 3 }) == "expected 2 inputs, got 3")
+  net:forward({ 1, 2 })
+  assert(detail(net.loss, net, { 1 }) == "expected 2 targets, got 1")
+  assert(detail(net.backward, net, { 1, 2, 3 }) == "expected 2 targets, got 3")
+  assert(detail(net.train_sample, net, { 1 }, { 1, 2 }, 0.1) == "expected 2 inputs, got 1")
+  assert(detail(net.train_sequential, net, { 1, 2 }, { 1 }, 0.1) == "expected 2 targets, got 1")
+  assert(detail(backprop.Network, { 2, 2, 1 }, { "sigmoid" })
+         == "expected 2 activations (one per layer after the inputs), got 1")
+  net:close()
+end)
+
+test("integers that do not fit their C type are refused", function()
+  -- The FFI truncates and wraps: 2^64 + 4096 was a layer of 4096 units,
+  -- 2^64 + 2048 the layer 1 (doubles: + 2048 is the next one after 2^64).
+  refused("does not fit a C size_t", backprop.Network, { 2 ^ 64 + 4096, 1 }, "linear")
+  refused("must be an integer", backprop.Network, { 2, 1.5 }, "linear")
+  refused("must not be negative", backprop.Network, { 2, -1 }, "linear")
+  refused("must be an integer", backprop.Network, { 2, 0 / 0 }, "linear")
+  refused("does not fit a C int", backprop.Network, { 2, 1 }, 2 ^ 32 + 1)
+  local net = backprop.Network({ 2, 3, 2 }, "sigmoid")
+  net:init_random(1)
+  local before = net:params()
+  local big = 2 ^ 64 + 4096
+  for _, call in ipairs({
+    function() net:set_weights(big, { 0, 0, 0, 0, 0, 0 }) end,
+    function() net:set_biases(big, { 0, 0, 0 }) end,
+    function() net:get_weights(big) end,
+    function() net:get_biases(big) end,
+    function() net:weight_grads(big) end,
+    function() net:bias_grads(big) end,
+    function() net:net_inputs(big) end,
+    function() net:outputs(big) end,
+    function() net:deltas(big) end,
+    function() net:layer_size(big) end,
+    function() net:set_activation(big, "relu") end,
+    function() net:get_activation_name(big) end,
+    function() net:set_bias_mode(big, "shared") end,
+    function() net:get_bias_mode(big) end,
+    function() net:set_frozen(big, true, true) end,
+    function() net:get_frozen(big) end,
+  }) do
+    refused("layer .* does not fit a C size_t", call)
+  end
+  refused("layer must be an integer, got 1.5", net.set_weights, net, 1.5, { 0, 0, 0, 0, 0, 0 })
+  refused("layer must be an integer", net.get_weights, net, "1")
+  refused("does not fit a C int", net.set_activation, net, 1, 2 ^ 32 + 2)
+  refused("does not fit a C int", net.set_loss, net, 2 ^ 32 + 1)
+  refused("does not fit a C int", net.set_bias_mode, net, 1, 2 ^ 32 + 1)
+  refused("must be an integer", net.set_bias_mode, net, 1, 0.5)
+  refused("does not fit a C int", net.init_random, net, 1, 2 ^ 32 + 1)
+  refused("seed 1.8446744073709552e%+19 does not fit a C unsigned long", net.init_random, net,
+          2 ^ 64)
+  refused("seed must not be negative", net.init_random, net, -1)
+  refused("seed must be an integer", net.init_random, net, 0.5)
+  for i, v in ipairs(net:params()) do assert(v == before[i], "network changed") end
+  assert(net:get_activation_name(1) == "sigmoid" and net:get_loss() == 0)
+  assert(net:get_bias_mode(1) == 0 and not net:get_frozen(1))
+  assert(net:get_weights(1ULL)[1] == net:get_weights(1)[1])  -- FFI integers work too
+  -- A negative layer stays out of range, like one past the last.
+  raises(S.ERR_LAYER_RANGE, net.set_weights, net, -1, { 0 })
+  assert(net:layer_size(-1) == 0 and net:get_bias_mode(-1) == -1)
+  net:close()
+end)
+
+test("a NUL byte in the library path is refused", function()
+  refused("NUL", backprop.load, "libbackprop.so\0.evil")
 end)
 
 test("backward before forward", function()

@@ -11,7 +11,7 @@ import ctypes.util
 import os
 import threading
 
-from .constants import Status
+from .constants import Status, _c_int
 
 ENV_VARIABLE = "BACKPROP_LIBRARY"
 SONAME = "libbackprop.so.0"
@@ -209,8 +209,9 @@ class Library:
         return getattr(self, fname, None) is not None
 
     def strerror(self, status):
-        """The library's one-sentence text for *status*."""
-        return self.nn_strerror(int(status)).decode("utf-8", "replace")
+        """The library's one-sentence text for *status* (``OverflowError``
+        when it does not fit a C int)."""
+        return self.nn_strerror(_c_int(status, "status")).decode("utf-8", "replace")
 
     def check(self, status, function, detail=None):
         """Raises :class:`BackpropError` unless *status* is ``NN_OK``."""
@@ -226,9 +227,9 @@ class Library:
                                       % (self.path, fname, self.version()))
         return func
 
-    def error(self, status, function):
+    def error(self, status, function, detail=None):
         """A :class:`BackpropError` for a check the binding makes itself."""
-        return BackpropError(status, self.strerror(status), function)
+        return BackpropError(status, self.strerror(status), function, detail)
 
     def version(self):
         """The run-time version string, e.g. ``"0.1.0"``."""

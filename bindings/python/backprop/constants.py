@@ -5,6 +5,7 @@ takes a plain ``int``. The module-level aliases (``ACT_SIGMOID``,
 ``ERR_COUNT``, ...) name the same values with the C spelling minus ``NN_``.
 """
 
+import ctypes as _ctypes
 import enum
 
 
@@ -114,12 +115,33 @@ _NAMES = {
 }
 
 
+# The range of a C int: ctypes would keep only the low bits of a larger value.
+_INT_MAX = (1 << (8 * _ctypes.sizeof(_ctypes.c_int) - 1)) - 1
+_INT_MIN = -_INT_MAX - 1
+
+
+def _c_int(value, what):
+    """*value* (any integer) as a Python int that fits a C ``int``, or
+    ``OverflowError``."""
+    if isinstance(value, bool):
+        raise TypeError("expected an integer %s, not a bool" % what)
+    try:
+        value = int(value.__index__())
+    except AttributeError:
+        raise TypeError("expected an integer %s, got %r" % (what, value)) from None
+    if not _INT_MIN <= value <= _INT_MAX:
+        raise OverflowError("%s %d does not fit a C int (%d .. %d)"
+                            % (what, value, _INT_MIN, _INT_MAX))
+    return value
+
+
 def code(group, value):
     """Turns a name such as ``"sigmoid"`` or an integer into an ``int`` code.
 
     Names are looked up case-insensitively and raise ``ValueError`` when
-    unknown. Integers are passed through unchecked, so that the library
-    itself reports an unknown code with its own status.
+    unknown. Integers that fit a C ``int`` are passed through unchecked, so
+    that the library itself reports an unknown code with its own status;
+    larger ones raise ``OverflowError``.
     """
     if isinstance(value, str):
         try:
@@ -130,8 +152,7 @@ def code(group, value):
                              % (group.__name__.lower(), value, known)) from None
     if isinstance(value, bool):
         raise TypeError("expected a %s name or code, not a bool" % group.__name__.lower())
-    try:
-        return int(value.__index__())
-    except AttributeError:
+    if not hasattr(value, "__index__"):
         raise TypeError("expected a %s name or integer code, got %r"
-                        % (group.__name__.lower(), value)) from None
+                        % (group.__name__.lower(), value))
+    return _c_int(value, "%s code" % group.__name__.lower())

@@ -10,7 +10,7 @@ import threading
 from ._native import (ACTIVATION_DERIV_FN, ACTIVATION_FN, WRITE_FN, Library,
                       c_double_p)
 from .constants import (Activation, BiasMode, ExplainFormat, Init, Loss, Rule,
-                        Status, code)
+                        Status, _c_int, code)
 
 try:
     import numpy as _np
@@ -59,6 +59,43 @@ def _index(value, what):
         raise TypeError("%s must be an integer, got %r" % (what, value)) from None
 
 
+# ctypes converts an int to a C integer type by keeping its low bits, so
+# 2**64 + 2 would reach the library as 2: every integer is range-checked here.
+_SIZE_MAX = (1 << (8 * ctypes.sizeof(ctypes.c_size_t))) - 1
+_ULONG_MAX = (1 << (8 * ctypes.sizeof(ctypes.c_ulong))) - 1
+
+
+def _unsigned(value, what, limit=_SIZE_MAX, ctype="size_t"):
+    """*value* as an int that fits the unsigned C type *ctype*: ``TypeError``
+    for a non-integer, ``ValueError`` below 0, ``OverflowError`` above *limit*."""
+    value = _index(value, what)
+    if value < 0:
+        raise ValueError("%s must not be negative, got %d" % (what, value))
+    if value > limit:
+        raise OverflowError("%s %d does not fit a C %s (at most %d)"
+                            % (what, value, ctype, limit))
+    return value
+
+
+def _seed(value):
+    # The C seed is an unsigned long, of which the library uses the low 32 bits.
+    return _unsigned(value, "seed", _ULONG_MAX, "unsigned long")
+
+
+def _path(path):
+    """A file name as the bytes the C library gets: ``str``, ``bytes`` or
+    ``os.PathLike``. A NUL byte would end the C string early and name another
+    file, so it raises ``ValueError`` as ``open()`` does."""
+    data = os.fsencode(path)
+    if b"\0" in data:
+        raise ValueError("embedded null byte in path %r" % (path,))
+    return data
+
+
+def _plural(n, one, many):
+    return "%d %s" % (n, one if n == 1 else many)
+
+
 def _locked(method):
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
@@ -67,12 +104,42 @@ def _locked(method):
     return wrapper
 
 
-def _raise_callback_error(customs):
-    for custom in customs:
-        if custom.errors:
-            exc = custom.errors.pop(0)
-            del custom.errors[:]
-            raise exc
+class _Customs:
+    """The Python activations of a network and of its clones, which call the
+    same functions and so share this object; it keeps the functions alive as
+    long as any of those networks. Its lock lets one C call at a time run
+    them, so that an exception they record belongs to the call running."""
+
+    def __init__(self, activations=()):
+        self.activations = list(activations)
+        self.lock = threading.RLock()
+
+    def __bool__(self):
+        return bool(self.activations)
+
+    def run(self, func, *args):
+        """``func(*args)`` and the first exception an activation raised
+        during it (None if none did)."""
+        with self.lock:
+            # A callback may call a clone (same thread, re-entrant lock): each
+            # call takes only the exceptions recorded after it started.
+            marks = [len(custom.errors) for custom in self.activations]
+            errors = []
+            try:
+                result = func(*args)
+            finally:
+                for custom, mark in zip(self.activations, marks):
+                    errors.extend(custom.errors[mark:])
+                    del custom.errors[mark:]
+        return result, (errors[0] if errors else None)
+
+
+# The calls that may run a custom activation and change the network: when one
+# of its Python functions raises, the network is put back as it was before the
+# call. (nn_predict and nn_export_dot run them too but change nothing.)
+_PASSES_THAT_CHANGE = frozenset((
+    "nn_forward", "nn_backward", "nn_train_sample", "nn_train_sequential",
+    "nn_forward_batch", "nn_backward_batch", "nn_explain"))
 
 
 def _name_bytes(name):
@@ -86,8 +153,9 @@ class _CustomActivation:
 
     *function(z)* returns the outputs and *derivative(z, a)* the derivatives
     for a whole layer; z and a come as lists, or as read-only float64 arrays
-    when *use_numpy*. An exception is kept and re-raised by the Network method
-    whose C call ran the callback; the values of that call are then NaN.
+    when *use_numpy*. An exception cannot cross the C frames: it is kept, the
+    C call gets NaN for that layer and runs to its end, and then the Network
+    method that made the call puts the network back as it was and re-raises it.
     """
 
     def __init__(self, function, derivative, use_numpy):
@@ -186,16 +254,16 @@ class _ExplainOptions:
             if fmt is not None:
                 self._set("nn_explain_options_set_format", code(ExplainFormat, fmt))
             if digits is not None:
-                self._set("nn_explain_options_set_digits", _index(digits, "digits"))
+                self._set("nn_explain_options_set_digits", _c_int(digits, "digits"))
             if rule is not None:
                 self._set("nn_explain_options_set_rule", code(Rule, rule))
             if apply:
                 self._set("nn_explain_options_set_apply", 1)
             for (layer, index), name in dict(unit_names or {}).items():
-                self._set("nn_explain_options_set_unit_name", _index(layer, "layer"),
-                          _index(index, "unit index"), _name_bytes(name))
+                self._set("nn_explain_options_set_unit_name", _unsigned(layer, "layer"),
+                          _unsigned(index, "unit index"), _name_bytes(name))
             for index, name in dict(param_names or {}).items():
-                self._set("nn_explain_options_set_param_name", _index(index, "index"),
+                self._set("nn_explain_options_set_param_name", _unsigned(index, "index"),
                           _name_bytes(name))
         except BaseException:
             self.close()
@@ -226,9 +294,8 @@ class _Handle:
         self._lock = threading.RLock()
         self._busy = False
         self._handle = None
-        # Custom activations installed on this network; shared with its clones,
-        # which call the same functions, and kept alive as long as any of them.
-        self._custom = []
+        # Custom activations installed on this network and its clones.
+        self._custom = _Customs()
         self._lib = Library.load(library)
         # Kept on the instance so that __del__ still works while the
         # interpreter shuts down and module globals are being cleared.
@@ -289,20 +356,57 @@ class _Handle:
         raise TypeError("%s objects wrap a C handle and cannot be pickled"
                         % type(self).__name__)
 
-    def _call(self, fname, *args):
+    def _call(self, fname, *args, counts=None):
+        """Calls the C function *fname* and raises what it reports: the first
+        exception of a Python callback it ran, else its status. *counts*
+        returns the detail of an ``ERR_COUNT`` (expected and actual counts)."""
         # The lock is re-entrant, so only this flag stops a callback (custom
         # activation, writer) from calling into the network that runs it.
         if self._busy:
             raise RuntimeError("%s called from a callback of the same %s"
                                % (fname, type(self).__name__))
-        self._busy = True
+        func = getattr(self._lib, fname)
+        snapshot = None
+        if self._custom and fname in _PASSES_THAT_CHANGE:
+            snapshot = self._snapshot()
         try:
-            status = getattr(self._lib, fname)(*args)
+            self._busy = True
+            try:
+                if self._custom:
+                    status, error = self._custom.run(func, *args)
+                else:
+                    status, error = func(*args), None
+            finally:
+                self._busy = False
+            if error is not None:
+                if snapshot is not None:
+                    # The copy taken before the call becomes this object's
+                    # network; the finally clause frees the one that ran.
+                    snapshot, self._handle = self._handle, snapshot
+                raise error
         finally:
-            self._busy = False
-        if self._custom:
-            _raise_callback_error(self._custom)
+            if snapshot is not None:
+                self._free(snapshot)
+        if status == Status.ERR_COUNT and counts is not None:
+            self._lib.check(status, fname, counts())
         self._lib.check(status, fname)
+
+    def _snapshot(self):
+        """An exact copy of the network, to put back when a Python callback
+        raises: parameters, gradients, the state of both passes and the batch
+        buffer's capacity (nn_clone sizes it to the live batch only)."""
+        h = self._get()
+        out = ctypes.c_void_p()
+        self._lib.check(self._lib.nn_clone(h, ctypes.byref(out)), "nn_clone")
+        copy = out.value
+        capacity = self._lib.nn_batch_capacity
+        if capacity is not None and self._lib.nn_reserve_batch is not None \
+                and capacity(copy) < capacity(h):
+            status = self._lib.nn_reserve_batch(copy, capacity(h))
+            if status != Status.OK:
+                self._free(copy)
+                self._lib.check(status, "nn_reserve_batch")
+        return copy
 
     def _out(self, n):
         """A zeroed output buffer of n doubles: (pointer, storage)."""
@@ -338,8 +442,14 @@ class Network(_Handle):
     parameters belong to the layer they lead into (1 .. layer_count-1).
 
     A failing call raises :class:`BackpropError` and leaves the network as it
-    was. The C memory is released by :meth:`close`, by leaving a ``with``
-    block, or when the object is garbage-collected, whichever comes first.
+    was; so does an exception raised by a Python activation, which the call
+    re-raises. Integer arguments must fit their C types: a size, count or
+    index beyond ``size_t`` raises ``OverflowError`` (never wraps around), a
+    negative one ``ValueError`` (a negative layer index is out of range,
+    ``ERR_LAYER_RANGE``). Count errors tell the expected and the actual count
+    in ``BackpropError.detail``. The C memory is released by :meth:`close`,
+    by leaving a ``with`` block, or when the object is garbage-collected,
+    whichever comes first.
     Calls on one Network are serialised by a lock, so it may be shared
     between threads.
     """
@@ -349,15 +459,15 @@ class Network(_Handle):
     def __init__(self, sizes, activations, *, library=None, use_numpy=None):
         self._setup(library, use_numpy)
         lib = self._lib
-        sizes = [_index(s, "a layer size") for s in sizes]
-        if any(s < 0 for s in sizes):
-            raise ValueError("layer sizes must not be negative: %r" % (sizes,))
+        sizes = [_unsigned(s, "a layer size") for s in sizes]
         n = len(sizes)
         if isinstance(activations, (str, numbers.Integral)):
             activations = [activations] * max(n - 1, 0)
         acts = [code(Activation, a) for a in activations]
         if 2 <= n and len(acts) != n - 1:
-            raise lib.error(Status.ERR_COUNT, "nn_create")
+            raise lib.error(Status.ERR_COUNT, "nn_create",
+                            "expected %s (one per layer after the inputs), got %d"
+                            % (_plural(n - 1, "activation", "activations"), len(acts)))
         c_sizes = (ctypes.c_size_t * max(n, 1))(*sizes)
         c_acts = (ctypes.c_int * max(len(acts), 1))(*acts)
         out = ctypes.c_void_p()
@@ -428,8 +538,16 @@ class Network(_Handle):
         """Number of parameters in the flat order of :meth:`params`."""
         return self._lib.nn_param_count(self._get())
 
-    def _check_layer(self, h, layer, first, fname):
+    def _layer(self, layer, fname):
+        """*layer* as a C size_t; a negative index is out of range like any
+        other the library refuses, one beyond size_t raises ``OverflowError``."""
         layer = _index(layer, "layer")
+        if layer < 0:
+            raise self._lib.error(Status.ERR_LAYER_RANGE, fname, "layer %d" % layer)
+        return _unsigned(layer, "layer")
+
+    def _check_layer(self, h, layer, first, fname):
+        layer = self._layer(layer, fname)
         if not first <= layer < self._lib.nn_layer_count(h):
             raise self._lib.error(Status.ERR_LAYER_RANGE, fname)
         return layer
@@ -453,14 +571,27 @@ class Network(_Handle):
         return self._lib.nn_bias_count(h, self._check_layer(h, layer, 1, "nn_bias_count"))
 
     # -------------------------------------------------------------- parameters
-    def _set_layer(self, fname, layer, values):
+    def _set_layer(self, fname, layer, values, describe):
+        h = self._get()
+        layer = self._layer(layer, fname)
         ptr, n, _keep = _input(values)
-        self._call(fname, self._get(), _index(layer, "layer"), ptr, n)
+        self._call(fname, h, layer, ptr, n, counts=lambda: describe(h, layer, n))
 
     def _get_layer(self, fname, layer, n, shape=None):
         ptr, storage = self._out(n)
-        self._call(fname, self._get(), _index(layer, "layer"), ptr, n)
+        self._call(fname, self._get(), self._layer(layer, fname), ptr, n)
         return self._result(storage, n, shape)
+
+    def _weights_wanted(self, h, layer, n):
+        rows, cols = self._matrix_shape(h, layer)
+        return "expected %s for layer %d (%dx%d), got %d" % (
+            _plural(rows * cols, "weight", "weights"), layer, rows, cols, n)
+
+    def _biases_wanted(self, h, layer, n):
+        shared = self._lib.nn_get_bias_mode(h, layer) == BiasMode.SHARED
+        return "expected %s for layer %d%s, got %d" % (
+            _plural(self._lib.nn_bias_count(h, layer), "bias", "biases"), layer,
+            " (shared)" if shared else "", n)
 
     def _matrix_shape(self, h, layer):
         return (self._lib.nn_layer_size(h, layer), self._lib.nn_layer_size(h, layer - 1))
@@ -469,14 +600,14 @@ class Network(_Handle):
     def set_weights(self, layer, weights):
         """Sets the weights into *layer*, row-major ``[unit][input]`` (a flat
         sequence, a list of rows or a 2-D array)."""
-        self._set_layer("nn_set_weights", layer, weights)
+        self._set_layer("nn_set_weights", layer, weights, self._weights_wanted)
 
     @_locked
     def get_weights(self, layer, matrix=False):
         """The weights into *layer*, flat row-major, or as rows (a list of
         lists or a 2-D array) when *matrix* is true."""
         h = self._get()
-        layer = _index(layer, "layer")
+        layer = self._layer(layer, "nn_get_weights")
         n = self._lib.nn_weight_count(h, layer)
         shape = self._matrix_shape(h, layer) if matrix and n else None
         return self._get_layer("nn_get_weights", layer, n, shape)
@@ -484,13 +615,13 @@ class Network(_Handle):
     @_locked
     def set_biases(self, layer, biases):
         """Sets the biases of *layer* (one value for a shared bias)."""
-        self._set_layer("nn_set_biases", layer, biases)
+        self._set_layer("nn_set_biases", layer, biases, self._biases_wanted)
 
     @_locked
     def get_biases(self, layer):
         """The biases of *layer* (one value for a shared bias)."""
         h = self._get()
-        layer = _index(layer, "layer")
+        layer = self._layer(layer, "nn_get_biases")
         return self._get_layer("nn_get_biases", layer, self._lib.nn_bias_count(h, layer))
 
     @_locked
@@ -505,25 +636,26 @@ class Network(_Handle):
     @_locked
     def set_params(self, values):
         """Sets every parameter from the flat order of :meth:`params`."""
+        h = self._get()
         ptr, n, _keep = _input(values)
-        self._call("nn_set_params", self._get(), ptr, n)
+        self._call("nn_set_params", h, ptr, n, counts=lambda: "expected %s, got %d" % (
+            _plural(self._lib.nn_param_count(h), "parameter", "parameters"), n))
 
     @_locked
     def init_random(self, seed, scheme="uniform", lo=0.0, hi=1.0):
         """Fills every parameter from an MT19937 seeded with *seed* (low 32
         bits), in the flat order. *scheme* is "uniform" (on [lo, hi)),
-        "xavier" or "he", or an :class:`Init` code."""
-        seed = _index(seed, "seed")
-        if seed < 0:
-            raise ValueError("seed must not be negative")
-        self._call("nn_init_random", self._get(), seed & 0xFFFFFFFF,
+        "xavier" or "he", or an :class:`Init` code. A negative *seed* raises
+        ``ValueError``, one beyond a C unsigned long ``OverflowError``."""
+        seed = _seed(seed)
+        self._call("nn_init_random", self._get(), seed,
                    code(Init, scheme), float(lo), float(hi))
 
     # ---------------------------------------------------------------- settings
     @_locked
     def set_activation(self, layer, activation):
         """Sets a built-in activation (name or code) on *layer*."""
-        self._call("nn_set_activation", self._get(), _index(layer, "layer"),
+        self._call("nn_set_activation", self._get(), self._layer(layer, "nn_set_activation"),
                    code(Activation, activation))
 
     @_locked
@@ -547,7 +679,8 @@ class Network(_Handle):
     @_locked
     def set_bias_mode(self, layer, mode):
         """Switches *layer* to "per_neuron" or "shared" biases (or a code)."""
-        self._call("nn_set_bias_mode", self._get(), _index(layer, "layer"), code(BiasMode, mode))
+        self._call("nn_set_bias_mode", self._get(), self._layer(layer, "nn_set_bias_mode"),
+                   code(BiasMode, mode))
 
     @_locked
     def get_bias_mode(self, layer):
@@ -560,14 +693,14 @@ class Network(_Handle):
     def set_frozen(self, layer, weights=False, biases=False):
         """Sets both frozen flags of *layer*: frozen parameters keep their
         values through :meth:`step` and the training calls."""
-        self._call("nn_set_frozen", self._get(), _index(layer, "layer"),
+        self._call("nn_set_frozen", self._get(), self._layer(layer, "nn_set_frozen"),
                    int(bool(weights)), int(bool(biases)))
 
     @_locked
     def get_frozen(self, layer):
         """The frozen flags of *layer* as ``(weights, biases)`` booleans."""
         w, b = ctypes.c_int(), ctypes.c_int()
-        self._call("nn_get_frozen", self._get(), _index(layer, "layer"),
+        self._call("nn_get_frozen", self._get(), self._layer(layer, "nn_get_frozen"),
                    ctypes.byref(w), ctypes.byref(b))
         return bool(w.value), bool(b.value)
 
@@ -582,19 +715,20 @@ class Network(_Handle):
         return Loss(self._lib.nn_get_loss(self._get()))
 
     # ---------------------------------------------------------------- training
-    def _sample(self, values, n_expected, fname):
+    def _sample(self, values, n_expected, fname, what):
         # The C calls without a count read exactly n_expected doubles, so the
         # binding checks the length itself and reports it as the library would.
         ptr, n, keep = _input(values)
         if n != n_expected:
-            raise self._lib.error(Status.ERR_COUNT, fname)
+            raise self._lib.error(Status.ERR_COUNT, fname,
+                                  "expected %d %s, got %d" % (n_expected, what, n))
         return ptr, keep
 
     @_locked
     def forward(self, inputs):
         """Runs one sample forward and returns the outputs."""
         h = self._get()
-        ptr, _keep = self._sample(inputs, self._lib.nn_input_count(h), "nn_forward")
+        ptr, _keep = self._sample(inputs, self._lib.nn_input_count(h), "nn_forward", "inputs")
         m = self._lib.nn_output_count(h)
         optr, storage = self._out(m)
         self._call("nn_forward", h, ptr, optr)
@@ -604,7 +738,7 @@ class Network(_Handle):
     def loss(self, targets):
         """The loss of the last :meth:`forward` against *targets*."""
         h = self._get()
-        ptr, _keep = self._sample(targets, self._lib.nn_output_count(h), "nn_loss")
+        ptr, _keep = self._sample(targets, self._lib.nn_output_count(h), "nn_loss", "targets")
         value = ctypes.c_double()
         self._call("nn_loss", h, ptr, ctypes.byref(value))
         return value.value
@@ -614,7 +748,8 @@ class Network(_Handle):
         """Adds the gradients of the last :meth:`forward` against *targets*
         to the accumulators."""
         h = self._get()
-        ptr, _keep = self._sample(targets, self._lib.nn_output_count(h), "nn_backward")
+        ptr, _keep = self._sample(targets, self._lib.nn_output_count(h), "nn_backward",
+                                  "targets")
         self._call("nn_backward", h, ptr)
 
     @_locked
@@ -625,8 +760,8 @@ class Network(_Handle):
 
     def _train(self, fname, inputs, targets, learning_rate):
         h = self._get()
-        iptr, _ki = self._sample(inputs, self._lib.nn_input_count(h), fname)
-        tptr, _kt = self._sample(targets, self._lib.nn_output_count(h), fname)
+        iptr, _ki = self._sample(inputs, self._lib.nn_input_count(h), fname, "inputs")
+        tptr, _kt = self._sample(targets, self._lib.nn_output_count(h), fname, "targets")
         self._call(fname, h, iptr, tptr, float(learning_rate))
 
     @_locked
@@ -652,7 +787,7 @@ class Network(_Handle):
         """Accumulated gradients of the weights into *layer* (layout as
         :meth:`get_weights`)."""
         h = self._get()
-        layer = _index(layer, "layer")
+        layer = self._layer(layer, "nn_get_weight_grads")
         n = self._lib.nn_weight_count(h, layer)
         shape = self._matrix_shape(h, layer) if matrix and n else None
         return self._get_layer("nn_get_weight_grads", layer, n, shape)
@@ -661,7 +796,7 @@ class Network(_Handle):
     def bias_grads(self, layer):
         """Accumulated gradients of *layer*'s biases."""
         h = self._get()
-        layer = _index(layer, "layer")
+        layer = self._layer(layer, "nn_get_bias_grads")
         return self._get_layer("nn_get_bias_grads", layer, self._lib.nn_bias_count(h, layer))
 
     @_locked
@@ -675,13 +810,15 @@ class Network(_Handle):
     @_locked
     def set_grads(self, values):
         """Replaces every accumulated gradient (flat order)."""
+        h = self._get()
         ptr, n, _keep = _input(values)
-        self._call("nn_set_grads", self._get(), ptr, n)
+        self._call("nn_set_grads", h, ptr, n, counts=lambda: "expected %s, got %d" % (
+            _plural(self._lib.nn_param_count(h), "gradient", "gradients"), n))
 
     # -------------------------------------------------------------- inspection
     def _inspect(self, fname, layer):
         h = self._get()
-        layer = _index(layer, "layer")
+        layer = self._layer(layer, fname)
         return self._get_layer(fname, layer, self._lib.nn_layer_size(h, layer))
 
     @_locked
@@ -709,21 +846,27 @@ class Network(_Handle):
         layer has units; z and a arrive as lists, or as read-only numpy
         arrays when this network returns numpy arrays. *name* (1 to 31
         characters from ``[A-Za-z0-9_.-]``) is what model files store. The
-        functions must not call this network. An exception they raise is
-        re-raised by the method that ran them, whose values are then NaN.
+        functions must not call this network or a clone of it. An exception they raise is
+        re-raised by the method that ran them, after the network has been put
+        back exactly as it was before that call (parameters, gradients and the
+        state of the last passes, bit for bit). To make that possible, every
+        pass of a network with a Python activation first takes a copy of it.
         """
         custom = _CustomActivation(function, derivative, self._numpy)
-        self._call("nn_set_custom_activation", self._get(), _index(layer, "layer"),
+        self._call("nn_set_custom_activation", self._get(),
+                   self._layer(layer, "nn_set_custom_activation"),
                    custom.c_function, custom.c_derivative, None, _name_bytes(name))
-        self._custom.append(custom)
+        self._custom.activations.append(custom)
 
     # ----------------------------------------------------------------- batches
-    def _rows(self, values, width, fname):
+    def _rows(self, values, width, fname, what):
         # n rows of width values; the C batch calls take n, not a count.
         ptr, total, keep = _input(values)
         n = total // width if width else 0
         if n * width != total:
-            raise self._lib.error(Status.ERR_COUNT, fname)
+            raise self._lib.error(Status.ERR_COUNT, fname,
+                                  "expected whole rows of %d %s, got %d values"
+                                  % (width, what, total))
         return ptr, n, keep
 
     @_locked
@@ -733,7 +876,8 @@ class Network(_Handle):
         as n rows; :meth:`loss_batch` and :meth:`backward_batch` then refer
         to this batch."""
         h = self._get()
-        ptr, n, _keep = self._rows(inputs, self._lib.nn_input_count(h), "nn_forward_batch")
+        ptr, n, _keep = self._rows(inputs, self._lib.nn_input_count(h), "nn_forward_batch",
+                                  "inputs")
         m = self._lib.nn_output_count(h)
         optr, storage = self._out(n * m)
         self._lib.require("nn_forward_batch")
@@ -745,7 +889,8 @@ class Network(_Handle):
         """The summed loss of the last :meth:`forward_batch` against n rows
         of targets."""
         h = self._get()
-        ptr, n, _keep = self._rows(targets, self._lib.nn_output_count(h), "nn_loss_batch")
+        ptr, n, _keep = self._rows(targets, self._lib.nn_output_count(h), "nn_loss_batch",
+                                  "targets")
         value = ctypes.c_double()
         self._lib.require("nn_loss_batch")
         self._call("nn_loss_batch", h, n, ptr, ctypes.byref(value))
@@ -755,7 +900,8 @@ class Network(_Handle):
     def backward_batch(self, targets):
         """Adds the summed gradients of the last :meth:`forward_batch`."""
         h = self._get()
-        ptr, n, _keep = self._rows(targets, self._lib.nn_output_count(h), "nn_backward_batch")
+        ptr, n, _keep = self._rows(targets, self._lib.nn_output_count(h), "nn_backward_batch",
+                                  "targets")
         self._lib.require("nn_backward_batch")
         self._call("nn_backward_batch", h, n, ptr)
 
@@ -763,7 +909,7 @@ class Network(_Handle):
     def reserve_batch(self, n):
         """Makes batches of up to *n* samples allocate nothing."""
         self._lib.require("nn_reserve_batch")
-        self._call("nn_reserve_batch", self._get(), _index(n, "n"))
+        self._call("nn_reserve_batch", self._get(), _unsigned(n, "n"))
 
     @property
     @_locked
@@ -781,14 +927,14 @@ class Network(_Handle):
     @_locked
     def threads(self, n):
         self._lib.require("nn_set_threads")
-        self._call("nn_set_threads", self._get(), _index(n, "threads"))
+        self._call("nn_set_threads", self._get(), _unsigned(n, "threads"))
 
     @_locked
     def predict(self, inputs):
         """Outputs for n samples (layout as :meth:`forward_batch`) without
         changing the network: no pass is recorded and no gradient touched."""
         h = self._get()
-        ptr, n, _keep = self._rows(inputs, self._lib.nn_input_count(h), "nn_predict")
+        ptr, n, _keep = self._rows(inputs, self._lib.nn_input_count(h), "nn_predict", "inputs")
         m = self._lib.nn_output_count(h)
         size = self._lib.require("nn_inference_workspace_size")(h, n)
         workspace = (ctypes.c_double * max(size, 1))()
@@ -799,9 +945,11 @@ class Network(_Handle):
     # ------------------------------------------------------------- model files
     @_locked
     def save(self, path):
-        """Saves the model to *path* (replaced atomically)."""
+        """Saves the model to *path* (``str``, ``bytes`` or ``os.PathLike``;
+        replaced atomically). A path holding a NUL byte raises ``ValueError``,
+        as ``open()`` does."""
         self._lib.require("nn_save")
-        self._call("nn_save", self._get(), os.fsencode(path))
+        self._call("nn_save", self._get(), _path(path))
 
     @_locked
     def to_bytes(self):
@@ -828,15 +976,17 @@ class Network(_Handle):
         status = load(ctypes.byref(out), source, *extra, k, names, fs, dfs, None, msg, len(msg))
         lib.check(status, fname, msg.value.decode("utf-8", "replace") or None)
         net = cls._adopt(out.value, lib, use_numpy)
-        net._custom = states
+        net._custom = _Customs(states)
         return net
 
     @classmethod
     def load(cls, path, *, custom=None, library=None, use_numpy=None):
         """Loads a model file. *custom* maps the names of custom activations
         the model uses to ``(function, derivative)`` pairs. A malformed model
-        raises :class:`BackpropError` whose ``detail`` tells the line."""
-        return cls._load("nn_load_ex", os.fsencode(path), (), custom, library, use_numpy)
+        raises :class:`BackpropError` whose ``detail`` tells the line. *path*
+        is a ``str``, ``bytes`` or ``os.PathLike``; one holding a NUL byte
+        raises ``ValueError``, as ``open()`` does."""
+        return cls._load("nn_load_ex", _path(path), (), custom, library, use_numpy)
 
     @classmethod
     def from_bytes(cls, data, *, custom=None, library=None, use_numpy=None):
@@ -847,6 +997,10 @@ class Network(_Handle):
         return cls._load("nn_load_buffer_ex", data, (len(data),), custom, library, use_numpy)
 
     # ------------------------------------------------- worked calculations
+    def _samples_wanted(self, h, ni, nt, wanted):
+        return ("expected " + wanted + ", got %d inputs and %d targets") % (
+            self._lib.nn_input_count(h), self._lib.nn_output_count(h), ni, nt)
+
     @_locked
     def explain(self, inputs, targets, learning_rate, *, format="text", digits=None,
                 rule="standard", apply=False, unit_names=None, param_names=None):
@@ -864,7 +1018,9 @@ class Network(_Handle):
         with _ExplainOptions(self._lib, format, digits, rule, apply, unit_names,
                              param_names) as opts:
             self._call("nn_explain", h, opts.handle, iptr, ni, tptr, nt,
-                       float(learning_rate), writer.c_write, None)
+                       float(learning_rate), writer.c_write, None,
+                       counts=lambda: self._samples_wanted(
+                           h, ni, nt, "rows of %d inputs and as many rows of %d targets"))
         return writer.text()
 
     @_locked
@@ -879,22 +1035,25 @@ class Network(_Handle):
         with _ExplainOptions(self._lib, None, digits, None, False, unit_names,
                              param_names) as opts:
             self._call("nn_export_dot", h, opts.handle, iptr, ni, tptr, nt,
-                       writer.c_write, None)
+                       writer.c_write, None,
+                       counts=lambda: self._samples_wanted(
+                           h, ni, nt, "%d inputs and 0 or %d targets"))
         return writer.text()
 
 
 class Rng(_Handle):
-    """The library's MT19937 generator (numpy's ``seed`` + ``rand`` stream)."""
+    """The library's MT19937 generator (numpy's ``seed`` + ``rand`` stream).
+
+    *seed* must fit a C unsigned long (``OverflowError`` beyond, ``ValueError``
+    below 0); the library uses its low 32 bits."""
 
     _free_name = "nn_rng_free"
 
     def __init__(self, seed, *, library=None):
         self._setup(library, False)
-        seed = _index(seed, "seed")
-        if seed < 0:
-            raise ValueError("seed must not be negative")
+        seed = _seed(seed)
         out = ctypes.c_void_p()
-        self._lib.check(self._lib.nn_rng_create(ctypes.byref(out), seed & 0xFFFFFFFF),
+        self._lib.check(self._lib.nn_rng_create(ctypes.byref(out), seed),
                         "nn_rng_create")
         self._handle = out.value
 
