@@ -60,6 +60,14 @@ static void test_plain_rows_and_header(void **state)
         assert_true(t.values[i] == want[i]);
     csv_free(&t);
     assert_null(t.values);
+    /* one column: the first line is a sample, whatever its line end */
+    static const char *const one_column[] = {"1\n2\n", "1\r\n2\r\n", "1\n2"};
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(read_string(one_column[i], 0, &t, &e), CSV_OK);
+        assert_int_equal(t.rows, 2);
+        assert_true(t.values[0] == 1.0 && t.values[1] == 2.0);
+        csv_free(&t);
+    }
     /* a header only on the first line that is not blank or a comment */
     assert_int_equal(read_string("1,2\nx,y\n", 0, &t, &e), CSV_BAD_VALUE);
     assert_int_equal(e.line, 2);

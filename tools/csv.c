@@ -127,6 +127,7 @@ enum csv_status csv_read(FILE *f, size_t columns, struct csv_table *table,
             length--;
         if (length > 0 && text[length - 1] == '\r')
             length--;
+        text[length] = '\0';
         if (length == 0 || text[0] == '#')
             continue;
         const size_t n_fields = count_fields(text, length);
