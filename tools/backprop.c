@@ -132,12 +132,12 @@ static void print_usage(void)
 {
     for (const char *p = usage_text; *p != '\0';) {
         const char *open = strchr(p, '{');
-        if (open == NULL) {
+        const char *close = open ? strchr(open, '}') : NULL;
+        if (close == NULL) {
             fputs(p, stdout);
             break;
         }
         fwrite(p, 1, (size_t)(open - p), stdout);
-        const char *close = strchr(open, '}');
         for (size_t i = 0; i < sizeof choices / sizeof choices[0]; i++)
             if (strlen(choices[i].key) == (size_t)(close - open - 1) &&
                 strncmp(choices[i].key, open + 1, (size_t)(close - open - 1)) == 0)
@@ -885,8 +885,9 @@ static int cmd_train(const struct options *o)
 
 /* ---- run ---- */
 
-/* Samples go through nn_predict this many at a time. */
-enum { RUN_CHUNK = 256 };
+/* Samples go through nn_predict in chunks of about this many values (8 MiB
+   of inputs and outputs), large enough for threads to pay. */
+enum { RUN_CHUNK_VALUES = 1 << 20 };
 
 /* --threads: 1 to 64, and more than 1 only in a build with thread support. */
 static int set_threads(nn_t *net, const char *text)
@@ -910,7 +911,8 @@ static int set_threads(nn_t *net, const char *text)
 static int run_samples(const nn_t *net, const double *rows, size_t stride, size_t n)
 {
     const size_t n_in = nn_input_count(net), n_out = nn_output_count(net);
-    const size_t chunk = n < RUN_CHUNK ? n : RUN_CHUNK;
+    const size_t rows_per_chunk = RUN_CHUNK_VALUES / (n_in + n_out);
+    const size_t chunk = rows_per_chunk == 0 ? 1 : n < rows_per_chunk ? n : rows_per_chunk;
     const size_t work_size = nn_inference_workspace_size(net, chunk);
     double *in = malloc(chunk * n_in * sizeof *in);
     double *out = malloc(chunk * n_out * sizeof *out);
