@@ -693,8 +693,8 @@ static int read_data(const char *path, size_t columns, const char *expectation,
                      struct csv_table *t)
 {
     const int from_stdin = is_standard_stream(path);
-    FILE *f = from_stdin ? stdin : fopen(path, "r");
     const struct quoted shown = quote_path(from_stdin ? "standard input" : path);
+    FILE *f = from_stdin ? stdin : fopen(path, "r");
     if (f == NULL)
         return fail(1, "%s: %s", shown.text, strerror(errno));
     struct csv_error e;
