@@ -1,41 +1,74 @@
 #!/bin/sh
-# Builds the model-loader fuzz target with clang (libFuzzer, AddressSanitizer
-# and UndefinedBehaviorSanitizer), outside the Meson build tree, and runs it
-# for a bounded time on the seed corpus and the example models.
+# Builds the libFuzzer targets with clang (libFuzzer, AddressSanitizer and
+# UndefinedBehaviorSanitizer), outside the Meson build tree, and runs each
+# for a bounded time on its seed corpus:
+#   load  the model loader (fuzz_load.c; seeds fuzz/corpus and the example models)
+#   csv   the backprop command's CSV reader (fuzz_csv.c; seeds fuzz/corpus_csv)
 #
-# usage: fuzz/run.sh OUTPUT_DIR [SECONDS]
-#   OUTPUT_DIR  receives the binary, the growing corpus and any crash input
-#   SECONDS     how long to fuzz (default 60)
+# usage: fuzz/run.sh OUTPUT_DIR [SECONDS [TARGET...]]
+#   OUTPUT_DIR  receives the binaries, the growing corpora and any crash input
+#   SECONDS     how long to fuzz each target (default 60)
+#   TARGET      load and/or csv (default: both)
 # Environment: FUZZ_CC (default clang), FUZZ_RSS_MB (default 2048).
-# Exits non-zero when the target cannot be built or the fuzzer finds a crash,
-# a leak, undefined behaviour or a round-trip mismatch.
+# Exits non-zero when a target cannot be built or the fuzzer finds a crash,
+# a leak, undefined behaviour or a failed check of the target.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
-out=${1:?usage: fuzz/run.sh OUTPUT_DIR [SECONDS]}
+out=${1:?usage: fuzz/run.sh OUTPUT_DIR [SECONDS [TARGET...]]}
 seconds=${2:-60}
+[ $# -ge 2 ] && shift 2 || shift $#
+targets=${*:-load csv}
 cc=${FUZZ_CC:-clang}
 rss_mb=${FUZZ_RSS_MB:-2048}
 
-mkdir -p "$out/corpus" "$out/artifacts"
+mkdir -p "$out"
 out=$(cd "$out" && pwd)
+flags="-std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
 
-echo "fuzz: building $out/fuzz_load"
-# shellcheck disable=SC2086
-"$cc" -std=c11 -g -O1 -fno-omit-frame-pointer \
-    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-    -I"$root/include" "$root"/lib/*.c "$here/fuzz_load.c" -lm -o "$out/fuzz_load"
+failed=0
+for target in $targets; do
+    # each target: its sources, its seed folders and its dictionary
+    case $target in
+    load)
+        sources="$root/lib/*.c $here/fuzz_load.c"
+        includes="-I$root/include"
+        seeds="$here/corpus $root/examples/models"
+        dict=$here/model.dict
+        corpus=$out/corpus
+        ;;
+    csv)
+        sources="$root/tools/csv.c $root/tools/quote.c $here/fuzz_csv.c"
+        includes="-I$root/tools"
+        seeds="$here/corpus_csv"
+        dict=$here/csv.dict
+        corpus=$out/corpus_csv
+        ;;
+    *)
+        echo "fuzz: unknown target '$target' (load or csv)" >&2
+        exit 2
+        ;;
+    esac
+    artifacts=$out/artifacts_$target
+    mkdir -p "$corpus" "$artifacts"
+    echo "fuzz: building $out/fuzz_$target"
+    # shellcheck disable=SC2086
+    "$cc" $flags $includes $sources -lm -o "$out/fuzz_$target"
 
-echo "fuzz: running for ${seconds}s"
-status=0
-"$out/fuzz_load" \
-    -max_total_time="$seconds" -rss_limit_mb="$rss_mb" -timeout=10 -max_len=16384 \
-    -dict="$here/model.dict" -artifact_prefix="$out/artifacts/" -print_final_stats=1 \
-    "$out/corpus" "$here/corpus" "$root/examples/models" || status=$?
+    echo "fuzz: running $target for ${seconds}s"
+    status=0
+    # shellcheck disable=SC2086
+    "$out/fuzz_$target" \
+        -max_total_time="$seconds" -rss_limit_mb="$rss_mb" -timeout=10 -max_len=16384 \
+        -dict="$dict" -artifact_prefix="$artifacts/" -print_final_stats=1 \
+        "$corpus" $seeds || status=$?
 
-if [ "$status" -ne 0 ] || [ -n "$(ls -A "$out/artifacts")" ]; then
-    echo "fuzz: FAILED (exit $status); inputs kept in $out/artifacts" >&2
-    exit 1
-fi
-echo "fuzz: no failure in ${seconds}s"
+    if [ "$status" -ne 0 ] || [ -n "$(ls -A "$artifacts")" ]; then
+        echo "fuzz: $target FAILED (exit $status); inputs kept in $artifacts" >&2
+        failed=1
+    else
+        echo "fuzz: $target: no failure in ${seconds}s"
+    fi
+done
+exit "$failed"

@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Tests of the backprop command: published walk-throughs, exit codes and messages.
 # usage: test_cli.sh PATH/TO/backprop SOURCE_DIR
+# Environment: BACKPROP_THREADS is "true" when the build has thread support.
+# In a build with AddressSanitizer/UndefinedBehaviorSanitizer every run of the
+# command, error paths included, is checked: any report (leaks included) is a
+# failure, and the sanitizers exit with 86/87, never with the command's 1 or 2.
 set -u
 bp=$1
 src=$2
@@ -11,6 +15,20 @@ checks=0
 
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 
+# Options given by the caller come first, so that these win.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=1:exitcode=86:log_path=$work/sanitizer"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}halt_on_error=1:exitcode=87:print_stacktrace=1:log_path=$work/sanitizer"
+
+# Fails once for every sanitizer report written since the last call.
+sanitizer_reports() {
+    local report
+    for report in "$work"/sanitizer.*; do
+        [ -e "$report" ] || continue
+        fail "sanitizer report after '$*': $(head -c 2000 "$report")"
+        rm -f "$report"
+    done
+}
+
 # expect STATUS PATTERN CMD...: exit status and a pattern in stdout+stderr
 expect() {
     local want=$1 pattern=$2
@@ -19,6 +37,7 @@ expect() {
     local out rc
     out=$("$@" 2>&1)
     rc=$?
+    sanitizer_reports "$@"
     [ "$rc" -eq "$want" ] || { fail "'$*' exited $rc, expected $want: $out"; return; }
     grep -qE -- "$pattern" <<<"$out" || fail "'$*' output lacks /$pattern/: $(head -c 400 <<<"$out")"
 }
@@ -28,6 +47,7 @@ one_line() {
     checks=$((checks + 1))
     local lines
     lines=$("$@" 2>&1 >/dev/null | wc -l)
+    sanitizer_reports "$@"
     [ "$lines" -eq 1 ] || fail "'$*' wrote $lines lines to stderr, expected 1"
 }
 
@@ -135,6 +155,147 @@ assert last < first / 10, (first, last)
 PY
 expect 0 "rankdir=LR" "$bp" dot "$models/example_c.txt"
 expect 0 "rankdir=LR" "$bp" dot "$models/example_c.txt" --input 0.05,0.10 --target 0.01,0.99
+
+# ---- CSV data: every defect of the reader found in 0.1.0 ----
+c_out='0.75136506955231575,0.77292846532146253'   # Example C on 0.05,0.10
+# more than 64 rows of inputs only (the reader reallocated the missing targets to 0 bytes)
+for i in $(seq 65); do echo 0.05,0.10; done > "$work/inputs65.csv"
+expect 0 "" "$bp" run "$models/example_c.txt" --data "$work/inputs65.csv"
+checks=$((checks + 1))
+out=$("$bp" run "$models/example_c.txt" --data "$work/inputs65.csv" 2>&1)
+[ "$(grep -c -x -- "$c_out" <<<"$out")" -eq 65 ] || fail "run of 65 input rows: $(head -c 300 <<<"$out")"
+# a missing data file
+expect 1 "missing.csv: No such file" "$bp" train "$models/example_c.txt" --data "$work/missing.csv" --rate 0.5 --epochs 1 -o "$work/t.txt"
+# a UTF-8 byte order mark before the first sample, CRLF line ends
+printf '\xef\xbb\xbf0.05,0.10,0.01,0.99\r\n0.05,0.10,0.01,0.99\r\n' > "$work/bom.csv"
+checks=$((checks + 1))
+out=$("$bp" run "$models/example_c.txt" --data "$work/bom.csv" 2>&1)
+[ "$out" = "$c_out"$'\n'"$c_out" ] || fail "run with a byte order mark: $(head -c 300 <<<"$out")"
+printf '\xef\xbb\xbf0.05,0.10,0.01,0.99\n' > "$work/bom1.csv"
+expect 0 "" "$bp" train "$models/example_c.txt" --data "$work/bom1.csv" --rate 0.5 --epochs 1 -o "$work/bom1.txt"
+"$bp" explain "$models/example_c.txt" --input 0.05,0.10 --target 0.01,0.99 --rate 0.5 -o "$work/step1.txt" >/dev/null
+checks=$((checks + 1))
+cmp -s "$work/bom1.txt" "$work/step1.txt" || fail "train skipped the sample after a byte order mark"
+# target columns found after a CRLF or blank first line
+for first in '\r\n' '\n' '# comment\r\n' 'x1,x2,t1,t2\r\n'; do
+    printf "${first}0.05,0.10,0.01,0.99\r\n" > "$work/first.csv"
+    checks=$((checks + 1))
+    out=$("$bp" run "$models/example_c.txt" --data "$work/first.csv" 2>&1)
+    [ "$out" = "$c_out" ] || fail "run after the first line '$first': $(head -c 300 <<<"$out")"
+done
+# a first line over 4 KiB: 784 inputs, in train and in run
+"$bp" init --sizes 784,1 --activations sigmoid --seed 3 -o "$work/wide.txt"
+python3 - "$work/wide.csv" <<'PY'
+import sys
+with open(sys.argv[1], 'w') as f:
+    for r in range(3):
+        f.write(','.join('%.15f' % ((i * 7 + r) % 100 / 100.0) for i in range(784)) + ',%d\n' % (r % 2))
+PY
+expect 0 "" "$bp" train "$work/wide.txt" --data "$work/wide.csv" --rate 0.1 --epochs 2 -o "$work/wide2.txt"
+checks=$((checks + 1))
+out=$("$bp" run "$work/wide2.txt" --data "$work/wide.csv" 2>&1)
+[ "$(wc -l <<<"$out")" -eq 3 ] && ! grep -q backprop <<<"$out" || fail "run of 784 inputs with targets: $(head -c 300 <<<"$out")"
+# subnormals are finite numbers
+printf '1e-320,4.9e-324,0.01,0.99\n' > "$work/subnormal.csv"
+expect 0 "" "$bp" train "$models/example_c.txt" --data "$work/subnormal.csv" --rate 0.5 --epochs 1 -o "$work/t.txt"
+expect 0 "^0\.75000237250717" "$bp" run "$models/example_c.txt" --input 1e-320,0
+expect 0 "" "$bp" explain "$models/example_c.txt" --input 1e-320,0.1 --target 0.01,0.99 --rate 0.5
+# a read error is a read error, not "no samples"
+mkdir "$work/dir.csv"
+expect 1 "dir.csv: read error: Is a directory" "$bp" train "$models/example_c.txt" --data "$work/dir.csv" --rate 0.5 --epochs 1 -o "$work/t.txt"
+expect 1 "dir.csv: read error" "$bp" run "$models/example_c.txt" --data "$work/dir.csv"
+# data from a pipe
+for source in - /dev/stdin; do
+    checks=$((checks + 1))
+    out=$(printf 'x1,x2,t1,t2\n0.05,0.10,0.01,0.99\n' | "$bp" run "$models/example_c.txt" --data "$source" 2>&1)
+    [ "$out" = "$c_out" ] || fail "run --data $source from a pipe: $(head -c 300 <<<"$out")"
+    checks=$((checks + 1))
+    printf '0.05,0.10,0.01,0.99\n' | "$bp" train "$models/example_c.txt" --data "$source" --rate 0.5 --epochs 1 -o "$work/pipe.txt" \
+        && cmp -s "$work/pipe.txt" "$work/step1.txt" || fail "train --data $source from a pipe"
+done
+expect 1 "standard input: no samples" "$bp" run "$models/example_c.txt" --data - </dev/null
+printf '0,0,0\n0,1,1\n' > "$work/three.csv"
+expect 1 "three.csv: 3 values a row; the network takes 2 inputs \(and 2 targets\)" "$bp" run "$models/example_c.txt" --data "$work/three.csv"
+sanitizer_reports "CSV data"
+
+# ---- untrusted data in messages: quoted and shortened ----
+printf '0.05,\033]0;owned\007\033[31mred,0,0\n' > "$work/escape.csv"
+for cmd in run train; do
+    checks=$((checks + 1))
+    if [ "$cmd" = run ]; then
+        "$bp" run "$models/example_c.txt" --data "$work/escape.csv" 2>"$work/err.txt" >/dev/null
+    else
+        "$bp" train "$models/example_c.txt" --data "$work/escape.csv" --rate 0.5 --epochs 1 -o "$work/t.txt" 2>"$work/err.txt"
+    fi
+    if LC_ALL=C grep -q $'[\x01-\x09\x0b-\x1f\x7f]' "$work/err.txt" || ! grep -qF "'?]0;owned??[31mred'" "$work/err.txt"; then
+        fail "$cmd: a control character of the data reached the terminal: $(od -c "$work/err.txt" | head -5)"
+    fi
+done
+python3 -c 'import sys; sys.stdout.write("0.05," + "7" * 2000000 + "x\n")' > "$work/huge.csv"
+checks=$((checks + 1))
+"$bp" run "$models/example_c.txt" --data "$work/huge.csv" 2>"$work/err.txt" >/dev/null
+[ "$(wc -c <"$work/err.txt")" -lt 200 ] && grep -q "value 2, '77777777777777777777777777777777\.\.\.', is not a finite number" "$work/err.txt" \
+    || fail "a 2 MB field gave the message: $(head -c 300 "$work/err.txt")"
+expect 2 "'a\?\[2Jb' is not a finite number" "$bp" run "$models/example_c.txt" --input $'a\033[2Jb,1'
+expect 2 "unknown activation 'x\?\[2J'" "$bp" init --sizes 2,1 --activations $'x\033[2J' -o "$work/x.txt"
+sanitizer_reports "quoting"
+
+# ---- training that diverges stops at once, saves nothing ----
+"$bp" init --sizes 1,1 --activations linear --seed 1 -o "$work/linear.txt"
+printf 'x,y\n1,0\n2,1\n' > "$work/line.csv"
+rm -f "$work/diverged.txt"
+# (a library that refuses a diverging step names the sample and its status instead of the loss)
+expect 1 "epoch 1: (the loss became (infinite|NaN)|sample [0-9]+: [^;]+); training stopped, nothing saved \(try a lower --rate than 1e\+200\)" "$bp" train "$work/linear.txt" --data "$work/line.csv" --rate 1e200 --epochs 50 --loss-csv "$work/diverged.csv" -o "$work/diverged.txt"
+checks=$((checks + 1))
+[ ! -e "$work/diverged.txt" ] && [ "$(wc -l <"$work/diverged.csv")" -le 3 ] || fail "a diverged training saved a model or went on: $(cat "$work/diverged.csv")"
+expect 1 "epoch 1: .*; training stopped, nothing saved \(try a lower --rate" "$bp" train "$work/linear.txt" --data "$work/line.csv" --rate 1e300 --epochs 5 --batch 2 -o "$work/diverged.txt"
+expect 1 "epoch 1: .*; training stopped, nothing saved \(try a lower --rate" "$bp" train "$work/linear.txt" --data "$work/line.csv" --rate 1e300 --epochs 5 --rule sequential -o "$work/diverged.txt"
+checks=$((checks + 1))
+[ ! -e "$work/diverged.txt" ] || fail "a diverged training saved a model"
+
+# ---- names, rates and threads ----
+help=$("$bp" --help)
+man=$(sed 's/\\-/-/g; s/\\f[BIRP]//g' "$src/tools/backprop.1")   # the man page without roff escapes
+for names in 'linear|sigmoid|tanh|relu|leaky_relu|softplus' 'neuron|shared' 'uniform|xavier|he' \
+             'half-sse|mse' 'standard|sequential' 'text|markdown|json'; do
+    checks=$((checks + 1))
+    grep -qF -- "$names" <<<"$help" || fail "--help does not list $names"
+    checks=$((checks + 1))
+    grep -qF -- "$names" <<<"$man" || fail "the man page does not list $names"
+done
+expect 2 "unknown activation 'sigmod'; valid names: linear, sigmoid, tanh, relu, leaky_relu, softplus" "$bp" init --sizes 2,2 --activations sigmod -o "$work/x.txt"
+expect 2 "unknown loss 'l1'; valid names: half-sse, mse" "$bp" init --sizes 2,2 --activations sigmoid --loss l1 -o "$work/x.txt"
+expect 2 "unknown initialisation 'zeros'; valid names: uniform, xavier, he" "$bp" init --sizes 2,2 --activations sigmoid --init zeros -o "$work/x.txt"
+expect 2 "unknown bias convention 'none'; valid names: neuron, shared" "$bp" init --sizes 2,2 --activations sigmoid --bias none -o "$work/x.txt"
+expect 2 "unknown rule 'fast'; valid names: standard, sequential" "$bp" train "$models/example_c.txt" --data "$work/bom.csv" --rate 0.5 --epochs 1 --rule fast -o "$work/x.txt"
+expect 2 "unknown format 'html'; valid names: text, markdown, json" "$bp" explain "$models/example_c.txt" --input 0.05,0.10 --target 0.01,0.99 --rate 0.5 --format html
+for rate in 0 -0.5 -0; do
+    expect 2 "--rate: .* is not above 0" "$bp" train "$models/example_c.txt" --data "$work/bom.csv" --rate "$rate" --epochs 1 -o "$work/x.txt"
+    expect 2 "--rate: .* is not above 0" "$bp" explain "$models/example_c.txt" --input 0.05,0.10 --target 0.01,0.99 --rate "$rate"
+done
+expect 2 "--threads: expected a whole number from 1 to 64" "$bp" run "$models/example_c.txt" --input 1,2 --threads 0
+expect 2 "--threads: expected a whole number from 1 to 64" "$bp" run "$models/example_c.txt" --input 1,2 --threads 65
+expect 0 "^$c_out\$" "$bp" run "$models/example_c.txt" --input 0.05,0.10 --threads 1
+if [ "${BACKPROP_THREADS:-}" = true ]; then
+    checks=$((checks + 1))
+    for i in $(seq 600); do echo 0.05,0.10; done > "$work/inputs600.csv"
+    [ "$("$bp" run "$models/example_c.txt" --data "$work/inputs600.csv" --threads 4)" = \
+      "$("$bp" run "$models/example_c.txt" --data "$work/inputs600.csv" --threads 1)" ] || fail "run --threads 4 differs from 1 thread"
+else
+    expect 2 "--threads: this build has no thread support" "$bp" run "$models/example_c.txt" --input 1,2 --threads 2
+fi
+
+# ---- -o - writes the model to standard output ----
+"$bp" init --sizes 2,3,1 --activations tanh,sigmoid --seed 7 -o - > "$work/stdout.txt"
+"$bp" init --sizes 2,3,1 --activations tanh,sigmoid --seed 7 -o "$work/file.txt"
+checks=$((checks + 1))
+cmp -s "$work/stdout.txt" "$work/file.txt" && [ ! -e ./- ] || fail "init -o - differs from init -o FILE"
+"$bp" train "$models/example_c.txt" --data "$work/bom1.csv" --rate 0.5 --epochs 1 -o - > "$work/stdout.txt"
+checks=$((checks + 1))
+cmp -s "$work/stdout.txt" "$work/step1.txt" || fail "train -o - differs from the file"
+expect 2 "give -o a file name" "$bp" explain "$models/example_c.txt" --input 0.05,0.10 --target 0.01,0.99 --rate 0.5 -o -
+expect 0 "rankdir=LR" "$bp" dot "$models/example_c.txt" -o -
+sanitizer_reports "the end"
 
 echo "$checks checks, $failures failed"
 [ "$failures" -eq 0 ]

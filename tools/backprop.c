@@ -4,6 +4,9 @@
 
 #include <backprop.h>
 
+#include "csv.h"
+#include "quote.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stddef.h>
@@ -16,31 +19,100 @@
 
 enum { EXIT_USAGE = 2 };
 
+/* ---- the names options take ---- */
+
+struct name_code {
+    const char *name;
+    int code;
+};
+
+/* The valid names of one option: --help, the error for an unknown name and
+   the parser all read them from here. */
+struct choice {
+    const char *key;  /* the placeholder {key} in the usage text */
+    const char *what; /* the thing named, for messages */
+    const struct name_code *names;
+    size_t count;
+};
+
+static const struct name_code activation_names[] = {
+    {"linear", NN_ACT_LINEAR}, {"sigmoid", NN_ACT_SIGMOID},       {"tanh", NN_ACT_TANH},
+    {"relu", NN_ACT_RELU},     {"leaky_relu", NN_ACT_LEAKY_RELU}, {"softplus", NN_ACT_SOFTPLUS},
+};
+static const struct name_code bias_names[] = {
+    {"neuron", NN_BIAS_PER_NEURON},
+    {"shared", NN_BIAS_SHARED},
+};
+static const struct name_code init_names[] = {
+    {"uniform", NN_INIT_UNIFORM},
+    {"xavier", NN_INIT_XAVIER},
+    {"he", NN_INIT_HE},
+};
+static const struct name_code loss_names[] = {
+    {"half-sse", NN_LOSS_HALF_SSE},
+    {"mse", NN_LOSS_MSE},
+};
+static const struct name_code rule_names[] = {
+    {"standard", NN_RULE_STANDARD},
+    {"sequential", NN_RULE_SEQUENTIAL},
+};
+static const struct name_code format_names[] = {
+    {"text", NN_EXPLAIN_TEXT},
+    {"markdown", NN_EXPLAIN_MARKDOWN},
+    {"json", NN_EXPLAIN_JSON},
+};
+
+#define CHOICE(key, what, table) {key, what, table, sizeof table / sizeof table[0]}
+
+static const struct choice choices[] = {
+    CHOICE("activation", "activation", activation_names),
+    CHOICE("bias", "bias convention", bias_names),
+    CHOICE("init", "initialisation", init_names),
+    CHOICE("loss", "loss", loss_names),
+    CHOICE("rule", "rule", rule_names),
+    CHOICE("format", "format", format_names),
+};
+
+enum { CHOICE_ACTIVATION, CHOICE_BIAS, CHOICE_INIT, CHOICE_LOSS, CHOICE_RULE, CHOICE_FORMAT };
+
+/* Writes the names of `c` separated by `sep`. */
+static void put_names(FILE *f, const struct choice *c, const char *sep)
+{
+    for (size_t i = 0; i < c->count; i++)
+        fprintf(f, "%s%s", i ? sep : "", c->names[i].name);
+}
+
+/* {key} stands for the names of choices[key], separated by '|'. */
 static const char usage_text[] =
     "usage: backprop COMMAND [ARGS]\n"
     "\n"
     "Commands:\n"
-    "  init     --sizes N,N,... --activations NAME,... [--seed S] [--bias neuron|shared]\n"
-    "           [--init uniform|xavier|he] [--range LO,HI] [--loss half-sse|mse] -o MODEL\n"
+    "  init     --sizes N,N,... --activations NAME,... [--seed S] [--bias {bias}]\n"
+    "           [--init {init}] [--range LO,HI] [--loss {loss}] -o MODEL\n"
     "      Creates a network with seeded random parameters and saves it. The default\n"
     "      initialisation is uniform on [0,1) (numpy's seed + rand draws) in the flat\n"
-    "      parameter order; --range changes the interval.\n"
-    "  explain  MODEL --input X --target T --rate R [--steps N] [--rule standard|sequential]\n"
-    "           [--format text|markdown|json] [--digits D] [--names UNITS]\n"
+    "      parameter order; --range changes the interval. Activation NAMEs:\n"
+    "      {activation}.\n"
+    "  explain  MODEL --input X --target T --rate R [--steps N] [--rule {rule}]\n"
+    "           [--format {format}] [--digits D] [--names UNITS]\n"
     "           [--param-names NAMES] [-o MODEL_OUT]\n"
     "      Writes the first training step as a worked calculation: net inputs, activations,\n"
     "      loss, deltas, chain-rule products and updated parameters. With --steps N the\n"
     "      remaining N-1 steps run silently and text and markdown end with the loss and\n"
     "      outputs after N steps. -o saves the network after the N steps.\n"
-    "  train    MODEL --data FILE.csv --rate R --epochs N [--batch B] [--rule standard|sequential]\n"
+    "  train    MODEL --data FILE.csv --rate R --epochs N [--batch B] [--rule {rule}]\n"
     "           [--loss-csv FILE] -o MODEL_OUT\n"
     "      Gradient descent over the CSV samples (each row: the inputs, then the targets;\n"
     "      a first row that is not numeric is a header). --batch B sums the gradients of\n"
     "      B samples before each step (default 1: online training). The loss over the\n"
     "      whole data set after every epoch goes to --loss-csv as 'epoch,loss'; a\n"
-    "      progress line is shown when standard error is a terminal.\n"
-    "  run      MODEL (--input X | --data FILE.csv)\n"
-    "      Prints the outputs, one sample a line.\n"
+    "      progress line is shown when standard error is a terminal. When the loss or a\n"
+    "      parameter stops being a finite number the training stops with status 1 and\n"
+    "      nothing is saved (try a lower rate).\n"
+    "  run      MODEL (--input X | --data FILE.csv) [--threads N]\n"
+    "      Prints the outputs, one sample a line. The CSV rows hold the inputs, or the\n"
+    "      inputs and the targets (which are not used). --threads N runs the samples in\n"
+    "      up to N threads (1 to 64; builds with thread support only).\n"
     "  dot      MODEL [--input X [--target T]] [--digits D] [--names UNITS]\n"
     "           [--param-names NAMES] [-o FILE.dot]\n"
     "      Writes a Graphviz graph of the network, annotated with the forward values\n"
@@ -49,11 +121,38 @@ static const char usage_text[] =
     "Vectors are comma-separated numbers; several samples are separated by ';'\n"
     "(e.g. --input '0,0;0,1' --target '0;1'). UNITS names every unit, layers separated\n"
     "by ':' (e.g. i1,i2:h1,h2:o1,o2). NAMES names every parameter in the flat order\n"
-    "(layer by layer, the weights row-major, then the biases).\n"
+    "(layer by layer, the weights row-major, then the biases). R is a number above 0.\n"
+    "FILE.csv may be '-' for standard input. -o - writes to standard output (not for\n"
+    "explain, whose walk-through goes there).\n"
     "Options: -h, --help shows this text; --version prints the library version.\n"
-    "Exit status: 0 on success, 1 when the library refuses a model or data, 2 for bad usage.\n";
+    "Exit status: 0 on success, 1 when the library refuses a model or data (or memory\n"
+    "runs out), 2 for bad usage.\n";
+
+static void print_usage(void)
+{
+    for (const char *p = usage_text; *p != '\0';) {
+        const char *open = strchr(p, '{');
+        const char *close = open ? strchr(open, '}') : NULL;
+        if (close == NULL) {
+            fputs(p, stdout);
+            break;
+        }
+        fwrite(p, 1, (size_t)(open - p), stdout);
+        for (size_t i = 0; i < sizeof choices / sizeof choices[0]; i++)
+            if (strlen(choices[i].key) == (size_t)(close - open - 1) &&
+                strncmp(choices[i].key, open + 1, (size_t)(close - open - 1)) == 0)
+                put_names(stdout, &choices[i], "|");
+        p = close + 1;
+    }
+}
 
 /* Reports a problem on one line and gives the exit status. */
+static int fail(int status, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
 static int fail(int status, const char *fmt, ...)
 {
     va_list ap;
@@ -65,6 +164,30 @@ static int fail(int status, const char *fmt, ...)
     return status;
 }
 
+/* A library refusal of what the user asked for is bad usage (2); running
+   out of memory is not the user's fault (1). */
+static int refusal_status(nn_status s)
+{
+    return s == NN_ERR_NO_MEMORY ? 1 : EXIT_USAGE;
+}
+
+/* Finds `value` among the names of choices[which]; an unknown name is bad
+   usage, and the message lists the valid ones. */
+static int lookup(size_t which, const char *value, int *code)
+{
+    const struct choice *c = &choices[which];
+    for (size_t i = 0; i < c->count; i++) {
+        if (strcmp(c->names[i].name, value) == 0) {
+            *code = c->names[i].code;
+            return 0;
+        }
+    }
+    fprintf(stderr, "backprop: unknown %s '%s'; valid names: ", c->what, quote_str(value).text);
+    put_names(stderr, c, ", ");
+    fputc('\n', stderr);
+    return EXIT_USAGE;
+}
+
 /* ---- argument parsing ---- */
 
 struct options {
@@ -72,7 +195,7 @@ struct options {
     const char *output;
     const char *sizes, *activations, *bias, *init, *range, *loss;
     const char *input, *target, *data, *rule, *format, *names, *param_names, *loss_csv;
-    const char *seed, *rate, *steps, *epochs, *batch, *digits;
+    const char *seed, *rate, *steps, *epochs, *batch, *digits, *threads;
 };
 
 /* Every option and the field it fills; '-o' and '--output' fill the same one. */
@@ -102,6 +225,7 @@ static const struct {
     {"--epochs", offsetof(struct options, epochs)},
     {"--batch", offsetof(struct options, batch)},
     {"--digits", offsetof(struct options, digits)},
+    {"--threads", offsetof(struct options, threads)},
 };
 
 #define N_OPTIONS (sizeof option_table / sizeof option_table[0])
@@ -123,7 +247,8 @@ static int parse_args(int argc, char **argv, int takes_model, struct options *o)
         if (arg[0] == '-' && arg[1] != '\0') {
             const char **slot = option_slot(o, arg);
             if (slot == NULL)
-                return fail(EXIT_USAGE, "unknown option '%s' (see backprop --help)", arg);
+                return fail(EXIT_USAGE, "unknown option '%s' (see backprop --help)",
+                            quote_str(arg).text);
             if (i + 1 >= argc)
                 return fail(EXIT_USAGE, "option '%s' needs a value", arg);
             if (*slot != NULL)
@@ -132,7 +257,7 @@ static int parse_args(int argc, char **argv, int takes_model, struct options *o)
         } else if (takes_model && o->model == NULL) {
             o->model = arg;
         } else {
-            return fail(EXIT_USAGE, "unexpected argument '%s'", arg);
+            return fail(EXIT_USAGE, "unexpected argument '%s'", quote_str(arg).text);
         }
     }
     if (takes_model && o->model == NULL)
@@ -158,14 +283,6 @@ static int reject_others(const struct options *o, const char *const *allowed, co
     return 0;
 }
 
-static int parse_double(const char *text, double *value)
-{
-    char *end;
-    errno = 0;
-    *value = strtod(text, &end);
-    return end != text && *end == '\0' && errno == 0 && isfinite(*value);
-}
-
 static int parse_size(const char *text, size_t *value)
 {
     char *end;
@@ -179,7 +296,20 @@ static int parse_size(const char *text, size_t *value)
     return 1;
 }
 
-/* Splits `text` at `sep` into a newly allocated array of fields (the text is copied). */
+/* --rate: a finite number above 0 (nn_step takes any finite rate, but a rate
+   of 0 or below never descends). */
+static int parse_rate(const char *text, double *rate)
+{
+    if (!csv_parse_number(text, rate))
+        return fail(EXIT_USAGE, "--rate: '%s' is not a finite number", quote_str(text).text);
+    if (!(*rate > 0.0))
+        return fail(EXIT_USAGE, "--rate: %s is not above 0; the rate must be positive",
+                    quote_str(text).text);
+    return 0;
+}
+
+/* Splits `text` at `sep` into a newly allocated array of fields (the text is
+   copied to *storage). On failure returns NULL with *storage NULL. */
 static char **split(const char *text, char sep, size_t *count, char **storage)
 {
     *storage = strdup(text);
@@ -191,6 +321,7 @@ static char **split(const char *text, char sep, size_t *count, char **storage)
     char **fields = malloc(n * sizeof *fields);
     if (fields == NULL) {
         free(*storage);
+        *storage = NULL;
         return NULL;
     }
     char *p = *storage;
@@ -229,8 +360,9 @@ static int parse_samples(const char *what, const char *text, size_t width, doubl
             status = fail(EXIT_USAGE, "%s: sample %zu has %zu values, the network needs %zu",
                           what, r + 1, n_fields, width);
         for (size_t i = 0; status == 0 && i < n_fields; i++)
-            if (!parse_double(fields[i], &v[r * width + i]))
-                status = fail(EXIT_USAGE, "%s: '%s' is not a finite number", what, fields[i]);
+            if (!csv_parse_number(fields[i], &v[r * width + i]))
+                status = fail(EXIT_USAGE, "%s: '%s' is not a finite number", what,
+                              quote_str(fields[i]).text);
         free(fields);
         free(row_storage);
     }
@@ -245,33 +377,48 @@ static int parse_samples(const char *what, const char *text, size_t width, doubl
     return 0;
 }
 
+/* "-" names standard input or output. */
+static int is_standard_stream(const char *path)
+{
+    return strcmp(path, "-") == 0;
+}
+
 static int load_model(const char *path, nn_t **net)
 {
     char msg[256];
     nn_status s = nn_load_ex(net, path, 0, NULL, NULL, NULL, NULL, msg, sizeof msg);
     if (s != NN_OK)
-        return fail(1, "%s: %s", path, msg[0] ? msg : nn_strerror(s));
+        return fail(1, "%s: %s", quote_path(path).text, msg[0] ? msg : nn_strerror(s));
     return 0;
+}
+
+/* The model text to standard output, through the library's buffer writer. */
+static int save_to_stdout(const nn_t *net)
+{
+    size_t length = 0;
+    nn_status s = nn_save_buffer(net, NULL, 0, &length);
+    if (s != NN_OK && s != NN_ERR_BUFFER_SIZE)
+        return fail(1, "standard output: %s", nn_strerror(s));
+    char *text = malloc(length + 1);
+    if (text == NULL)
+        return fail(1, "out of memory");
+    s = nn_save_buffer(net, text, length + 1, &length);
+    int status = 0;
+    if (s != NN_OK)
+        status = fail(1, "standard output: %s", nn_strerror(s));
+    else if (fwrite(text, 1, length, stdout) != length || fflush(stdout) != 0)
+        status = fail(1, "standard output: write failed");
+    free(text);
+    return status;
 }
 
 static int save_model(const nn_t *net, const char *path)
 {
+    if (is_standard_stream(path))
+        return save_to_stdout(net);
     nn_status s = nn_save(net, path);
-    return s == NN_OK ? 0 : fail(1, "%s: %s", path, nn_strerror(s));
+    return s == NN_OK ? 0 : fail(1, "%s: %s", quote_path(path).text, nn_strerror(s));
 }
-
-static int lookup(const char *what, const char *value, const char *const *names, int *code)
-{
-    for (int i = 0; names[i] != NULL; i++) {
-        if (strcmp(names[i], value) == 0) {
-            *code = i;
-            return 0;
-        }
-    }
-    return fail(EXIT_USAGE, "unknown %s '%s'", what, value);
-}
-
-static const char *const rule_names[] = {"standard", "sequential", NULL};
 
 /* ---- init ---- */
 
@@ -279,54 +426,56 @@ static int cmd_init(const struct options *o)
 {
     static const char *const allowed[] = {"--sizes", "--activations", "--seed", "--bias", "--init",
                                           "--range", "--loss", "-o", NULL};
-    static const char *const act_names[] = {"linear", "sigmoid", "tanh", "relu",
-                                            "leaky_relu", "softplus", NULL};
-    static const char *const bias_names[] = {"neuron", "shared", NULL};
-    static const char *const init_names[] = {"uniform", "xavier", "he", NULL};
-    static const char *const loss_names[] = {"half-sse", "mse", NULL};
     int status = reject_others(o, allowed, "init");
     if (status)
         return status;
     if (o->sizes == NULL || o->activations == NULL || o->output == NULL)
         return fail(EXIT_USAGE, "init needs --sizes, --activations and -o");
-    char *size_storage, *act_storage;
+    char *size_storage = NULL, *act_storage = NULL;
     size_t n_layers = 0, n_acts = 0;
     char **size_fields = split(o->sizes, ',', &n_layers, &size_storage);
     char **act_fields = split(o->activations, ',', &n_acts, &act_storage);
-    size_t *sizes = malloc(n_layers * sizeof *sizes);
-    int *acts = malloc(n_acts * sizeof *acts);
+    size_t *sizes = malloc((n_layers ? n_layers : 1) * sizeof *sizes);
+    int *acts = malloc((n_acts ? n_acts : 1) * sizeof *acts);
     nn_t *net = NULL;
     if (size_fields == NULL || act_fields == NULL || sizes == NULL || acts == NULL)
         status = fail(1, "out of memory");
     for (size_t i = 0; status == 0 && i < n_layers; i++)
         if (!parse_size(size_fields[i], &sizes[i]))
-            status = fail(EXIT_USAGE, "--sizes: '%s' is not a layer size", size_fields[i]);
+            status = fail(EXIT_USAGE, "--sizes: '%s' is not a layer size",
+                          quote_str(size_fields[i]).text);
     if (status == 0 && n_acts + 1 != n_layers)
         status = fail(EXIT_USAGE, "--activations needs %zu names (one per layer after the inputs), got %zu",
                       n_layers > 0 ? n_layers - 1 : 0, n_acts);
     for (size_t i = 0; status == 0 && i < n_acts; i++)
-        status = lookup("activation", act_fields[i], act_names, &acts[i]);
+        status = lookup(CHOICE_ACTIVATION, act_fields[i], &acts[i]);
     int bias = NN_BIAS_PER_NEURON, scheme = NN_INIT_UNIFORM, loss = NN_LOSS_HALF_SSE;
     double lo = 0.0, hi = 1.0;
     size_t seed = 0;
     if (status == 0 && o->bias)
-        status = lookup("bias convention", o->bias, bias_names, &bias);
+        status = lookup(CHOICE_BIAS, o->bias, &bias);
     if (status == 0 && o->init)
-        status = lookup("initialisation", o->init, init_names, &scheme);
+        status = lookup(CHOICE_INIT, o->init, &scheme);
     if (status == 0 && o->loss)
-        status = lookup("loss", o->loss, loss_names, &loss);
+        status = lookup(CHOICE_LOSS, o->loss, &loss);
     if (status == 0 && o->seed && (!parse_size(o->seed, &seed) || seed > 0xffffffffu))
-        status = fail(EXIT_USAGE, "--seed: '%s' is not a number from 0 to 4294967295", o->seed);
+        status = fail(EXIT_USAGE, "--seed: '%s' is not a number from 0 to 4294967295",
+                      quote_str(o->seed).text);
     if (status == 0 && o->range) {
-        char *end;
-        lo = strtod(o->range, &end);
-        if (*end != ',' || !parse_double(end + 1, &hi) || !isfinite(lo) || !(lo < hi))
-            status = fail(EXIT_USAGE, "--range: expected LO,HI with LO < HI, got '%s'", o->range);
+        const char *comma = strchr(o->range, ',');
+        char *lo_text = comma ? strndup(o->range, (size_t)(comma - o->range)) : NULL;
+        if (comma != NULL && lo_text == NULL)
+            status = fail(1, "out of memory");
+        else if (comma == NULL || !csv_parse_number(lo_text, &lo) ||
+                 !csv_parse_number(comma + 1, &hi) || !(lo < hi))
+            status = fail(EXIT_USAGE, "--range: expected LO,HI with LO < HI, got '%s'",
+                          quote_str(o->range).text);
+        free(lo_text);
     }
     if (status == 0) {
         nn_status s = nn_create(&net, n_layers, sizes, acts);
         if (s != NN_OK)
-            status = fail(EXIT_USAGE, "cannot create the network: %s", nn_strerror(s));
+            status = fail(refusal_status(s), "cannot create the network: %s", nn_strerror(s));
     }
     for (size_t k = 1; status == 0 && k < n_layers; k++)
         nn_set_bias_mode(net, k, bias);
@@ -334,7 +483,7 @@ static int cmd_init(const struct options *o)
         nn_set_loss(net, loss);
         nn_status s = nn_init_random(net, (unsigned long)seed, scheme, lo, hi);
         status = s == NN_OK ? save_model(net, o->output)
-                            : fail(EXIT_USAGE, "initialisation: %s", nn_strerror(s));
+                            : fail(refusal_status(s), "initialisation: %s", nn_strerror(s));
     }
     nn_free(net);
     free(sizes);
@@ -375,7 +524,8 @@ static int apply_names(const nn_t *net, nn_explain_options_t *eo, const char *un
             for (size_t j = 0; status == 0 && j < n_units; j++) {
                 nn_status s = nn_explain_options_set_unit_name(eo, k, j, names[j]);
                 if (s != NN_OK)
-                    status = fail(EXIT_USAGE, "--names: '%s': %s", names[j], nn_strerror(s));
+                    status = fail(refusal_status(s), "--names: '%s': %s",
+                                  quote_str(names[j]).text, nn_strerror(s));
             }
             free(names);
             free(layer_storage);
@@ -395,7 +545,8 @@ static int apply_names(const nn_t *net, nn_explain_options_t *eo, const char *un
         for (size_t i = 0; status == 0 && i < n; i++) {
             nn_status s = nn_explain_options_set_param_name(eo, i, names[i]);
             if (s != NN_OK)
-                status = fail(EXIT_USAGE, "--param-names: '%s': %s", names[i], nn_strerror(s));
+                status = fail(refusal_status(s), "--param-names: '%s': %s",
+                              quote_str(names[i]).text, nn_strerror(s));
         }
         free(names);
         free(storage);
@@ -415,7 +566,7 @@ static int parse_digits(const struct options *o, nn_explain_options_t *eo)
         return 0;
     if (!parse_size(o->digits, &digits) || digits < 1 || digits > 17 ||
         nn_explain_options_set_digits(eo, (int)digits) != NN_OK)
-        return fail(EXIT_USAGE, "--digits: expected 1 to 17, got '%s'", o->digits);
+        return fail(EXIT_USAGE, "--digits: expected 1 to 17, got '%s'", quote_str(o->digits).text);
     return 0;
 }
 
@@ -450,7 +601,6 @@ static int cmd_explain(const struct options *o)
     static const char *const allowed[] = {"--input", "--target", "--rate", "--steps", "--rule",
                                           "--format", "--digits", "--names", "--param-names",
                                           "-o", NULL};
-    static const char *const format_names[] = {"text", "markdown", "json", NULL};
     int status = reject_others(o, allowed, "explain");
     if (status)
         return status;
@@ -459,14 +609,18 @@ static int cmd_explain(const struct options *o)
     double rate;
     size_t steps = 1;
     int rule = NN_RULE_STANDARD, format = NN_EXPLAIN_TEXT;
-    if (!parse_double(o->rate, &rate))
-        return fail(EXIT_USAGE, "--rate: '%s' is not a finite number", o->rate);
+    if ((status = parse_rate(o->rate, &rate)) != 0)
+        return status;
     if (o->steps && (!parse_size(o->steps, &steps) || steps == 0))
-        return fail(EXIT_USAGE, "--steps: expected a positive whole number, got '%s'", o->steps);
-    if (o->rule && (status = lookup("rule", o->rule, rule_names, &rule)) != 0)
+        return fail(EXIT_USAGE, "--steps: expected a positive whole number, got '%s'",
+                    quote_str(o->steps).text);
+    if (o->rule && (status = lookup(CHOICE_RULE, o->rule, &rule)) != 0)
         return status;
-    if (o->format && (status = lookup("format", o->format, format_names, &format)) != 0)
+    if (o->format && (status = lookup(CHOICE_FORMAT, o->format, &format)) != 0)
         return status;
+    if (o->output && is_standard_stream(o->output))
+        return fail(EXIT_USAGE, "explain writes its walk-through to standard output; "
+                                "give -o a file name");
 
     nn_t *net = NULL;
     nn_explain_options_t *eo = NULL;
@@ -532,111 +686,110 @@ static int cmd_explain(const struct options *o)
 
 /* ---- CSV data ---- */
 
-struct dataset {
-    size_t n;
-    double *inputs;
-    double *targets;
-};
-
-static int read_csv(const char *path, size_t n_in, size_t n_out, struct dataset *d)
+/* Reads the CSV file at `path` ("-": standard input) into `t`. `columns` as
+   for csv_read(); `expectation` completes a message about a row of the wrong
+   width. */
+static int read_data(const char *path, size_t columns, const char *expectation,
+                     struct csv_table *t)
 {
-    FILE *f = fopen(path, "r");
+    const int from_stdin = is_standard_stream(path);
+    const struct quoted shown = quote_path(from_stdin ? "standard input" : path);
+    FILE *f = from_stdin ? stdin : fopen(path, "r");
     if (f == NULL)
-        return fail(1, "%s: %s", path, strerror(errno));
-    size_t cap = 0, line_no = 0;
-    char *line = NULL;
-    size_t line_cap = 0;
-    int status = 0;
-    memset(d, 0, sizeof *d);
-    while (status == 0 && getline(&line, &line_cap, f) != -1) {
-        line_no++;
-        line[strcspn(line, "\r\n")] = '\0';
-        if (line[0] == '\0' || line[0] == '#')
-            continue;
-        char *storage;
-        size_t n_fields;
-        char **fields = split(line, ',', &n_fields, &storage);
-        if (fields == NULL) {
-            status = fail(1, "out of memory");
-            break;
-        }
-        double first;
-        if (d->n == 0 && line_no == 1 && !parse_double(fields[0], &first)) {
-            free(fields);
-            free(storage);
-            continue; /* a header row */
-        }
-        if (n_fields != n_in + n_out)
-            status = fail(1, "%s:%zu: %zu values, expected %zu inputs and %zu targets", path,
-                          line_no, n_fields, n_in, n_out);
-        if (status == 0 && d->n == cap) {
-            cap = cap ? 2 * cap : 64;
-            double *in = realloc(d->inputs, cap * n_in * sizeof *in);
-            if (in)
-                d->inputs = in;
-            double *t = realloc(d->targets, cap * n_out * sizeof *t);
-            if (t)
-                d->targets = t;
-            if (!in || !t)
-                status = fail(1, "out of memory");
-        }
-        for (size_t i = 0; status == 0 && i < n_fields; i++) {
-            double *slot = i < n_in ? &d->inputs[d->n * n_in + i]
-                                    : &d->targets[d->n * n_out + (i - n_in)];
-            if (!parse_double(fields[i], slot))
-                status = fail(1, "%s:%zu: '%s' is not a finite number", path, line_no, fields[i]);
-        }
-        if (status == 0)
-            d->n++;
-        free(fields);
-        free(storage);
-    }
-    free(line);
-    fclose(f);
-    if (status == 0 && d->n == 0)
-        status = fail(1, "%s: no samples", path);
-    if (status != 0) {
-        free(d->inputs);
-        free(d->targets);
-        memset(d, 0, sizeof *d);
-    }
-    return status;
+        return fail(1, "%s: %s", shown.text, strerror(errno));
+    struct csv_error e;
+    enum csv_status s = csv_read(f, columns, t, &e);
+    if (!from_stdin)
+        fclose(f);
+    if (s == CSV_OK)
+        return 0;
+    if (s == CSV_NO_MEMORY)
+        return fail(1, "%s: out of memory", shown.text);
+    if (e.line == 0)
+        return fail(1, "%s: %s", shown.text, e.text);
+    return fail(1, "%s:%zu: %s%s", shown.text, e.line, e.text,
+                s == CSV_WIDTH ? expectation : "");
 }
 
-static double dataset_loss(nn_t *net, const struct dataset *d)
+/* Each row of a training set: the inputs, then the targets. */
+static const double *row_inputs(const struct csv_table *t, size_t i)
 {
-    double total = 0.0, loss;
-    for (size_t i = 0; i < d->n; i++) {
-        nn_forward(net, d->inputs + i * nn_input_count(net), NULL);
-        nn_loss(net, d->targets + i * nn_output_count(net), &loss);
-        total += loss;
+    return t->values + i * t->columns;
+}
+
+static const double *row_targets(const struct csv_table *t, size_t i, size_t n_in)
+{
+    return t->values + i * t->columns + n_in;
+}
+
+/* The summed loss over the data set, in *loss. */
+static nn_status dataset_loss(nn_t *net, const struct csv_table *d, double *loss)
+{
+    const size_t n_in = nn_input_count(net);
+    double total = 0.0;
+    for (size_t i = 0; i < d->rows; i++) {
+        double sample;
+        nn_status s = nn_forward(net, row_inputs(d, i), NULL);
+        if (s == NN_OK)
+            s = nn_loss(net, row_targets(d, i, n_in), &sample);
+        if (s != NN_OK)
+            return s;
+        total += sample;
     }
-    return total;
+    *loss = total;
+    return NN_OK;
 }
 
 /* ---- train ---- */
 
-static int train_epoch(nn_t *net, const struct dataset *d, double rate, size_t batch, int rule)
+/* One pass over the data set; on a refused call, the sample it refused. */
+static nn_status train_epoch(nn_t *net, const struct csv_table *d, double rate, size_t batch,
+                             int rule, size_t *failed_sample)
 {
-    const size_t n_in = nn_input_count(net), n_out = nn_output_count(net);
+    const size_t n_in = nn_input_count(net);
     nn_status s = NN_OK;
-    for (size_t start = 0; s == NN_OK && start < d->n; start += batch) {
-        const size_t end = start + batch < d->n ? start + batch : d->n;
+    for (size_t start = 0; start < d->rows; start += batch) {
+        const size_t end = start + batch < d->rows ? start + batch : d->rows;
+        *failed_sample = start + 1;
         if (rule == NN_RULE_SEQUENTIAL) {
-            s = nn_train_sequential(net, d->inputs + start * n_in, d->targets + start * n_out, rate);
+            s = nn_train_sequential(net, row_inputs(d, start), row_targets(d, start, n_in), rate);
         } else if (end - start == 1) {
-            s = nn_train_sample(net, d->inputs + start * n_in, d->targets + start * n_out, rate);
+            s = nn_train_sample(net, row_inputs(d, start), row_targets(d, start, n_in), rate);
         } else {
             for (size_t i = start; s == NN_OK && i < end; i++) {
-                s = nn_forward(net, d->inputs + i * n_in, NULL);
+                *failed_sample = i + 1;
+                s = nn_forward(net, row_inputs(d, i), NULL);
                 if (s == NN_OK)
-                    s = nn_backward(net, d->targets + i * n_out);
+                    s = nn_backward(net, row_targets(d, i, n_in));
             }
             if (s == NN_OK)
                 s = nn_step(net, rate);
         }
+        if (s != NN_OK)
+            return s;
     }
-    return s == NN_OK ? 0 : fail(1, "training: %s", nn_strerror(s));
+    return NN_OK;
+}
+
+/* 1 when every weight and bias of `net` is a finite number; `params` holds
+   nn_param_count(net) doubles. */
+static int params_finite(const nn_t *net, double *params)
+{
+    const size_t n = nn_param_count(net);
+    if (nn_get_params(net, params, n) != NN_OK)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(params[i]))
+            return 0;
+    return 1;
+}
+
+/* Training never goes on, nor saves, once a number has stopped being finite:
+   every call's status, the loss and the parameters are checked each epoch. */
+static int diverged(size_t epoch, const char *what, double rate)
+{
+    return fail(1, "epoch %zu: %s; training stopped, nothing saved (try a lower --rate than %g)",
+                epoch, what, rate);
 }
 
 static int cmd_train(const struct options *o)
@@ -651,37 +804,68 @@ static int cmd_train(const struct options *o)
     double rate;
     size_t epochs, batch = 1;
     int rule = NN_RULE_STANDARD;
-    if (!parse_double(o->rate, &rate))
-        return fail(EXIT_USAGE, "--rate: '%s' is not a finite number", o->rate);
+    if ((status = parse_rate(o->rate, &rate)) != 0)
+        return status;
     if (!parse_size(o->epochs, &epochs))
-        return fail(EXIT_USAGE, "--epochs: expected a whole number, got '%s'", o->epochs);
+        return fail(EXIT_USAGE, "--epochs: expected a whole number, got '%s'",
+                    quote_str(o->epochs).text);
     if (o->batch && (!parse_size(o->batch, &batch) || batch == 0))
-        return fail(EXIT_USAGE, "--batch: expected a positive whole number, got '%s'", o->batch);
-    if (o->rule && (status = lookup("rule", o->rule, rule_names, &rule)) != 0)
+        return fail(EXIT_USAGE, "--batch: expected a positive whole number, got '%s'",
+                    quote_str(o->batch).text);
+    if (o->rule && (status = lookup(CHOICE_RULE, o->rule, &rule)) != 0)
         return status;
     if (rule == NN_RULE_SEQUENTIAL && batch != 1)
         return fail(EXIT_USAGE, "the sequential rule trains one sample at a time (--batch 1)");
 
     nn_t *net = NULL;
-    struct dataset d;
+    struct csv_table d = {0, 0, NULL};
+    double *params = NULL;
     FILE *csv = NULL;
     if ((status = load_model(o->model, &net)) != 0)
         return status;
-    status = read_csv(o->data, nn_input_count(net), nn_output_count(net), &d);
+    const size_t n_in = nn_input_count(net), n_out = nn_output_count(net);
+    char expectation[96];
+    snprintf(expectation, sizeof expectation, " (%zu inputs and %zu targets)", n_in, n_out);
+    status = read_data(o->data, n_in + n_out, expectation, &d);
+    if (status == 0 && (params = malloc(nn_param_count(net) * sizeof *params)) == NULL)
+        status = fail(1, "out of memory");
+    double loss = 0.0;
+    if (status == 0) {
+        nn_status s = dataset_loss(net, &d, &loss);
+        if (s != NN_OK)
+            status = fail(1, "the loss before training: %s", nn_strerror(s));
+        else if (!isfinite(loss))
+            status = fail(1, "the loss before training is %g; nothing saved", loss);
+    }
     if (status == 0 && o->loss_csv) {
         csv = fopen(o->loss_csv, "w");
         if (csv == NULL)
-            status = fail(1, "%s: %s", o->loss_csv, strerror(errno));
+            status = fail(1, "%s: %s", quote_path(o->loss_csv).text, strerror(errno));
         else
-            fprintf(csv, "epoch,loss\n%d,%.17g\n", 0, dataset_loss(net, &d));
+            fprintf(csv, "epoch,loss\n%d,%.17g\n", 0, loss);
     }
     const int progress = isatty(STDERR_FILENO);
     for (size_t epoch = 1; status == 0 && epoch <= epochs; epoch++) {
-        status = train_epoch(net, &d, rate, batch, rule);
-        if (status != 0)
+        size_t sample = 0;
+        nn_status s = train_epoch(net, &d, rate, batch, rule, &sample);
+        if (s != NN_OK) {
+            char what[160];
+            snprintf(what, sizeof what, "sample %zu: %s", sample, nn_strerror(s));
+            status = diverged(epoch, what, rate);
             break;
-        const int report = csv || (progress && (epoch == epochs || epoch % 10 == 0));
-        const double loss = report ? dataset_loss(net, &d) : 0.0;
+        }
+        s = dataset_loss(net, &d, &loss);
+        if (s != NN_OK) {
+            char what[160];
+            snprintf(what, sizeof what, "the loss: %s", nn_strerror(s));
+            status = diverged(epoch, what, rate);
+        } else if (!isfinite(loss)) {
+            status = diverged(epoch, isnan(loss) ? "the loss became NaN (not a number)"
+                                                 : "the loss became infinite",
+                              rate);
+        } else if (!params_finite(net, params)) {
+            status = diverged(epoch, "a weight or bias became NaN or infinite", rate);
+        }
         if (csv)
             fprintf(csv, "%zu,%.17g\n", epoch, loss);
         if (progress && (epoch == epochs || epoch % 10 == 0))
@@ -690,20 +874,72 @@ static int cmd_train(const struct options *o)
     if (progress && epochs > 0)
         fputc('\n', stderr);
     if (csv && fclose(csv) != 0 && status == 0)
-        status = fail(1, "%s: write failed", o->loss_csv);
+        status = fail(1, "%s: write failed", quote_path(o->loss_csv).text);
     if (status == 0)
         status = save_model(net, o->output);
-    free(d.inputs);
-    free(d.targets);
+    free(params);
+    csv_free(&d);
     nn_free(net);
     return status;
 }
 
 /* ---- run ---- */
 
+/* Samples go through nn_predict in chunks of about this many values (8 MiB
+   of inputs and outputs), large enough for threads to pay. */
+enum { RUN_CHUNK_VALUES = 1 << 20 };
+
+/* --threads: 1 to 64, and more than 1 only in a build with thread support. */
+static int set_threads(nn_t *net, const char *text)
+{
+    size_t n;
+    if (!parse_size(text, &n) || n == 0)
+        return fail(EXIT_USAGE, "--threads: expected a whole number from 1 to 64, got '%s'",
+                    quote_str(text).text);
+    nn_status s = nn_set_threads(net, n);
+    if (s == NN_OK)
+        return 0;
+    if (n <= 64 && nn_set_threads(net, 2) != NN_OK)
+        return fail(EXIT_USAGE, "--threads: this build has no thread support (use --threads 1)");
+    nn_set_threads(net, 1);
+    return fail(refusal_status(s), "--threads: expected a whole number from 1 to 64, got '%s'",
+                quote_str(text).text);
+}
+
+/* Prints the outputs of `n` samples whose inputs start every `stride`
+   values of `rows`. */
+static int run_samples(const nn_t *net, const double *rows, size_t stride, size_t n)
+{
+    const size_t n_in = nn_input_count(net), n_out = nn_output_count(net);
+    const size_t rows_per_chunk = RUN_CHUNK_VALUES / (n_in + n_out);
+    const size_t chunk = rows_per_chunk == 0 ? 1 : n < rows_per_chunk ? n : rows_per_chunk;
+    const size_t work_size = nn_inference_workspace_size(net, chunk);
+    double *in = malloc(chunk * n_in * sizeof *in);
+    double *out = malloc(chunk * n_out * sizeof *out);
+    double *work = malloc(work_size * sizeof *work);
+    int status = in && out && work && work_size ? 0 : fail(1, "out of memory");
+    for (size_t first = 0; status == 0 && first < n; first += chunk) {
+        const size_t m = n - first < chunk ? n - first : chunk;
+        for (size_t i = 0; i < m; i++)
+            memcpy(in + i * n_in, rows + (first + i) * stride, n_in * sizeof *in);
+        nn_status s = nn_predict(net, m, in, out, work, work_size);
+        if (s != NN_OK) {
+            status = fail(1, "samples %zu to %zu: %s", first + 1, first + m, nn_strerror(s));
+            break;
+        }
+        for (size_t i = 0; i < m; i++)
+            for (size_t j = 0; j < n_out; j++)
+                printf("%s%.17g%s", j ? "," : "", out[i * n_out + j], j + 1 == n_out ? "\n" : "");
+    }
+    free(in);
+    free(out);
+    free(work);
+    return status;
+}
+
 static int cmd_run(const struct options *o)
 {
-    static const char *const allowed[] = {"--input", "--data", NULL};
+    static const char *const allowed[] = {"--input", "--data", "--threads", NULL};
     int status = reject_others(o, allowed, "run");
     if (status)
         return status;
@@ -712,48 +948,29 @@ static int cmd_run(const struct options *o)
     nn_t *net = NULL;
     if ((status = load_model(o->model, &net)) != 0)
         return status;
+    if (o->threads)
+        status = set_threads(net, o->threads);
     const size_t n_in = nn_input_count(net), n_out = nn_output_count(net);
-    double *inputs = NULL, *out = malloc(n_out * sizeof *out);
+    double *inputs = NULL;
     size_t n = 0;
-    struct dataset d = {0, NULL, NULL};
-    if (out == NULL) {
-        status = fail(1, "out of memory");
-    } else if (o->input) {
+    struct csv_table d = {0, 0, NULL};
+    if (status == 0 && o->input) {
         status = parse_samples("--input", o->input, n_in, &inputs, &n);
-    } else {
-        /* the CSV may hold targets too; only the inputs are used */
-        FILE *f = fopen(o->data, "r");
-        int with_targets = 0;
-        if (f) {
-            char first[4096];
-            size_t commas = 0;
-            while (fgets(first, sizeof first, f)) {
-                if (first[0] == '#' || first[0] == '\n')
-                    continue;
-                for (char *p = first; *p; p++)
-                    commas += *p == ',';
-                break;
-            }
-            fclose(f);
-            with_targets = commas + 1 == n_in + n_out;
-        }
-        status = read_csv(o->data, n_in, with_targets ? n_out : 0, &d);
-        inputs = d.inputs;
-        n = d.n;
-    }
-    for (size_t i = 0; status == 0 && i < n; i++) {
-        nn_status s = nn_forward(net, inputs + i * n_in, out);
-        if (s != NN_OK) {
-            status = fail(1, "sample %zu: %s", i + 1, nn_strerror(s));
-            break;
-        }
-        for (size_t j = 0; j < n_out; j++)
-            printf("%s%.17g", j ? "," : "", out[j]);
-        printf("\n");
+        if (status == 0)
+            status = run_samples(net, inputs, n_in, n);
+    } else if (status == 0) {
+        /* the rows hold the inputs, or the inputs and the targets */
+        status = read_data(o->data, 0, "", &d);
+        if (status == 0 && d.columns != n_in && d.columns != n_in + n_out)
+            status = fail(1, "%s: %zu values a row; the network takes %zu inputs (and %zu targets)",
+                          is_standard_stream(o->data) ? "standard input"
+                                                      : quote_path(o->data).text,
+                          d.columns, n_in, n_out);
+        if (status == 0)
+            status = run_samples(net, d.values, d.columns, d.rows);
     }
     free(inputs);
-    free(d.targets);
-    free(out);
+    csv_free(&d);
     nn_free(net);
     return status;
 }
@@ -788,8 +1005,9 @@ static int cmd_dot(const struct options *o)
         status = parse_samples("--target", o->target, nn_output_count(net), &target, &n_t);
     if (status == 0 && (n > 1 || n_t > 1))
         status = fail(EXIT_USAGE, "dot takes one sample");
-    if (status == 0 && o->output && (f = fopen(o->output, "w")) == NULL)
-        status = fail(1, "%s: %s", o->output, strerror(errno));
+    if (status == 0 && o->output && !is_standard_stream(o->output) &&
+        (f = fopen(o->output, "w")) == NULL)
+        status = fail(1, "%s: %s", quote_path(o->output).text, strerror(errno));
     if (status == 0) {
         nn_status s = nn_export_dot(net, eo, input, input ? nn_input_count(net) : 0, target,
                                     target ? nn_output_count(net) : 0, write_to_file, f);
@@ -797,7 +1015,7 @@ static int cmd_dot(const struct options *o)
             status = fail(1, "dot: %s", nn_strerror(s));
     }
     if (f != NULL && f != stdout && fclose(f) != 0 && status == 0)
-        status = fail(1, "%s: write failed", o->output);
+        status = fail(1, "%s: write failed", quote_path(o->output).text);
     free(input);
     free(target);
     nn_explain_options_free(eo);
@@ -812,17 +1030,17 @@ int main(int argc, char **argv)
     const char *command = argv[1];
     if (strcmp(command, "-h") == 0 || strcmp(command, "--help") == 0 ||
         strcmp(command, "help") == 0) {
-        fputs(usage_text, stdout);
-        return 0;
+        print_usage();
+        return fflush(stdout) == 0 ? 0 : fail(1, "cannot write the output");
     }
     if (strcmp(command, "--version") == 0) {
         printf("backprop %s\n", nn_version_string());
-        return 0;
+        return fflush(stdout) == 0 ? 0 : fail(1, "cannot write the output");
     }
     for (int i = 2; i < argc; i++) {
         if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            fputs(usage_text, stdout);
-            return 0;
+            print_usage();
+            return fflush(stdout) == 0 ? 0 : fail(1, "cannot write the output");
         }
     }
     static const struct {
@@ -845,5 +1063,6 @@ int main(int argc, char **argv)
             return status;
         }
     }
-    return fail(EXIT_USAGE, "unknown command '%s' (see backprop --help)", command);
+    return fail(EXIT_USAGE, "unknown command '%s' (see backprop --help)",
+                quote_str(command).text);
 }
