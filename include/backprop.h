@@ -522,10 +522,13 @@ BACKPROP_API size_t nn_batch_capacity(const nn_t *net);
  * @param net the network
  * @param n number of samples, at least 1
  * @param inputs n rows of sizes[0] finite values, row-major
- * @param outputs receives n rows of sizes[n_layers-1] values; may be NULL
+ * @param outputs receives n rows of sizes[n_layers-1] values; may be NULL. It
+ *        may be @p inputs itself (the outputs replace the inputs, with the same
+ *        bits as in a separate array), but must share no other double with them.
  * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_BATCH_SIZE (n is 0),
- *         ::NN_ERR_NOT_FINITE, ::NN_ERR_TOO_LARGE or ::NN_ERR_NO_MEMORY (the
- *         buffer could not grow; the last batch is then kept).
+ *         ::NN_ERR_NOT_FINITE, ::NN_ERR_ARGUMENT (@p outputs overlaps @p inputs
+ *         without being @p inputs; the network is not changed), ::NN_ERR_TOO_LARGE
+ *         or ::NN_ERR_NO_MEMORY (the buffer could not grow; the last batch is then kept).
  */
 BACKPROP_API nn_status nn_forward_batch(nn_t *net, size_t n, const double *inputs,
                                         double *outputs);
@@ -629,12 +632,18 @@ BACKPROP_API size_t nn_inference_workspace_size(const nn_t *net, size_t n);
  * @param net the network; only read
  * @param n number of samples, at least 1
  * @param inputs n rows of sizes[0] finite values
- * @param outputs receives n rows of sizes[n_layers-1] values
+ * @param outputs receives n rows of sizes[n_layers-1] values. It may be @p inputs
+ *        itself (the outputs replace the inputs, with the same bits as in a
+ *        separate array, for every thread count), but must share no other double
+ *        with them, nor any with @p workspace.
  * @param workspace at least nn_inference_workspace_size(net, n) doubles, owned by
- *        the caller; its contents on return are unspecified
+ *        the caller; its contents on return are unspecified. It must share no
+ *        double with @p inputs or @p outputs.
  * @param workspace_size the number of doubles in @p workspace
  * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_BATCH_SIZE (n is 0),
- *         ::NN_ERR_BUFFER_SIZE (workspace too small) or ::NN_ERR_NOT_FINITE.
+ *         ::NN_ERR_BUFFER_SIZE (workspace too small), ::NN_ERR_NOT_FINITE or
+ *         ::NN_ERR_ARGUMENT (an overlap that the parameters above exclude;
+ *         nothing is written).
  */
 BACKPROP_API nn_status nn_predict(const nn_t *net, size_t n, const double *inputs,
                                   double *outputs, double *workspace, size_t workspace_size);
