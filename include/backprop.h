@@ -242,8 +242,17 @@ typedef void (*nn_dealloc_fn)(void *context, void *ptr);
  * @brief nn_create() with the caller's allocator.
  *
  * Every allocation the network ever makes goes through @p alloc and @p dealloc:
- * the network itself, its batch buffers (nn_reserve_batch(), nn_forward_batch())
- * and its clones (nn_clone() gives the clone the same allocator and context).
+ * the network itself, its batch buffers (nn_reserve_batch(), nn_forward_batch()),
+ * its clones (nn_clone() gives the clone the same allocator and context) and
+ * the working memory of every call on it (nn_explain(), nn_export_dot(),
+ * nn_save(), ...). No call on the network calls malloc(), calloc(), realloc()
+ * or free() itself. The only memory the system allocates meanwhile is its own:
+ * the buffers the C library's stdio keeps for a file it opens, and the stacks
+ * of the threads the batched calls create (nn_set_threads()). Objects that
+ * belong to no network use the C library's allocator: explain options
+ * (nn_explain_options_create() and the names set on them), random generators
+ * (nn_rng_create()), and the loaders (nn_load() and the others), which make
+ * networks with nn_create().
  * nn_free() releases everything through @p dealloc.
  *
  * @param out, n_layers, sizes, activations as for nn_create()
