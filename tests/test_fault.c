@@ -136,6 +136,12 @@ static long fail_each(const char *what, struct alloc_counts *c, const nn_t *net,
                             what, calls, k, allocates == NONE ? "none" : "some");
                 fail();
             }
+            /* a call without a network has released what it made */
+            if (net == NULL && (hooks_libc.live != live_libc || hooks_net.live != live_net)) {
+                print_error("%s succeeded and leaked %ld blocks\n", what,
+                            hooks_libc.live - live_libc + hooks_net.live - live_net);
+                fail();
+            }
             snap_free(&before);
             nn_free(copy);
             return calls;
@@ -442,6 +448,7 @@ struct load_arg {
     const char *path;
 };
 
+/* The status of a loader that has returned `net`, which is released. */
 static nn_status loaded(nn_status status, nn_t *net)
 {
     if (status == NN_OK)
@@ -461,9 +468,9 @@ static nn_status call_load_buffer_ex(nn_t *none, void *arg)
     const struct load_arg *l = arg;
     nn_t *net = NULL;
     char msg[128];
-    return loaded(nn_load_buffer_ex(&net, l->text, l->len, 1, custom_names, custom_fs,
-                                    custom_dfs, NULL, msg, sizeof msg),
-                  net);
+    const nn_status status = nn_load_buffer_ex(&net, l->text, l->len, 1, custom_names,
+                                               custom_fs, custom_dfs, NULL, msg, sizeof msg);
+    return loaded(status, net);
 }
 
 static nn_status call_load_ex(nn_t *none, void *arg)
@@ -472,9 +479,9 @@ static nn_status call_load_ex(nn_t *none, void *arg)
     const struct load_arg *l = arg;
     nn_t *net = NULL;
     char msg[128];
-    return loaded(nn_load_ex(&net, l->path, 1, custom_names, custom_fs, custom_dfs, NULL, msg,
-                             sizeof msg),
-                  net);
+    const nn_status status = nn_load_ex(&net, l->path, 1, custom_names, custom_fs, custom_dfs,
+                                        NULL, msg, sizeof msg);
+    return loaded(status, net);
 }
 
 static nn_status call_load_buffer(nn_t *none, void *arg)
@@ -482,7 +489,8 @@ static nn_status call_load_buffer(nn_t *none, void *arg)
     (void)none;
     const struct load_arg *l = arg;
     nn_t *net = NULL;
-    return loaded(nn_load_buffer(&net, l->text, l->len), net);
+    const nn_status status = nn_load_buffer(&net, l->text, l->len);
+    return loaded(status, net);
 }
 
 static nn_status call_load(nn_t *none, void *arg)
@@ -490,7 +498,8 @@ static nn_status call_load(nn_t *none, void *arg)
     (void)none;
     const struct load_arg *l = arg;
     nn_t *net = NULL;
-    return loaded(nn_load(&net, l->path), net);
+    const nn_status status = nn_load(&net, l->path);
+    return loaded(status, net);
 }
 
 static void test_loaders(void **state)
