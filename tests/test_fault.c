@@ -407,6 +407,7 @@ static void test_allocator_network(void **state)
     FAIL_EACH(&hooks_net, net, call_training, NULL, NONE);
     FAIL_EACH(&hooks_net, net, call_predict, NULL, NONE);
     explain_cases(&hooks_net, net);
+    /* nn_save(): its case goes here too, through the network's allocator. */
     nn_free(net);
 }
 
@@ -437,7 +438,8 @@ static void test_libc_network(void **state)
     struct explain_arg explain = {NULL, 2}, dot = {NULL, 2};
     FAIL_EACH(&hooks_libc, net, call_explain, &explain, SOME);
     FAIL_EACH(&hooks_libc, net, call_export_dot, &dot, SOME);
-    /* nn_save(): its case goes here, failing the saver's allocations. */
+    /* nn_save(): its case goes here, failing the saver's allocations (a
+       failed save must also leave the file at its path as it was). */
     nn_free(net);
 }
 
