@@ -315,7 +315,7 @@ struct forward_job {
     const double *inputs;
     double *copy;      /* the batch buffer's layer 0, or NULL (nn_predict) */
     double *work;      /* NULL, or nn_predict's workspace */
-    double *outputs;   /* nn_predict's outputs */
+    double *outputs;   /* nn_predict's outputs; NULL: the top layer's stay in work */
     double *packs;     /* packing area of member i at packs + i * pack_stride */
     size_t pack_stride;
 };
