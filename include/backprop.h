@@ -242,8 +242,17 @@ typedef void (*nn_dealloc_fn)(void *context, void *ptr);
  * @brief nn_create() with the caller's allocator.
  *
  * Every allocation the network ever makes goes through @p alloc and @p dealloc:
- * the network itself, its batch buffers (nn_reserve_batch(), nn_forward_batch())
- * and its clones (nn_clone() gives the clone the same allocator and context).
+ * the network itself, its batch buffers (nn_reserve_batch(), nn_forward_batch()),
+ * its clones (nn_clone() gives the clone the same allocator and context) and
+ * the working memory of every call on it (nn_explain(), nn_export_dot(),
+ * nn_save(), ...). No call on the network calls malloc(), calloc(), realloc()
+ * or free() itself. The only memory the system allocates meanwhile is its own:
+ * the buffers the C library's stdio keeps for a file it opens, and the stacks
+ * of the threads the batched calls create (nn_set_threads()). Objects that
+ * belong to no network use the C library's allocator: explain options
+ * (nn_explain_options_create() and the names set on them), random generators
+ * (nn_rng_create()), and the loaders (nn_load() and the others), which make
+ * networks with nn_create().
  * nn_free() releases everything through @p dealloc.
  *
  * @param out, n_layers, sizes, activations as for nn_create()
@@ -522,10 +531,13 @@ BACKPROP_API size_t nn_batch_capacity(const nn_t *net);
  * @param net the network
  * @param n number of samples, at least 1
  * @param inputs n rows of sizes[0] finite values, row-major
- * @param outputs receives n rows of sizes[n_layers-1] values; may be NULL
+ * @param outputs receives n rows of sizes[n_layers-1] values; may be NULL. It
+ *        may be @p inputs itself (the outputs replace the inputs, with the same
+ *        bits as in a separate array), but must share no other double with them.
  * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_BATCH_SIZE (n is 0),
- *         ::NN_ERR_NOT_FINITE, ::NN_ERR_TOO_LARGE or ::NN_ERR_NO_MEMORY (the
- *         buffer could not grow; the last batch is then kept).
+ *         ::NN_ERR_NOT_FINITE, ::NN_ERR_ARGUMENT (@p outputs overlaps @p inputs
+ *         without being @p inputs; the network is not changed), ::NN_ERR_TOO_LARGE
+ *         or ::NN_ERR_NO_MEMORY (the buffer could not grow; the last batch is then kept).
  */
 BACKPROP_API nn_status nn_forward_batch(nn_t *net, size_t n, const double *inputs,
                                         double *outputs);
@@ -629,12 +641,18 @@ BACKPROP_API size_t nn_inference_workspace_size(const nn_t *net, size_t n);
  * @param net the network; only read
  * @param n number of samples, at least 1
  * @param inputs n rows of sizes[0] finite values
- * @param outputs receives n rows of sizes[n_layers-1] values
+ * @param outputs receives n rows of sizes[n_layers-1] values. It may be @p inputs
+ *        itself (the outputs replace the inputs, with the same bits as in a
+ *        separate array, for every thread count), but must share no other double
+ *        with them, nor any with @p workspace.
  * @param workspace at least nn_inference_workspace_size(net, n) doubles, owned by
- *        the caller; its contents on return are unspecified
+ *        the caller; its contents on return are unspecified. It must share no
+ *        double with @p inputs or @p outputs.
  * @param workspace_size the number of doubles in @p workspace
  * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_BATCH_SIZE (n is 0),
- *         ::NN_ERR_BUFFER_SIZE (workspace too small) or ::NN_ERR_NOT_FINITE.
+ *         ::NN_ERR_BUFFER_SIZE (workspace too small), ::NN_ERR_NOT_FINITE or
+ *         ::NN_ERR_ARGUMENT (an overlap that the parameters above exclude;
+ *         nothing is written).
  */
 BACKPROP_API nn_status nn_predict(const nn_t *net, size_t n, const double *inputs,
                                   double *outputs, double *workspace, size_t workspace_size);

@@ -248,6 +248,32 @@ static nn_status check_rows(size_t n, size_t cols, const double *x)
     return nn__all_finite(x, n * cols) ? NN_OK : NN_ERR_NOT_FINITE;
 }
 
+/* Whether n_a doubles at a and n_b doubles at b share one. The addresses
+   are compared as integers because the arrays are usually distinct objects. */
+static int overlap(const double *a, size_t n_a, const double *b, size_t n_b)
+{
+    const uintptr_t a0 = (uintptr_t)a, b0 = (uintptr_t)b;
+    return n_a > 0 && n_b > 0 && a0 < b0 + n_b * sizeof(double) &&
+           b0 < a0 + n_a * sizeof(double);
+}
+
+/* The caller's outputs (n rows of n_out values) may be the inputs
+   themselves (n rows of n_in values) but share no other double with them,
+   nor any with the workspace (workspace_size doubles; none for the batch
+   calls): a pass reads the inputs and the workspace while it writes the
+   outputs. The counts fit in a size_t (check_rows, the workspace's size). */
+static nn_status check_outputs(size_t n, size_t n_in, const double *inputs, size_t n_out,
+                               const double *outputs, const double *workspace,
+                               size_t workspace_size)
+{
+    if (outputs != inputs && overlap(outputs, n * n_out, inputs, n * n_in))
+        return NN_ERR_ARGUMENT;
+    if (overlap(outputs, n * n_out, workspace, workspace_size) ||
+        overlap(inputs, n * n_in, workspace, workspace_size))
+        return NN_ERR_ARGUMENT;
+    return NN_OK;
+}
+
 /* Whether a team divides a product with the batch's n rows on one side and
    `units` on the other by units (columns of the result) rather than by
    rows: each member packs the whole operand on the side it does not divide,
@@ -289,7 +315,7 @@ struct forward_job {
     const double *inputs;
     double *copy;      /* the batch buffer's layer 0, or NULL (nn_predict) */
     double *work;      /* NULL, or nn_predict's workspace */
-    double *outputs;   /* nn_predict's outputs */
+    double *outputs;   /* nn_predict's outputs; NULL: the top layer's stay in work */
     double *packs;     /* packing area of member i at packs + i * pack_stride */
     size_t pack_stride;
 };
@@ -304,8 +330,9 @@ static size_t work_block(const nn_t *net, size_t n)
 
 /* Where layer k's net inputs and outputs go: the batch buffer's rows, or
    nn_predict's workspace (three blocks: z, then two for the outputs of
-   alternate layers; the top layer writes the caller's outputs). Rows are
-   n_out apart either way. */
+   alternate layers; the top layer writes the caller's outputs, or when
+   there are none, a block as any other layer). Rows are n_out apart either
+   way. */
 static void forward_arrays(const struct forward_job *job, size_t k, double **z, double **a)
 {
     const nn_t *net = job->net;
@@ -316,7 +343,8 @@ static void forward_arrays(const struct forward_job *job, size_t k, double **z, 
     } else {
         const size_t block = work_block(net, job->n);
         *z = job->work;
-        *a = k == net->n_layers - 1 ? job->outputs : job->work + (1 + k % 2) * block;
+        *a = k == net->n_layers - 1 && job->outputs != NULL ? job->outputs
+                                                             : job->work + (1 + k % 2) * block;
     }
 }
 
@@ -390,7 +418,12 @@ nn_status nn_forward_batch(nn_t *net, size_t n, const double *inputs, double *ou
     if (n == 0)
         return NN_ERR_BATCH_SIZE;
     const size_t n_in = net->layers[0].n_out;
+    const size_t n_out = net->layers[net->n_layers - 1].n_out;
     nn_status status = check_rows(n, n_in, inputs);
+    if (status == NN_OK && outputs != NULL && n > SIZE_MAX / sizeof(double) / n_out)
+        status = NN_ERR_TOO_LARGE;
+    if (status == NN_OK && outputs != NULL)
+        status = check_outputs(n, n_in, inputs, n_out, outputs, NULL, 0);
     if (status != NN_OK)
         return status;
     status = reserve(net, n);
@@ -408,11 +441,10 @@ nn_status nn_forward_batch(nn_t *net, size_t n, const double *inputs, double *ou
         net->single_stale = 1; /* the last single forward predates the change */
     net->stale = 0;
     net->batch_stale = 0;
-    if (outputs != NULL) {
-        const size_t top = net->n_layers - 1;
-        memcpy(outputs, layer_rows(net, net->batch, cap, top).a,
-               n * net->layers[top].n_out * sizeof(double));
-    }
+    /* after the pass, which has copied the inputs: outputs == inputs is fine */
+    if (outputs != NULL)
+        memcpy(outputs, layer_rows(net, net->batch, cap, net->n_layers - 1).a,
+               n * n_out * sizeof(double));
     return NN_OK;
 }
 
@@ -632,7 +664,7 @@ static void predict_part(void *context, struct nn__team *team, size_t index, siz
                 net->kernels->sigmoid(n, zi, ai);
             else
                 nn__activate(l, zi, ai, n);
-            if (k == top)
+            if (k == top && job->outputs != NULL)
                 for (size_t j = 0; j < n; j++)
                     job->outputs[j * l->n_out + i] = ai[j];
         }
@@ -661,6 +693,22 @@ static int predict_unit_major(const nn_t *net, size_t n)
     return 1;
 }
 
+/* The top layer's outputs that a pass left in the workspace (see
+   forward_arrays; unit-major after predict_part) to the caller's rows. */
+static void copy_outputs(const nn_t *net, size_t n, const double *work, int unit_major,
+                         double *outputs)
+{
+    const size_t top = net->n_layers - 1, n_out = net->layers[top].n_out;
+    const double *a = work + (1 + top % 2) * work_block(net, n);
+    if (!unit_major) {
+        memcpy(outputs, a, n * n_out * sizeof(double));
+        return;
+    }
+    for (size_t i = 0; i < n_out; i++)
+        for (size_t j = 0; j < n; j++)
+            outputs[j * n_out + i] = a[i * n + j];
+}
+
 size_t nn_inference_workspace_size(const nn_t *net, size_t n)
 {
     return net == NULL || n == 0 ? 0 : workspace_doubles(net, n, team_size(net, n));
@@ -676,7 +724,10 @@ nn_status nn_predict(const nn_t *net, size_t n, const double *inputs, double *ou
     const size_t need = workspace_doubles(net, n, 1);
     if (need == 0 || workspace_size < need)
         return NN_ERR_BUFFER_SIZE;
-    nn_status status = check_rows(n, net->layers[0].n_out, inputs);
+    const size_t n_in = net->layers[0].n_out, n_out = net->layers[net->n_layers - 1].n_out;
+    nn_status status = check_rows(n, n_in, inputs);
+    if (status == NN_OK)
+        status = check_outputs(n, n_in, inputs, n_out, outputs, workspace, workspace_size);
     if (status != NN_OK)
         return status;
     /* as many threads as the workspace has packing areas for */
@@ -684,11 +735,20 @@ nn_status nn_predict(const nn_t *net, size_t n, const double *inputs, double *ou
     while (threads > 1 && workspace_size < workspace_doubles(net, n, threads))
         threads--;
     double *work = aligned(workspace);
-    struct forward_job job = {net, n, inputs, NULL, work, outputs, NULL, 0};
+    /* Outputs over the inputs: members of a team would write outputs over
+       inputs that others still read (the first layer reads the inputs while
+       the top layer, the same one in a network of two layers, writes), so
+       the top layer leaves them in the workspace and they are copied once
+       the team is done. Either way every value is computed alike. */
+    const int in_place = outputs == inputs;
+    const int unit_major = predict_unit_major(net, n);
+    struct forward_job job = {net, n, inputs, NULL, work, in_place ? NULL : outputs, NULL, 0};
     if (n > 1) {
         job.packs = work + 3 * work_block(net, n);
         job.pack_stride = nn__gemm_pack_doubles(n > net->max_size ? n : net->max_size);
     }
-    nn__team_run(threads, predict_unit_major(net, n) ? predict_part : forward_part, &job);
+    nn__team_run(threads, unit_major ? predict_part : forward_part, &job);
+    if (in_place)
+        copy_outputs(net, n, work, unit_major, outputs);
     return NN_OK;
 }

@@ -1,10 +1,10 @@
 /* Graphviz DOT export: one cluster per layer, laid out left to right, weights
    on the edges and biases on the units, optionally annotated with the values
-   of one forward and backward pass run on a private copy of the network. */
+   of one forward and backward pass run on a private copy of the network.
+   Every allocation goes through the network's allocator. */
 #include "explain_common.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 
 struct dot {
     struct nn__out *o;
@@ -206,14 +206,14 @@ static nn_status check_arrays(const nn_t *net, const double *input, size_t input
 
 static nn_status write_graph(struct dot *d, nn_write_fn write, void *context)
 {
-    struct nn__out *o = malloc(sizeof *o);
+    struct nn__out *o = nn__alloc(d->net, sizeof *o);
     if (o == NULL)
         return NN_ERR_NO_MEMORY;
     nn__out_init(o, write, context);
     d->o = o;
     graph(d);
     nn_status status = nn__out_finish(o);
-    free(o);
+    nn__dealloc(d->net, o);
     return status;
 }
 

@@ -1,6 +1,8 @@
 /* Explain mode: the options object, and one training step run on private
    copies of the network so that every value of the worked calculation is the
-   library's own. The renderers are in explain_text.c and explain_json.c. */
+   library's own. The renderers are in explain_text.c and explain_json.c.
+   The options belong to no network and use the C library's allocator; every
+   allocation of nn_explain() goes through the network's. */
 #include "explain_common.h"
 
 #include <stdint.h>
@@ -133,9 +135,12 @@ static nn_status trace_alloc(struct nn__trace *t)
     n = add_sat(n, mul_sat(3, P));
     if (n > SIZE_MAX / sizeof(double))
         return NN_ERR_NO_MEMORY;
-    double *c = calloc(n ? n : 1, sizeof(double));
+    if (n == 0)
+        n = 1;
+    double *c = nn__alloc(t->net, n * sizeof(double));
     if (c == NULL)
         return NN_ERR_NO_MEMORY;
+    memset(c, 0, n * sizeof(double));
     t->z = carve(&c, S * U);
     t->a = carve(&c, S * U);
     t->fprime = carve(&c, S * U);
@@ -160,7 +165,7 @@ static nn_status trace_init(struct nn__trace *t, const nn_t *net, size_t n_sampl
     t->n_params = nn_param_count(net);
     t->n_in = nn_input_count(net);
     t->n_out = nn_output_count(net);
-    t->off = malloc(t->n_layers * sizeof *t->off);
+    t->off = nn__alloc(net, t->n_layers * sizeof *t->off);
     if (t->off == NULL)
         return NN_ERR_NO_MEMORY;
     for (size_t k = 0; k < t->n_layers; k++) {
@@ -172,8 +177,8 @@ static nn_status trace_init(struct nn__trace *t, const nn_t *net, size_t n_sampl
 
 static void trace_free(struct nn__trace *t)
 {
-    free(t->off);
-    free(t->z); /* the start of the one allocation */
+    nn__dealloc(t->net, t->off);
+    nn__dealloc(t->net, t->z); /* the start of the one allocation */
 }
 
 static double *tr_mut(const struct nn__trace *t, double *arr, size_t s, size_t k)
@@ -350,7 +355,7 @@ static nn_status check_call(const nn_t *net, const nn_explain_options_t *opts,
 static nn_status render(const struct nn__trace *t, const nn_explain_options_t *opts,
                         nn_write_fn write, void *context)
 {
-    struct nn__out *o = malloc(sizeof *o);
+    struct nn__out *o = nn__alloc(t->net, sizeof *o);
     if (o == NULL)
         return NN_ERR_NO_MEMORY;
     nn__out_init(o, write, context);
@@ -359,7 +364,7 @@ static nn_status render(const struct nn__trace *t, const nn_explain_options_t *o
     else
         nn__explain_text(t, opts->format == NN_EXPLAIN_MARKDOWN, opts->digits, o);
     nn_status status = nn__out_finish(o);
-    free(o);
+    nn__dealloc(t->net, o);
     return status;
 }
 

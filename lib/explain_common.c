@@ -221,16 +221,53 @@ static int entry_in_range(const struct nn__names *nm, const struct nn__name_entr
     return e->a < nm->n_layers && e->b < nn_layer_size(nm->net, e->a);
 }
 
+static void swap_entries(struct nn__name_entry *x, struct nn__name_entry *y)
+{
+    const struct nn__name_entry t = *x;
+    *x = *y;
+    *y = t;
+}
+
+/* Moves e[i] down the max-heap e[0..n) until neither child is greater. */
+static void sift_down(struct nn__name_entry *e, size_t i, size_t n)
+{
+    for (;;) {
+        size_t top = i;
+        const size_t left = 2 * i + 1, right = left + 1;
+        if (left < n && cmp_entry(&e[left], &e[top]) > 0)
+            top = left;
+        if (right < n && cmp_entry(&e[right], &e[top]) > 0)
+            top = right;
+        if (top == i)
+            return;
+        swap_entries(&e[i], &e[top]);
+        i = top;
+    }
+}
+
+/* Heapsort by cmp_entry, in place: the C library's qsort() may allocate
+   with malloc() for a large array, bypassing the network's allocator. No
+   two entries compare equal (seq differs), so stability does not matter. */
+static void sort_entries(struct nn__name_entry *e, size_t n)
+{
+    for (size_t i = n / 2; i-- > 0;)
+        sift_down(e, i, n);
+    for (size_t end = n; end-- > 1;) {
+        swap_entries(&e[0], &e[end]);
+        sift_down(e, 0, end);
+    }
+}
+
 static nn_status copy_names(struct nn__names *nm, const struct nn_explain_options *opts)
 {
     if (opts == NULL || opts->n_names == 0)
         return NN_OK;
-    nm->sorted = malloc(opts->n_names * sizeof *nm->sorted);
+    nm->sorted = nn__alloc(nm->net, opts->n_names * sizeof *nm->sorted);
     if (nm->sorted == NULL)
         return NN_ERR_NO_MEMORY;
     memcpy(nm->sorted, opts->names, opts->n_names * sizeof *nm->sorted);
     nm->n_sorted = opts->n_names;
-    qsort(nm->sorted, nm->n_sorted, sizeof *nm->sorted, cmp_entry);
+    sort_entries(nm->sorted, nm->n_sorted);
     for (size_t k = 0; k < nm->n_sorted; k++)
         if (!entry_in_range(nm, &nm->sorted[k]))
             return NN_ERR_ARGUMENT;
@@ -244,7 +281,7 @@ nn_status nn__names_init(struct nn__names *nm, const nn_t *net,
     nm->n_layers = nn_layer_count(net);
     nm->sorted = NULL;
     nm->n_sorted = 0;
-    nm->param_off = malloc(nm->n_layers * sizeof *nm->param_off);
+    nm->param_off = nn__alloc(net, nm->n_layers * sizeof *nm->param_off);
     if (nm->param_off == NULL)
         return NN_ERR_NO_MEMORY;
     size_t off = 0;
@@ -261,8 +298,8 @@ nn_status nn__names_init(struct nn__names *nm, const nn_t *net,
 
 void nn__names_free(struct nn__names *nm)
 {
-    free(nm->param_off);
-    free(nm->sorted);
+    nn__dealloc(nm->net, nm->param_off);
+    nn__dealloc(nm->net, nm->sorted);
     nm->param_off = NULL;
     nm->sorted = NULL;
     nm->n_sorted = 0;

@@ -73,6 +73,20 @@ struct nn {
 /* network.c */
 void nn__layout(struct nn *net);
 
+/* Every allocation a call on a network makes goes through the network's
+   allocator (nn_create_with_allocator() promises it): `size` is never 0,
+   and nn__dealloc() takes NULL as a no-op. */
+static inline void *nn__alloc(const nn_t *net, size_t size)
+{
+    return net->alloc_fn(net->alloc_context, size);
+}
+
+static inline void nn__dealloc(const nn_t *net, void *ptr)
+{
+    if (ptr != NULL)
+        net->dealloc_fn(net->alloc_context, ptr);
+}
+
 /* A double is finite unless its exponent bits are all ones; adding 1 to the
    exponent field carries into the sign bit exactly then. Integer operations
    without a branch (and without the floating-point exceptions of arithmetic

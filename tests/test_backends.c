@@ -384,6 +384,105 @@ static void test_threads_and_buffer(void **state)
 #endif
 }
 
+/* ---- outputs over the inputs ---- */
+
+/* nn_predict() and nn_forward_batch() with outputs == inputs give the bits of
+   separate arrays with 1, 2 and 3 threads. The networks of two layers are
+   the case that went wrong: the top layer is the first one, whose members
+   read the inputs while others already write outputs over them. Shapes with
+   as many, more and fewer outputs than inputs, built-in activations (the
+   unit-major products of nn_predict) and a custom one (the row-major ones),
+   each pass large enough to run in 3 threads. */
+struct in_place_shape {
+    size_t n_layers;
+    size_t sizes[3];
+    int acts[2];
+    int custom_layer; /* 0: none */
+};
+
+/* A custom activation that keeps no state: the threads call it at once. */
+static void softsign(void *context, size_t n, const double *z, double *a)
+{
+    (void)context;
+    for (size_t i = 0; i < n; i++)
+        a[i] = z[i] / (1.0 + fabs(z[i]));
+}
+
+static void softsign_deriv(void *context, size_t n, const double *z, const double *a,
+                           double *d)
+{
+    (void)context;
+    (void)a;
+    for (size_t i = 0; i < n; i++)
+        d[i] = 1.0 / ((1.0 + fabs(z[i])) * (1.0 + fabs(z[i])));
+}
+
+static void check_in_place(const nn_t *ref, size_t n, size_t threads)
+{
+    const size_t n_in = nn_input_count(ref), n_out = nn_output_count(ref);
+    const size_t rows = n * (n_in > n_out ? n_in : n_out);
+    nn_t *net = NULL;
+    assert_int_equal(nn_clone(ref, &net), NN_OK);
+    net->blas_off = 1; /* the built-in kernels: exact bits */
+    assert_int_equal(nn_set_threads(net, threads), NN_OK);
+    double *x = random_rows(n * n_in, 300 + n_in, -1.0, 1.0);
+    double *y = alloc_doubles(n * n_out), *buf = alloc_doubles(rows);
+    const size_t ws = nn_inference_workspace_size(net, n);
+    double *work = alloc_doubles(ws);
+
+    assert_int_equal(nn_predict(net, n, x, y, work, ws), NN_OK);
+    memcpy(buf, x, n * n_in * sizeof(double));
+    assert_int_equal(nn_predict(net, n, buf, buf, work, ws), NN_OK);
+    assert_memory_equal(buf, y, n * n_out * sizeof(double));
+
+    memset(y, 0, n * n_out * sizeof(double));
+    assert_int_equal(nn_forward_batch(net, n, x, y), NN_OK);
+    memcpy(buf, x, n * n_in * sizeof(double));
+    assert_int_equal(nn_forward_batch(net, n, buf, buf), NN_OK);
+    assert_memory_equal(buf, y, n * n_out * sizeof(double));
+
+    free(x);
+    free(y);
+    free(buf);
+    free(work);
+    nn_free(net);
+}
+
+static void test_outputs_over_inputs(void **state)
+{
+    (void)state;
+    static const struct in_place_shape shapes[] = {
+        {2, {64, 64, 0}, {NN_ACT_TANH, 0}, 0},
+        {2, {40, 90, 0}, {NN_ACT_SIGMOID, 0}, 0},
+        {2, {120, 30, 0}, {NN_ACT_LINEAR, 0}, 0},
+        {2, {64, 64, 0}, {NN_ACT_TANH, 0}, 1},
+        {2, {40, 90, 0}, {NN_ACT_TANH, 0}, 1},
+        {2, {120, 30, 0}, {NN_ACT_TANH, 0}, 1},
+        {3, {50, 80, 60}, {NN_ACT_SIGMOID, NN_ACT_LINEAR}, 0},
+        {3, {50, 80, 60}, {NN_ACT_TANH, NN_ACT_LINEAR}, 2},
+    };
+#ifdef NN_TEST_EXPECT_THREADS
+    static const size_t thread_counts[] = {1, 2, 3};
+#else
+    static const size_t thread_counts[] = {1}; /* a build without threads takes only 1 */
+#endif
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        const struct in_place_shape *sh = &shapes[s];
+        nn_t *ref = NULL;
+        assert_int_equal(nn_create(&ref, sh->n_layers, sh->sizes, sh->acts), NN_OK);
+        assert_int_equal(nn_init_random(ref, 40 + s, NN_INIT_UNIFORM, -0.3, 0.3), NN_OK);
+        if (sh->custom_layer != 0)
+            assert_int_equal(nn_set_custom_activation(ref, (size_t)sh->custom_layer, softsign,
+                                                      softsign_deriv, NULL, "softsign"),
+                             NN_OK);
+        for (size_t c = 0; c < sizeof thread_counts / sizeof thread_counts[0]; c++) {
+            check_in_place(ref, 300, thread_counts[c]);
+            check_in_place(ref, 1, thread_counts[c]);
+        }
+        nn_free(ref);
+    }
+}
+
 /* ---- the CBLAS ---- */
 
 #ifdef NN_TEST_EXPECT_CBLAS
@@ -528,6 +627,7 @@ int main(void)
         cmocka_unit_test(test_team),
         cmocka_unit_test(test_threads_same_bits),
         cmocka_unit_test(test_threads_and_buffer),
+        cmocka_unit_test(test_outputs_over_inputs),
         cmocka_unit_test(test_blas_products),
         cmocka_unit_test(test_blas_passes),
     };

@@ -918,6 +918,71 @@ static void test_predict(void **state)
     nn_free(net);
 }
 
+/* Outputs over the inputs are accepted (same bits as separate arrays); any
+   other overlap of the outputs with the inputs, or of either with nn_predict's
+   workspace, is refused with nothing written and the network unchanged. */
+static void test_overlap_refused(void **state)
+{
+    (void)state;
+    nn_t *net = make_net(4, small_sizes, small_acts, 81);
+    const size_t n = 6, n_in = small_sizes[0], n_out = small_sizes[3];
+    const size_t ws = nn_inference_workspace_size(net, n);
+    /* one block: room for a workspace and for the outputs of the shifted
+       cases before and after the inputs, then the workspace */
+    double *block = alloc_doubles(ws + 2 * n * n_in + ws);
+    double *x = block + ws + n * n_in, *work = x + n * n_in;
+    double *ref = random_rows(n * n_in, 82, -1.0, 1.0), *y = alloc_doubles(n * n_out);
+    double *t = random_rows(n * n_out, 83, 0.0, 1.0);
+    memcpy(x, ref, n * n_in * sizeof(double));
+    assert_int_equal(nn_forward_batch(net, n, x, y), NN_OK);
+    double loss = 0.0, loss_after = 0.0;
+    assert_int_equal(nn_loss_batch(net, n, t, &loss), NN_OK);
+    const size_t cap = nn_batch_capacity(net);
+    double *params = params_of(net);
+
+    /* every shift by which the outputs overlap the inputs, but 0 */
+    for (long shift = -(long)(n * n_out) + 1; shift < (long)(n * n_in); shift++) {
+        if (shift == 0)
+            continue;
+        double *out = x + shift;
+        assert_int_equal(nn_predict(net, n, x, out, work, ws), NN_ERR_ARGUMENT);
+        assert_int_equal(nn_forward_batch(net, 2 * n, x, out), NN_ERR_ARGUMENT);
+        assert_int_equal(nn_forward_batch(net, n, x, out), NN_ERR_ARGUMENT);
+        assert_memory_equal(x, ref, n * n_in * sizeof(double));
+    }
+    /* the outputs or the inputs in the workspace, at its start or end */
+    assert_int_equal(nn_predict(net, n, x, work, work, ws), NN_ERR_ARGUMENT);
+    assert_int_equal(nn_predict(net, n, x, work + ws - 1, work, ws), NN_ERR_ARGUMENT);
+    assert_int_equal(nn_predict(net, n, work, y, work, ws), NN_ERR_ARGUMENT);
+    assert_int_equal(nn_predict(net, n, x, y, x + n * n_in - 1, ws), NN_ERR_ARGUMENT);
+    assert_int_equal(nn_predict(net, n, x, y, x - ws + 1, ws), NN_ERR_ARGUMENT);
+    assert_memory_equal(x, ref, n * n_in * sizeof(double));
+    /* nothing of the network changed: capacity, the last batch, parameters */
+    assert_int_equal(nn_batch_capacity(net), cap);
+    assert_int_equal(nn_loss_batch(net, n, t, &loss_after), NN_OK);
+    assert_memory_equal(&loss_after, &loss, sizeof loss);
+    double *params_after = params_of(net);
+    assert_memory_equal(params_after, params, nn_param_count(net) * sizeof(double));
+
+    /* right next to each other is no overlap */
+    assert_int_equal(nn_predict(net, n, x, x - n * n_out, work, ws), NN_OK);
+    assert_memory_equal(x - n * n_out, y, n * n_out * sizeof(double));
+    /* in place: the bits of separate arrays */
+    assert_int_equal(nn_predict(net, n, x, x, work, ws), NN_OK);
+    assert_memory_equal(x, y, n * n_out * sizeof(double));
+    memcpy(x, ref, n * n_in * sizeof(double));
+    assert_int_equal(nn_forward_batch(net, n, x, x), NN_OK);
+    assert_memory_equal(x, y, n * n_out * sizeof(double));
+
+    free(params);
+    free(params_after);
+    free(block);
+    free(ref);
+    free(y);
+    free(t);
+    nn_free(net);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -934,6 +999,7 @@ int main(void)
         cmocka_unit_test(test_allocator_counts_and_steady_state),
         cmocka_unit_test(test_clone_across_alignments),
         cmocka_unit_test(test_predict),
+        cmocka_unit_test(test_overlap_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
