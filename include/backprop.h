@@ -738,8 +738,9 @@ BACKPROP_API nn_status nn_init_random(nn_t *net, unsigned long seed, int scheme,
  * it refuses (::NN_ERR_FORMAT, "line N: ...") an input longer than its sizes
  * allow: at most 64 KiB before the `sizes` line, then 64 KiB from the start of
  * that line plus 32 bytes per number and 256 per layer the sizes declare
- * (every network the library can create fits; docs/format.md). A file is read
- * no further than that.
+ * (every network the library can create fits; docs/format.md), or one with a
+ * word longer than 64 KiB. A file is read through a 128 KiB window, no further
+ * than that.
  * A custom activation is saved by its name ("activation custom NAME"); only
  * the extended loaders, given that name and its functions, can load it.
  * @{ */

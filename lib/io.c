@@ -948,15 +948,55 @@ struct customs {
 #define BYTES_PER_NUMBER 32
 #define BYTES_PER_LAYER 256
 
+/* Before the sizes are known a file is read no further than this: any
+   header the caps allow, and one byte more. */
+#define PREFIX_BYTES (2 * HEADER_BYTES + 1)
+/* The longest word (number, name, count) an input may hold, and the window
+   through which a file is read: a word cut by the window's end moves to its
+   front, so there is always room for more. */
+#define MAX_WORD 65536
+#define WINDOW_BYTES (2 * MAX_WORD + 2)
+
+/* Reads until n bytes or the end of the input; *len receives the count. */
+static nn_status fill(struct input *in, char *buf, size_t n, size_t *len)
+{
+    *len = 0;
+    while (*len < n) {
+        size_t got = 0;
+        const nn_status status = input_read(in, buf + *len, n - *len, &got);
+        if (status != NN_OK)
+            return status;
+        if (got == 0)
+            break;
+        *len += got;
+    }
+    return NN_OK;
+}
+
+/* A file read a window at a time (see refill()). */
+struct stream {
+    struct input in;
+    char *buf;
+    size_t cap;  /* bytes at buf */
+    int at_end;  /* the input has no more bytes */
+};
+
 struct parser {
-    const char *data;
-    size_t size;     /* bytes at data */
-    size_t total;    /* bytes of the whole input; 0: unknown (data is a prefix of a pipe) */
-    uint64_t limit;  /* the most bytes the input may hold (0 until the sizes are read) */
-    int have_sizes;  /* the `sizes` line was read */
-    int over;        /* a line before `sizes` begins beyond HEADER_BYTES */
-    size_t line_start; /* offset of the current line */
-    size_t next;     /* offset of the first byte of the next line */
+    const char *data;  /* the bytes at hand: the whole input, or a stream's window */
+    size_t size;       /* bytes at data */
+    size_t base;       /* offset in the input of data[0] */
+    size_t total;      /* bytes of the whole input; 0: not known (a pipe) */
+    struct stream *stream;   /* NULL when data is the whole input */
+    nn_status stream_status; /* reading the stream failed */
+    uint64_t limit;    /* the most bytes the input may hold (0 until the sizes are read) */
+    int have_sizes;    /* the `sizes` line was read */
+    size_t sizes_line; /* its number */
+    int over;          /* a line before `sizes` begins beyond HEADER_BYTES */
+    int too_long;      /* the input holds more than `limit` bytes */
+    size_t long_word;  /* the line of the first word longer than MAX_WORD (0: none) */
+    int partial;       /* the current line goes on past `end`, in the stream */
+    size_t line_offset; /* offset in the input of the current line */
+    size_t next;       /* offset in data of the first byte of the next line */
     size_t line;     /* number of the current line, from 1 */
     const char *cur; /* next unread byte of the current line */
     const char *end; /* end of the current line (its '\n' or the end of the input) */
@@ -1005,12 +1045,31 @@ static nn_status fail(struct parser *p, nn_status status, size_t line, const cha
 /* Writes "line N: <reason>" to the caller's message buffer. */
 static nn_status fail(struct parser *p, nn_status status, size_t line, const char *fmt, ...)
 {
+    /* when the parser stopped at a cap or a read error, that is what went wrong */
+    if (p->stream_status != NN_OK) {
+        set_message(p->msg, p->msg_size, nn_strerror(p->stream_status));
+        return p->stream_status;
+    }
     if (p->over) {
-        /* the parser stopped at the cap: that is what went wrong */
         if (p->msg != NULL && p->msg_size > 0)
             snprintf(p->msg, p->msg_size,
                      "line %zu: more than %d bytes before the 'sizes' line", p->line + 1,
                      HEADER_BYTES);
+        return NN_ERR_FORMAT;
+    }
+    if (p->long_word) {
+        if (p->msg != NULL && p->msg_size > 0)
+            snprintf(p->msg, p->msg_size, "line %zu: a word longer than %d bytes",
+                     p->long_word, MAX_WORD);
+        return NN_ERR_FORMAT;
+    }
+    if (p->too_long) {
+        if (p->msg != NULL && p->msg_size > 0)
+            snprintf(p->msg, p->msg_size,
+                     "line %zu: the input is longer than the %llu bytes these sizes allow (%d "
+                     "from the start of this line, %d per number and %d per layer)",
+                     p->sizes_line, (unsigned long long)p->limit, HEADER_BYTES,
+                     BYTES_PER_NUMBER, BYTES_PER_LAYER);
         return NN_ERR_FORMAT;
     }
     if (p->msg != NULL && p->msg_size > 0) {
@@ -1030,21 +1089,75 @@ static int is_blank(char c)
     return c == ' ' || c == '\t' || c == '\r';
 }
 
+/* Reads more of a stream into its window, keeping the bytes from data[from]
+   on (an unfinished word), which move to the front. Reading stops at
+   PREFIX_BYTES until the sizes are known (a longer header breaks the caps,
+   which the parser then reports), and one byte past the limit after. 1 when
+   bytes were added; nothing changes otherwise. */
+static int refill(struct parser *p, size_t from)
+{
+    struct stream *s = p->stream;
+    if (s == NULL || s->at_end || p->stream_status != NN_OK || p->too_long)
+        return 0;
+    const size_t keep = p->size - from;
+    const uint64_t stop = p->limit != 0 ? p->limit + 1 : PREFIX_BYTES;
+    if ((uint64_t)p->base + p->size >= stop) {
+        p->too_long = p->limit != 0;
+        return 0;
+    }
+    memmove(s->buf, s->buf + from, keep);
+    p->base += from;
+    p->next = p->next > from ? p->next - from : 0;
+    p->size = keep;
+    size_t room = s->cap - keep;
+    if ((uint64_t)p->base + keep + room > stop)
+        room = (size_t)(stop - p->base - keep);
+    size_t got = 0;
+    p->stream_status = fill(&s->in, s->buf + keep, room, &got);
+    s->at_end = got < room;
+    p->size = keep + got;
+    if (p->limit != 0 && (uint64_t)p->base + p->size > p->limit)
+        p->too_long = 1;
+    return p->stream_status == NN_OK && !p->too_long && got > 0;
+}
+
+/* Sets end and next for the line whose unread part starts at data[from]. */
+static void find_line_end(struct parser *p, size_t from)
+{
+    const char *nl = memchr(p->data + from, '\n', p->size - from);
+    p->end = nl != NULL ? nl : p->data + p->size;
+    p->next = nl != NULL ? (size_t)(nl - p->data) + 1 : p->size;
+    p->partial = nl == NULL && p->stream != NULL && !p->stream->at_end;
+}
+
+/* The current line goes on past what is at hand: reads more of it, keeping
+   the bytes from `from` on, which move to data[0]. 0 when nothing more could
+   be read: the line then ends where it is. */
+static int continue_line(struct parser *p, const char *from)
+{
+    const size_t kept = (size_t)(p->end - from);
+    if (!refill(p, (size_t)(from - p->data))) {
+        p->partial = 0;
+        return 0;
+    }
+    find_line_end(p, kept);
+    return 1;
+}
+
 /* Moves to the next physical line; 0 at the end of the input. */
 static int advance_line(struct parser *p)
 {
-    if (p->next >= p->size)
-        return 0;
-    if (!p->have_sizes && p->next > HEADER_BYTES) {
+    while (p->partial && continue_line(p, p->end))
+        ; /* the rest of a line not read to its end */
+    if (!p->have_sizes && p->base + p->next > HEADER_BYTES) {
         p->over = 1;
         return 0;
     }
-    p->line_start = p->next;
-    const char *start = p->data + p->next;
-    const char *nl = memchr(start, '\n', p->size - p->next);
-    p->cur = start;
-    p->end = nl != NULL ? nl : p->data + p->size;
-    p->next = nl != NULL ? (size_t)(nl - p->data) + 1 : p->size;
+    if (p->next >= p->size && !refill(p, p->size))
+        return 0;
+    p->line_offset = p->base + p->next;
+    p->cur = p->data + p->next;
+    find_line_end(p, p->next);
     p->line++;
     return 1;
 }
@@ -1068,15 +1181,32 @@ static int next_content_line(struct parser *p)
 static int next_token(struct parser *p, const char **tok, size_t *len)
 {
     const char *c = p->cur;
-    while (c < p->end && is_blank(*c))
-        c++;
+    for (;;) {
+        while (c < p->end && is_blank(*c))
+            c++;
+        if (c < p->end || !p->partial || !continue_line(p, c))
+            break;
+        c = p->data;
+    }
     if (c == p->end || *c == '#') {
         p->cur = p->end;
         return 0;
     }
     const char *start = c;
-    while (c < p->end && !is_blank(*c))
-        c++;
+    for (;;) {
+        while (c < p->end && !is_blank(*c) && (size_t)(c - start) <= MAX_WORD)
+            c++;
+        if ((size_t)(c - start) > MAX_WORD) {
+            if (p->long_word == 0)
+                p->long_word = p->line;
+            break;
+        }
+        const size_t n = (size_t)(c - start);
+        if (c < p->end || !p->partial || !continue_line(p, start))
+            break;
+        start = p->data;
+        c = start + n;
+    }
     *tok = start;
     *len = (size_t)(c - start);
     p->cur = c;
@@ -1222,7 +1352,7 @@ static nn_status parse_magic(struct parser *p)
     size_t n = 0;
     if (!advance_line(p))
         return fail(p, NN_ERR_FORMAT, 1, "empty input; expected '" FORMAT_MAGIC " 1'");
-    if (p->size < magic_len || memcmp(p->data, FORMAT_MAGIC, magic_len) != 0 ||
+    if ((size_t)(p->end - p->cur) < magic_len || memcmp(p->cur, FORMAT_MAGIC, magic_len) != 0 ||
         !next_token(p, &t, &n) || n != magic_len)
         return fail(p, NN_ERR_FORMAT, 1,
                     "not a libbackprop model: the input must begin with '" FORMAT_MAGIC " 1'");
@@ -1259,10 +1389,8 @@ static nn_status parse_shape(struct parser *p, size_t *n_layers, size_t *sizes)
     if (status != NN_OK)
         return status;
     p->have_sizes = 1;
-    const size_t sizes_start = p->line_start;
-    if ((size_t)(p->end - p->data) - sizes_start > HEADER_BYTES)
-        return fail(p, NN_ERR_FORMAT, p->line, "the 'sizes' line is longer than %d bytes",
-                    HEADER_BYTES);
+    p->sizes_line = p->line;
+    const size_t sizes_start = p->line_offset;
     uint64_t params = 0, min_numbers = 0;
     size_t k = 0;
     const char *t = NULL;
@@ -1295,20 +1423,22 @@ static nn_status parse_shape(struct parser *p, size_t *n_layers, size_t *sizes)
         }
         k++;
     }
+    if (p->base + (size_t)(p->cur - p->data) - sizes_start > HEADER_BYTES)
+        return fail(p, NN_ERR_FORMAT, p->line, "the 'sizes' line is longer than %d bytes",
+                    HEADER_BYTES);
     if (k != count)
         return fail(p, NN_ERR_FORMAT, p->line, "%zu sizes where line %zu announces %llu layers",
                     k, layers_line, (unsigned long long)count);
     p->limit = (uint64_t)sizes_start + HEADER_BYTES + BYTES_PER_NUMBER * params +
                BYTES_PER_LAYER * (count - 1);
-    const size_t seen = p->total != 0 ? p->total : p->size;
-    if ((uint64_t)seen > p->limit)
-        return fail(p, NN_ERR_FORMAT, p->line,
-                    "the input is longer than the %llu bytes these sizes allow (%d from the "
-                    "start of this line, %d per number and %d per layer)",
-                    (unsigned long long)p->limit, HEADER_BYTES, BYTES_PER_NUMBER,
-                    BYTES_PER_LAYER);
+    /* for a pipe, the bytes read so far */
+    const size_t seen = p->total != 0 ? p->total : p->base + p->size;
+    if ((uint64_t)seen > p->limit) {
+        p->too_long = 1;
+        return fail(p, NN_ERR_FORMAT, p->line, "too long"); /* the message is fail()'s */
+    }
     if (p->total != 0) {
-        const size_t left = p->total - p->next;
+        const size_t left = p->total - (p->base + p->next);
         if (min_numbers > left / MIN_NUMBER_BYTES)
             return fail(p, NN_ERR_FORMAT, p->line,
                         "the sizes need at least %llu numbers but only %zu bytes follow",
@@ -1468,6 +1598,8 @@ static nn_status parse_model(struct parser *p, const struct customs *customs, nn
         status = fail(p, NN_ERR_FORMAT, p->line, "unexpected '%s' after 'end'",
                       quote(t, n).text);
     }
+    if (status == NN_OK && (p->too_long || p->long_word || p->stream_status != NN_OK))
+        status = fail(p, NN_ERR_FORMAT, p->line, "cut short"); /* the message is fail()'s */
     if (status == NN_OK && p->unknown_line != 0)
         status = fail(p, NN_ERR_UNKNOWN_NAME, p->unknown_line,
                       p->unknown_custom
@@ -1501,107 +1633,11 @@ static nn_status check_customs(const struct customs *c)
     return NN_OK;
 }
 
-/* Bytes a file's first read takes: any header the caps allow, and one more. */
-#define PREFIX_BYTES (2 * HEADER_BYTES + 1)
-
-/* Reads until n bytes or the end of the input; *len receives the count. */
-static nn_status fill(struct input *in, char *buf, size_t n, size_t *len)
-{
-    *len = 0;
-    while (*len < n) {
-        size_t got = 0;
-        const nn_status status = input_read(in, buf + *len, n - *len, &got);
-        if (status != NN_OK)
-            return status;
-        if (got == 0)
-            break;
-        *len += got;
-    }
-    return NN_OK;
-}
-
-/* The most bytes an input may hold, from its lines up to `sizes`: `data`
-   is its first `size` bytes of `total` (0: unknown). */
-static nn_status input_limit(const char *data, size_t size, size_t total, char *msg,
-                             size_t msg_size, uint64_t *limit)
-{
-    struct parser p;
-    memset(&p, 0, sizeof p);
-    p.data = data;
-    p.size = size;
-    p.total = total;
-    p.msg = msg;
-    p.msg_size = msg_size;
-    size_t n_layers = 0;
-    size_t sizes[NN_MAX_LAYERS];
-    nn_status status = parse_magic(&p);
-    if (status == NN_OK)
-        status = parse_shape(&p, &n_layers, sizes);
-    *limit = p.limit;
-    return status;
-}
-
-/* Reads a model file into a malloc'd buffer, no further than the caps allow
-   (see HEADER_BYTES): first PREFIX_BYTES, and only if more follows, as much
-   as the lines up to `sizes` permit. A regular file takes one buffer of its
-   size, a pipe one that doubles up to the cap. */
-static nn_status read_file(const char *path, char **data, size_t *size, char *msg,
-                           size_t msg_size)
-{
-    struct input in;
-    size_t known = INPUT_SIZE_UNKNOWN;
-    const char *why = NULL;
-    nn_status status = input_open(&in, path, &known, &why);
-    if (status != NN_OK) {
-        set_message(msg, msg_size, why != NULL ? why : nn_strerror(status));
-        return status;
-    }
-    size_t cap = known < PREFIX_BYTES ? known : PREFIX_BYTES;
-    size_t len = 0;
-    char *buf = malloc(cap + 1);
-    if (buf == NULL)
-        status = NN_ERR_NO_MEMORY;
-    if (status == NN_OK)
-        status = fill(&in, buf, cap, &len);
-    if (status == NN_OK && len == cap && len != known) {
-        uint64_t limit = 0;
-        status = input_limit(buf, len, known == INPUT_SIZE_UNKNOWN ? 0 : known, msg, msg_size,
-                             &limit);
-        /* a regular file fits under the cap now; a pipe is read one byte past
-           it at most, for the parser to refuse */
-        const size_t want = known != INPUT_SIZE_UNKNOWN ? known
-                            : limit < SIZE_MAX - 1  ? (size_t)limit + 1
-                                                    : SIZE_MAX - 1;
-        while (status == NN_OK && len == cap && cap < want) {
-            const size_t next = known != INPUT_SIZE_UNKNOWN || cap > want / 2 ? want : cap * 2;
-            char *grown = realloc(buf, next + 1);
-            if (grown == NULL) {
-                status = NN_ERR_NO_MEMORY;
-                break;
-            }
-            buf = grown;
-            size_t got = 0;
-            status = fill(&in, buf + len, next - len, &got);
-            len += got;
-            cap = next;
-        }
-        if (status != NN_OK && status != NN_ERR_FORMAT)
-            set_message(msg, msg_size, nn_strerror(status));
-    } else if (status != NN_OK) {
-        set_message(msg, msg_size, nn_strerror(status));
-    }
-    input_close(&in);
-    if (status != NN_OK) {
-        free(buf);
-        return status;
-    }
-    *data = buf;
-    *size = len;
-    return NN_OK;
-}
-
-static nn_status load(nn_t **out, const char *data, size_t size, const struct customs *customs,
-                      char *msg, size_t msg_size)
+/* Loads from size bytes at data or, when data is NULL, from the file at
+   path, read a window at a time: loading a file needs its longest line (at
+   least WINDOW_BYTES) besides the network. */
+static nn_status load(nn_t **out, const char *data, size_t size, const char *path,
+                      const struct customs *customs, char *msg, size_t msg_size)
 {
     struct parser p;
     memset(&p, 0, sizeof p);
@@ -1610,10 +1646,36 @@ static nn_status load(nn_t **out, const char *data, size_t size, const struct cu
     p.total = size;
     p.msg = msg;
     p.msg_size = msg_size;
+    struct stream stream;
+    nn_status status = NN_OK;
+    if (data == NULL) {
+        size_t known = INPUT_SIZE_UNKNOWN;
+        const char *why = NULL;
+        status = input_open(&stream.in, path, &known, &why);
+        if (status != NN_OK) {
+            set_message(msg, msg_size, why != NULL ? why : nn_strerror(status));
+            return status;
+        }
+        stream.cap = WINDOW_BYTES;
+        stream.buf = malloc(stream.cap);
+        stream.at_end = 0;
+        if (stream.buf == NULL) {
+            input_close(&stream.in);
+            set_message(msg, msg_size, nn_strerror(NN_ERR_NO_MEMORY));
+            return NN_ERR_NO_MEMORY;
+        }
+        p.data = stream.buf;
+        p.total = known != INPUT_SIZE_UNKNOWN ? known : 0;
+        p.stream = &stream;
+    }
     set_message(msg, msg_size, "");
-    nn_status status = parse_model(&p, customs, out);
+    status = parse_model(&p, customs, out);
     if (status != NN_OK && status != NN_ERR_FORMAT && status != NN_ERR_UNKNOWN_NAME)
         set_message(msg, msg_size, nn_strerror(status));
+    if (p.stream != NULL) {
+        input_close(&stream.in);
+        free(stream.buf);
+    }
     return status;
 }
 
@@ -1634,7 +1696,7 @@ nn_status nn_load_buffer_ex(nn_t **out, const char *data, size_t size, size_t n_
         set_message(msg, msg_size, nn_strerror(status));
         return status;
     }
-    return load(out, data, size, &customs, msg, msg_size);
+    return load(out, data, size, NULL, &customs, msg, msg_size);
 }
 
 nn_status nn_load_buffer(nn_t **out, const char *data, size_t size)
@@ -1658,14 +1720,7 @@ nn_status nn_load_ex(nn_t **out, const char *path, size_t n_custom, const char *
         set_message(msg, msg_size, nn_strerror(status));
         return status;
     }
-    char *data = NULL;
-    size_t size = 0;
-    status = read_file(path, &data, &size, msg, msg_size);
-    if (status != NN_OK)
-        return status;
-    status = load(out, data, size, &customs, msg, msg_size);
-    free(data);
-    return status;
+    return load(out, NULL, 0, path, &customs, msg, msg_size);
 }
 
 nn_status nn_load(nn_t **out, const char *path)

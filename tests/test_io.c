@@ -1599,9 +1599,54 @@ static void test_load_caps(void **state)
     nn_free(net);
 }
 
+/* A word (here a number) of 65536 bytes loads; one byte more is refused, from
+   a buffer, a file or a FIFO alike (a file is read through a window of twice
+   that, whose end the word crosses). */
+static void test_load_long_words(void **state)
+{
+    (void)state;
+    const size_t sizes[] = {100, 100};
+    const int acts[] = {NN_ACT_LINEAR};
+    nn_t *net = NULL;
+    assert_int_equal(nn_create(&net, 2, sizes, acts), NN_OK);
+    assert_int_equal(nn_init_random(net, 4, NN_INIT_UNIFORM, -1.0, 1.0), NN_OK);
+    double *w = malloc(100 * 100 * sizeof(double));
+    assert_non_null(w);
+    assert_int_equal(nn_get_weights(net, 1, w, 100 * 100), NN_OK);
+    w[0] = 1.0;
+    assert_int_equal(nn_set_weights(net, 1, w, 100 * 100), NN_OK);
+    free(w);
+    size_t len = 0;
+    char *text = save_text(net, &len);
+    const char *row = strstr(text, "weights 100 100\n") + strlen("weights 100 100\n");
+    assert_memory_equal(row, "0x1p+0 ", 7);
+    const size_t before = (size_t)(row - text);
+    char *big = malloc(len + 70000);
+    assert_non_null(big);
+    for (size_t word = 65536; word <= 65537; word++) {
+        memcpy(big, text, before);
+        size_t n = before;
+        memcpy(big + n, "0x1.", 4);
+        memset(big + n + 4, '0', word - 7);
+        memcpy(big + n + word - 3, "p+0", 3);
+        n += word;
+        memcpy(big + n, row + 6, len - before - 6);
+        n += len - before - 6;
+        if (word == 65536)
+            expect_everywhere(big, n, net, NN_OK, 0, NULL);
+        else
+            expect_everywhere(big, n, net, NN_ERR_FORMAT, line_of(big, before),
+                              "a word longer than 65536 bytes");
+    }
+    free(big);
+    free(text);
+    nn_free(net);
+}
+
 /* The cap leaves room for every network the library can create: 1024
    layers of one unit with the longest activation names, every number of the
-   longest spelling, CRLF line ends; and a wide layer the same way. */
+   longest spelling, CRLF line ends; and a wide layer the same way, whose rows
+   (75 KB) are longer than the loader's first window. */
 static void test_load_largest_shapes(void **state)
 {
     (void)state;
@@ -1614,7 +1659,7 @@ static void test_load_largest_shapes(void **state)
         deep[k] = 1;
         acts[k] = NN_ACT_LINEAR;
     }
-    const size_t wide[] = {2000, 90};
+    const size_t wide[] = {3000, 60};
     for (int shape = 0; shape < 2; shape++) {
         nn_t *net = NULL;
         const size_t n_layers = shape == 0 ? NN_MAX_LAYERS : 2;
@@ -1877,6 +1922,7 @@ int main(void)
         cmocka_unit_test(test_save_no_memory),
         cmocka_unit_test(test_load_refuses_devices),
         cmocka_unit_test(test_load_caps),
+        cmocka_unit_test(test_load_long_words),
         cmocka_unit_test(test_load_largest_shapes),
         cmocka_unit_test(test_truncated),
         cmocka_unit_test(test_wrong_magic_or_version),
