@@ -1643,6 +1643,72 @@ static void test_load_long_words(void **state)
     nn_free(net);
 }
 
+/* A file is read through a window, a buffer at once: both must give the same
+   status, message and network for inputs larger than the window with blanks,
+   comments, long words and cuts at random places, near its boundaries too. */
+static void test_load_file_matches_buffer(void **state)
+{
+    (void)state;
+    const size_t sizes[] = {200, 100};
+    const int acts[] = {NN_ACT_TANH};
+    nn_t *net = NULL;
+    assert_int_equal(nn_create(&net, 2, sizes, acts), NN_OK);
+    assert_int_equal(nn_init_random(net, 8, NN_INIT_UNIFORM, -1.0, 1.0), NN_OK);
+    size_t len = 0;
+    char *text = save_text(net, &len);
+    assert_true(len > 3 * 131072);
+    char *variant = malloc(len + 200000);
+    assert_non_null(variant);
+    uint64_t s = 2024;
+    for (int round = 0; round < 40; round++) {
+        /* near a window boundary (multiples of about 128 KiB) or anywhere */
+        size_t at = next_below(&s, 2) ? next_below(&s, len)
+                                      : (1 + next_below(&s, 3)) * 131072 - 50 + next_below(&s, 100);
+        if (at > len)
+            at = len;
+        memcpy(variant, text, at);
+        size_t n = at;
+        const size_t extra = next_below(&s, 3) == 0 ? next_below(&s, 100) : next_below(&s, 70000);
+        switch (next_below(&s, 4)) {
+        case 0: /* blanks */
+            memset(variant + n, next_below(&s, 2) ? ' ' : '\t', extra);
+            n += extra;
+            break;
+        case 1: /* a comment, as a line of its own */
+            variant[n++] = '\n';
+            variant[n++] = '#';
+            memset(variant + n, 'c', extra);
+            n += extra;
+            variant[n++] = '\n';
+            break;
+        case 2: /* a long word */
+            memset(variant + n, '7', extra);
+            n += extra;
+            break;
+        default: /* cut here */
+            break;
+        }
+        const size_t rest = next_below(&s, 5) == 0 ? 0 : len - at;
+        memcpy(variant + n, text + at, rest);
+        n += rest;
+
+        nn_t *from_buffer = NULL, *from_file = NULL;
+        char msg_buffer[256], msg_file[256];
+        const nn_status sb = load_copy(variant, n, &from_buffer, msg_buffer, sizeof msg_buffer);
+        const nn_status sf = load_file_text(variant, n, &from_file, msg_file, sizeof msg_file);
+        if (sb != sf || strcmp(msg_buffer, msg_file) != 0)
+            fail_msg("round %d (%zu bytes): buffer %d '%s', file %d '%s'", round, n, (int)sb,
+                     msg_buffer, (int)sf, msg_file);
+        if (sb == NN_OK)
+            assert_same_network(from_buffer, from_file);
+        nn_free(from_buffer);
+        nn_free(from_file);
+    }
+    free(variant);
+    free(text);
+    nn_free(net);
+}
+
 /* The cap leaves room for every network the library can create: 1024
    layers of one unit with the longest activation names, every number of the
    longest spelling, CRLF line ends; and a wide layer the same way, whose rows
@@ -1923,6 +1989,7 @@ int main(void)
         cmocka_unit_test(test_load_refuses_devices),
         cmocka_unit_test(test_load_caps),
         cmocka_unit_test(test_load_long_words),
+        cmocka_unit_test(test_load_file_matches_buffer),
         cmocka_unit_test(test_load_largest_shapes),
         cmocka_unit_test(test_truncated),
         cmocka_unit_test(test_wrong_magic_or_version),
