@@ -7,8 +7,10 @@
 
    Reading is written for untrusted input: every access is bounded by the
    input's length (which need not be NUL-terminated), every count is checked
-   against the limits of nn_create() and against the bytes that remain before
-   anything is allocated, and every failure releases what was allocated. */
+   against the limits of nn_create(), against the caps on the input's length
+   and (when that length is known: a buffer or a regular file) against the
+   bytes that remain before anything is allocated, and every failure releases
+   what was allocated. */
 
 /* Saving and loading files has two versions: one for POSIX systems and one in
    plain C11 stdio for every other (WebAssembly, Windows). IO_POSIX chooses;
@@ -1634,8 +1636,8 @@ static nn_status check_customs(const struct customs *c)
 }
 
 /* Loads from size bytes at data or, when data is NULL, from the file at
-   path, read a window at a time: loading a file needs its longest line (at
-   least WINDOW_BYTES) besides the network. */
+   path, read through a window of WINDOW_BYTES: loading a file needs that
+   besides the network. */
 static nn_status load(nn_t **out, const char *data, size_t size, const char *path,
                       const struct customs *customs, char *msg, size_t msg_size)
 {
