@@ -1,5 +1,6 @@
 /* nn_save seen from the system interface: the library's own calls to the
-   allocation functions, write(), renameat() and fsync() come to the wrappers
+   allocation functions, write(), fwrite(), renameat(), rename() and fsync()
+   come to the wrappers
    below (this suite is built from the library's sources and linked with
    -Wl,--wrap=NAME for each), which note what the save did and when.
 
@@ -29,6 +30,8 @@ void __real_free(void *p);
 ssize_t __real_write(int fd, const void *buf, size_t n);
 int __real_renameat(int old_dir, const char *old_name, int new_dir, const char *new_name);
 int __real_fsync(int fd);
+size_t __real_fwrite(const void *buf, size_t size, size_t n, FILE *fp);
+int __real_rename(const char *old_name, const char *new_name);
 
 void *__wrap_malloc(size_t size);
 void *__wrap_calloc(size_t n, size_t size);
@@ -37,6 +40,8 @@ void __wrap_free(void *p);
 ssize_t __wrap_write(int fd, const void *buf, size_t n);
 int __wrap_renameat(int old_dir, const char *old_name, int new_dir, const char *new_name);
 int __wrap_fsync(int fd);
+size_t __wrap_fwrite(const void *buf, size_t size, size_t n, FILE *fp);
+int __wrap_rename(const char *old_name, const char *new_name);
 
 /* What the wrappers saw while `watching` was set. */
 static struct {
@@ -80,7 +85,8 @@ void __wrap_free(void *p)
     __real_free(p);
 }
 
-ssize_t __wrap_write(int fd, const void *buf, size_t n)
+/* Notes the mode of the file written to at the first write. */
+static void note_write(int fd)
 {
     if (seen.watching) {
         const int saved = errno;
@@ -89,7 +95,31 @@ ssize_t __wrap_write(int fd, const void *buf, size_t n)
             seen.first_write_mode = (int)(st.st_mode & 07777);
         errno = saved;
     }
+}
+
+ssize_t __wrap_write(int fd, const void *buf, size_t n)
+{
+    note_write(fd);
     return __real_write(fd, buf, n);
+}
+
+/* (stdio is watched too, so that a saver written with it is judged alike) */
+size_t __wrap_fwrite(const void *buf, size_t size, size_t n, FILE *fp)
+{
+    note_write(fileno(fp));
+    return __real_fwrite(buf, size, n, fp);
+}
+
+int __wrap_rename(const char *old_name, const char *new_name)
+{
+    if (seen.watching) {
+        const int saved = errno;
+        struct stat st;
+        if (lstat(old_name, &st) == 0)
+            seen.rename_mode = (int)(st.st_mode & 07777);
+        errno = saved;
+    }
+    return __real_rename(old_name, new_name);
 }
 
 int __wrap_renameat(int old_dir, const char *old_name, int new_dir, const char *new_name)
