@@ -1301,6 +1301,56 @@ static void test_save_removes_leftovers(void **state)
     nn_free(net);
 }
 
+/* Savers of one target in four processes at once: every save succeeds
+   (none removes another's temporary, though each cleans up beside the
+   target), and afterwards the target alone remains, holding one of the
+   models. */
+static void test_concurrent_saves(void **state)
+{
+    (void)state;
+    uint64_t s = 53;
+    nn_t *nets[4];
+    for (int i = 0; i < 4; i++)
+        nets[i] = random_network(&s, NN_ACT_TANH);
+    char *dir = make_dir();
+    char *path = join(dir, "model.txt");
+    fflush(NULL);
+    pid_t children[4];
+    for (int i = 0; i < 4; i++) {
+        children[i] = fork();
+        assert_true(children[i] >= 0);
+        if (children[i] == 0) {
+            int failed = 0;
+            for (int k = 0; k < 40; k++)
+                failed += nn_save(nets[i], path) != NN_OK;
+            _exit(failed == 0 ? 0 : 1);
+        }
+    }
+    for (int i = 0; i < 4; i++) {
+        int status = -1;
+        assert_int_equal(waitpid(children[i], &status, 0), children[i]);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0);
+    }
+    assert_int_equal(count_entries(dir), 1);
+    nn_t *back = NULL;
+    assert_int_equal(nn_load(&back, path), NN_OK);
+    size_t len = 0, n = 0;
+    char *text = save_text(back, &len);
+    int matches = 0;
+    for (int i = 0; i < 4; i++) {
+        char *mine = save_text(nets[i], &n);
+        matches += n == len && memcmp(mine, text, len) == 0;
+        free(mine);
+        nn_free(nets[i]);
+    }
+    assert_int_equal(matches, 1);
+    free(text);
+    nn_free(back);
+    free(path);
+    remove_dir(dir);
+}
+
 /* Names up to the longest a directory entry may have can be saved (the
    temporary's name is cut to fit), and the next save finds its leftovers. */
 static void test_save_long_names(void **state)
@@ -1984,6 +2034,7 @@ int main(void)
         cmocka_unit_test(test_save_refuses_non_regular),
         cmocka_unit_test(test_save_modes),
         cmocka_unit_test(test_save_removes_leftovers),
+        cmocka_unit_test(test_concurrent_saves),
         cmocka_unit_test(test_save_long_names),
         cmocka_unit_test(test_save_no_memory),
         cmocka_unit_test(test_load_refuses_devices),
