@@ -751,8 +751,14 @@ BACKPROP_API nn_status nn_init_random(nn_t *net, unsigned long seed, int scheme,
  * and parameters; gradients start at 0 and no pass has run. A model loads if
  * and only if nn_create() accepts its sizes (::NN_MAX_LAYERS,
  * ::NN_MAX_LAYER_SIZE, ::NN_MAX_PARAMS) and it is well formed. Loading is safe
- * on untrusted input: it reads only the bytes given, and it checks the sizes a
- * model claims against the bytes that follow before allocating anything.
+ * on untrusted input: it reads only the bytes given, it checks the sizes a
+ * model claims against the bytes that follow before allocating anything, and
+ * it refuses (::NN_ERR_FORMAT, "line N: ...") an input longer than its sizes
+ * allow: at most 64 KiB before the `sizes` line, then 64 KiB from the start of
+ * that line plus 32 bytes per number and 256 per layer the sizes declare
+ * (every network the library can create fits; docs/format.md), or one with a
+ * word longer than 64 KiB. A file is read through a 128 KiB window, no further
+ * than that.
  * A custom activation is saved by its name ("activation custom NAME"); only
  * the extended loaders, given that name and its functions, can load it.
  * @{ */
@@ -760,15 +766,28 @@ BACKPROP_API nn_status nn_init_random(nn_t *net, unsigned long seed, int scheme,
 /**
  * @brief Saves @p net to the file @p path, replacing it safely.
  *
- * The model is written to a new file in the same directory (named @p path
- * followed by ".tmp." and a unique suffix), flushed to the disk, and only then
- * renamed over @p path. On any failure the temporary file is removed and an
- * existing file at @p path is left as it was. Nothing is created when the
- * network cannot be saved. A replaced file keeps its permission bits.
+ * The model is written to a new file in the target's directory (named
+ * ".<name>.<16 hex digits>.tmp"), flushed to the disk, and only then renamed
+ * over the target, so the target always holds the old model or the new one.
+ * On any failure the temporary file is removed and an existing file is left
+ * as it was. Nothing is created when the network cannot be saved.
+ *
+ * A symbolic link at @p path is followed: its target is replaced (or created,
+ * for a dangling link) and the link stays. An existing target that is not a
+ * regular file (a directory, device, FIFO or socket) is refused with
+ * ::NN_ERR_IO without being opened. On POSIX systems the temporary has mode
+ * 0600 while it is written and gets, just before the rename, the mode of the
+ * file it replaces or, for a new file, the mode a new file gets (0666 less the
+ * umask); each save removes the temporaries that killed saves of the same
+ * target left behind (those not locked by a running save); the directory is
+ * synced after the rename. The memory a save needs comes from the network's
+ * allocator (see nn_create_with_allocator()); the C library's opendir() may
+ * allocate its own buffer.
  * @param net the network to save; not changed
  * @param path the file to create or replace
  * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_PARAMS_NOT_FINITE (a NaN or
- *         infinite weight or bias; no file is created or changed) or ::NN_ERR_IO.
+ *         infinite weight or bias; no file is created or changed),
+ *         ::NN_ERR_NO_MEMORY or ::NN_ERR_IO.
  */
 BACKPROP_API nn_status nn_save(const nn_t *net, const char *path);
 
@@ -793,7 +812,10 @@ BACKPROP_API nn_status nn_save_buffer(const nn_t *net, char *buf, size_t size, s
  * @param out receives the new network, owned by the caller (release it with
  *        nn_free()); set to NULL on error
  * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_IO (the file cannot be opened or
- *         read), ::NN_ERR_FORMAT (malformed), ::NN_ERR_UNKNOWN_NAME (an activation
+ *         read, or is neither a regular file nor a pipe: a directory or a device
+ *         such as /dev/zero is refused before it is opened; a FIFO is read, and
+ *         waits for a writer), ::NN_ERR_FORMAT (malformed, or longer than its
+ *         sizes allow), ::NN_ERR_UNKNOWN_NAME (an activation
  *         this library does not know, including any custom one) or ::NN_ERR_NO_MEMORY.
  *         nn_load_ex() also explains a failure in words.
  */
@@ -829,8 +851,8 @@ BACKPROP_API nn_status nn_load_buffer(nn_t **out, const char *data, size_t size)
  *        by the caller, who keeps them alive while the network may use them
  * @param msg NULL or a buffer of @p msg_size bytes that receives a NUL-terminated
  *        message: "" on success, "line N: reason" for ::NN_ERR_FORMAT and
- *        ::NN_ERR_UNKNOWN_NAME (N counts from 1), nn_strerror() text otherwise;
- *        truncated to fit
+ *        ::NN_ERR_UNKNOWN_NAME (N counts from 1), "not a regular file or a pipe"
+ *        for such a path, nn_strerror() text otherwise; truncated to fit
  * @param msg_size size of @p msg (0 when @p msg is NULL)
  * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NAME (an invalid name in @p names),
  *         ::NN_ERR_IO, ::NN_ERR_FORMAT, ::NN_ERR_UNKNOWN_NAME (the model names an

@@ -7,12 +7,24 @@
 
    Reading is written for untrusted input: every access is bounded by the
    input's length (which need not be NUL-terminated), every count is checked
-   against the limits of nn_create() and against the bytes that remain before
-   anything is allocated, and every failure releases what was allocated. */
+   against the limits of nn_create(), against the caps on the input's length
+   and (when that length is known: a buffer or a regular file) against the
+   bytes that remain before anything is allocated, and every failure releases
+   what was allocated. */
 
-/* fileno, fsync, fchmod and getpid are POSIX; C11 alone has none of them. */
-#if !defined(_WIN32) && !defined(_POSIX_C_SOURCE)
-#define _POSIX_C_SOURCE 200809L
+/* Saving and loading files has two versions: one for POSIX systems and one in
+   plain C11 stdio for every other (WebAssembly, Windows). IO_POSIX chooses;
+   everything POSIX-specific lives in the one "#if IO_POSIX" block of the
+   section "files" below. Defining NN_IO_STDIO forces the stdio version (to
+   check that it still compiles). _DEFAULT_SOURCE must come before any header:
+   it asks glibc for POSIX.1-2008 and for flock(), which is BSD. */
+#if (defined(__unix__) || defined(__APPLE__)) && !defined(NN_IO_STDIO)
+#define IO_POSIX 1
+#if !defined(_DEFAULT_SOURCE)
+#define _DEFAULT_SOURCE
+#endif
+#else
+#define IO_POSIX 0
 #endif
 
 #include "internal.h"
@@ -23,17 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#if defined(__unix__) || defined(__APPLE__)
-#include <sys/stat.h>
-#include <unistd.h>
-#endif
-
-#if defined(_POSIX_VERSION)
-#define IO_POSIX 1
-#else
-#define IO_POSIX 0
-#endif
+#include <time.h>
 
 #if defined(__GNUC__)
 #define IO_PRINTF(fmt_index, first_arg) __attribute__((format(printf, fmt_index, first_arg)))
@@ -297,14 +299,27 @@ static enum number_result parse_hex_double(const char *t, size_t n, double *out)
 
 /* ---- writing ---- */
 
-/* Where the text goes: a caller's buffer, a file, or nowhere (counting only). */
+/* Where the text goes: a caller's buffer, a file through a staging buffer,
+   or nowhere (counting only). */
 struct sink {
-    char *buf;
-    FILE *fp;
-    size_t len;   /* bytes produced so far */
-    int overflow; /* the length does not fit in size_t */
-    int failed;   /* a write to fp failed */
+    char *buf;         /* the caller's buffer (nn_save_buffer), or NULL */
+    char *stage;       /* file output collects here, SAVE_STAGE_BYTES at a time, */
+    size_t staged;     /* (bytes waiting in stage) */
+    int (*write_out)(void *file, const char *data, size_t n); /* and leaves through this (1: written) */
+    void *file;
+    size_t len;        /* bytes produced so far */
+    int overflow;      /* the length does not fit in size_t */
+    int failed;        /* a write to the file failed */
 };
+
+#define SAVE_STAGE_BYTES 65536
+
+static void sink_flush(struct sink *s)
+{
+    if (s->staged > 0 && !s->failed && !s->write_out(s->file, s->stage, s->staged))
+        s->failed = 1;
+    s->staged = 0;
+}
 
 static void emit(struct sink *s, const char *text, size_t n)
 {
@@ -314,9 +329,17 @@ static void emit(struct sink *s, const char *text, size_t n)
     }
     if (s->buf != NULL)
         memcpy(s->buf + s->len, text, n);
-    else if (s->fp != NULL && !s->failed && fwrite(text, 1, n, s->fp) != n)
-        s->failed = 1;
     s->len += n;
+    while (s->stage != NULL && n > 0) {
+        if (s->staged == SAVE_STAGE_BYTES)
+            sink_flush(s);
+        const size_t room = SAVE_STAGE_BYTES - s->staged;
+        const size_t k = n < room ? n : room;
+        memcpy(s->stage + s->staged, text, k);
+        s->staged += k;
+        text += k;
+        n -= k;
+    }
 }
 
 static void emit_str(struct sink *s, const char *text)
@@ -415,7 +438,7 @@ nn_status nn_save_buffer(const nn_t *net, char *buf, size_t size, size_t *length
         *length = 0;
         return status;
     }
-    struct sink count = {NULL, NULL, 0, 0, 0};
+    struct sink count = {NULL, NULL, 0, NULL, NULL, 0, 0, 0};
     write_model(net, &count);
     if (count.overflow) {
         *length = SIZE_MAX;
@@ -424,42 +447,474 @@ nn_status nn_save_buffer(const nn_t *net, char *buf, size_t size, size_t *length
     *length = count.len;
     if (count.len >= size)
         return NN_ERR_BUFFER_SIZE;
-    struct sink out = {buf, NULL, 0, 0, 0};
+    struct sink out = {buf, NULL, 0, NULL, NULL, 0, 0, 0};
     write_model(net, &out);
     buf[out.len] = '\0';
     return NN_OK;
 }
 
-/* Creates a new file next to `path` that no one else has: path.tmp.<pid>.<n>.
-   Returns NULL on failure; *tmp_path receives the malloc'd name. */
-static FILE *create_temp(const char *path, char **tmp_path)
+/* ---- files ----
+
+   Saving writes the text to a temporary file beside the target and renames it
+   over the target, so that the target always holds the old model or the new
+   one. The temporary is named ".<base>.<16 hex digits>.tmp" after the
+   target's base name (cut so the name fits TEMP_NAME_MAX bytes); its 64
+   random bits come from the clock, the process id and an address on the
+   caller's stack, mixed per call, so that concurrent savers (processes or
+   threads) share no state and almost never draw the same name. Unpredictable
+   names are not needed: the temporary is created exclusively, so a collision
+   or a planted file only costs another draw. */
+
+#define TEMP_NAME_MAX 255  /* the longest file name of Linux, macOS and Windows */
+#define TEMP_EXTRA 22      /* "." + "." + 16 hex digits + ".tmp" */
+#define TEMP_ATTEMPTS 64
+
+/* Writes the model through write_out, staging it in `stage`; 1 when every
+   byte was written. */
+static int write_model_out(const nn_t *net, char *stage,
+                           int (*write_out)(void *file, const char *data, size_t n), void *file)
 {
-    const size_t room = strlen(path) + 48;
-    char *name = malloc(room);
-    *tmp_path = NULL;
-    if (name == NULL)
-        return NULL;
-#if IO_POSIX
-    const unsigned long pid = (unsigned long)getpid();
-#else
-    const unsigned long pid = 0;
-#endif
-    for (unsigned attempt = 0; attempt < 1000; attempt++) {
-        snprintf(name, room, "%s.tmp.%lu.%u", path, pid, attempt);
-        errno = 0;
-        FILE *fp = fopen(name, "wbx"); /* C11: fails if the file exists */
-        if (fp != NULL) {
-            *tmp_path = name;
-            return fp;
-        }
-#ifdef EEXIST
-        if (errno != EEXIST)
-            break;
-#endif
-    }
-    free(name);
-    return NULL;
+    struct sink out = {NULL, stage, 0, write_out, file, 0, 0, 0};
+    write_model(net, &out);
+    sink_flush(&out);
+    return !out.failed && !out.overflow;
 }
+
+/* The finaliser of splitmix64: every input bit affects every output bit. */
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= UINT64_C(0xbf58476d1ce4e5b9);
+    x ^= x >> 27;
+    x *= UINT64_C(0x94d049bb133111eb);
+    return x ^ (x >> 31);
+}
+
+/* How many bytes of the target's base name a temporary's name keeps: all, or
+   as many as fit, cut at the start of a UTF-8 character. */
+static size_t temp_base_length(const char *base)
+{
+    size_t n = strlen(base);
+    if (n > TEMP_NAME_MAX - TEMP_EXTRA) {
+        n = TEMP_NAME_MAX - TEMP_EXTRA;
+        while (n > 0 && ((unsigned char)base[n] & 0xc0) == 0x80)
+            n--;
+    }
+    return n;
+}
+
+/* Writes ".<the first n bytes of base>.<random in hex>.tmp" to out. */
+static void temp_name(char *out, const char *base, size_t n, uint64_t random)
+{
+    static const char hex[] = "0123456789abcdef";
+    out[0] = '.';
+    memcpy(out + 1, base, n);
+    out[n + 1] = '.';
+    for (size_t i = 0; i < 16; i++)
+        out[n + 2 + i] = hex[(random >> (60 - 4 * i)) & 0xf];
+    memcpy(out + n + 18, ".tmp", 5);
+}
+
+static void *save_alloc(const nn_t *net, size_t size)
+{
+    return net->alloc_fn(net->alloc_context, size);
+}
+
+static void save_free(const nn_t *net, void *p)
+{
+    net->dealloc_fn(net->alloc_context, p);
+}
+
+/* Reading a model file: an open input and whether its size is known. */
+#define INPUT_SIZE_UNKNOWN SIZE_MAX
+
+#if IO_POSIX
+/* The POSIX version: open/write instead of stdio (no buffer from the C
+   library), the temporary created with mode 0600 and locked with flock() for
+   its whole life, the directory synced after the rename, and lstat() to
+   follow links and to refuse what is not a regular file. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef PATH_MAX
+#define PATH_MAX 4096
+#endif
+#define MAX_LINKS 40 /* as Linux's own limit on links followed in one lookup */
+
+/* What a failed system call means for the caller. */
+static nn_status errno_status(void)
+{
+    return errno == ENOMEM ? NN_ERR_NO_MEMORY : NN_ERR_IO;
+}
+
+static uint64_t temp_random(unsigned attempt)
+{
+    struct timespec now;
+    (void)clock_gettime(CLOCK_REALTIME, &now);
+    const uint64_t t = (uint64_t)now.tv_sec * UINT64_C(1000000000) + (uint64_t)now.tv_nsec;
+    return mix64(mix64(t ^ ((uint64_t)attempt << 56)) ^ mix64((uint64_t)getpid()) ^
+                 (uint64_t)(uintptr_t)&now);
+}
+
+/* One save's working memory, from the network's allocator. */
+struct save_area {
+    char target[PATH_MAX];         /* the file to replace, links followed */
+    char scratch[PATH_MAX];        /* a link's text; then the target's directory */
+    char temp[TEMP_NAME_MAX + 1];  /* the name of the temporary in that directory */
+    char stage[SAVE_STAGE_BYTES];
+};
+
+/* Bytes of path up to and including its last '/'. */
+static size_t dir_length(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash == NULL ? 0 : (size_t)(slash - path) + 1;
+}
+
+/* Follows symbolic links from path to the file a save replaces, into
+   area->target (a relative link counts from the link's own directory).
+   *mode receives the permission bits of an existing regular file, or -1 when
+   there is no file yet (a new file, or the target of a dangling link). A
+   directory, device, FIFO or socket is refused without being opened, and so
+   is a chain of more than MAX_LINKS links. */
+static nn_status resolve_target(const char *path, struct save_area *area, long *mode)
+{
+    const size_t len = strlen(path);
+    if (len >= PATH_MAX)
+        return NN_ERR_IO;
+    memcpy(area->target, path, len + 1);
+    for (int links = 0; links <= MAX_LINKS; links++) {
+        struct stat st;
+        if (lstat(area->target, &st) != 0) {
+            if (errno != ENOENT)
+                return errno_status();
+            *mode = -1;
+            return NN_OK;
+        }
+        if (S_ISREG(st.st_mode)) {
+            *mode = (long)(st.st_mode & 07777);
+            return NN_OK;
+        }
+        if (!S_ISLNK(st.st_mode))
+            return NN_ERR_IO;
+        const ssize_t n = readlink(area->target, area->scratch, sizeof area->scratch);
+        if (n <= 0 || (size_t)n >= sizeof area->scratch)
+            return NN_ERR_IO;
+        const size_t dir = area->scratch[0] == '/' ? 0 : dir_length(area->target);
+        if (dir + (size_t)n >= sizeof area->target)
+            return NN_ERR_IO;
+        memcpy(area->target + dir, area->scratch, (size_t)n);
+        area->target[dir + (size_t)n] = '\0';
+    }
+    return NN_ERR_IO;
+}
+
+/* Whether `name` is a temporary of the base name cut to n bytes. */
+static int is_temp_name(const char *name, const char *base, size_t n)
+{
+    if (strlen(name) != n + TEMP_EXTRA || name[0] != '.' || memcmp(name + 1, base, n) != 0 ||
+        name[n + 1] != '.' || strcmp(name + n + 18, ".tmp") != 0)
+        return 0;
+    for (size_t i = 0; i < 16; i++) {
+        const char c = name[n + 2 + i];
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+            return 0;
+    }
+    return 1;
+}
+
+static int same_file(const struct stat *a, const struct stat *b)
+{
+    return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/* Removes the temporaries of base (cut to n bytes) that their savers left
+   behind when killed: those whose lock can be taken at once. A live saver
+   holds the lock on its own, which therefore stays. Best effort: a
+   temporary that cannot be opened or removed is left alone. */
+static void remove_leftovers(int dir_fd, const char *dir, const char *base, size_t n)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        if (!is_temp_name(e->d_name, base, n))
+            continue;
+        const int fd = openat(dir_fd, e->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        /* the name must still lead to the file locked, or another saver's
+           new temporary could be removed */
+        struct stat held, named;
+        if (fstat(fd, &held) == 0 && S_ISREG(held.st_mode) && flock(fd, LOCK_EX | LOCK_NB) == 0 &&
+            fstatat(dir_fd, e->d_name, &named, AT_SYMLINK_NOFOLLOW) == 0 &&
+            same_file(&held, &named))
+            (void)unlinkat(dir_fd, e->d_name, 0);
+        close(fd);
+    }
+    closedir(d);
+}
+
+/* The mode a new file gets from a plain create: 0666 less the umask (and
+   less what a default ACL of the directory removes). It is read from an
+   empty file created and removed at once: the umask itself can only be read
+   by changing it, for the whole process, which races with other threads. The
+   empty file is never written, so whoever opens it meanwhile learns nothing. */
+static nn_status new_file_mode(int dir_fd, struct save_area *area, const char *base, size_t n,
+                               long *mode)
+{
+    for (unsigned attempt = 0; attempt < TEMP_ATTEMPTS; attempt++) {
+        temp_name(area->temp, base, n, temp_random(attempt));
+        const int fd =
+            openat(dir_fd, area->temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+        if (fd < 0) {
+            if (errno == EEXIST)
+                continue;
+            return errno_status();
+        }
+        struct stat st;
+        const int ok = fstat(fd, &st) == 0;
+        (void)unlinkat(dir_fd, area->temp, 0);
+        close(fd);
+        if (!ok)
+            return NN_ERR_IO;
+        *mode = (long)(st.st_mode & 0777);
+        return NN_OK;
+    }
+    return NN_ERR_IO;
+}
+
+/* Creates the temporary, mode 0600 before it holds a byte, and locks it;
+   returns its descriptor, or -1 with *status set. */
+static int create_temp(int dir_fd, struct save_area *area, const char *base, size_t n,
+                       nn_status *status)
+{
+    for (unsigned attempt = 0; attempt < TEMP_ATTEMPTS; attempt++) {
+        temp_name(area->temp, base, n, temp_random(attempt));
+        const int fd =
+            openat(dir_fd, area->temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0) {
+            if (errno == EEXIST)
+                continue;
+            *status = errno_status();
+            return -1;
+        }
+        /* Another save's clean-up may lock and remove the file between its
+           creation and this lock (it holds such a lock only for a moment);
+           then the name no longer leads here and another name is drawn. On a
+           file system without flock() no clean-up can lock it either. */
+        while (flock(fd, LOCK_EX) != 0 && errno == EINTR)
+            ;
+        struct stat held, named;
+        if (fstat(fd, &held) == 0 &&
+            fstatat(dir_fd, area->temp, &named, AT_SYMLINK_NOFOLLOW) == 0 &&
+            same_file(&held, &named))
+            return fd;
+        close(fd);
+    }
+    *status = NN_ERR_IO;
+    return -1;
+}
+
+static int write_fd(void *file, const char *data, size_t n)
+{
+    const int fd = *(const int *)file;
+    while (n > 0) {
+        const ssize_t k = write(fd, data, n);
+        if (k <= 0) {
+            if (k < 0 && errno == EINTR)
+                continue;
+            return 0;
+        }
+        data += k;
+        n -= (size_t)k;
+    }
+    return 1;
+}
+
+static nn_status save_file(const nn_t *net, const char *path)
+{
+    struct save_area *area = save_alloc(net, sizeof *area);
+    if (area == NULL)
+        return NN_ERR_NO_MEMORY;
+    long mode = -1;
+    nn_status status = resolve_target(path, area, &mode);
+    const size_t dir_len = dir_length(area->target);
+    const char *base = area->target + dir_len;
+    if (status == NN_OK && base[0] == '\0')
+        status = NN_ERR_IO;
+    int dir_fd = -1;
+    if (status == NN_OK) {
+        if (dir_len == 0) {
+            memcpy(area->scratch, ".", 2);
+        } else {
+            memcpy(area->scratch, area->target, dir_len);
+            area->scratch[dir_len] = '\0';
+        }
+        dir_fd = open(area->scratch, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dir_fd < 0)
+            status = errno_status();
+    }
+    const size_t n = status == NN_OK ? temp_base_length(base) : 0;
+    if (status == NN_OK)
+        remove_leftovers(dir_fd, area->scratch, base, n);
+    if (status == NN_OK && mode < 0)
+        status = new_file_mode(dir_fd, area, base, n, &mode);
+    int fd = -1;
+    if (status == NN_OK)
+        fd = create_temp(dir_fd, area, base, n, &status);
+    if (fd >= 0) {
+        errno = 0;
+        /* the final mode only after the last byte, just before the rename */
+        const int ok = write_model_out(net, area->stage, write_fd, &fd) &&
+                       fchmod(fd, (mode_t)mode) == 0 && fsync(fd) == 0 &&
+                       renameat(dir_fd, area->temp, dir_fd, base) == 0;
+        if (!ok) {
+            status = errno_status();
+            (void)unlinkat(dir_fd, area->temp, 0);
+        } else if (fsync(dir_fd) != 0 && errno != EINVAL && errno != ENOTSUP) {
+            /* the new model is in place, but the rename may not survive a
+               power cut; file systems that cannot sync a directory say EINVAL */
+            status = NN_ERR_IO;
+        }
+        close(fd);
+    }
+    if (dir_fd >= 0)
+        close(dir_fd);
+    save_free(net, area);
+    return status;
+}
+
+struct input {
+    int fd;
+};
+
+/* Opens a model file: a regular file or a FIFO, or a pipe by its name (such
+   as /dev/stdin). Anything else (a directory, a device such as /dev/zero, a
+   socket) is refused before it is opened; *why then says so. */
+static nn_status input_open(struct input *in, const char *path, size_t *known, const char **why)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return errno_status();
+    if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode)) {
+        *why = "not a regular file or a pipe";
+        return NN_ERR_IO;
+    }
+    in->fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (in->fd < 0)
+        return errno_status();
+    if (fstat(in->fd, &st) != 0 || !(S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode))) {
+        close(in->fd);
+        *why = "not a regular file or a pipe";
+        return NN_ERR_IO;
+    }
+    /* a size of 0 may be a file of /proc that has text all the same */
+    *known = S_ISREG(st.st_mode) && st.st_size > 0 && (uintmax_t)st.st_size < SIZE_MAX
+                 ? (size_t)st.st_size
+                 : INPUT_SIZE_UNKNOWN;
+    return NN_OK;
+}
+
+/* Reads up to n bytes; *got is 0 only at the end of the input. */
+static nn_status input_read(struct input *in, char *buf, size_t n, size_t *got)
+{
+    if (n > SSIZE_MAX)
+        n = SSIZE_MAX;
+    for (;;) {
+        const ssize_t k = read(in->fd, buf, n);
+        if (k >= 0) {
+            *got = (size_t)k;
+            return NN_OK;
+        }
+        if (errno != EINTR)
+            return errno_status();
+    }
+}
+
+static void input_close(struct input *in)
+{
+    close(in->fd);
+}
+
+#else
+/* The stdio version: no links, locks, modes or directory syncs. */
+
+static int write_stdio(void *file, const char *data, size_t n)
+{
+    return fwrite(data, 1, n, (FILE *)file) == n;
+}
+
+static nn_status save_file(const nn_t *net, const char *path)
+{
+    const size_t len = strlen(path);
+    size_t dir_len = len;
+    while (dir_len > 0 && path[dir_len - 1] != '/' && path[dir_len - 1] != '\\')
+        dir_len--;
+    const char *base = path + dir_len;
+    if (base[0] == '\0')
+        return NN_ERR_IO;
+    const size_t n = temp_base_length(base);
+    char *stage = save_alloc(net, SAVE_STAGE_BYTES + dir_len + TEMP_NAME_MAX + 1);
+    if (stage == NULL)
+        return NN_ERR_NO_MEMORY;
+    char *temp = stage + SAVE_STAGE_BYTES;
+    memcpy(temp, path, dir_len);
+    FILE *fp = NULL;
+    for (unsigned attempt = 0; attempt < TEMP_ATTEMPTS && fp == NULL; attempt++) {
+        const uint64_t random = mix64(mix64((uint64_t)time(NULL) ^ ((uint64_t)attempt << 56)) ^
+                                      mix64((uint64_t)clock()) ^ (uint64_t)(uintptr_t)&fp);
+        temp_name(temp + dir_len, base, n, random);
+        fp = fopen(temp, "wbx"); /* C11: fails if the file exists */
+    }
+    nn_status status = NN_ERR_IO;
+    if (fp != NULL) {
+        (void)setvbuf(fp, NULL, _IONBF, 0); /* the text is staged already */
+        int ok = write_model_out(net, stage, write_stdio, fp) && fflush(fp) == 0 && !ferror(fp);
+        ok = fclose(fp) == 0 && ok;
+        if (ok && rename(temp, path) != 0) {
+#if defined(_WIN32)
+            /* Windows does not rename over an existing file */
+            ok = remove(path) == 0 && rename(temp, path) == 0;
+#else
+            ok = 0;
+#endif
+        }
+        if (!ok)
+            remove(temp);
+        status = ok ? NN_OK : NN_ERR_IO;
+    }
+    save_free(net, stage);
+    return status;
+}
+
+struct input {
+    FILE *fp;
+};
+
+static nn_status input_open(struct input *in, const char *path, size_t *known, const char **why)
+{
+    (void)why;
+    in->fp = fopen(path, "rb");
+    *known = INPUT_SIZE_UNKNOWN;
+    return in->fp != NULL ? NN_OK : NN_ERR_IO;
+}
+
+static nn_status input_read(struct input *in, char *buf, size_t n, size_t *got)
+{
+    *got = fread(buf, 1, n, in->fp);
+    return *got == 0 && ferror(in->fp) ? NN_ERR_IO : NN_OK;
+}
+
+static void input_close(struct input *in)
+{
+    fclose(in->fp);
+}
+#endif
 
 nn_status nn_save(const nn_t *net, const char *path)
 {
@@ -470,35 +925,7 @@ nn_status nn_save(const nn_t *net, const char *path)
         return status;
     if (path[0] == '\0')
         return NN_ERR_IO;
-    char *tmp = NULL;
-    FILE *fp = create_temp(path, &tmp);
-    if (fp == NULL)
-        return NN_ERR_IO;
-    struct sink out = {NULL, fp, 0, 0, 0};
-    write_model(net, &out);
-    int ok = !out.failed && !out.overflow && fflush(fp) == 0 && !ferror(fp);
-#if IO_POSIX
-    /* keep the permissions of the file being replaced */
-    struct stat old;
-    if (ok && stat(path, &old) == 0 && S_ISREG(old.st_mode))
-        (void)fchmod(fileno(fp), old.st_mode & 07777);
-    if (ok && fsync(fileno(fp)) != 0)
-        ok = 0;
-#endif
-    if (fclose(fp) != 0)
-        ok = 0;
-    if (ok && rename(tmp, path) != 0) {
-#if defined(_WIN32)
-        /* Windows does not rename over an existing file */
-        ok = remove(path) == 0 && rename(tmp, path) == 0;
-#else
-        ok = 0;
-#endif
-    }
-    if (!ok)
-        remove(tmp);
-    free(tmp);
-    return ok ? NN_OK : NN_ERR_IO;
+    return save_file(net, path);
 }
 
 /* ---- reading ---- */
@@ -512,10 +939,66 @@ struct customs {
     void *const *contexts;
 };
 
+/* The caps on an input's length (docs/format.md): the lines before `sizes`
+   and the `sizes` line itself each hold at most HEADER_BYTES; the whole
+   input ends within HEADER_BYTES of the start of the `sizes` line plus
+   BYTES_PER_NUMBER per number and BYTES_PER_LAYER per layer the sizes
+   declare. A saved number takes at most 25 bytes with its separator, a
+   layer's other lines at most 141 (CRLF line ends included), so every
+   network the library can create loads. */
+#define HEADER_BYTES 65536
+#define BYTES_PER_NUMBER 32
+#define BYTES_PER_LAYER 256
+
+/* Before the sizes are known a file is read no further than this: any
+   header the caps allow, and one byte more. */
+#define PREFIX_BYTES (2 * HEADER_BYTES + 1)
+/* The longest word (number, name, count) an input may hold, and the window
+   through which a file is read: a word cut by the window's end moves to its
+   front, so there is always room for more. */
+#define MAX_WORD 65536
+#define WINDOW_BYTES (2 * MAX_WORD + 2)
+
+/* Reads until n bytes or the end of the input; *len receives the count. */
+static nn_status fill(struct input *in, char *buf, size_t n, size_t *len)
+{
+    *len = 0;
+    while (*len < n) {
+        size_t got = 0;
+        const nn_status status = input_read(in, buf + *len, n - *len, &got);
+        if (status != NN_OK)
+            return status;
+        if (got == 0)
+            break;
+        *len += got;
+    }
+    return NN_OK;
+}
+
+/* A file read a window at a time (see refill()). */
+struct stream {
+    struct input in;
+    char *buf;
+    size_t cap;  /* bytes at buf */
+    int at_end;  /* the input has no more bytes */
+};
+
 struct parser {
-    const char *data;
-    size_t size;
-    size_t next;     /* offset of the first byte of the next line */
+    const char *data;  /* the bytes at hand: the whole input, or a stream's window */
+    size_t size;       /* bytes at data */
+    size_t base;       /* offset in the input of data[0] */
+    size_t total;      /* bytes of the whole input; 0: not known (a pipe) */
+    struct stream *stream;   /* NULL when data is the whole input */
+    nn_status stream_status; /* reading the stream failed */
+    uint64_t limit;    /* the most bytes the input may hold (0 until the sizes are read) */
+    int have_sizes;    /* the `sizes` line was read */
+    size_t sizes_line; /* its number */
+    int over;          /* a line before `sizes` begins beyond HEADER_BYTES */
+    int too_long;      /* the input holds more than `limit` bytes */
+    size_t long_word;  /* the line of the first word longer than MAX_WORD (0: none) */
+    int partial;       /* the current line goes on past `end`, in the stream */
+    size_t line_offset; /* offset in the input of the current line */
+    size_t next;       /* offset in data of the first byte of the next line */
     size_t line;     /* number of the current line, from 1 */
     const char *cur; /* next unread byte of the current line */
     const char *end; /* end of the current line (its '\n' or the end of the input) */
@@ -564,6 +1047,33 @@ static nn_status fail(struct parser *p, nn_status status, size_t line, const cha
 /* Writes "line N: <reason>" to the caller's message buffer. */
 static nn_status fail(struct parser *p, nn_status status, size_t line, const char *fmt, ...)
 {
+    /* when the parser stopped at a cap or a read error, that is what went wrong */
+    if (p->stream_status != NN_OK) {
+        set_message(p->msg, p->msg_size, nn_strerror(p->stream_status));
+        return p->stream_status;
+    }
+    if (p->over) {
+        if (p->msg != NULL && p->msg_size > 0)
+            snprintf(p->msg, p->msg_size,
+                     "line %zu: more than %d bytes before the 'sizes' line", p->line + 1,
+                     HEADER_BYTES);
+        return NN_ERR_FORMAT;
+    }
+    if (p->long_word) {
+        if (p->msg != NULL && p->msg_size > 0)
+            snprintf(p->msg, p->msg_size, "line %zu: a word longer than %d bytes",
+                     p->long_word, MAX_WORD);
+        return NN_ERR_FORMAT;
+    }
+    if (p->too_long) {
+        if (p->msg != NULL && p->msg_size > 0)
+            snprintf(p->msg, p->msg_size,
+                     "line %zu: the input is longer than the %llu bytes these sizes allow (%d "
+                     "from the start of this line, %d per number and %d per layer)",
+                     p->sizes_line, (unsigned long long)p->limit, HEADER_BYTES,
+                     BYTES_PER_NUMBER, BYTES_PER_LAYER);
+        return NN_ERR_FORMAT;
+    }
     if (p->msg != NULL && p->msg_size > 0) {
         const int n = snprintf(p->msg, p->msg_size, "line %zu: ", line);
         if (n > 0 && (size_t)n < p->msg_size) {
@@ -581,16 +1091,75 @@ static int is_blank(char c)
     return c == ' ' || c == '\t' || c == '\r';
 }
 
+/* Reads more of a stream into its window, keeping the bytes from data[from]
+   on (an unfinished word), which move to the front. Reading stops at
+   PREFIX_BYTES until the sizes are known (a longer header breaks the caps,
+   which the parser then reports), and one byte past the limit after. 1 when
+   bytes were added; nothing changes otherwise. */
+static int refill(struct parser *p, size_t from)
+{
+    struct stream *s = p->stream;
+    if (s == NULL || s->at_end || p->stream_status != NN_OK || p->too_long)
+        return 0;
+    const size_t keep = p->size - from;
+    const uint64_t stop = p->limit != 0 ? p->limit + 1 : PREFIX_BYTES;
+    if ((uint64_t)p->base + p->size >= stop) {
+        p->too_long = p->limit != 0;
+        return 0;
+    }
+    memmove(s->buf, s->buf + from, keep);
+    p->base += from;
+    p->next = p->next > from ? p->next - from : 0;
+    p->size = keep;
+    size_t room = s->cap - keep;
+    if ((uint64_t)p->base + keep + room > stop)
+        room = (size_t)(stop - p->base - keep);
+    size_t got = 0;
+    p->stream_status = fill(&s->in, s->buf + keep, room, &got);
+    s->at_end = got < room;
+    p->size = keep + got;
+    if (p->limit != 0 && (uint64_t)p->base + p->size > p->limit)
+        p->too_long = 1;
+    return p->stream_status == NN_OK && !p->too_long && got > 0;
+}
+
+/* Sets end and next for the line whose unread part starts at data[from]. */
+static void find_line_end(struct parser *p, size_t from)
+{
+    const char *nl = memchr(p->data + from, '\n', p->size - from);
+    p->end = nl != NULL ? nl : p->data + p->size;
+    p->next = nl != NULL ? (size_t)(nl - p->data) + 1 : p->size;
+    p->partial = nl == NULL && p->stream != NULL && !p->stream->at_end;
+}
+
+/* The current line goes on past what is at hand: reads more of it, keeping
+   the bytes from `from` on, which move to data[0]. 0 when nothing more could
+   be read: the line then ends where it is. */
+static int continue_line(struct parser *p, const char *from)
+{
+    const size_t kept = (size_t)(p->end - from);
+    if (!refill(p, (size_t)(from - p->data))) {
+        p->partial = 0;
+        return 0;
+    }
+    find_line_end(p, kept);
+    return 1;
+}
+
 /* Moves to the next physical line; 0 at the end of the input. */
 static int advance_line(struct parser *p)
 {
-    if (p->next >= p->size)
+    while (p->partial && continue_line(p, p->end))
+        ; /* the rest of a line not read to its end */
+    if (!p->have_sizes && p->base + p->next > HEADER_BYTES) {
+        p->over = 1;
         return 0;
-    const char *start = p->data + p->next;
-    const char *nl = memchr(start, '\n', p->size - p->next);
-    p->cur = start;
-    p->end = nl != NULL ? nl : p->data + p->size;
-    p->next = nl != NULL ? (size_t)(nl - p->data) + 1 : p->size;
+    }
+    if (p->next >= p->size && !refill(p, p->size))
+        return 0;
+    p->line_offset = p->base + p->next;
+    p->cur = p->data + p->next;
+    find_line_end(p, p->next);
     p->line++;
     return 1;
 }
@@ -614,15 +1183,32 @@ static int next_content_line(struct parser *p)
 static int next_token(struct parser *p, const char **tok, size_t *len)
 {
     const char *c = p->cur;
-    while (c < p->end && is_blank(*c))
-        c++;
+    for (;;) {
+        while (c < p->end && is_blank(*c))
+            c++;
+        if (c < p->end || !p->partial || !continue_line(p, c))
+            break;
+        c = p->data;
+    }
     if (c == p->end || *c == '#') {
         p->cur = p->end;
         return 0;
     }
     const char *start = c;
-    while (c < p->end && !is_blank(*c))
-        c++;
+    for (;;) {
+        while (c < p->end && !is_blank(*c) && (size_t)(c - start) <= MAX_WORD)
+            c++;
+        if ((size_t)(c - start) > MAX_WORD) {
+            if (p->long_word == 0)
+                p->long_word = p->line;
+            break;
+        }
+        const size_t n = (size_t)(c - start);
+        if (c < p->end || !p->partial || !continue_line(p, start))
+            break;
+        start = p->data;
+        c = start + n;
+    }
     *tok = start;
     *len = (size_t)(c - start);
     p->cur = c;
@@ -768,7 +1354,7 @@ static nn_status parse_magic(struct parser *p)
     size_t n = 0;
     if (!advance_line(p))
         return fail(p, NN_ERR_FORMAT, 1, "empty input; expected '" FORMAT_MAGIC " 1'");
-    if (p->size < magic_len || memcmp(p->data, FORMAT_MAGIC, magic_len) != 0 ||
+    if ((size_t)(p->end - p->cur) < magic_len || memcmp(p->cur, FORMAT_MAGIC, magic_len) != 0 ||
         !next_token(p, &t, &n) || n != magic_len)
         return fail(p, NN_ERR_FORMAT, 1,
                     "not a libbackprop model: the input must begin with '" FORMAT_MAGIC " 1'");
@@ -783,9 +1369,10 @@ static nn_status parse_magic(struct parser *p)
     return expect_end_of_line(p);
 }
 
-/* "layers", "sizes" and "loss": validated against nn_create()'s limits and
-   against the bytes left before anything is allocated. */
-static nn_status parse_header(struct parser *p, size_t *n_layers, size_t *sizes, int *loss)
+/* "layers" and "sizes": validated against nn_create()'s limits, against the
+   caps on the input's length and against the bytes left before anything is
+   allocated. */
+static nn_status parse_shape(struct parser *p, size_t *n_layers, size_t *sizes)
 {
     uint64_t count = 0;
     nn_status status = expect_line(p, "layers");
@@ -803,6 +1390,9 @@ static nn_status parse_header(struct parser *p, size_t *n_layers, size_t *sizes,
     status = expect_line(p, "sizes");
     if (status != NN_OK)
         return status;
+    p->have_sizes = 1;
+    p->sizes_line = p->line;
+    const size_t sizes_start = p->line_offset;
     uint64_t params = 0, min_numbers = 0;
     size_t k = 0;
     const char *t = NULL;
@@ -835,20 +1425,29 @@ static nn_status parse_header(struct parser *p, size_t *n_layers, size_t *sizes,
         }
         k++;
     }
+    if (p->base + (size_t)(p->cur - p->data) - sizes_start > HEADER_BYTES)
+        return fail(p, NN_ERR_FORMAT, p->line, "the 'sizes' line is longer than %d bytes",
+                    HEADER_BYTES);
     if (k != count)
         return fail(p, NN_ERR_FORMAT, p->line, "%zu sizes where line %zu announces %llu layers",
                     k, layers_line, (unsigned long long)count);
-    const size_t left = p->size - p->next;
-    if (min_numbers > left / MIN_NUMBER_BYTES)
-        return fail(p, NN_ERR_FORMAT, p->line,
-                    "the sizes need at least %llu numbers but only %zu bytes follow",
-                    (unsigned long long)min_numbers, left);
+    p->limit = (uint64_t)sizes_start + HEADER_BYTES + BYTES_PER_NUMBER * params +
+               BYTES_PER_LAYER * (count - 1);
+    /* for a pipe, the bytes read so far */
+    const size_t seen = p->total != 0 ? p->total : p->base + p->size;
+    if ((uint64_t)seen > p->limit) {
+        p->too_long = 1;
+        return fail(p, NN_ERR_FORMAT, p->line, "too long"); /* the message is fail()'s */
+    }
+    if (p->total != 0) {
+        const size_t left = p->total - (p->base + p->next);
+        if (min_numbers > left / MIN_NUMBER_BYTES)
+            return fail(p, NN_ERR_FORMAT, p->line,
+                        "the sizes need at least %llu numbers but only %zu bytes follow",
+                        (unsigned long long)min_numbers, left);
+    }
     *n_layers = (size_t)count;
-
-    size_t choice = 0;
-    status = expect_choice(p, "loss", "loss", loss_words, COUNT_OF(loss_words), &choice);
-    *loss = (int)choice;
-    return status;
+    return NN_OK;
 }
 
 /* Notes the first unknown activation; the layer keeps its placeholder. */
@@ -972,9 +1571,13 @@ static nn_status parse_model(struct parser *p, const struct customs *customs, nn
     int loss = NN_LOSS_HALF_SSE;
     nn_status status = parse_magic(p);
     if (status == NN_OK)
-        status = parse_header(p, &n_layers, sizes, &loss);
+        status = parse_shape(p, &n_layers, sizes);
+    size_t choice = 0;
+    if (status == NN_OK)
+        status = expect_choice(p, "loss", "loss", loss_words, COUNT_OF(loss_words), &choice);
     if (status != NN_OK)
         return status;
+    loss = (int)choice;
     for (size_t k = 0; k + 1 < n_layers; k++)
         activations[k] = NN_ACT_LINEAR;
     nn_t *net = NULL;
@@ -997,6 +1600,8 @@ static nn_status parse_model(struct parser *p, const struct customs *customs, nn
         status = fail(p, NN_ERR_FORMAT, p->line, "unexpected '%s' after 'end'",
                       quote(t, n).text);
     }
+    if (status == NN_OK && (p->too_long || p->long_word || p->stream_status != NN_OK))
+        status = fail(p, NN_ERR_FORMAT, p->line, "cut short"); /* the message is fail()'s */
     if (status == NN_OK && p->unknown_line != 0)
         status = fail(p, NN_ERR_UNKNOWN_NAME, p->unknown_line,
                       p->unknown_custom
@@ -1030,61 +1635,49 @@ static nn_status check_customs(const struct customs *c)
     return NN_OK;
 }
 
-/* Reads a whole file into a malloc'd buffer. */
-static nn_status read_file(const char *path, char **data, size_t *size)
-{
-    FILE *fp = fopen(path, "rb");
-    if (fp == NULL)
-        return NN_ERR_IO;
-    size_t cap = 0, len = 0;
-    char *buf = NULL;
-    nn_status status = NN_OK;
-    for (;;) {
-        if (len == cap) {
-            if (cap > SIZE_MAX / 2) {
-                status = NN_ERR_NO_MEMORY;
-                break;
-            }
-            const size_t new_cap = cap == 0 ? 65536 : cap * 2;
-            char *grown = realloc(buf, new_cap);
-            if (grown == NULL) {
-                status = NN_ERR_NO_MEMORY;
-                break;
-            }
-            buf = grown;
-            cap = new_cap;
-        }
-        const size_t got = fread(buf + len, 1, cap - len, fp);
-        len += got;
-        if (got == 0) {
-            if (ferror(fp))
-                status = NN_ERR_IO;
-            break;
-        }
-    }
-    fclose(fp);
-    if (status != NN_OK) {
-        free(buf);
-        return status;
-    }
-    *data = buf;
-    *size = len;
-    return NN_OK;
-}
-
-static nn_status load(nn_t **out, const char *data, size_t size, const struct customs *customs,
-                      char *msg, size_t msg_size)
+/* Loads from size bytes at data or, when data is NULL, from the file at
+   path, read through a window of WINDOW_BYTES: loading a file needs that
+   besides the network. */
+static nn_status load(nn_t **out, const char *data, size_t size, const char *path,
+                      const struct customs *customs, char *msg, size_t msg_size)
 {
     struct parser p;
     memset(&p, 0, sizeof p);
     p.data = data;
     p.size = size;
+    p.total = size;
     p.msg = msg;
     p.msg_size = msg_size;
+    struct stream stream;
+    nn_status status = NN_OK;
+    if (data == NULL) {
+        size_t known = INPUT_SIZE_UNKNOWN;
+        const char *why = NULL;
+        status = input_open(&stream.in, path, &known, &why);
+        if (status != NN_OK) {
+            set_message(msg, msg_size, why != NULL ? why : nn_strerror(status));
+            return status;
+        }
+        stream.cap = WINDOW_BYTES;
+        stream.buf = malloc(stream.cap);
+        stream.at_end = 0;
+        if (stream.buf == NULL) {
+            input_close(&stream.in);
+            set_message(msg, msg_size, nn_strerror(NN_ERR_NO_MEMORY));
+            return NN_ERR_NO_MEMORY;
+        }
+        p.data = stream.buf;
+        p.total = known != INPUT_SIZE_UNKNOWN ? known : 0;
+        p.stream = &stream;
+    }
     set_message(msg, msg_size, "");
-    nn_status status = parse_model(&p, customs, out);
+    status = parse_model(&p, customs, out);
     if (status != NN_OK && status != NN_ERR_FORMAT && status != NN_ERR_UNKNOWN_NAME)
         set_message(msg, msg_size, nn_strerror(status));
+    if (p.stream != NULL) {
+        input_close(&stream.in);
+        free(stream.buf);
+    }
     return status;
 }
 
@@ -1105,7 +1698,7 @@ nn_status nn_load_buffer_ex(nn_t **out, const char *data, size_t size, size_t n_
         set_message(msg, msg_size, nn_strerror(status));
         return status;
     }
-    return load(out, data, size, &customs, msg, msg_size);
+    return load(out, data, size, NULL, &customs, msg, msg_size);
 }
 
 nn_status nn_load_buffer(nn_t **out, const char *data, size_t size)
@@ -1125,17 +1718,11 @@ nn_status nn_load_ex(nn_t **out, const char *path, size_t n_custom, const char *
         status = NN_ERR_NULL_ARG;
     if (status == NN_OK)
         status = check_customs(&customs);
-    char *data = NULL;
-    size_t size = 0;
-    if (status == NN_OK)
-        status = read_file(path, &data, &size);
     if (status != NN_OK) {
         set_message(msg, msg_size, nn_strerror(status));
         return status;
     }
-    status = load(out, data, size, &customs, msg, msg_size);
-    free(data);
-    return status;
+    return load(out, NULL, 0, path, &customs, msg, msg_size);
 }
 
 nn_status nn_load(nn_t **out, const char *path)

@@ -7,6 +7,7 @@
    arithmetic done here. Temporary files live in a fresh directory under the
    working directory. */
 #define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* flock() and realpath() */
 
 #include "check.h"
 
@@ -14,14 +15,20 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <float.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ---- utilities ---- */
@@ -1057,6 +1064,773 @@ static void test_failed_save_keeps_old_file(void **state)
     nn_free(other);
 }
 
+/* ---- where a save goes: links, non-regular targets, modes, temporaries ---- */
+
+static int is_symlink(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) == 0 && S_ISLNK(st.st_mode);
+}
+
+/* Symbolic links are followed: the target file gets the model, the link stays,
+   the temporary lives in the target's directory, a dangling link creates its
+   target, a loop of links is refused. */
+static void test_save_follows_links(void **state)
+{
+    (void)state;
+    uint64_t s = 31;
+    nn_t *a = random_network(&s, NN_ACT_SIGMOID);
+    nn_t *b = random_network(&s, NN_ACT_TANH);
+    char *dir = make_dir();
+    char *sub = join(dir, "sub");
+    assert_int_equal(mkdir(sub, 0700), 0);
+    char *file = join(sub, "model.txt");
+    char *link = join(dir, "link.txt");
+    assert_int_equal(nn_save(a, file), NN_OK);
+    assert_int_equal(chmod(file, 0640), 0);
+    /* a relative link counts from its own directory */
+    assert_int_equal(symlink("sub/model.txt", link), 0);
+    assert_int_equal(nn_save(b, link), NN_OK);
+    assert_true(is_symlink(link));
+    assert_file_loads_as(file, b);
+    assert_file_loads_as(link, b);
+    struct stat st;
+    assert_int_equal(stat(file, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0640);
+    assert_int_equal(count_entries(dir), 2); /* sub and the link */
+    assert_int_equal(count_entries(sub), 1);
+
+    /* a chain of two links, the second absolute */
+    char *chain = join(dir, "chain.txt");
+    char *abs_file = realpath(file, NULL);
+    assert_non_null(abs_file);
+    char *abs_link = join(sub, "abs.txt");
+    assert_int_equal(symlink(abs_file, abs_link), 0);
+    assert_int_equal(symlink("sub/abs.txt", chain), 0);
+    assert_int_equal(nn_save(a, chain), NN_OK);
+    assert_true(is_symlink(chain));
+    assert_true(is_symlink(abs_link));
+    assert_file_loads_as(file, a);
+    assert_int_equal(count_entries(sub), 2);
+
+    /* a dangling link creates its target */
+    char *dangling = join(dir, "dangling.txt");
+    char *created = join(sub, "new.txt");
+    assert_int_equal(symlink("sub/new.txt", dangling), 0);
+    assert_int_equal(nn_save(b, dangling), NN_OK);
+    assert_true(is_symlink(dangling));
+    assert_file_loads_as(created, b);
+    assert_int_equal(count_entries(sub), 3);
+
+    /* a loop of links */
+    char *loop1 = join(dir, "loop1"), *loop2 = join(dir, "loop2");
+    assert_int_equal(symlink("loop2", loop1), 0);
+    assert_int_equal(symlink("loop1", loop2), 0);
+    assert_int_equal(nn_save(a, loop1), NN_ERR_IO);
+    assert_true(is_symlink(loop1));
+    assert_true(is_symlink(loop2));
+    assert_int_equal(count_entries(dir), 6);
+    assert_int_equal(count_entries(sub), 3);
+
+    free(loop1);
+    free(loop2);
+    free(created);
+    free(dangling);
+    free(abs_link);
+    free(abs_file);
+    free(chain);
+    free(link);
+    free(file);
+    free(sub);
+    remove_dir(dir);
+    nn_free(a);
+    nn_free(b);
+}
+
+/* A FIFO, a socket, a device and a directory are refused without being
+   opened: a FIFO without a reader would block an open for writing, so the
+   alarm ends the test if the save blocks. */
+static void test_save_refuses_non_regular(void **state)
+{
+    (void)state;
+    uint64_t s = 37;
+    nn_t *net = random_network(&s, NN_ACT_RELU);
+    char *dir = make_dir();
+    struct stat st;
+
+    char *fifo = join(dir, "fifo");
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    alarm(20);
+    assert_int_equal(nn_save(net, fifo), NN_ERR_IO);
+    alarm(0);
+    assert_int_equal(lstat(fifo, &st), 0);
+    assert_true(S_ISFIFO(st.st_mode));
+
+    char *sock_path = join(dir, "socket");
+    const int sock = socket(AF_UNIX, SOCK_STREAM, 0);
+    assert_true(sock >= 0);
+    struct sockaddr_un addr;
+    memset(&addr, 0, sizeof addr);
+    addr.sun_family = AF_UNIX;
+    assert_true(strlen(sock_path) < sizeof addr.sun_path);
+    strcpy(addr.sun_path, sock_path);
+    assert_int_equal(bind(sock, (struct sockaddr *)&addr, sizeof addr), 0);
+    assert_int_equal(nn_save(net, sock_path), NN_ERR_IO);
+    assert_int_equal(lstat(sock_path, &st), 0);
+    assert_true(S_ISSOCK(st.st_mode));
+    close(sock);
+
+    /* a device, reached through a link (the link is followed, the device
+       refused, and neither is replaced) */
+    char *dev_link = join(dir, "null-link");
+    assert_int_equal(symlink("/dev/null", dev_link), 0);
+    assert_int_equal(nn_save(net, dev_link), NN_ERR_IO);
+    assert_true(is_symlink(dev_link));
+    assert_int_equal(stat("/dev/null", &st), 0);
+    assert_true(S_ISCHR(st.st_mode));
+
+    char *sub = join(dir, "sub");
+    assert_int_equal(mkdir(sub, 0700), 0);
+    assert_int_equal(nn_save(net, sub), NN_ERR_IO);
+    assert_int_equal(count_entries(sub), 0);
+    /* nothing else appeared: no temporary left behind */
+    assert_int_equal(count_entries(dir), 4);
+
+    free(sub);
+    free(dev_link);
+    free(sock_path);
+    free(fifo);
+    remove_dir(dir);
+    nn_free(net);
+}
+
+/* A new file gets 0666 less the umask, a replaced one keeps its mode (the
+   mode during the write is checked by the save_syscalls suite). */
+static void test_save_modes(void **state)
+{
+    (void)state;
+    uint64_t s = 41;
+    nn_t *net = random_network(&s, NN_ACT_LINEAR);
+    char *dir = make_dir();
+    char *path = join(dir, "model.txt");
+    const mode_t old_mask = umask(027);
+    assert_int_equal(nn_save(net, path), NN_OK);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0640);
+    umask(0);
+    char *path2 = join(dir, "model2.txt");
+    assert_int_equal(nn_save(net, path2), NN_OK);
+    assert_int_equal(stat(path2, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0666);
+    /* a replaced file keeps its mode whatever the umask */
+    assert_int_equal(chmod(path2, 0604), 0);
+    umask(077);
+    assert_int_equal(nn_save(net, path2), NN_OK);
+    assert_int_equal(stat(path2, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0604);
+    umask(old_mask);
+    assert_int_equal(count_entries(dir), 2);
+    free(path2);
+    free(path);
+    remove_dir(dir);
+    nn_free(net);
+}
+
+static void make_file(const char *dir, const char *name, const char *text)
+{
+    char *path = join(dir, name);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs(text, fp);
+    fclose(fp);
+    free(path);
+}
+
+static int exists_in(const char *dir, const char *name)
+{
+    char *path = join(dir, name);
+    const int found = file_exists(path);
+    free(path);
+    return found;
+}
+
+/* A save removes the temporaries that killed savers left beside its target,
+   but not one that a live saver holds locked, and nothing else. */
+static void test_save_removes_leftovers(void **state)
+{
+    (void)state;
+    uint64_t s = 43;
+    nn_t *net = random_network(&s, NN_ACT_SIGMOID);
+    char *dir = make_dir();
+    char *path = join(dir, "model.txt");
+    make_file(dir, ".model.txt.0123456789abcdef.tmp", "half a model");
+    make_file(dir, ".model.txt.fedcba9876543210.tmp", "");
+    make_file(dir, ".model.txt.00000000ffffffff.tmp", "backprop-model 1\n");
+    make_file(dir, ".model.txt.1111111111111111.tmp", "held by a live saver");
+    /* names that are not this target's temporaries */
+    const char *others[] = {".model.txt.backup.tmp", ".model.txt.0123456789ABCDEF.tmp",
+                            ".model.txt.0123456789abcde.tmp", ".other.txt.0123456789abcdef.tmp",
+                            "model.txt.tmp.123.0", ".model.txt.0123456789abcdef.tmpx"};
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++)
+        make_file(dir, others[i], "keep");
+    char *held = join(dir, ".model.txt.1111111111111111.tmp");
+    const int held_fd = open(held, O_RDONLY);
+    assert_true(held_fd >= 0);
+    assert_int_equal(flock(held_fd, LOCK_EX | LOCK_NB), 0);
+
+    assert_int_equal(nn_save(net, path), NN_OK);
+    assert_file_loads_as(path, net);
+    assert_false(exists_in(dir, ".model.txt.0123456789abcdef.tmp"));
+    assert_false(exists_in(dir, ".model.txt.fedcba9876543210.tmp"));
+    assert_false(exists_in(dir, ".model.txt.00000000ffffffff.tmp"));
+    assert_true(exists_in(dir, ".model.txt.1111111111111111.tmp"));
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++)
+        assert_true(exists_in(dir, others[i]));
+    assert_int_equal(count_entries(dir), 2 + sizeof others / sizeof others[0]);
+
+    /* once its saver is gone, the next save removes it too */
+    close(held_fd);
+    assert_int_equal(nn_save(net, path), NN_OK);
+    assert_false(exists_in(dir, ".model.txt.1111111111111111.tmp"));
+    assert_int_equal(count_entries(dir), 1 + sizeof others / sizeof others[0]);
+
+    free(held);
+    free(path);
+    remove_dir(dir);
+    nn_free(net);
+}
+
+/* Savers of one target in four processes at once: every save succeeds
+   (none removes another's temporary, though each cleans up beside the
+   target), and afterwards the target alone remains, holding one of the
+   models. */
+static void test_concurrent_saves(void **state)
+{
+    (void)state;
+    uint64_t s = 53;
+    nn_t *nets[4];
+    for (int i = 0; i < 4; i++)
+        nets[i] = random_network(&s, NN_ACT_TANH);
+    char *dir = make_dir();
+    char *path = join(dir, "model.txt");
+    fflush(NULL);
+    pid_t children[4];
+    for (int i = 0; i < 4; i++) {
+        children[i] = fork();
+        assert_true(children[i] >= 0);
+        if (children[i] == 0) {
+            int failed = 0;
+            for (int k = 0; k < 40; k++)
+                failed += nn_save(nets[i], path) != NN_OK;
+            _exit(failed == 0 ? 0 : 1);
+        }
+    }
+    for (int i = 0; i < 4; i++) {
+        int status = -1;
+        assert_int_equal(waitpid(children[i], &status, 0), children[i]);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0);
+    }
+    assert_int_equal(count_entries(dir), 1);
+    nn_t *back = NULL;
+    assert_int_equal(nn_load(&back, path), NN_OK);
+    size_t len = 0, n = 0;
+    char *text = save_text(back, &len);
+    int matches = 0;
+    for (int i = 0; i < 4; i++) {
+        char *mine = save_text(nets[i], &n);
+        matches += n == len && memcmp(mine, text, len) == 0;
+        free(mine);
+        nn_free(nets[i]);
+    }
+    assert_int_equal(matches, 1);
+    free(text);
+    nn_free(back);
+    free(path);
+    remove_dir(dir);
+}
+
+/* Names up to the longest a directory entry may have can be saved (the
+   temporary's name is cut to fit), and the next save finds its leftovers. */
+static void test_save_long_names(void **state)
+{
+    (void)state;
+    uint64_t s = 47;
+    nn_t *net = random_network(&s, NN_ACT_TANH);
+    char *dir = make_dir();
+    const size_t lengths[] = {200, 233, 234, 250, 255};
+    for (size_t i = 0; i < sizeof lengths / sizeof lengths[0]; i++) {
+        char name[256];
+        memset(name, 'm', lengths[i] - 4);
+        memcpy(name + lengths[i] - 4, ".txt", 5);
+        char *path = join(dir, name);
+        assert_int_equal(nn_save(net, path), NN_OK);
+        assert_file_loads_as(path, net);
+        assert_int_equal(count_entries(dir), i + 1);
+        free(path);
+    }
+    /* a leftover temporary of the 255-byte name: its base cut to 233 bytes */
+    char leftover[256] = ".";
+    memset(leftover + 1, 'm', 233);
+    memcpy(leftover + 234, ".0123456789abcdef.tmp", 22);
+    make_file(dir, leftover, "half");
+    char name[256];
+    memset(name, 'm', 251);
+    memcpy(name + 251, ".txt", 5);
+    char *path = join(dir, name);
+    assert_int_equal(nn_save(net, path), NN_OK);
+    assert_false(exists_in(dir, leftover));
+    assert_int_equal(count_entries(dir), sizeof lengths / sizeof lengths[0]);
+    free(path);
+    remove_dir(dir);
+    nn_free(net);
+}
+
+/* An allocator that fails once told to. */
+struct switch_alloc {
+    int fail;
+    size_t live;
+};
+
+static void *switch_alloc_fn(void *context, size_t size)
+{
+    struct switch_alloc *a = context;
+    if (a->fail)
+        return NULL;
+    void *p = malloc(size);
+    if (p != NULL)
+        a->live++;
+    return p;
+}
+
+static void switch_dealloc_fn(void *context, void *ptr)
+{
+    struct switch_alloc *a = context;
+    if (ptr != NULL)
+        a->live--;
+    free(ptr);
+}
+
+/* Running out of memory during a save is NN_ERR_NO_MEMORY, and changes
+   nothing on the disk. */
+static void test_save_no_memory(void **state)
+{
+    (void)state;
+    struct switch_alloc alloc = {0, 0};
+    const size_t sizes[] = {3, 4, 2};
+    const int acts[] = {NN_ACT_TANH, NN_ACT_LINEAR};
+    nn_t *net = NULL;
+    assert_int_equal(nn_create_with_allocator(&net, 3, sizes, acts, switch_alloc_fn,
+                                              switch_dealloc_fn, &alloc),
+                     NN_OK);
+    assert_int_equal(nn_init_random(net, 5, NN_INIT_UNIFORM, -1.0, 1.0), NN_OK);
+    char *dir = make_dir();
+    char *path = join(dir, "model.txt");
+    alloc.fail = 1;
+    assert_int_equal(nn_save(net, path), NN_ERR_NO_MEMORY);
+    assert_int_equal(count_entries(dir), 0);
+    alloc.fail = 0;
+    assert_int_equal(nn_save(net, path), NN_OK);
+    assert_int_equal(alloc.live, 1); /* the network only: the save released its memory */
+    size_t len = 0;
+    char *old = read_all(path, &len);
+    alloc.fail = 1;
+    assert_int_equal(nn_save(net, path), NN_ERR_NO_MEMORY);
+    assert_file_holds(path, old, len);
+    assert_int_equal(count_entries(dir), 1);
+    alloc.fail = 0;
+    free(old);
+    free(path);
+    remove_dir(dir);
+    nn_free(net);
+    assert_int_equal(alloc.live, 0);
+}
+
+/* ---- how much a loader reads ---- */
+
+/* What is neither a regular file nor a pipe is refused, quickly: /dev/zero
+   would otherwise be read until memory runs out. */
+static void test_load_refuses_devices(void **state)
+{
+    (void)state;
+    char msg[128];
+    nn_t *net = NULL;
+    const time_t start = time(NULL);
+    assert_int_equal(nn_load_ex(&net, "/dev/zero", 0, NULL, NULL, NULL, NULL, msg, sizeof msg),
+                     NN_ERR_IO);
+    assert_null(net);
+    assert_non_null(strstr(msg, "not a regular file or a pipe"));
+    assert_true(time(NULL) - start <= 2);
+    char *dir = make_dir();
+    assert_int_equal(nn_load_ex(&net, dir, 0, NULL, NULL, NULL, NULL, msg, sizeof msg), NN_ERR_IO);
+    assert_non_null(strstr(msg, "not a regular file or a pipe"));
+    remove_dir(dir);
+}
+
+/* Writes len bytes of text into a FIFO from a child process, loads it in
+   this one; returns the status and fills msg. */
+static nn_status load_through_fifo(const char *text, size_t len, nn_t **net, char *msg,
+                                   size_t msg_size)
+{
+    char *dir = make_dir();
+    char *fifo = join(dir, "fifo");
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    fflush(NULL);
+    const pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        signal(SIGPIPE, SIG_IGN);
+        const int fd = open(fifo, O_WRONLY);
+        size_t done = 0;
+        while (fd >= 0 && done < len) {
+            const ssize_t k = write(fd, text + done, len - done);
+            if (k <= 0)
+                break;
+            done += (size_t)k;
+        }
+        _exit(0);
+    }
+    alarm(30);
+    const nn_status status = nn_load_ex(net, fifo, 0, NULL, NULL, NULL, NULL, msg, msg_size);
+    alarm(0);
+    int child_status = 0;
+    assert_int_equal(waitpid(child, &child_status, 0), child);
+    free(fifo);
+    remove_dir(dir);
+    return status;
+}
+
+/* Appends n bytes of comment lines ("#...\n", lines of at most 100 bytes). */
+static size_t append_comments(char *out, size_t n)
+{
+    size_t done = 0;
+    while (done < n) {
+        size_t line = n - done > 100 ? 100 : n - done;
+        if (line == 1) {
+            out[done++] = '\n';
+            continue;
+        }
+        out[done] = '#';
+        memset(out + done + 1, '-', line - 2);
+        out[done + line - 1] = '\n';
+        done += line;
+    }
+    return done;
+}
+
+/* Writes a file and loads it with a message. */
+static nn_status load_file_text(const char *text, size_t len, nn_t **net, char *msg, size_t size)
+{
+    char *dir = make_dir();
+    char *path = join(dir, "model.txt");
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    assert_int_equal(fwrite(text, 1, len, fp), len);
+    fclose(fp);
+    const nn_status status = nn_load_ex(net, path, 0, NULL, NULL, NULL, NULL, msg, size);
+    free(path);
+    remove_dir(dir);
+    return status;
+}
+
+/* Loads text from a buffer, a file and a FIFO: the same status everywhere;
+   on success the network is compared with want, on failure the message must
+   name the line and hold needle. */
+static void expect_everywhere(const char *text, size_t len, const nn_t *want, nn_status expected,
+                              size_t line, const char *needle)
+{
+    for (int source = 0; source < 3; source++) {
+        nn_t *net = NULL;
+        char msg[256];
+        const nn_status status = source == 0   ? load_copy(text, len, &net, msg, sizeof msg)
+                                 : source == 1 ? load_file_text(text, len, &net, msg, sizeof msg)
+                                               : load_through_fifo(text, len, &net, msg, sizeof msg);
+        if (status != expected)
+            fail_msg("source %d: status %d, expected %d (%s)", source, (int)status,
+                     (int)expected, msg);
+        if (status == NN_OK) {
+            assert_same_network(want, net);
+            nn_free(net);
+            continue;
+        }
+        assert_null(net);
+        char prefix[32];
+        snprintf(prefix, sizeof prefix, "line %zu: ", line);
+        if (strncmp(msg, prefix, strlen(prefix)) != 0 || strstr(msg, needle) == NULL)
+            fail_msg("source %d: message '%s', expected '%s...%s'", source, msg, prefix, needle);
+    }
+}
+
+/* The number of the line that holds byte `offset` of text. */
+static size_t line_of(const char *text, size_t offset)
+{
+    size_t line = 1;
+    for (size_t i = 0; i < offset; i++)
+        line += text[i] == '\n';
+    return line;
+}
+
+/* The number of the first line of text that begins after byte `offset`. */
+static size_t first_line_after(const char *text, size_t len, size_t offset)
+{
+    size_t start = 0;
+    while (start <= offset) {
+        const char *nl = memchr(text + start, '\n', len - start);
+        assert_non_null(nl);
+        start = (size_t)(nl - text) + 1;
+    }
+    return line_of(text, start);
+}
+
+/* The caps: 64 KiB before `sizes`, then 64 KiB from the start of the sizes
+   line plus 32 bytes per number and 256 per layer; exactly at the cap loads,
+   one byte more is refused, from a buffer, a file or a FIFO alike. */
+static void test_load_caps(void **state)
+{
+    (void)state;
+    const size_t sizes[] = {3, 2};
+    const int acts[] = {NN_ACT_SIGMOID};
+    nn_t *net = NULL;
+    assert_int_equal(nn_create(&net, 2, sizes, acts), NN_OK);
+    assert_int_equal(nn_init_random(net, 3, NN_INIT_UNIFORM, -1.0, 1.0), NN_OK);
+    size_t len = 0;
+    char *text = save_text(net, &len);
+    const char *sizes_line = strstr(text, "\nsizes") + 1;
+    const size_t head = (size_t)(sizes_line - text);
+    const size_t body = len - head;
+    char *big = malloc(len + 300000);
+    assert_non_null(big);
+
+    /* comments before `sizes`: up to 65536 bytes in all load */
+    memcpy(big, text, head);
+    size_t n = head + append_comments(big + head, 65536 - head);
+    memcpy(big + n, sizes_line, body);
+    expect_everywhere(big, n + body, net, NN_OK, 0, NULL);
+    /* one byte more: refused on the sizes line */
+    n = head + append_comments(big + head, 65537 - head);
+    memcpy(big + n, sizes_line, body);
+    assert_true(line_of(big, n) > 600);
+    expect_everywhere(big, n + body, net, NN_ERR_FORMAT, line_of(big, n),
+                      "more than 65536 bytes before the 'sizes' line");
+    /* 200 KB of comments: refused at the first line that begins past 64 KiB */
+    n = head + append_comments(big + head, 200000);
+    memcpy(big + n, sizes_line, body);
+    expect_everywhere(big, n + body, net, NN_ERR_FORMAT, first_line_after(big, n, 65536),
+                      "before the 'sizes' line");
+
+    /* after the sizes: 65536 + 32 * 8 numbers + 256 * 1 layer from the start
+       of the sizes line */
+    const size_t cap = head + 65536 + 32 * 8 + 256;
+    memcpy(big, text, len);
+    n = len + append_comments(big + len, cap - len);
+    assert_int_equal(n, cap);
+    expect_everywhere(big, n, net, NN_OK, 0, NULL);
+    n = len + append_comments(big + len, cap + 1 - len);
+    expect_everywhere(big, n, net, NN_ERR_FORMAT, 4, "longer than the");
+    n = len + append_comments(big + len, 250000);
+    expect_everywhere(big, n, net, NN_ERR_FORMAT, 4, "longer than the");
+
+    /* a sizes line longer than 64 KiB (blanks between the sizes) */
+    memcpy(big, text, head);
+    n = head;
+    memcpy(big + n, "sizes 3", 7);
+    n += 7;
+    memset(big + n, ' ', 65536);
+    n += 65536;
+    memcpy(big + n, "2", 1);
+    n += 1;
+    const char *after = strchr(sizes_line, '\n');
+    memcpy(big + n, after, len - (size_t)(after - text));
+    n += len - (size_t)(after - text);
+    expect_everywhere(big, n, net, NN_ERR_FORMAT, 4, "longer than 65536");
+    free(big);
+    free(text);
+    nn_free(net);
+}
+
+/* A word (here a number) of 65536 bytes loads; one byte more is refused, from
+   a buffer, a file or a FIFO alike (a file is read through a window of twice
+   that, whose end the word crosses). */
+static void test_load_long_words(void **state)
+{
+    (void)state;
+    const size_t sizes[] = {100, 100};
+    const int acts[] = {NN_ACT_LINEAR};
+    nn_t *net = NULL;
+    assert_int_equal(nn_create(&net, 2, sizes, acts), NN_OK);
+    assert_int_equal(nn_init_random(net, 4, NN_INIT_UNIFORM, -1.0, 1.0), NN_OK);
+    double *w = malloc(100 * 100 * sizeof(double));
+    assert_non_null(w);
+    assert_int_equal(nn_get_weights(net, 1, w, 100 * 100), NN_OK);
+    w[0] = 1.0;
+    assert_int_equal(nn_set_weights(net, 1, w, 100 * 100), NN_OK);
+    free(w);
+    size_t len = 0;
+    char *text = save_text(net, &len);
+    const char *row = strstr(text, "weights 100 100\n") + strlen("weights 100 100\n");
+    assert_memory_equal(row, "0x1p+0 ", 7);
+    const size_t before = (size_t)(row - text);
+    char *big = malloc(len + 70000);
+    assert_non_null(big);
+    for (size_t word = 65536; word <= 65537; word++) {
+        memcpy(big, text, before);
+        size_t n = before;
+        memcpy(big + n, "0x1.", 4);
+        memset(big + n + 4, '0', word - 7);
+        memcpy(big + n + word - 3, "p+0", 3);
+        n += word;
+        memcpy(big + n, row + 6, len - before - 6);
+        n += len - before - 6;
+        if (word == 65536)
+            expect_everywhere(big, n, net, NN_OK, 0, NULL);
+        else
+            expect_everywhere(big, n, net, NN_ERR_FORMAT, line_of(big, before),
+                              "a word longer than 65536 bytes");
+    }
+    free(big);
+    free(text);
+    nn_free(net);
+}
+
+/* A file is read through a window, a buffer at once: both must give the same
+   status, message and network for inputs larger than the window with blanks,
+   comments, long words and cuts at random places, near its boundaries too. */
+static void test_load_file_matches_buffer(void **state)
+{
+    (void)state;
+    const size_t sizes[] = {200, 100};
+    const int acts[] = {NN_ACT_TANH};
+    nn_t *net = NULL;
+    assert_int_equal(nn_create(&net, 2, sizes, acts), NN_OK);
+    assert_int_equal(nn_init_random(net, 8, NN_INIT_UNIFORM, -1.0, 1.0), NN_OK);
+    size_t len = 0;
+    char *text = save_text(net, &len);
+    assert_true(len > 3 * 131072);
+    char *variant = malloc(len + 200000);
+    assert_non_null(variant);
+    uint64_t s = 2024;
+    for (int round = 0; round < 40; round++) {
+        /* near a window boundary (multiples of about 128 KiB) or anywhere */
+        size_t at = next_below(&s, 2) ? next_below(&s, len)
+                                      : (1 + next_below(&s, 3)) * 131072 - 50 + next_below(&s, 100);
+        if (at > len)
+            at = len;
+        memcpy(variant, text, at);
+        size_t n = at;
+        const size_t extra = next_below(&s, 3) == 0 ? next_below(&s, 100) : next_below(&s, 70000);
+        switch (next_below(&s, 4)) {
+        case 0: /* blanks */
+            memset(variant + n, next_below(&s, 2) ? ' ' : '\t', extra);
+            n += extra;
+            break;
+        case 1: /* a comment, as a line of its own */
+            variant[n++] = '\n';
+            variant[n++] = '#';
+            memset(variant + n, 'c', extra);
+            n += extra;
+            variant[n++] = '\n';
+            break;
+        case 2: /* a long word */
+            memset(variant + n, '7', extra);
+            n += extra;
+            break;
+        default: /* cut here */
+            break;
+        }
+        const size_t rest = next_below(&s, 5) == 0 ? 0 : len - at;
+        memcpy(variant + n, text + at, rest);
+        n += rest;
+
+        nn_t *from_buffer = NULL, *from_file = NULL;
+        char msg_buffer[256], msg_file[256];
+        const nn_status sb = load_copy(variant, n, &from_buffer, msg_buffer, sizeof msg_buffer);
+        const nn_status sf = load_file_text(variant, n, &from_file, msg_file, sizeof msg_file);
+        if (sb != sf || strcmp(msg_buffer, msg_file) != 0)
+            fail_msg("round %d (%zu bytes): buffer %d '%s', file %d '%s'", round, n, (int)sb,
+                     msg_buffer, (int)sf, msg_file);
+        if (sb == NN_OK)
+            assert_same_network(from_buffer, from_file);
+        nn_free(from_buffer);
+        nn_free(from_file);
+    }
+    free(variant);
+    free(text);
+    nn_free(net);
+}
+
+/* The cap leaves room for every network the library can create: 1024
+   layers of one unit with the longest activation names, every number of the
+   longest spelling, CRLF line ends; and a wide layer the same way, whose rows
+   (75 KB) are longer than the loader's first window. */
+static void test_load_largest_shapes(void **state)
+{
+    (void)state;
+    static const double scale = 1.0;
+    const char *name = "a_custom_name_of_31_characters.";
+    assert_int_equal(strlen(name), NN_MAX_NAME);
+    size_t deep[NN_MAX_LAYERS];
+    int acts[NN_MAX_LAYERS];
+    for (size_t k = 0; k < NN_MAX_LAYERS; k++) {
+        deep[k] = 1;
+        acts[k] = NN_ACT_LINEAR;
+    }
+    const size_t wide[] = {3000, 60};
+    for (int shape = 0; shape < 2; shape++) {
+        nn_t *net = NULL;
+        const size_t n_layers = shape == 0 ? NN_MAX_LAYERS : 2;
+        assert_int_equal(nn_create(&net, n_layers, shape == 0 ? deep : wide, acts), NN_OK);
+        for (size_t k = 1; k < n_layers; k++) {
+            assert_int_equal(nn_set_custom_activation(net, k, cube_f, cube_df, (void *)&scale, name),
+                             NN_OK);
+            assert_int_equal(nn_set_frozen(net, k, 1, 0), NN_OK);
+        }
+        /* the negative subnormal with the most digits: -0x0.fffffffffffffp-1022 */
+        const size_t count = nn_param_count(net);
+        double *p = malloc(count * sizeof(double));
+        assert_non_null(p);
+        for (size_t i = 0; i < count; i++)
+            p[i] = -from_bits((UINT64_C(1) << 52) - 1);
+        assert_int_equal(nn_set_params(net, p, count), NN_OK);
+        free(p);
+        size_t len = 0;
+        char *text = save_text(net, &len);
+        assert_non_null(strstr(text, "-0x0.fffffffffffffp-1022\n"));
+        /* every line end becomes CRLF */
+        char *crlf = malloc(2 * len);
+        assert_non_null(crlf);
+        size_t n = 0;
+        for (size_t i = 0; i < len; i++) {
+            if (text[i] == '\n')
+                crlf[n++] = '\r';
+            crlf[n++] = text[i];
+        }
+        const char *names[] = {name};
+        const nn_activation_fn fs[] = {cube_f};
+        const nn_activation_deriv_fn dfs[] = {cube_df};
+        void *const contexts[] = {(void *)&scale};
+        char *dir = make_dir();
+        char *path = join(dir, "model.txt");
+        FILE *fp = fopen(path, "wb");
+        assert_non_null(fp);
+        assert_int_equal(fwrite(crlf, 1, n, fp), n);
+        fclose(fp);
+        nn_t *back = NULL;
+        char msg[256];
+        const nn_status status =
+            nn_load_ex(&back, path, 1, names, fs, dfs, contexts, msg, sizeof msg);
+        if (status != NN_OK)
+            fail_msg("shape %d (%zu bytes): %s", shape, n, msg);
+        assert_same_network(net, back);
+        nn_free(back);
+        free(path);
+        remove_dir(dir);
+        free(crlf);
+        free(text);
+        nn_free(net);
+    }
+}
+
 /* Every proper prefix of a model is refused with a line number. */
 static void test_truncated(void **state)
 {
@@ -1256,6 +2030,18 @@ int main(void)
         cmocka_unit_test(test_locale_independence),
         cmocka_unit_test(test_non_finite_refused),
         cmocka_unit_test(test_failed_save_keeps_old_file),
+        cmocka_unit_test(test_save_follows_links),
+        cmocka_unit_test(test_save_refuses_non_regular),
+        cmocka_unit_test(test_save_modes),
+        cmocka_unit_test(test_save_removes_leftovers),
+        cmocka_unit_test(test_concurrent_saves),
+        cmocka_unit_test(test_save_long_names),
+        cmocka_unit_test(test_save_no_memory),
+        cmocka_unit_test(test_load_refuses_devices),
+        cmocka_unit_test(test_load_caps),
+        cmocka_unit_test(test_load_long_words),
+        cmocka_unit_test(test_load_file_matches_buffer),
+        cmocka_unit_test(test_load_largest_shapes),
         cmocka_unit_test(test_truncated),
         cmocka_unit_test(test_wrong_magic_or_version),
         cmocka_unit_test(test_counts_disagree),
