@@ -19,7 +19,9 @@
 
 #include <backprop.h>
 
+#include <dirent.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -396,6 +398,61 @@ static void explain_cases(struct alloc_counts *c, const nn_t *net)
     nn_explain_options_free(named);
 }
 
+/* nn_save() into a folder of its own that holds only the old model: a failed
+   save leaves that file byte for byte and nothing beside it. */
+struct save_arg {
+    char dir[64];
+    char path[96];
+};
+
+static const char old_model[] = "not a model: the file that was there before\n";
+
+static void save_arg_open(struct save_arg *a)
+{
+    strcpy(a->dir, "/tmp/nn-fault-XXXXXX");
+    assert_non_null(mkdtemp(a->dir));
+    snprintf(a->path, sizeof a->path, "%s/model.txt", a->dir);
+}
+
+static void save_arg_close(struct save_arg *a)
+{
+    assert_int_equal(unlink(a->path), 0);
+    assert_int_equal(rmdir(a->dir), 0);
+}
+
+/* Entries of the folder other than . and .. */
+static int folder_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+    closedir(d);
+    return n;
+}
+
+static nn_status call_save(nn_t *net, void *arg)
+{
+    struct save_arg *a = arg;
+    FILE *f = fopen(a->path, "w");
+    assert_non_null(f);
+    assert_int_equal(fputs(old_model, f) >= 0, 1);
+    assert_int_equal(fclose(f), 0);
+    const nn_status status = nn_save(net, a->path);
+    if (status != NN_OK) {
+        char text[sizeof old_model + 8] = {0};
+        f = fopen(a->path, "r");
+        assert_non_null(f);
+        const size_t got = fread(text, 1, sizeof text, f);
+        fclose(f);
+        if (got != strlen(old_model) || memcmp(text, old_model, got) != 0 ||
+            folder_entries(a->dir) != 1)
+            return NN_ERR_ARGUMENT; /* the old file changed, or a temporary remains */
+    }
+    return status;
+}
+
 /* ---- networks with the caller's allocator ---- */
 
 static void test_allocator_network(void **state)
@@ -410,7 +467,10 @@ static void test_allocator_network(void **state)
     FAIL_EACH(&hooks_net, net, call_training, NULL, NONE);
     FAIL_EACH(&hooks_net, net, call_predict, NULL, NONE);
     explain_cases(&hooks_net, net);
-    /* nn_save(): its case goes here too, through the network's allocator. */
+    struct save_arg save;
+    save_arg_open(&save);
+    assert_true(FAIL_EACH(&hooks_net, net, call_save, &save, SOME) >= 1);
+    save_arg_close(&save);
     nn_free(net);
 }
 
@@ -441,8 +501,10 @@ static void test_libc_network(void **state)
     struct explain_arg explain = {NULL, 2}, dot = {NULL, 2};
     FAIL_EACH(&hooks_libc, net, call_explain, &explain, SOME);
     FAIL_EACH(&hooks_libc, net, call_export_dot, &dot, SOME);
-    /* nn_save(): its case goes here, failing the saver's allocations (a
-       failed save must also leave the file at its path as it was). */
+    struct save_arg save;
+    save_arg_open(&save);
+    assert_true(FAIL_EACH(&hooks_libc, net, call_save, &save, SOME) >= 1);
+    save_arg_close(&save);
     nn_free(net);
 }
 
