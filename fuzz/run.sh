@@ -32,7 +32,7 @@ for target in $targets; do
     # each target: its sources, its seed folders and its dictionary
     case $target in
     load)
-        sources="$root/lib/*.c $here/fuzz_load.c"
+        sources="$root/lib/*.c $root/lib/explain/*.c $here/fuzz_load.c"
         includes="-I$root/include"
         seeds="$here/corpus $root/examples/models"
         dict=$here/model.dict

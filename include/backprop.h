@@ -944,6 +944,22 @@ BACKPROP_API void nn_explain_options_free(nn_explain_options_t *options);
 BACKPROP_API nn_status nn_explain_options_set_format(nn_explain_options_t *options, int format);
 
 /**
+ * @brief The name of an output format: "text", "markdown" or "json".
+ * The codes are contiguous from 0, so a loop until NULL lists every format.
+ * @param format an ::NN_EXPLAIN_TEXT, ::NN_EXPLAIN_MARKDOWN or ::NN_EXPLAIN_JSON code
+ * @return a static string, or NULL for an unknown code
+ */
+BACKPROP_API const char *nn_explain_format_name(int format);
+
+/**
+ * @brief The code of the output format called @p name (as nn_explain_format_name() spells it).
+ * @param name the name
+ * @param format receives the code; left alone on error
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_ARGUMENT (no format of that name).
+ */
+BACKPROP_API nn_status nn_explain_format_from_name(const char *name, int *format);
+
+/**
  * @brief Significant digits of the numbers in text, Markdown and DOT (1 .. 17;
  * default 6). JSON always writes the shortest form that reads back exactly.
  * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_ARGUMENT.

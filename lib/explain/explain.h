@@ -1,12 +1,21 @@
-/* Private to explain.c and dot.c: the options object, buffered output through
-   the caller's writer, numbers written without the process locale, and the
-   names of units and parameters. Not installed. */
-#ifndef BACKPROP_EXPLAIN_COMMON_H
-#define BACKPROP_EXPLAIN_COMMON_H
+/* Private to lib/explain/: the options object, the names of units and
+   parameters, the trace (every value of one explained step or pass) and the
+   table of output formats. Not installed.
 
-#include "internal.h"
+   The flow: explain.c checks a call and runs it on private copies of the
+   network, filling a trace (trace.c); formats.c picks the renderer of the
+   chosen format, which writes the trace through a writer (../text.h). Adding
+   an output format is a renderer file taking a trace and one entry in the
+   table in formats.c. */
+#ifndef BACKPROP_EXPLAIN_H
+#define BACKPROP_EXPLAIN_H
+
+#include "../internal.h"
+#include "../text.h"
 
 #include <stddef.h>
+
+/* ---- options ---- */
 
 /* A name the caller gave to one unit (layer, index) or one parameter (flat index). */
 enum { NN__NAME_UNIT = 0, NN__NAME_PARAM = 1 };
@@ -29,34 +38,10 @@ struct nn_explain_options {
     size_t cap_names;
 };
 
-/* ---- output: collected in a buffer, handed to the writer in pieces ---- */
+/* The settings of a NULL options pointer. */
+extern const struct nn_explain_options nn__explain_defaults;
 
-struct nn__out {
-    nn_write_fn write;
-    void *context;
-    int failed; /* the writer refused once: nothing more is sent */
-    size_t len;
-    char buf[4096];
-};
-
-void nn__out_init(struct nn__out *o, nn_write_fn write, void *context);
-void nn__out_bytes(struct nn__out *o, const char *s, size_t n);
-void nn__out_str(struct nn__out *o, const char *s);
-/* Sends what is left; NN_ERR_IO if the writer ever returned nonzero. */
-nn_status nn__out_finish(struct nn__out *o);
-
-/* ---- numbers ---- */
-
-/* Room for any number nn__fmt_num() and nn__fmt_exact() write. */
-#define NN__NUM_BUF 40
-
-/* Like printf's %.<digits>g (digits 1..17) but always with '.' as the decimal
-   point, whatever LC_NUMERIC says. Non-finite values give "nan", "inf", "-inf". */
-void nn__fmt_num(char *buf, double x, int digits);
-/* The fewest significant digits (at most 17) that read back as exactly x. */
-void nn__fmt_exact(char *buf, double x);
-
-/* ---- names ---- */
+/* ---- names (names.c) ---- */
 
 /* Room for any name: a caller's name, or a default one (at most 23 characters). */
 #define NN__NAME_BUF (NN_MAX_NAME + 1)
@@ -69,8 +54,6 @@ struct nn__names {
     size_t n_sorted;
 };
 
-/* 1 if name is 1..NN_MAX_NAME characters from [A-Za-z0-9_.-]. */
-int nn__explain_name_ok(const char *name);
 /* Resolves the options' names against net. NN_ERR_ARGUMENT when a name addresses
    a unit or parameter that net does not have; NN_ERR_NO_MEMORY. opts may be NULL. */
 nn_status nn__names_init(struct nn__names *nm, const nn_t *net,
@@ -84,14 +67,16 @@ const char *nn__param_name(const struct nn__names *nm, size_t flat, char *buf);
 size_t nn__weight_flat(const struct nn__names *nm, size_t layer, size_t j, size_t i);
 size_t nn__bias_flat(const struct nn__names *nm, size_t layer, size_t j);
 
-/* Checks shared by nn_explain() and nn_export_dot(): finite values of a given count. */
-nn_status nn__explain_check_values(const double *x, size_t count, size_t expected);
+/* ---- the trace: what one explained step computed (trace.c) ---- */
 
-/* ---- what one explained step computed (explain.c fills it, the renderers read it) ---- */
+/* How far the values of the samples go: none (parameters only), a forward
+   pass, a forward and backward pass, or a whole step (explain). */
+enum { NN__TRACE_PARAMS, NN__TRACE_FORWARD, NN__TRACE_BACKWARD, NN__TRACE_STEP };
 
 struct nn__trace {
     const nn_t *net;                 /* the caller's network: settings and shape */
     const struct nn__names *names;
+    int depth;                       /* one of NN__TRACE_* */
     size_t n_layers, n_samples, n_params, n_units, n_in, n_out;
     int rule;
     double eta;
@@ -105,6 +90,17 @@ struct nn__trace {
     double *params, *grads, *new_params; /* n_params: before, summed gradients, after */
     double loss_total, loss_after_total;
 };
+
+/* Sizes the trace for n_samples samples of net and allocates its arrays
+   through net's allocator. NN_ERR_NO_MEMORY; trace_free is safe either way. */
+nn_status nn__trace_init(struct nn__trace *t, const nn_t *net, const struct nn__names *names,
+                         size_t n_samples);
+void nn__trace_free(struct nn__trace *t);
+/* Fills the trace with one step by t->rule on every sample (nn_explain). */
+nn_status nn__trace_step(struct nn__trace *t);
+/* Fills the parameters and, up to `depth`, one sample's forward and backward
+   values (nn_export_dot); t->inputs and t->targets as the depth needs. */
+nn_status nn__trace_pass(struct nn__trace *t, int depth);
 
 /* Values of layer k for sample s in one of the per-unit arrays. */
 static inline const double *nn__tr(const struct nn__trace *t, const double *arr, size_t s,
@@ -120,9 +116,31 @@ static inline double nn__loss_term(int loss, size_t n, double o, double t)
     return loss == NN_LOSS_MSE ? d * d / (double)n : 0.5 * d * d;
 }
 
-/* explain_text.c: plain text (md = 0) or Markdown with LaTeX (md = 1). */
-void nn__explain_text(const struct nn__trace *t, int md, int digits, struct nn__out *o);
-/* explain_json.c */
-void nn__explain_json(const struct nn__trace *t, struct nn__out *o);
+/* ---- output formats (formats.c) ---- */
+
+/* Writes a trace; digits as nn_explain_options_set_digits() sets them. */
+typedef void (*nn__render_fn)(const struct nn__trace *t, int digits, struct nn__writer *w);
+
+struct nn__format {
+    int code;             /* NN_EXPLAIN_*: the codes are contiguous from 0 */
+    const char *name;     /* what the command line and nn_explain_format_from_name() take */
+    nn__render_fn render;
+};
+
+/* The entry of a format code, or NULL. */
+const struct nn__format *nn__format_find(int code);
+/* Renders t through the caller's writer callback, staging the output in one
+   allocation of t->net's allocator. NN_ERR_NO_MEMORY or NN_ERR_IO. */
+nn_status nn__render(const struct nn__trace *t, nn__render_fn render, int digits,
+                     nn_write_fn write, void *context);
+
+/* The renderers: render_text.c (text and Markdown), render_json.c, render_dot.c. */
+void nn__render_text(const struct nn__trace *t, int digits, struct nn__writer *w);
+void nn__render_markdown(const struct nn__trace *t, int digits, struct nn__writer *w);
+void nn__render_json(const struct nn__trace *t, int digits, struct nn__writer *w);
+void nn__render_dot(const struct nn__trace *t, int digits, struct nn__writer *w);
+
+/* Layers above this many units are drawn by DOT as one node each. */
+#define NN__DOT_MAX_UNITS 12
 
 #endif

@@ -2,37 +2,31 @@
    Numbers use the fewest digits that read back as the same double; a value
    that is not finite is written as null. Names only ever hold the characters
    [A-Za-z0-9_.-], so strings need no escapes. */
-#include "explain_common.h"
+#include "explain.h"
 
 #include <math.h>
-#include <stdio.h>
 
 struct json {
-    struct nn__out *o;
+    struct nn__writer *w;
     const struct nn__trace *t;
 };
 
 static void put(const struct json *j, const char *s)
 {
-    nn__out_str(j->o, s);
+    nn__write_str(j->w, s);
 }
 
 static void num(const struct json *j, double x)
 {
-    char buf[NN__NUM_BUF];
-    if (!isfinite(x)) {
+    if (isfinite(x))
+        nn__write_exact(j->w, x);
+    else
         put(j, "null");
-        return;
-    }
-    nn__fmt_exact(buf, x);
-    put(j, buf);
 }
 
 static void size(const struct json *j, size_t n)
 {
-    char buf[32];
-    snprintf(buf, sizeof buf, "%zu", n);
-    put(j, buf);
+    nn__write_size(j->w, n);
 }
 
 static void str(const struct json *j, const char *s)
@@ -260,9 +254,10 @@ static void header(const struct json *j)
     size(j, t->n_samples);
 }
 
-void nn__explain_json(const struct nn__trace *t, struct nn__out *o)
+void nn__render_json(const struct nn__trace *t, int digits, struct nn__writer *w)
 {
-    const struct json j = {o, t};
+    (void)digits; /* JSON numbers always read back exactly */
+    const struct json j = {w, t};
     header(&j);
     layers(&j);
     params(&j);

@@ -1,12 +1,12 @@
 /* Renders an explained step as plain text or as Markdown with LaTeX math.
-   Both share every line; they differ only in how symbols, products, fractions
-   and headings are spelled, which the small helpers at the top decide.
+   Both share every line; they differ only in how symbols, products, fractions,
+   formulas and headings are spelled, which one dialect table each decides.
 
    Markdown notes: every equation is a display block "$$...$$" on a line of its
    own. The LaTeX avoids what GitHub's Markdown pass could take for its own:
    no "\_", "\{", "\\", "\," or "*", and every "_" follows a letter or a digit,
    so that none can open emphasis. */
-#include "explain_common.h"
+#include "explain.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,10 +27,43 @@ typedef struct {
     char s[320];
 } dsym;
 
+struct render;
+
+/* How a dialect spells things. Formats are for emit() below. */
+struct dialect {
+    /* a number, already formatted; a name of a unit or parameter */
+    void (*number)(const struct render *r, const char *formatted);
+    name_t (*name)(const char *name);
+    const char *math;            /* around a formula inside a sentence */
+    const char *eq_open, *eq_close; /* around a formula on a line of its own */
+    const char *line_end;        /* after a line of prose */
+    const char *item;            /* before a line of the header's list */
+    const char *list_end;        /* after the header's list */
+    const char *heading_open[4], *heading_close[4]; /* level 1 title, 2 section, 3 layer */
+    const char *times_in_term;   /* %m: a product inside a term */
+    const char *times;           /* %M: a product between factors */
+    const char *sub;             /* a quantity of a unit: quantity, name */
+    const char *delta, *eta;     /* the symbols */
+    const char *updated;         /* after a parameter's symbol: its value after the step */
+    const char *deriv;           /* the derivative of one symbol by another */
+    const char *loss_total;      /* the batch's loss */
+    const char *loss_sample;     /* one sample's loss within a batch: its number */
+    const char *loss_sample_after;
+    const char *loss_mse, *loss_half_sse; /* the header's definitions of the loss */
+    const char *term_mse, *term_half_sse; /* one output's term: E, n, t, out, n, t, out, value */
+    const char *grad_mse;        /* dE/dout of the mean: n, out, t, n, out, t, value */
+    const char *sigmoid;         /* net, -z, value */
+    const char *tanh, *relu, *softplus; /* net, z, value */
+    const char *tanh_deriv;      /* out, out's value, value */
+    const char *positive, *not_positive; /* a value and why: value, net */
+    const char *frozen;          /* p+ = p = value, unchanged */
+    const char *before;          /* the loss before the step: symbol, value */
+};
+
 struct render {
-    struct nn__out *o;
+    struct nn__writer *w;
     const struct nn__trace *t;
-    int md;
+    const struct dialect *d;
     int digits;
 };
 
@@ -38,7 +71,12 @@ struct render {
 
 static void put(const struct render *r, const char *s)
 {
-    nn__out_str(r->o, s);
+    nn__write_str(r->w, s);
+}
+
+static void put_plain_number(const struct render *r, const char *buf)
+{
+    put(r, buf);
 }
 
 /* "1.5e-05" becomes "1.5 \times 10^{-5}" in LaTeX. */
@@ -55,7 +93,7 @@ static void put_latex_number(const struct render *r, const char *buf)
     } else if (e == NULL) {
         put(r, buf);
     } else {
-        nn__out_bytes(r->o, buf, (size_t)(e - buf));
+        nn__write_bytes(r->w, buf, (size_t)(e - buf));
         put(r, " \\times 10^{");
         const char *p = e + 1;
         if (*p == '-')
@@ -77,24 +115,20 @@ static void put_num(const struct render *r, double x, int paren)
     const int wrap = paren && buf[0] == '-';
     if (wrap)
         put(r, "(");
-    if (r->md)
-        put_latex_number(r, buf);
-    else
-        put(r, buf);
+    r->d->number(r, buf);
     if (wrap)
         put(r, ")");
 }
 
 static void put_size(const struct render *r, size_t n)
 {
-    char buf[32];
-    snprintf(buf, sizeof buf, "%zu", n);
-    put(r, buf);
+    nn__write_size(r->w, n);
 }
 
 /* A tiny printf: %s string, %g number, %p number in parentheses if negative,
    %z size_t, %m product sign inside a term, %M product sign between factors,
-   %% a percent sign. Used for the library's own fixed formats only. */
+   %$ the dialect's math delimiter within a sentence, %% a percent sign. Used
+   for the library's own fixed formats only. */
 static void emit(const struct render *r, const char *fmt, ...)
 {
     va_list ap;
@@ -103,7 +137,7 @@ static void emit(const struct render *r, const char *fmt, ...)
         if (*p != '%') {
             const char *next = strchr(p, '%');
             size_t n = next ? (size_t)(next - p) : strlen(p);
-            nn__out_bytes(r->o, p, n);
+            nn__write_bytes(r->w, p, n);
             p += n - 1;
             continue;
         }
@@ -112,8 +146,9 @@ static void emit(const struct render *r, const char *fmt, ...)
         case 'g': put_num(r, va_arg(ap, double), 0); break;
         case 'p': put_num(r, va_arg(ap, double), 1); break;
         case 'z': put_size(r, va_arg(ap, size_t)); break;
-        case 'm': put(r, r->md ? " \\cdot " : "*"); break;
-        case 'M': put(r, r->md ? " \\cdot " : " * "); break;
+        case 'm': put(r, r->d->times_in_term); break;
+        case 'M': put(r, r->d->times); break;
+        case '$': put(r, r->d->math); break;
         default: put(r, "%"); break;
         }
     }
@@ -122,27 +157,21 @@ static void emit(const struct render *r, const char *fmt, ...)
 
 static void eq_open(const struct render *r)
 {
-    if (r->md)
-        put(r, "$$");
+    put(r, r->d->eq_open);
 }
 
 static void eq_close(const struct render *r)
 {
-    put(r, r->md ? "$$\n\n" : "\n");
+    put(r, r->d->eq_close);
 }
 
 /* Level 1 is the title, 2 a section, 3 a layer. */
 static void heading(const struct render *r, int level, const char *title, const char *suffix)
 {
-    static const char *const md_marks[] = {"", "# ", "## ", "### "};
-    static const char *const text_marks[] = {"", "", "== ", "-- "};
-    put(r, level > 1 && !r->md ? "\n" : "");
-    put(r, r->md ? md_marks[level] : text_marks[level]);
+    put(r, r->d->heading_open[level]);
     put(r, title);
     put(r, suffix);
-    if (!r->md && level > 1)
-        put(r, level == 2 ? " ==" : " --");
-    put(r, r->md ? "\n\n" : "\n");
+    put(r, r->d->heading_close[level]);
 }
 
 /* ---- symbols ---- */
@@ -176,13 +205,16 @@ static name_t latex_name(const char *name)
     return out;
 }
 
-static name_t name_sym(const struct render *r, const char *name)
+static name_t plain_name(const char *name)
 {
     name_t out;
-    if (r->md)
-        return latex_name(name);
     snprintf(out.s, sizeof out.s, "%s", name);
     return out;
+}
+
+static name_t name_sym(const struct render *r, const char *name)
+{
+    return r->d->name(name);
 }
 
 static name_t unit_name(const struct render *r, size_t k, size_t j)
@@ -191,14 +223,14 @@ static name_t unit_name(const struct render *r, size_t k, size_t j)
     return name_sym(r, nn__unit_name(r->t->names, k, j, buf));
 }
 
-/* "net_h1" / "net_{h_{1}}"; the prefix "delta" is \delta in LaTeX. */
+/* "net_h1" / "net_{h_{1}}"; the prefix "delta" is the dialect's delta. */
 static sym unit_q(const struct render *r, const char *prefix, size_t k, size_t j)
 {
     sym out;
     const name_t name = unit_name(r, k, j);
-    if (r->md && strcmp(prefix, "delta") == 0)
-        prefix = "\\delta";
-    snprintf(out.s, sizeof out.s, r->md ? "%s_{%s}" : "%s_%s", prefix, name.s);
+    if (strcmp(prefix, "delta") == 0)
+        prefix = r->d->delta;
+    snprintf(out.s, sizeof out.s, r->d->sub, prefix, name.s);
     return out;
 }
 
@@ -217,15 +249,14 @@ static sym param_sym(const struct render *r, size_t flat, int updated)
     char buf[NN__NAME_BUF];
     sym out;
     const name_t name = name_sym(r, nn__param_name(r->t->names, flat, buf));
-    snprintf(out.s, sizeof out.s, "%s%s", name.s, !updated ? "" : r->md ? "^{+}" : "+");
+    snprintf(out.s, sizeof out.s, "%s%s", name.s, updated ? r->d->updated : "");
     return out;
 }
 
 static dsym deriv(const struct render *r, const char *num, const char *den)
 {
     dsym out;
-    snprintf(out.s, sizeof out.s, r->md ? "\\frac{\\partial %s}{\\partial %s}" : "d%s/d%s",
-             num, den);
+    snprintf(out.s, sizeof out.s, r->d->deriv, num, den);
     return out;
 }
 
@@ -237,9 +268,9 @@ static sym loss_sym(const struct render *r, size_t s)
     if (r->t->n_samples == 1)
         snprintf(out.s, sizeof out.s, "E");
     else if (s == r->t->n_samples)
-        snprintf(out.s, sizeof out.s, r->md ? "E_{total}" : "E_total");
+        snprintf(out.s, sizeof out.s, "%s", r->d->loss_total);
     else
-        snprintf(out.s, sizeof out.s, r->md ? "E^{(%zu)}" : "E[%zu]", s + 1);
+        snprintf(out.s, sizeof out.s, r->d->loss_sample, s + 1);
     return out;
 }
 
@@ -247,10 +278,10 @@ static sym loss_sym(const struct render *r, size_t s)
 static sym after_sym(const struct render *r, size_t s)
 {
     sym out;
-    if (r->md && r->t->n_samples > 1 && s < r->t->n_samples)
-        snprintf(out.s, sizeof out.s, "E^{(%zu)+}", s + 1);
+    if (r->t->n_samples > 1 && s < r->t->n_samples)
+        snprintf(out.s, sizeof out.s, r->d->loss_sample_after, s + 1);
     else
-        snprintf(out.s, sizeof out.s, r->md ? "%s^{+}" : "%s+", loss_sym(r, s).s);
+        snprintf(out.s, sizeof out.s, "%s%s", loss_sym(r, s).s, r->d->updated);
     return out;
 }
 
@@ -300,7 +331,7 @@ static void put_layer_settings(const struct render *r, size_t k)
 
 static void put_network(const struct render *r)
 {
-    put(r, r->md ? "- Network: " : "Network: ");
+    emit(r, "%sNetwork: ", r->d->item);
     for (size_t k = 0; k < r->t->n_layers; k++)
         emit(r, k ? "-%z" : "%z", size_of(r, k));
     for (size_t k = 1; k < r->t->n_layers; k++)
@@ -311,20 +342,13 @@ static void put_network(const struct render *r)
 static void put_loss_definition(const struct render *r)
 {
     const int mse = nn_get_loss(r->t->net) == NN_LOSS_MSE;
-    if (r->md)
-        put(r, mse ? "- Loss: $E = \\frac{1}{n}\\sum_{k} (t_{k} - out_{k})^{2}$ over the n "
-                     "outputs\n"
-                   : "- Loss: $E = \\sum_{k} \\frac{1}{2}(t_{k} - out_{k})^{2}$ over the "
-                     "outputs\n");
-    else
-        put(r, mse ? "Loss: E = 1/n * sum over the n outputs of (t - out)^2\n"
-                   : "Loss: E = sum over the outputs of 1/2*(t - out)^2\n");
-    emit(r, r->md ? "- Learning rate: $\\eta = %g$\n" : "Learning rate: eta = %g\n", r->t->eta);
+    emit(r, "%sLoss: %s\n", r->d->item, mse ? r->d->loss_mse : r->d->loss_half_sse);
+    emit(r, "%sLearning rate: %$%s = %g%$\n", r->d->item, r->d->eta, r->t->eta);
 }
 
 static void put_rule(const struct render *r)
 {
-    put(r, r->md ? "- Rule: " : "Rule: ");
+    emit(r, "%sRule: ", r->d->item);
     if (r->t->rule == NN_RULE_SEQUENTIAL)
         put(r, "sequential: each layer is updated as soon as its gradients are known, from "
                "the output down, and the deltas of the layer below are propagated through "
@@ -334,9 +358,8 @@ static void put_rule(const struct render *r)
                "before the step, then all parameters change together.\n");
     if (r->t->n_samples > 1)
         emit(r, "%sBatch: %z samples; their gradients are added up before the one update.\n",
-             r->md ? "- " : "", r->t->n_samples);
-    if (r->md)
-        put(r, "\n");
+             r->d->item, r->t->n_samples);
+    put(r, r->d->list_end);
 }
 
 static void put_header(const struct render *r)
@@ -356,9 +379,9 @@ static void put_values(const struct render *r, const char *label, size_t k, cons
     put(r, label);
     for (size_t j = 0; j < size_of(r, k); j++) {
         const sym name = k == 0 ? act_sym(r, 0, j) : unit_q(r, "t", k, j);
-        emit(r, r->md ? "%s$%s = %g$" : "%s%s = %g", j ? ", " : " ", name.s, v[j]);
+        emit(r, "%s%$%s = %g%$", j ? ", " : " ", name.s, v[j]);
     }
-    put(r, r->md ? "\n\n" : "\n");
+    put(r, r->d->line_end);
 }
 
 static void net_line(const struct render *r, size_t s, size_t k, size_t j)
@@ -386,15 +409,13 @@ static void activation_rhs(const struct render *r, size_t k, const char *net, do
     switch (nn_get_activation(r->t->net, k)) {
     case NN_ACT_LINEAR: emit(r, "%s = %g", net, a); break;
     case NN_ACT_SIGMOID:
-        emit(r, r->md ? "\\sigma(%s) = \\frac{1}{1 + e^{%g}} = %g"
-                      : "sigmoid(%s) = 1/(1 + exp(%g)) = %g", net, -z, a);
+        emit(r, r->d->sigmoid, net, -z, a);
         break;
     case NN_ACT_TANH:
-        emit(r, r->md ? "\\tanh(%s) = \\tanh(%g) = %g" : "tanh(%s) = tanh(%g) = %g", net, z, a);
+        emit(r, r->d->tanh, net, z, a);
         break;
     case NN_ACT_RELU:
-        emit(r, r->md ? "\\max(0, %s) = \\max(0, %g) = %g" : "max(0, %s) = max(0, %g) = %g",
-             net, z, a);
+        emit(r, r->d->relu, net, z, a);
         break;
     case NN_ACT_LEAKY_RELU:
         if (z > 0.0)
@@ -403,8 +424,7 @@ static void activation_rhs(const struct render *r, size_t k, const char *net, do
             emit(r, "0.01%m%s = 0.01%m%p = %g", net, z, a);
         break;
     case NN_ACT_SOFTPLUS:
-        emit(r, r->md ? "\\ln(1 + e^{%s}) = \\ln(1 + e^{%g}) = %g"
-                      : "ln(1 + exp(%s)) = ln(1 + exp(%g)) = %g", net, z, a);
+        emit(r, r->d->softplus, net, z, a);
         break;
     default: emit(r, "%s(%s) = %s(%g) = %g", custom.s, net, custom.s, z, a); break;
     }
@@ -454,13 +474,9 @@ static void loss_term_line(const struct render *r, size_t s, size_t j)
     const double term = nn__loss_term(nn_get_loss(r->t->net), n, o, t);
     eq_open(r);
     if (mse)
-        emit(r, r->md ? "%s = \\frac{1}{%z}(%s - %s)^{2} = \\frac{1}{%z}(%g - %p)^{2} = %g"
-                      : "%s = 1/%z*(%s - %s)^2 = 1/%z*(%g - %p)^2 = %g",
-             e.s, n, tq.s, oq.s, n, t, o, term);
+        emit(r, r->d->term_mse, e.s, n, tq.s, oq.s, n, t, o, term);
     else
-        emit(r, r->md ? "%s = \\frac{1}{2}(%s - %s)^{2} = \\frac{1}{2}(%g - %p)^{2} = %g"
-                      : "%s = 1/2*(%s - %s)^2 = 1/2*(%g - %p)^2 = %g",
-             e.s, tq.s, oq.s, t, o, term);
+        emit(r, r->d->term_half_sse, e.s, tq.s, oq.s, t, o, term);
     eq_close(r);
 }
 
@@ -503,8 +519,7 @@ static void output_error_line(const struct render *r, size_t s, size_t j)
     eq_open(r);
     emit(r, "%s = ", deriv(r, loss_sym(r, s).s, oq.s).s);
     if (nn_get_loss(r->t->net) == NN_LOSS_MSE)
-        emit(r, r->md ? "\\frac{2}{%z}(%s - %s) = \\frac{2}{%z}(%g - %p) = %g"
-                      : "2/%z*(%s - %s) = 2/%z*(%g - %p) = %g", n, oq.s, tq.s, n, o, t, g);
+        emit(r, r->d->grad_mse, n, oq.s, tq.s, n, o, t, g);
     else
         emit(r, "%s - %s = %g - %p = %g", oq.s, tq.s, o, t, g);
     eq_close(r);
@@ -539,21 +554,20 @@ static void fprime_rhs(const struct render *r, size_t k, const char *out, const 
                        double z, double a, double d)
 {
     const name_t name = name_sym(r, nn_get_activation_name(r->t->net, k));
-    const char *gt = r->md ? "%g \\quad (%s > 0)" : "%g (since %s > 0)";
-    const char *le = r->md ? "%g \\quad (%s \\le 0)" : "%g (since %s <= 0)";
     switch (nn_get_activation(r->t->net, k)) {
     case NN_ACT_LINEAR: emit(r, "%g", d); break;
     case NN_ACT_SIGMOID:
         emit(r, "%s%m(1 - %s) = %p%m(1 - %p) = %g", out, out, a, a, d);
         break;
     case NN_ACT_TANH:
-        emit(r, r->md ? "1 - %s^{2} = 1 - %p^{2} = %g" : "1 - %s^2 = 1 - %p^2 = %g", out, a, d);
+        emit(r, r->d->tanh_deriv, out, a, d);
         break;
     case NN_ACT_RELU:
-    case NN_ACT_LEAKY_RELU: emit(r, z > 0.0 ? gt : le, d, net); break;
+    case NN_ACT_LEAKY_RELU:
+        emit(r, z > 0.0 ? r->d->positive : r->d->not_positive, d, net);
+        break;
     case NN_ACT_SOFTPLUS:
-        emit(r, r->md ? "\\sigma(%s) = \\frac{1}{1 + e^{%g}} = %g"
-                      : "sigmoid(%s) = 1/(1 + exp(%g)) = %g", net, -z, d);
+        emit(r, r->d->sigmoid, net, -z, d);
         break;
     default: emit(r, "%s'(%s) = %g", name.s, net, d); break;
     }
@@ -635,10 +649,9 @@ static void update_line(const struct render *r, size_t flat, int is_frozen)
     eq_open(r);
     emit(r, "%s = ", param_sym(r, flat, 1).s);
     if (is_frozen) {
-        emit(r, r->md ? "%s = %g \\quad \\text{(frozen, unchanged)}"
-                      : "%s = %g (frozen, unchanged)", p.s, r->t->params[flat]);
+        emit(r, r->d->frozen, p.s, r->t->params[flat]);
     } else {
-        emit(r, r->md ? "%s - \\eta%m" : "%s - eta%m", p.s);
+        emit(r, "%s - %s%m", p.s, r->d->eta);
         emit(r, "%s = %g - %p%m%p = %g", deriv(r, e.s, p.s).s, r->t->params[flat], r->t->eta,
              r->t->grads[flat], r->t->new_params[flat]);
     }
@@ -733,11 +746,11 @@ static void after_sample(const struct render *r, size_t s)
     else
         put(r, "Outputs:");
     for (size_t j = 0; j < r->t->n_out; j++)
-        emit(r, r->md ? "%s$%s = %g$" : "%s%s = %g", j ? ", " : " ", unit_q(r, "out", top, j).s,
+        emit(r, "%s%$%s = %g%$", j ? ", " : " ", unit_q(r, "out", top, j).s,
              r->t->out_after[s * r->t->n_out + j]);
     if (r->t->n_samples > 1)
-        emit(r, r->md ? ", loss $%s = %g$" : ", loss %s = %g", e.s, r->t->loss_after[s]);
-    put(r, r->md ? "\n\n" : "\n");
+        emit(r, ", loss %$%s = %g%$", e.s, r->t->loss_after[s]);
+    put(r, r->d->line_end);
 }
 
 static void put_after(const struct render *r)
@@ -749,14 +762,57 @@ static void put_after(const struct render *r)
         after_sample(r, s);
     eq_open(r);
     emit(r, "%s = %g", after.s, r->t->loss_after_total);
-    emit(r, r->md ? " \\quad \\text{before the step: } %s = %g" : " (before the step: %s = %g)",
-         before.s, r->t->loss_total);
+    emit(r, r->d->before, before.s, r->t->loss_total);
     eq_close(r);
 }
 
-void nn__explain_text(const struct nn__trace *t, int md, int digits, struct nn__out *o)
+/* ---- the two dialects ---- */
+
+static const struct dialect text_dialect = {
+    put_plain_number, plain_name, "", "", "\n", "\n", "", "",
+    {"", "", "\n== ", "\n-- "}, {"", "\n", " ==\n", " --\n"},
+    "*", " * ", "%s_%s", "delta", "eta", "+", "d%s/d%s", "E_total", "E[%zu]", "E[%zu]+",
+    "E = 1/n * sum over the n outputs of (t - out)^2",
+    "E = sum over the outputs of 1/2*(t - out)^2",
+    "%s = 1/%z*(%s - %s)^2 = 1/%z*(%g - %p)^2 = %g",
+    "%s = 1/2*(%s - %s)^2 = 1/2*(%g - %p)^2 = %g",
+    "2/%z*(%s - %s) = 2/%z*(%g - %p) = %g",
+    "sigmoid(%s) = 1/(1 + exp(%g)) = %g",
+    "tanh(%s) = tanh(%g) = %g",
+    "max(0, %s) = max(0, %g) = %g",
+    "ln(1 + exp(%s)) = ln(1 + exp(%g)) = %g",
+    "1 - %s^2 = 1 - %p^2 = %g",
+    "%g (since %s > 0)",
+    "%g (since %s <= 0)",
+    "%s = %g (frozen, unchanged)",
+    " (before the step: %s = %g)",
+};
+
+static const struct dialect markdown_dialect = {
+    put_latex_number, latex_name, "$", "$$", "$$\n\n", "\n\n", "- ", "\n",
+    {"", "# ", "## ", "### "}, {"", "\n\n", "\n\n", "\n\n"},
+    " \\cdot ", " \\cdot ", "%s_{%s}", "\\delta", "\\eta", "^{+}",
+    "\\frac{\\partial %s}{\\partial %s}", "E_{total}", "E^{(%zu)}", "E^{(%zu)+}",
+    "$E = \\frac{1}{n}\\sum_{k} (t_{k} - out_{k})^{2}$ over the n outputs",
+    "$E = \\sum_{k} \\frac{1}{2}(t_{k} - out_{k})^{2}$ over the outputs",
+    "%s = \\frac{1}{%z}(%s - %s)^{2} = \\frac{1}{%z}(%g - %p)^{2} = %g",
+    "%s = \\frac{1}{2}(%s - %s)^{2} = \\frac{1}{2}(%g - %p)^{2} = %g",
+    "\\frac{2}{%z}(%s - %s) = \\frac{2}{%z}(%g - %p) = %g",
+    "\\sigma(%s) = \\frac{1}{1 + e^{%g}} = %g",
+    "\\tanh(%s) = \\tanh(%g) = %g",
+    "\\max(0, %s) = \\max(0, %g) = %g",
+    "\\ln(1 + e^{%s}) = \\ln(1 + e^{%g}) = %g",
+    "1 - %s^{2} = 1 - %p^{2} = %g",
+    "%g \\quad (%s > 0)",
+    "%g \\quad (%s \\le 0)",
+    "%s = %g \\quad \\text{(frozen, unchanged)}",
+    " \\quad \\text{before the step: } %s = %g",
+};
+
+static void render(const struct nn__trace *t, const struct dialect *d, int digits,
+                   struct nn__writer *w)
 {
-    const struct render r = {o, t, md, digits};
+    const struct render r = {w, t, d, digits};
     put_header(&r);
     for (size_t s = 0; s < t->n_samples; s++) {
         put_forward(&r, s);
@@ -768,4 +824,14 @@ void nn__explain_text(const struct nn__trace *t, int md, int digits, struct nn__
     if (t->rule == NN_RULE_STANDARD)
         put_update(&r);
     put_after(&r);
+}
+
+void nn__render_text(const struct nn__trace *t, int digits, struct nn__writer *w)
+{
+    render(t, &text_dialect, digits, w);
+}
+
+void nn__render_markdown(const struct nn__trace *t, int digits, struct nn__writer *w)
+{
+    render(t, &markdown_dialect, digits, w);
 }
