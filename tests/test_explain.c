@@ -950,10 +950,15 @@ static void test_dot_plain(void **state)
     assert_int_equal(nn_export_dot(net, NULL, NULL, 0, NULL, 0, sink_write, &s), NN_OK);
     assert_contains(s.data, "digraph");
     assert_contains(s.data, "rankdir=LR;");
-    assert_int_equal(count_substr(s.data, " -> "), 3 * 2 + 2 * 2);
+    /* each weight a box of its own: a line in, an arrow out */
+    assert_int_equal(count_substr(s.data, " -> "), 2 * (3 * 2 + 2 * 2));
+    assert_int_equal(count_substr(s.data, "[arrowhead=none]"), 3 * 2 + 2 * 2);
     assert_int_equal(count_substr(s.data, "subgraph cluster_layer"), 3);
     assert_int_equal(count_substr(s.data, "rank=same;"), 3);
-    assert_contains(s.data, "n0_2 -> n1_1 [label=\"w1_2_3 = 0.6\"];");
+    assert_contains(s.data, "l1_1_2 [color=gray50, fontsize=8, height=0, label=\"w1_2_3 = 0.6\"];");
+    assert_contains(s.data, "n0_2 -> l1_1_2 [arrowhead=none];");
+    assert_contains(s.data, "l1_1_2 -> n1_1;");
+    assert_null(strstr(s.data, "splines=line"));
     assert_contains(s.data, "label=\"h1_1\\nb1 = 0.5 (shared)\"");
     assert_null(strstr(s.data, "net ="));
     assert_int_equal(count_substr(s.data, "{"), count_substr(s.data, "}"));
@@ -970,11 +975,11 @@ static void test_dot_annotated(void **state)
     struct sink s = {0};
     take(net, &before);
     assert_int_equal(nn_export_dot(net, o, c_in, 2, c_t, 2, sink_write, &s), NN_OK);
-    assert_int_equal(count_substr(s.data, " -> "), 8);
+    assert_int_equal(count_substr(s.data, " -> "), 2 * 8);
     assert_contains(s.data, "label=\"loss E = 0.298371\"");
     assert_contains(s.data, "h1\\nb1 = 0.35 (shared) (frozen)\\ndE/db1 = 0.0187256"
                             "\\nnet = 0.3775\\nout = 0.593270\\ndelta = 0.00877135\"");
-    assert_contains(s.data, "[label=\"w5 = 0.4\\ndE/dw5 = 0.0821670\"]");
+    assert_contains(s.data, "label=\"w5 = 0.4\\ndE/dw5 = 0.0821670\"]");
     assert_contains(s.data, "target = 0.01");
     sink_free(&s);
     /* forward values only */
@@ -985,6 +990,245 @@ static void test_dot_annotated(void **state)
     sink_free(&s);
     assert_same(net, &before, 1);
     nn_explain_options_free(o);
+    nn_free(net);
+}
+
+/* A network of the given layer sizes with seeded parameters in [-1, 1). */
+static nn_t *wide_net(size_t n_layers, const size_t *sizes, unsigned long seed)
+{
+    const int acts[] = {NN_ACT_TANH, NN_ACT_SIGMOID, NN_ACT_SIGMOID};
+    nn_t *net = create_net(n_layers, sizes, acts);
+    const size_t n = nn_param_count(net);
+    double *p = alloc_doubles(n);
+    test_rng r = {seed};
+    fill_random(&r, p, n, -1.0, 1.0);
+    assert_int_equal(nn_set_params(net, p, n), NN_OK);
+    free(p);
+    return net;
+}
+
+/* "<label>: min a, mean b, max c" read back from a diagram written with 17
+   digits, so that the numbers are the doubles themselves. */
+static void assert_stats(const char *dot, const char *label, const double *x, size_t first,
+                         size_t stride, size_t count)
+{
+    double lo = x[first], hi = x[first], sum = 0.0;
+    for (size_t i = 0; i < count; i++) {
+        const double v = x[first + i * stride];
+        lo = v < lo ? v : lo;
+        hi = v > hi ? v : hi;
+        sum += v;
+    }
+    const char *at = strstr(dot, label);
+    assert_non_null(at);
+    double got_lo, got_mean, got_hi;
+    char fmt[96];
+    snprintf(fmt, sizeof fmt, "%s: min %%lf, mean %%lf, max %%lf", label);
+    assert_int_equal(sscanf(at, fmt, &got_lo, &got_mean, &got_hi), 3);
+    assert_true(got_lo == lo);
+    assert_true(got_mean == sum / (double)count);
+    assert_true(got_hi == hi);
+}
+
+/* 64-64-10: the two wide layers are one node each, the ten outputs are drawn
+   unit by unit, and the weights are summed up: one box between the wide
+   layers, one box per output. */
+static void test_dot_collapsed(void **state)
+{
+    (void)state;
+    const size_t sizes[] = {64, 64, 10};
+    nn_t *net = wide_net(3, sizes, 11);
+    nn_explain_options_t *o = NULL;
+    assert_int_equal(nn_explain_options_create(&o), NN_OK);
+    assert_int_equal(nn_explain_options_set_digits(o, 17), NN_OK);
+    double *p = params_of(net);
+    struct sink s = {0};
+    assert_int_equal(nn_export_dot(net, o, NULL, 0, NULL, 0, sink_write, &s), NN_OK);
+    assert_contains(s.data, "    n0 [style=bold, label=\"64 units\"];");
+    assert_contains(s.data, "    n1 [style=bold, label=\"64 units, a bias per unit\\nweights: min ");
+    assert_null(strstr(s.data, "n0_"));
+    assert_null(strstr(s.data, "n1_"));
+    assert_int_equal(count_substr(s.data, "[style=bold"), 2);
+    for (size_t j = 0; j < 10; j++) {
+        char unit[32];
+        snprintf(unit, sizeof unit, "    n2_%zu [label=\"o%zu\\n", j, j + 1);
+        assert_contains(s.data, unit);
+    }
+    /* boxes: the 64 x 64 matrix, and a row of 64 weights for each output */
+    assert_int_equal(count_substr(s.data, "[color=gray50"), 1 + 10);
+    assert_int_equal(count_substr(s.data, " -> "), 2 + 2 * 10);
+    assert_contains(s.data, "n0 -> l1_0_0 [arrowhead=none];\n  l1_0_0 -> n1;");
+    assert_contains(s.data, "n1 -> l2_9_0 [arrowhead=none];\n  l2_9_0 -> n2_9;");
+    assert_stats(s.data, "label=\"4096 weights", p, 0, 1, 64 * 64);
+    assert_stats(s.data, "\\nweights", p, 0, 1, 64 * 64);
+    assert_stats(s.data, "\\nbiases", p, 64 * 64, 1, 64);
+    const size_t w2 = 64 * 64 + 64;
+    assert_stats(strstr(s.data, "l2_3_0 ["), "label=\"64 weights", p, w2 + 3 * 64, 1, 64);
+    sink_free(&s);
+    free(p);
+    nn_explain_options_free(o);
+    nn_free(net);
+}
+
+/* 784-128-10 with a pass: the diagram stays small, and the wide layers carry
+   the statistics of their values and gradients. */
+static void test_dot_collapsed_pass(void **state)
+{
+    (void)state;
+    const size_t sizes[] = {784, 128, 10};
+    nn_t *net = wide_net(3, sizes, 12);
+    double *in = random_rows(784, 5, 0.0, 1.0), *t = random_rows(10, 6, 0.0, 1.0);
+    struct sink s = {0};
+    assert_int_equal(nn_export_dot(net, NULL, in, 784, t, 10, sink_write, &s), NN_OK);
+    assert_true(s.len < 16 * 1024); /* 100,000 weights, yet a page of text */
+    assert_int_equal(count_substr(s.data, "[color=gray50"), 1 + 10);
+    assert_contains(s.data, "    n0 [style=bold, label=\"784 units\\nout: min ");
+    assert_contains(s.data, "\\ndE/dweights: min ");
+    assert_contains(s.data, "\\ndelta: min ");
+    assert_contains(s.data, "\\ndE/dw: min ");
+    assert_contains(s.data, "label=\"loss E = ");
+    sink_free(&s);
+    free(in);
+    free(t);
+    nn_free(net);
+}
+
+/* The limits: 12 units are drawn one by one, 13 as one node; 16 weights
+   between two drawn layers get a box each, 20 one box for them all. */
+static void test_dot_limits(void **state)
+{
+    (void)state;
+    const size_t twelve[] = {12, 1, 13}, small[] = {4, 4, 5};
+    nn_t *a = wide_net(3, twelve, 1), *b = wide_net(3, small, 2);
+    struct sink s = {0};
+    assert_int_equal(nn_export_dot(a, NULL, NULL, 0, NULL, 0, sink_write, &s), NN_OK);
+    assert_contains(s.data, "    n0_11 [label=\"x12\"];");
+    assert_contains(s.data, "    n2 [style=bold, label=\"13 units");
+    assert_null(strstr(s.data, "n2_"));
+    sink_free(&s);
+    assert_int_equal(nn_export_dot(b, NULL, NULL, 0, NULL, 0, sink_write, &s), NN_OK);
+    assert_int_equal(count_substr(s.data, "[color=gray50"), 16 + 1);
+    assert_contains(s.data, "l2_0_0 [color=gray50, fontsize=8, height=0, label=\"20 weights: min ");
+    assert_contains(s.data, "n1_3 -> l2_0_0 [arrowhead=none];");
+    assert_contains(s.data, "l2_0_0 -> n2_4;");
+    sink_free(&s);
+    nn_free(a);
+    nn_free(b);
+}
+
+/* ---- the format table ---- */
+
+static void test_format_table(void **state)
+{
+    (void)state;
+    static const char *const expected[] = {"text", "markdown", "json"};
+    size_t n = 0;
+    for (int code = 0; nn_explain_format_name(code) != NULL; code++, n++) {
+        int back = -1;
+        assert_true(n < N_OF(expected));
+        assert_string_equal(nn_explain_format_name(code), expected[n]);
+        assert_int_equal(nn_explain_format_from_name(expected[n], &back), NN_OK);
+        assert_int_equal(back, code);
+    }
+    assert_int_equal(n, N_OF(expected));
+    assert_null(nn_explain_format_name(-1));
+    assert_null(nn_explain_format_name(NN_EXPLAIN_JSON + 1));
+    /* option checking reads the same table */
+    nn_explain_options_t *o = NULL;
+    assert_int_equal(nn_explain_options_create(&o), NN_OK);
+    for (int code = -2; code < 8; code++)
+        assert_int_equal(nn_explain_options_set_format(o, code),
+                         nn_explain_format_name(code) != NULL ? NN_OK : NN_ERR_ARGUMENT);
+    nn_explain_options_free(o);
+    int code = 7;
+    assert_int_equal(nn_explain_format_from_name("html", &code), NN_ERR_ARGUMENT);
+    assert_int_equal(nn_explain_format_from_name("Text", &code), NN_ERR_ARGUMENT);
+    assert_int_equal(nn_explain_format_from_name("", &code), NN_ERR_ARGUMENT);
+    assert_int_equal(code, 7);
+    assert_int_equal(nn_explain_format_from_name(NULL, &code), NN_ERR_NULL_ARG);
+    assert_int_equal(nn_explain_format_from_name("json", NULL), NN_ERR_NULL_ARG);
+}
+
+/* Each format name selects its own renderer. */
+static void test_format_by_name(void **state)
+{
+    (void)state;
+    static const char *const starts[] = {"One training step", "# One training step", "{\n"};
+    nn_t *net = make_c();
+    for (int code = 0; nn_explain_format_name(code) != NULL; code++) {
+        int format = -1;
+        assert_int_equal(nn_explain_format_from_name(nn_explain_format_name(code), &format),
+                         NN_OK);
+        nn_explain_options_t *o = names_c(format);
+        struct sink s = {0};
+        assert_int_equal(nn_explain(net, o, c_in, 2, c_t, 2, 0.5, sink_write, &s), NN_OK);
+        assert_memory_equal(s.data, starts[code], strlen(starts[code]));
+        sink_free(&s);
+        nn_explain_options_free(o);
+    }
+    nn_free(net);
+}
+
+/* ---- the two dialects ---- */
+
+/* The lines of text that hold a formula: "a = b" outside the prose lines. */
+static size_t text_formulas(const char *text)
+{
+    static const char *const prose[] = {"Input:", "Target:", "Outputs:", "Sample ",
+                                        "Learning rate:", "Loss:"};
+    size_t n = 0;
+    for (const char *line = text; *line != '\0';) {
+        const char *end = strchr(line, '\n');
+        const size_t len = end ? (size_t)(end - line) : strlen(line);
+        int is_prose = 0;
+        for (size_t i = 0; i < N_OF(prose); i++)
+            is_prose |= strncmp(line, prose[i], strlen(prose[i])) == 0;
+        const char *eq = strstr(line, " = ");
+        if (!is_prose && eq != NULL && (size_t)(eq - line) < len)
+            n++;
+        line += len + (end != NULL);
+    }
+    return n;
+}
+
+/* Text and Markdown say the same things line for line: every formula of one
+   is a display formula of the other, and the headings match in order. */
+static void test_dialects_match(void **state)
+{
+    (void)state;
+    static const char *const text_heads[] = {"\n== Forward pass ==\n", "\n-- Layer 1",
+                                             "\n== Loss ==\n", "\n== Backward pass ==\n",
+                                             "\n== Update: every", "\n== After the step ==\n"};
+    static const char *const md_heads[] = {"\n## Forward pass\n", "\n### Layer 1",
+                                           "\n## Loss\n", "\n## Backward pass\n",
+                                           "\n## Update: every", "\n## After the step\n"};
+    const int rules[] = {NN_RULE_STANDARD, NN_RULE_SEQUENTIAL};
+    nn_t *net = make_c();
+    for (size_t r = 0; r < N_OF(rules); r++) {
+        struct sink text = {0}, md = {0};
+        nn_explain_options_t *o = names_c(NN_EXPLAIN_TEXT);
+        assert_int_equal(nn_explain_options_set_rule(o, rules[r]), NN_OK);
+        assert_int_equal(nn_explain(net, o, c_in, 2, c_t, 2, 0.5, sink_write, &text), NN_OK);
+        assert_int_equal(nn_explain_options_set_format(o, NN_EXPLAIN_MARKDOWN), NN_OK);
+        assert_int_equal(nn_explain(net, o, c_in, 2, c_t, 2, 0.5, sink_write, &md), NN_OK);
+        const size_t formulas = text_formulas(text.data);
+        assert_true(formulas > 20);
+        assert_int_equal(count_substr(md.data, "\n$$"), formulas);
+        assert_int_equal(count_substr(md.data, "$$\n"), formulas);
+        const char *pt = text.data, *pm = md.data;
+        for (size_t h = 0; h < N_OF(text_heads); h++) {
+            if (rules[r] == NN_RULE_SEQUENTIAL && strstr(text_heads[h], "Update") != NULL)
+                continue; /* the sequential rule updates layer by layer */
+            pt = strstr(pt, text_heads[h]);
+            pm = strstr(pm, md_heads[h]);
+            assert_non_null(pt);
+            assert_non_null(pm);
+        }
+        assert_int_equal(count_substr(text.data, "\n-- "), count_substr(md.data, "\n### "));
+        nn_explain_options_free(o);
+        sink_free(&text);
+        sink_free(&md);
+    }
     nn_free(net);
 }
 
@@ -1088,6 +1332,12 @@ int main(void)
         cmocka_unit_test(test_dot_plain),
         cmocka_unit_test(test_dot_annotated),
         cmocka_unit_test(test_dot_errors),
+        cmocka_unit_test(test_dot_collapsed),
+        cmocka_unit_test(test_dot_collapsed_pass),
+        cmocka_unit_test(test_dot_limits),
+        cmocka_unit_test(test_format_table),
+        cmocka_unit_test(test_format_by_name),
+        cmocka_unit_test(test_dialects_match),
         cmocka_unit_test(test_locale_independent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

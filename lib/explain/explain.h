@@ -140,7 +140,10 @@ void nn__render_markdown(const struct nn__trace *t, int digits, struct nn__write
 void nn__render_json(const struct nn__trace *t, int digits, struct nn__writer *w);
 void nn__render_dot(const struct nn__trace *t, int digits, struct nn__writer *w);
 
-/* Layers above this many units are drawn by DOT as one node each. */
+/* DOT draws a layer of more units than this as one node, and the weights
+   between two layers as one box each only up to this many; both keep the
+   picture of any network about a page in size. */
 #define NN__DOT_MAX_UNITS 12
+#define NN__DOT_MAX_WEIGHTS 16
 
 #endif

@@ -8,9 +8,8 @@
    layer drawn unit by unit are summed up per unit on one edge each, so that a
    network of any width gives a picture of a page or so.
 
-   Readability: edges are splines (Graphviz then places each label beside its
-   own edge, where straight lines made labels sit on crossings), and
-   forcelabels keeps every label. */
+   Readability: each weight is a small box of its own between the two units
+   (see link_open), so no label lies on a line. */
 #include "explain.h"
 
 struct dot {
@@ -113,15 +112,15 @@ static struct stats stats_of(const double *x, size_t first, size_t stride, size_
     return s;
 }
 
-/* "<label>: min = a, mean = b, max = c" */
+/* "<label>: min a, mean b, max c" */
 static void put_stats(const struct dot *d, const char *label, struct stats s)
 {
     put(d, label);
-    put(d, ": min = ");
+    put(d, ": min ");
     put_num(d, s.min);
-    put(d, ", mean = ");
+    put(d, ", mean ");
     put_num(d, s.sum / (double)s.n);
-    put(d, ", max = ");
+    put(d, ", max ");
     put_num(d, s.max);
 }
 
@@ -215,7 +214,7 @@ static void layer_node(const struct dot *d, size_t k)
 {
     put(d, "    ");
     put_node_id(d, k, 0);
-    put(d, " [shape=box, label=\"");
+    put(d, " [style=bold, label=\"");
     put_size(d, size_of(d, k));
     put(d, " units");
     if (k > 0) {
@@ -241,73 +240,121 @@ static void layer_cluster(const struct dot *d, size_t k)
         put(d, nn_get_activation_name(d->t->net, k));
     }
     put(d, "\";\n    rank=same;\n");
-    if (collapsed(d, k))
+    if (collapsed(d, k)) {
         layer_node(d, k);
-    else
+    } else {
         for (size_t j = 0; j < size_of(d, k); j++)
             unit(d, k, j);
+    }
     put(d, "  }\n");
 }
 
 /* ---- edges ---- */
 
-static void edge_open(const struct dot *d, size_t k, size_t j, size_t i)
+/* Weights are drawn as small boxes of their own between the units they join,
+   l<k>_<j>_<i>, with a line in and an arrow out: Graphviz keeps nodes apart,
+   where a label on an edge lies where that edge or a crossing one runs. */
+static void put_link_id(const struct dot *d, size_t k, size_t j, size_t i)
+{
+    put(d, "l");
+    put_size(d, k);
+    put(d, "_");
+    put_size(d, j);
+    put(d, "_");
+    put_size(d, i);
+}
+
+/* Unit index meaning every unit a layer is drawn with. */
+#define ALL_UNITS ((size_t)-1)
+
+/* Nodes drawn for layer k: its units, or the one node of a collapsed layer. */
+static size_t drawn(const struct dot *d, size_t k)
+{
+    return collapsed(d, k) ? 1 : size_of(d, k);
+}
+
+static void link_open(const struct dot *d, size_t k, size_t j, size_t i)
 {
     put(d, "  ");
-    put_node_id(d, k - 1, i);
-    put(d, " -> ");
-    put_node_id(d, k, j);
-    put(d, " [label=\"");
+    put_link_id(d, k, j, i);
+    put(d, " [color=gray50, fontsize=8, height=0, label=\"");
+}
+
+/* Ends the box's label and joins it with a line from unit i of layer k-1 and
+   an arrow to unit j of layer k; ALL_UNITS joins every unit drawn. */
+static void link_close(const struct dot *d, size_t k, size_t j, size_t i)
+{
+    const size_t id_j = j == ALL_UNITS ? 0 : j, id_i = i == ALL_UNITS ? 0 : i;
+    put(d, "\"];\n");
+    for (size_t u = 0; u < drawn(d, k - 1); u++) {
+        if (i != ALL_UNITS && u != i)
+            continue;
+        put(d, "  ");
+        put_node_id(d, k - 1, u);
+        put(d, " -> ");
+        put_link_id(d, k, id_j, id_i);
+        put(d, " [arrowhead=none];\n");
+    }
+    for (size_t u = 0; u < drawn(d, k); u++) {
+        if (j != ALL_UNITS && u != j)
+            continue;
+        put(d, "  ");
+        put_link_id(d, k, id_j, id_i);
+        put(d, " -> ");
+        put_node_id(d, k, u);
+        put(d, ";\n");
+    }
 }
 
 /* Weight (j, i) into layer k, both ends drawn unit by unit. */
-static void weight_edge(const struct dot *d, size_t k, size_t j, size_t i)
+static void weight_link(const struct dot *d, size_t k, size_t j, size_t i)
 {
-    edge_open(d, k, j, i);
+    link_open(d, k, j, i);
     put_param(d, k, nn__weight_flat(d->nm, k, j, i), 0);
-    put(d, "\"];\n");
+    link_close(d, k, j, i);
 }
 
-/* The `count` weights of one unit's row or column, `stride` apart from `first`. */
-static void summed_edge(const struct dot *d, size_t k, size_t j, size_t i, size_t first,
-                        size_t stride, size_t count)
+/* The `count` weights `stride` apart from flat index `first` (one unit's row or
+   column, or the whole matrix) summed up in one box. */
+static void summary_link(const struct dot *d, size_t k, size_t j, size_t i, size_t first,
+                         size_t stride, size_t count)
 {
-    edge_open(d, k, j, i);
+    link_open(d, k, j == ALL_UNITS ? 0 : j, i == ALL_UNITS ? 0 : i);
     put_size(d, count);
     put_stats(d, count == 1 ? " weight" : " weights", stats_of(d->t->params, first, stride, count));
     if (have_backward(d))
         put_stats(d, "\\ndE/dw", stats_of(d->t->sample_grads, first, stride, count));
-    put(d, "\"];\n");
+    link_close(d, k, j, i);
 }
 
-/* Layer k's weights: one edge per weight between two layers drawn unit by
-   unit, one edge per drawn unit next to a layer drawn as one node, and one
-   edge between two such nodes. */
-static void layer_edges(const struct dot *d, size_t k)
+/* Layer k's weights: a box per weight when both layers are drawn unit by unit
+   and there are at most NN__DOT_MAX_WEIGHTS of them; a box per drawn unit
+   next to a layer drawn as one node; otherwise one box for them all. */
+static void layer_links(const struct dot *d, size_t k)
 {
     const size_t n_out = size_of(d, k), n_in = size_of(d, k - 1);
     const size_t w0 = nn__weight_flat(d->nm, k, 0, 0);
-    if (collapsed(d, k) && collapsed(d, k - 1)) {
-        summed_edge(d, k, 0, 0, w0, 1, n_out * n_in);
-    } else if (collapsed(d, k)) {
+    const int one_in = collapsed(d, k - 1), one_out = collapsed(d, k);
+    if (one_out && !one_in) {
         for (size_t i = 0; i < n_in; i++)
-            summed_edge(d, k, 0, i, w0 + i, n_in, n_out);
-    } else if (collapsed(d, k - 1)) {
+            summary_link(d, k, ALL_UNITS, i, w0 + i, n_in, n_out);
+    } else if (one_in && !one_out) {
         for (size_t j = 0; j < n_out; j++)
-            summed_edge(d, k, j, 0, w0 + j * n_in, 1, n_in);
+            summary_link(d, k, j, ALL_UNITS, w0 + j * n_in, 1, n_in);
+    } else if (one_in || n_out * n_in > NN__DOT_MAX_WEIGHTS) {
+        summary_link(d, k, ALL_UNITS, ALL_UNITS, w0, 1, n_out * n_in);
     } else {
         for (size_t j = 0; j < n_out; j++)
             for (size_t i = 0; i < n_in; i++)
-                weight_edge(d, k, j, i);
+                weight_link(d, k, j, i);
     }
 }
 
 void nn__render_dot(const struct nn__trace *t, int digits, struct nn__writer *w)
 {
     const struct dot d = {w, t, t->names, digits};
-    put(&d, "digraph backprop {\n  rankdir=LR;\n  ranksep=1.2;\n  nodesep=0.3;\n"
-            "  forcelabels=true;\n");
-    put(&d, "  node [shape=ellipse, fontsize=10];\n  edge [fontsize=8];\n");
+    put(&d, "digraph backprop {\n  rankdir=LR;\n  ranksep=0.4;\n  nodesep=0.15;\n");
+    put(&d, "  node [shape=box, style=rounded, fontsize=10];\n  edge [tailport=e, headport=w];\n");
     if (have_backward(&d)) {
         put(&d, "  labelloc=t;\n  label=\"loss E = ");
         put_num(&d, t->loss[0]);
@@ -316,6 +363,6 @@ void nn__render_dot(const struct nn__trace *t, int digits, struct nn__writer *w)
     for (size_t k = 0; k < t->n_layers; k++)
         layer_cluster(&d, k);
     for (size_t k = 1; k < t->n_layers; k++)
-        layer_edges(&d, k);
+        layer_links(&d, k);
     put(&d, "}\n");
 }
