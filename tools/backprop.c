@@ -8,6 +8,7 @@
 #include "quote.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -33,6 +34,8 @@ struct choice {
     const char *what; /* the thing named, for messages */
     const struct name_code *names;
     size_t count;
+    /* or the library's own list: the name of each code from 0 until NULL */
+    const char *(*name_of)(int code);
 };
 
 static const struct name_code activation_names[] = {
@@ -56,13 +59,8 @@ static const struct name_code rule_names[] = {
     {"standard", NN_RULE_STANDARD},
     {"sequential", NN_RULE_SEQUENTIAL},
 };
-static const struct name_code format_names[] = {
-    {"text", NN_EXPLAIN_TEXT},
-    {"markdown", NN_EXPLAIN_MARKDOWN},
-    {"json", NN_EXPLAIN_JSON},
-};
-
-#define CHOICE(key, what, table) {key, what, table, sizeof table / sizeof table[0]}
+#define CHOICE(key, what, table) {key, what, table, sizeof table / sizeof table[0], NULL}
+#define LIBRARY_CHOICE(key, what, name_of) {key, what, NULL, 0, name_of}
 
 static const struct choice choices[] = {
     CHOICE("activation", "activation", activation_names),
@@ -70,16 +68,31 @@ static const struct choice choices[] = {
     CHOICE("init", "initialisation", init_names),
     CHOICE("loss", "loss", loss_names),
     CHOICE("rule", "rule", rule_names),
-    CHOICE("format", "format", format_names),
+    LIBRARY_CHOICE("format", "format", nn_explain_format_name),
 };
 
 enum { CHOICE_ACTIVATION, CHOICE_BIAS, CHOICE_INIT, CHOICE_LOSS, CHOICE_RULE, CHOICE_FORMAT };
 
+/* The i-th name of `c` and its code; NULL after the last. */
+static const char *choice_name(const struct choice *c, size_t i, int *code)
+{
+    if (c->name_of != NULL) {
+        *code = (int)i;
+        return i <= INT_MAX ? c->name_of((int)i) : NULL;
+    }
+    if (i >= c->count)
+        return NULL;
+    *code = c->names[i].code;
+    return c->names[i].name;
+}
+
 /* Writes the names of `c` separated by `sep`. */
 static void put_names(FILE *f, const struct choice *c, const char *sep)
 {
-    for (size_t i = 0; i < c->count; i++)
-        fprintf(f, "%s%s", i ? sep : "", c->names[i].name);
+    const char *name;
+    int code;
+    for (size_t i = 0; (name = choice_name(c, i, &code)) != NULL; i++)
+        fprintf(f, "%s%s", i ? sep : "", name);
 }
 
 /* {key} stands for the names of choices[key], separated by '|'. */
@@ -176,9 +189,11 @@ static int refusal_status(nn_status s)
 static int lookup(size_t which, const char *value, int *code)
 {
     const struct choice *c = &choices[which];
-    for (size_t i = 0; i < c->count; i++) {
-        if (strcmp(c->names[i].name, value) == 0) {
-            *code = c->names[i].code;
+    const char *name;
+    int found;
+    for (size_t i = 0; (name = choice_name(c, i, &found)) != NULL; i++) {
+        if (strcmp(name, value) == 0) {
+            *code = found;
             return 0;
         }
     }
