@@ -1044,8 +1044,16 @@ BACKPROP_API nn_status nn_explain(nn_t *net, const nn_explain_options_t *options
 
 /**
  * @brief Writes the network as a Graphviz DOT digraph laid out left to right
- * (rankdir=LR), one cluster per layer, each weight on its edge and each bias on
- * its unit.
+ * (rankdir=LR), one cluster per layer, each bias on its unit and each weight in
+ * a small box of its own between the two units it joins (so that no label lies
+ * on a line).
+ *
+ * Wide networks stay about a page in size: a layer of more than 12 units is
+ * drawn as one node with its size and the minimum, mean and maximum of its
+ * incoming weights, its biases and (with an input) its values; the weights next
+ * to such a node, and more than 16 weights between two layers drawn unit by
+ * unit, are summed up the same way in a box per unit or per matrix.
+ * docs/explain.md shows the layout.
  *
  * With an input, every unit also shows its net input and output; with a target
  * as well, the loss, every delta and every gradient are shown. These are
