@@ -2,7 +2,7 @@
    pass, each on private copies of the network (trace.c), and writes the
    trace in the chosen format (formats.c). Every allocation goes through the
    network's allocator. */
-#include "explain.h"
+#include "common.h"
 
 /* ---- nn_explain ---- */
 

@@ -2,7 +2,7 @@
    (nn_explain_options_set_format), rendering and the name lookups the command
    uses all read. A new format is a renderer and one entry here, with the next
    NN_EXPLAIN_* code. */
-#include "explain.h"
+#include "common.h"
 
 #include <string.h>
 

@@ -1,6 +1,6 @@
 /* The names of units and parameters: the caller's, looked up by binary search
    in a sorted copy, or the default ones (backprop.h, "Default names"). */
-#include "explain.h"
+#include "common.h"
 
 #include <stdio.h>
 #include <string.h>

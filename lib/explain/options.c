@@ -1,7 +1,7 @@
 /* The options of nn_explain() and nn_export_dot(): format, digits, rule,
    whether to apply the step, and the caller's names. The options belong to no
    network and use the C library's allocator. */
-#include "explain.h"
+#include "common.h"
 
 #include <stdint.h>
 #include <stdlib.h>

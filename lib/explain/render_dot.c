@@ -10,7 +10,7 @@
 
    Readability: each weight is a small box of its own between the two units
    (see link_open), so no label lies on a line. */
-#include "explain.h"
+#include "common.h"
 
 struct dot {
     struct nn__writer *w;

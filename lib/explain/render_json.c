@@ -2,7 +2,7 @@
    Numbers use the fewest digits that read back as the same double; a value
    that is not finite is written as null. Names only ever hold the characters
    [A-Za-z0-9_.-], so strings need no escapes. */
-#include "explain.h"
+#include "common.h"
 
 #include <math.h>
 

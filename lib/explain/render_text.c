@@ -6,7 +6,7 @@
    own. The LaTeX avoids what GitHub's Markdown pass could take for its own:
    no "\_", "\{", "\\", "\," or "*", and every "_" follows a letter or a digit,
    so that none can open emphasis. */
-#include "explain.h"
+#include "common.h"
 
 #include <stdarg.h>
 #include <stdio.h>

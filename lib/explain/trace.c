@@ -2,7 +2,7 @@
    (nn_export_dot), run on private copies of the network so that each value is
    the library's own. One allocation of the network's allocator holds the
    arrays. */
-#include "explain.h"
+#include "common.h"
 
 #include <stdint.h>
 #include <string.h>

@@ -7,8 +7,8 @@
    chosen format, which writes the trace through a writer (../text.h). Adding
    an output format is a renderer file taking a trace and one entry in the
    table in formats.c. */
-#ifndef BACKPROP_EXPLAIN_H
-#define BACKPROP_EXPLAIN_H
+#ifndef BACKPROP_EXPLAIN_COMMON_H
+#define BACKPROP_EXPLAIN_COMMON_H
 
 #include "../internal.h"
 #include "../text.h"
