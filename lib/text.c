@@ -91,7 +91,8 @@ void nn__write_str(struct nn__writer *w, const char *s)
     nn__write_bytes(w, s, strlen(s));
 }
 
-void nn__write_size(struct nn__writer *w, size_t n)
+/* n in decimal at out (room for 20 digits); returns the count of digits. */
+static size_t decimal(size_t n, char *out)
 {
     char rev[24];
     size_t k = 0;
@@ -99,10 +100,15 @@ void nn__write_size(struct nn__writer *w, size_t n)
         rev[k++] = (char)('0' + n % 10);
         n /= 10;
     } while (n > 0);
-    char out[24];
     for (size_t i = 0; i < k; i++)
         out[i] = rev[k - 1 - i];
-    nn__write_bytes(w, out, k);
+    return k;
+}
+
+void nn__write_size(struct nn__writer *w, size_t n)
+{
+    char out[24];
+    nn__write_bytes(w, out, decimal(n, out));
 }
 
 void nn__write_num(struct nn__writer *w, double x, int digits)
@@ -164,23 +170,15 @@ static void decompose(double x, int digits, int strip_zeros, struct decimal *d)
     d->digits[d->n] = '\0';
 }
 
+/* "e+05", "e-123": at least two digits, as printf writes them. */
 static char *put_exponent(char *p, int e)
 {
     *p++ = 'e';
     *p++ = e < 0 ? '-' : '+';
-    if (e < 0)
-        e = -e;
-    char rev[8];
-    int n = 0;
-    do {
-        rev[n++] = (char)('0' + e % 10);
-        e /= 10;
-    } while (e > 0);
-    if (n < 2)
-        rev[n++] = '0';
-    while (n > 0)
-        *p++ = rev[--n];
-    return p;
+    const size_t magnitude = (size_t)(e < 0 ? -e : e);
+    if (magnitude < 10)
+        *p++ = '0';
+    return p + decimal(magnitude, p);
 }
 
 /* Fixed notation for -4 <= exponent < sci_limit, scientific otherwise (%g's rule). */
