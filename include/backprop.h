@@ -190,6 +190,40 @@ enum {
 /** @} */
 
 /* ------------------------------------------------------------------------- */
+/** @name Names of the built-in choices
+ * Each built-in activation, loss and bias convention has one name, the word a
+ * model file uses for it (docs/format.md): `linear`, `sigmoid`, `tanh`, `relu`,
+ * `leaky_relu`, `softplus`; `half_sse`, `mse`; `per_neuron`, `shared`. The
+ * built-in codes are contiguous from 0, so a loop from 0 until the name is
+ * NULL lists them all:
+ * @code
+ * for (int code = 0; nn_activation_name(code) != NULL; code++)
+ *     puts(nn_activation_name(code));
+ * @endcode
+ * The _from_name calls also accept '-' for '_' (`leaky-relu`, `half-sse`) and
+ * the older spellings `neuron` and `per_unit` for `per_neuron`; case matters.
+ * On an error they leave *code (or *mode) as it was.
+ * @{ */
+
+/**
+ * @brief The code of the built-in activation called @p name.
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_ACTIVATION (no built-in has
+ *         that name; `custom` is none either).
+ */
+BACKPROP_API nn_status nn_activation_from_name(const char *name, int *code);
+/** @brief The name of a built-in activation; NULL for an unknown code and for ::NN_ACT_CUSTOM. */
+BACKPROP_API const char *nn_activation_name(int code);
+/** @brief The code of the loss called @p name. @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_LOSS. */
+BACKPROP_API nn_status nn_loss_from_name(const char *name, int *code);
+/** @brief The name of a loss; NULL for an unknown code. */
+BACKPROP_API const char *nn_loss_name(int code);
+/** @brief The code of the bias convention called @p name. @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_BIAS_MODE. */
+BACKPROP_API nn_status nn_bias_mode_from_name(const char *name, int *mode);
+/** @brief The name of a bias convention; NULL for an unknown code. */
+BACKPROP_API const char *nn_bias_mode_name(int mode);
+/** @} */
+
+/* ------------------------------------------------------------------------- */
 /** @name Creating and releasing
  * @{ */
 

@@ -53,18 +53,14 @@
 
 /* ---- names of settings ---- */
 
-/* indexed by the NN_LOSS_* code */
-static const char *const loss_words[] = {"half_sse", "mse"};
-/* indexed by the NN_BIAS_* code */
-static const char *const bias_words[] = {"per_neuron", "shared"};
-/* indexed by (frozen weights) + 2 * (frozen biases) */
-static const char *const frozen_words[] = {"none", "weights", "biases", "both"};
-
-#define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
-
-static const char *loss_name(int loss)
+/* The loss, activation and bias words are the library's names
+   (nn_loss_name() and the others), so the file and the API cannot disagree.
+   The frozen words are the file's own, indexed by (frozen weights) +
+   2 * (frozen biases). */
+static const char *frozen_word(int index)
 {
-    return loss >= 0 && (size_t)loss < COUNT_OF(loss_words) ? loss_words[loss] : NULL;
+    static const char *const words[] = {"none", "weights", "biases", "both"};
+    return index >= 0 && index < 4 ? words[index] : NULL;
 }
 
 static int is_name_char(char c)
@@ -163,7 +159,7 @@ static size_t layer_bias_count(const struct nn_layer *l)
 /* Checks what saving needs: finite parameters and names for every setting. */
 static nn_status check_savable(const nn_t *net)
 {
-    if (loss_name(net->loss) == NULL)
+    if (nn_loss_name(net->loss) == NULL)
         return NN_ERR_LOSS;
     for (size_t k = 1; k < net->n_layers; k++) {
         const struct nn_layer *l = &net->layers[k];
@@ -188,7 +184,7 @@ static void write_model(const nn_t *net, struct sink *s)
         emit_uint(s, net->layers[k].n_out);
     }
     emit_str(s, "\nloss ");
-    emit_str(s, loss_name(net->loss));
+    emit_str(s, nn_loss_name(net->loss));
     emit_str(s, "\n");
     for (size_t k = 1; k < net->n_layers; k++) {
         const struct nn_layer *l = &net->layers[k];
@@ -199,9 +195,9 @@ static void write_model(const nn_t *net, struct sink *s)
             emit_str(s, "custom ");
         emit_str(s, nn_get_activation_name(net, k));
         emit_str(s, "\nbias ");
-        emit_str(s, bias_words[l->bias_mode == NN_BIAS_SHARED]);
+        emit_str(s, nn_bias_mode_name(l->bias_mode));
         emit_str(s, "\nfrozen ");
-        emit_str(s, frozen_words[(l->frozen_weights != 0) + 2 * (l->frozen_biases != 0)]);
+        emit_str(s, frozen_word((l->frozen_weights != 0) + 2 * (l->frozen_biases != 0)));
         emit_str(s, "\nweights ");
         emit_uint(s, l->n_out);
         emit_str(s, " ");
@@ -1070,8 +1066,10 @@ static nn_status expect_end_of_line(struct parser *p)
 
 /* Reads the line "<keyword> <word>", where word is one of words[0 .. n_words-1];
    *index receives its position. */
+/* A line "<keyword> <word>" whose word is one of those name_of() gives for
+   0, 1, ... until NULL; *index receives the word's number. */
 static nn_status expect_choice(struct parser *p, const char *keyword, const char *what,
-                               const char *const *words, size_t n_words, size_t *index)
+                               const char *(*name_of)(int), int *index)
 {
     const char *t = NULL;
     size_t n = 0;
@@ -1080,16 +1078,16 @@ static nn_status expect_choice(struct parser *p, const char *keyword, const char
         status = expect_word(p, what, &t, &n);
     if (status != NN_OK)
         return status;
-    for (size_t i = 0; i < n_words; i++) {
-        if (token_is(t, n, words[i])) {
+    for (int i = 0; name_of(i) != NULL; i++) {
+        if (token_is(t, n, name_of(i))) {
             *index = i;
             return expect_end_of_line(p);
         }
     }
     char expected[96] = "";
-    for (size_t i = 0; i < n_words; i++) {
-        strcat(expected, i == 0 ? "" : i + 1 < n_words ? ", " : " or ");
-        strcat(expected, words[i]);
+    for (int i = 0; name_of(i) != NULL; i++) {
+        strcat(expected, i == 0 ? "" : name_of(i + 1) != NULL ? ", " : " or ");
+        strcat(expected, name_of(i));
     }
     return fail(p, NN_ERR_FORMAT, p->line, "unknown %s '%s' (expected %s)", what,
                 quote(t, n).text, expected);
@@ -1280,7 +1278,7 @@ static nn_status parse_activation(struct parser *p, const struct customs *custom
         return unknown_activation(p, t, n, 1);
     }
     for (int code = NN_ACT_LINEAR; nn__activation_is_builtin(code); code++) {
-        if (token_is(t, n, nn__activation_builtin_name(code))) {
+        if (token_is(t, n, nn_activation_name(code))) {
             status = nn_set_activation(net, k, code);
             return status == NN_OK ? expect_end_of_line(p) : status;
         }
@@ -1305,16 +1303,14 @@ static nn_status parse_layer(struct parser *p, const struct customs *customs, nn
     if (status != NN_OK)
         return status;
 
-    size_t choice = 0;
-    status = expect_choice(p, "bias", "bias convention", bias_words, COUNT_OF(bias_words),
-                           &choice);
+    int choice = 0;
+    status = expect_choice(p, "bias", "bias convention", nn_bias_mode_name, &choice);
     if (status == NN_OK)
-        status = nn_set_bias_mode(net, k, (int)choice);
+        status = nn_set_bias_mode(net, k, choice);
     if (status == NN_OK)
-        status = expect_choice(p, "frozen", "frozen setting", frozen_words,
-                               COUNT_OF(frozen_words), &choice);
+        status = expect_choice(p, "frozen", "frozen setting", frozen_word, &choice);
     if (status == NN_OK)
-        status = nn_set_frozen(net, k, (int)(choice & 1), (int)(choice >> 1));
+        status = nn_set_frozen(net, k, choice & 1, choice >> 1);
 
     uint64_t rows = 0, cols = 0;
     if (status == NN_OK)
@@ -1347,7 +1343,7 @@ static nn_status parse_layer(struct parser *p, const struct customs *customs, nn
     if (value != n_biases)
         return fail(p, NN_ERR_FORMAT, p->line,
                     "'biases %llu' disagrees with the layer, which has %zu (bias %s)",
-                    (unsigned long long)value, n_biases, bias_words[l->bias_mode == NN_BIAS_SHARED]);
+                    (unsigned long long)value, n_biases, nn_bias_mode_name(l->bias_mode));
     return read_number_line(p, l->b, n_biases, "biases", k);
 }
 
@@ -1360,12 +1356,12 @@ static nn_status parse_model(struct parser *p, const struct customs *customs, nn
     nn_status status = parse_magic(p);
     if (status == NN_OK)
         status = parse_shape(p, &n_layers, sizes);
-    size_t choice = 0;
+    int choice = 0;
     if (status == NN_OK)
-        status = expect_choice(p, "loss", "loss", loss_words, COUNT_OF(loss_words), &choice);
+        status = expect_choice(p, "loss", "loss", nn_loss_name, &choice);
     if (status != NN_OK)
         return status;
-    loss = (int)choice;
+    loss = choice;
     for (size_t k = 0; k + 1 < n_layers; k++)
         activations[k] = NN_ACT_LINEAR;
     nn_t *net = NULL;
