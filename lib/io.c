@@ -29,6 +29,8 @@
 
 #include "hexfloat.h"
 #include "internal.h"
+#include "load_options.h"
+#include "names.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -61,24 +63,6 @@ static const char *frozen_word(int index)
 {
     static const char *const words[] = {"none", "weights", "biases", "both"};
     return index >= 0 && index < 4 ? words[index] : NULL;
-}
-
-static int is_name_char(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-' || c == '.';
-}
-
-/* The rule of nn_set_custom_activation(): 1 .. NN_MAX_NAME characters from
-   [A-Za-z0-9_.-]. */
-static int valid_name(const char *name, size_t n)
-{
-    if (n == 0 || n > NN_MAX_NAME)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (!is_name_char(name[i]))
-            return 0;
-    return 1;
 }
 
 /* ---- writing ---- */
@@ -714,15 +698,6 @@ nn_status nn_save(const nn_t *net, const char *path)
 
 /* ---- reading ---- */
 
-/* The activations a caller supplies to the extended loaders. */
-struct customs {
-    size_t n;
-    const char *const *names;
-    const nn_activation_fn *fs;
-    const nn_activation_deriv_fn *dfs;
-    void *const *contexts;
-};
-
 /* The caps on an input's length (docs/format.md): the lines before `sizes`
    and the `sizes` line itself each hold at most HEADER_BYTES; the whole
    input ends within HEADER_BYTES of the start of the `sizes` line plus
@@ -779,6 +754,8 @@ struct parser {
     size_t sizes_line; /* its number */
     int over;          /* a line before `sizes` begins beyond HEADER_BYTES */
     int too_long;      /* the input holds more than `limit` bytes */
+    size_t max_bytes;  /* the caller's cap (nn_load_options_set_max_bytes()); SIZE_MAX: none */
+    int over_max;      /* the input holds more than `max_bytes` bytes */
     size_t long_word;  /* the line of the first word longer than MAX_WORD (0: none) */
     int partial;       /* the current line goes on past `end`, in the stream */
     size_t line_offset; /* offset in the input of the current line */
@@ -836,6 +813,12 @@ static nn_status fail(struct parser *p, nn_status status, size_t line, const cha
         set_message(p->msg, p->msg_size, nn_strerror(p->stream_status));
         return p->stream_status;
     }
+    if (p->over_max) {
+        if (p->msg != NULL && p->msg_size > 0)
+            snprintf(p->msg, p->msg_size, "the input is longer than the %zu bytes allowed",
+                     p->max_bytes);
+        return NN_ERR_TOO_LARGE;
+    }
     if (p->over) {
         if (p->msg != NULL && p->msg_size > 0)
             snprintf(p->msg, p->msg_size,
@@ -883,10 +866,12 @@ static int is_blank(char c)
 static int refill(struct parser *p, size_t from)
 {
     struct stream *s = p->stream;
-    if (s == NULL || s->at_end || p->stream_status != NN_OK || p->too_long)
+    if (s == NULL || s->at_end || p->stream_status != NN_OK || p->too_long || p->over_max)
         return 0;
     const size_t keep = p->size - from;
-    const uint64_t stop = p->limit != 0 ? p->limit + 1 : PREFIX_BYTES;
+    uint64_t stop = p->limit != 0 ? p->limit + 1 : PREFIX_BYTES;
+    if ((uint64_t)p->max_bytes < stop - 1)
+        stop = (uint64_t)p->max_bytes + 1;
     if ((uint64_t)p->base + p->size >= stop) {
         p->too_long = p->limit != 0;
         return 0;
@@ -902,9 +887,11 @@ static int refill(struct parser *p, size_t from)
     p->stream_status = fill(&s->in, s->buf + keep, room, &got);
     s->at_end = got < room;
     p->size = keep + got;
-    if (p->limit != 0 && (uint64_t)p->base + p->size > p->limit)
+    if ((uint64_t)p->base + p->size > p->max_bytes)
+        p->over_max = 1;
+    else if (p->limit != 0 && (uint64_t)p->base + p->size > p->limit)
         p->too_long = 1;
-    return p->stream_status == NN_OK && !p->too_long && got > 0;
+    return p->stream_status == NN_OK && !p->too_long && !p->over_max && got > 0;
 }
 
 /* Sets end and next for the line whose unread part starts at data[from]. */
@@ -1261,21 +1248,16 @@ static nn_status parse_activation(struct parser *p, const struct customs *custom
         status = expect_word(p, "custom activation name", &t, &n);
         if (status != NN_OK)
             return status;
-        if (!valid_name(t, n))
+        if (!nn__valid_name(t, n))
             return fail(p, NN_ERR_FORMAT, p->line,
                         "'%s' is not a valid activation name (1 to %d characters from "
                         "A-Z a-z 0-9 _ - .)",
                         quote(t, n).text, NN_MAX_NAME);
-        for (size_t i = 0; i < customs->n; i++) {
-            if (token_is(t, n, customs->names[i])) {
-                status = nn_set_custom_activation(net, k, customs->fs[i], customs->dfs[i],
-                                                  customs->contexts ? customs->contexts[i]
-                                                                    : NULL,
-                                                  customs->names[i]);
-                return status == NN_OK ? expect_end_of_line(p) : status;
-            }
-        }
-        return unknown_activation(p, t, n, 1);
+        struct nn_load_custom c;
+        if (!nn__find_custom(customs, t, n, &c))
+            return unknown_activation(p, t, n, 1);
+        status = nn_set_custom_activation(net, k, c.f, c.df, c.context, c.name);
+        return status == NN_OK ? expect_end_of_line(p) : status;
     }
     for (int code = NN_ACT_LINEAR; nn__activation_is_builtin(code); code++) {
         if (token_is(t, n, nn_activation_name(code))) {
@@ -1347,7 +1329,7 @@ static nn_status parse_layer(struct parser *p, const struct customs *customs, nn
     return read_number_line(p, l->b, n_biases, "biases", k);
 }
 
-static nn_status parse_model(struct parser *p, const struct customs *customs, nn_t **out)
+static nn_status parse_model(struct parser *p, const struct load_settings *settings, nn_t **out)
 {
     size_t n_layers = 0;
     size_t sizes[NN_MAX_LAYERS];
@@ -1365,14 +1347,18 @@ static nn_status parse_model(struct parser *p, const struct customs *customs, nn
     for (size_t k = 0; k + 1 < n_layers; k++)
         activations[k] = NN_ACT_LINEAR;
     nn_t *net = NULL;
-    status = nn_create(&net, n_layers, sizes, activations);
+    if (settings->alloc != NULL)
+        status = nn_create_with_allocator(&net, n_layers, sizes, activations, settings->alloc,
+                                          settings->dealloc, settings->alloc_context);
+    else
+        status = nn_create(&net, n_layers, sizes, activations);
     if (status != NN_OK) {
         set_message(p->msg, p->msg_size, nn_strerror(status));
         return status;
     }
     status = nn_set_loss(net, loss);
     for (size_t k = 1; k < n_layers && status == NN_OK; k++)
-        status = parse_layer(p, customs, net, k);
+        status = parse_layer(p, &settings->customs, net, k);
     if (status == NN_OK)
         status = expect_line(p, "end");
     if (status == NN_OK)
@@ -1384,7 +1370,8 @@ static nn_status parse_model(struct parser *p, const struct customs *customs, nn
         status = fail(p, NN_ERR_FORMAT, p->line, "unexpected '%s' after 'end'",
                       quote(t, n).text);
     }
-    if (status == NN_OK && (p->too_long || p->long_word || p->stream_status != NN_OK))
+    if (status == NN_OK &&
+        (p->too_long || p->over_max || p->long_word || p->stream_status != NN_OK))
         status = fail(p, NN_ERR_FORMAT, p->line, "cut short"); /* the message is fail()'s */
     if (status == NN_OK && p->unknown_line != 0)
         status = fail(p, NN_ERR_UNKNOWN_NAME, p->unknown_line,
@@ -1401,6 +1388,7 @@ static nn_status parse_model(struct parser *p, const struct customs *customs, nn
     return NN_OK;
 }
 
+/* The parallel arrays of nn_load_ex(): every entry present, every name valid. */
 static nn_status check_customs(const struct customs *c)
 {
     if (c->n == 0)
@@ -1413,9 +1401,67 @@ static nn_status check_customs(const struct customs *c)
         size_t n = 0;
         while (n <= NN_MAX_NAME && c->names[i][n] != '\0')
             n++;
-        if (!valid_name(c->names[i], n))
+        if (!nn__valid_name(c->names[i], n))
             return NN_ERR_NAME;
     }
+    return NN_OK;
+}
+
+/* The window through which a file is read comes from the caller's allocator
+   when the options give one. */
+static void *window_alloc(const struct load_settings *settings, size_t size)
+{
+    return settings->alloc != NULL ? settings->alloc(settings->alloc_context, size)
+                                   : malloc(size);
+}
+
+static void window_free(const struct load_settings *settings, void *window)
+{
+    if (settings->alloc != NULL)
+        settings->dealloc(settings->alloc_context, window);
+    else
+        free(window);
+}
+
+/* Fails before anything is read or allocated when the input's length is
+   known and beyond the caller's cap. */
+static nn_status check_max_bytes(size_t size, size_t max_bytes, char *msg, size_t msg_size)
+{
+    if (size <= max_bytes)
+        return NN_OK;
+    if (msg != NULL && msg_size > 0)
+        snprintf(msg, msg_size, "the input is longer than the %zu bytes allowed", max_bytes);
+    return NN_ERR_TOO_LARGE;
+}
+
+/* Opens the file at path for p, with a window of WINDOW_BYTES. */
+static nn_status open_stream(struct parser *p, struct stream *stream, const char *path,
+                             const struct load_settings *settings)
+{
+    size_t known = INPUT_SIZE_UNKNOWN;
+    const char *why = NULL;
+    nn_status status = input_open(&stream->in, path, &known, &why);
+    if (status != NN_OK) {
+        set_message(p->msg, p->msg_size, why != NULL ? why : nn_strerror(status));
+        return status;
+    }
+    if (known != INPUT_SIZE_UNKNOWN)
+        status = check_max_bytes(known, settings->max_bytes, p->msg, p->msg_size);
+    if (status != NN_OK) {
+        input_close(&stream->in);
+        return status;
+    }
+    stream->cap = WINDOW_BYTES;
+    stream->buf = window_alloc(settings, stream->cap);
+    stream->at_end = 0;
+    if (stream->buf == NULL) {
+        input_close(&stream->in);
+        set_message(p->msg, p->msg_size, nn_strerror(NN_ERR_NO_MEMORY));
+        return NN_ERR_NO_MEMORY;
+    }
+    p->data = stream->buf;
+    p->total = known != INPUT_SIZE_UNKNOWN ? known : 0;
+    p->stream = stream;
     return NN_OK;
 }
 
@@ -1423,45 +1469,84 @@ static nn_status check_customs(const struct customs *c)
    path, read through a window of WINDOW_BYTES: loading a file needs that
    besides the network. */
 static nn_status load(nn_t **out, const char *data, size_t size, const char *path,
-                      const struct customs *customs, char *msg, size_t msg_size)
+                      const struct load_settings *settings, char *msg, size_t msg_size)
 {
     struct parser p;
     memset(&p, 0, sizeof p);
     p.data = data;
     p.size = size;
     p.total = size;
+    p.max_bytes = settings->max_bytes;
     p.msg = msg;
     p.msg_size = msg_size;
     struct stream stream;
-    nn_status status = NN_OK;
-    if (data == NULL) {
-        size_t known = INPUT_SIZE_UNKNOWN;
-        const char *why = NULL;
-        status = input_open(&stream.in, path, &known, &why);
-        if (status != NN_OK) {
-            set_message(msg, msg_size, why != NULL ? why : nn_strerror(status));
-            return status;
-        }
-        stream.cap = WINDOW_BYTES;
-        stream.buf = malloc(stream.cap);
-        stream.at_end = 0;
-        if (stream.buf == NULL) {
-            input_close(&stream.in);
-            set_message(msg, msg_size, nn_strerror(NN_ERR_NO_MEMORY));
-            return NN_ERR_NO_MEMORY;
-        }
-        p.data = stream.buf;
-        p.total = known != INPUT_SIZE_UNKNOWN ? known : 0;
-        p.stream = &stream;
-    }
+    nn_status status = data != NULL ? check_max_bytes(size, p.max_bytes, msg, msg_size)
+                                    : open_stream(&p, &stream, path, settings);
+    if (status != NN_OK)
+        return status;
     set_message(msg, msg_size, "");
-    status = parse_model(&p, customs, out);
-    if (status != NN_OK && status != NN_ERR_FORMAT && status != NN_ERR_UNKNOWN_NAME)
+    status = parse_model(&p, settings, out);
+    if (status != NN_OK && status != NN_ERR_FORMAT && status != NN_ERR_UNKNOWN_NAME &&
+        status != NN_ERR_TOO_LARGE)
         set_message(msg, msg_size, nn_strerror(status));
     if (p.stream != NULL) {
         input_close(&stream.in);
-        free(stream.buf);
+        window_free(settings, stream.buf);
     }
+    return status;
+}
+
+/* The checks every loader makes before reading: *out is NULL from here on. */
+static nn_status check_load_args(nn_t **out, const void *source, const char *msg,
+                                 size_t msg_size)
+{
+    if (out != NULL)
+        *out = NULL;
+    if (out == NULL || source == NULL || (msg == NULL && msg_size > 0))
+        return NN_ERR_NULL_ARG;
+    return NN_OK;
+}
+
+nn_status nn_load_buffer_with(nn_t **out, const char *data, size_t size,
+                              const nn_load_options_t *options, char *msg, size_t msg_size)
+{
+    const nn_status status = check_load_args(out, data, msg, msg_size);
+    if (status != NN_OK) {
+        set_message(msg, msg_size, nn_strerror(status));
+        return status;
+    }
+    struct load_settings settings;
+    nn__load_settings(options, &settings);
+    return load(out, data, size, NULL, &settings, msg, msg_size);
+}
+
+nn_status nn_load_with(nn_t **out, const char *path, const nn_load_options_t *options,
+                       char *msg, size_t msg_size)
+{
+    const nn_status status = check_load_args(out, path, msg, msg_size);
+    if (status != NN_OK) {
+        set_message(msg, msg_size, nn_strerror(status));
+        return status;
+    }
+    struct load_settings settings;
+    nn__load_settings(options, &settings);
+    return load(out, NULL, 0, path, &settings, msg, msg_size);
+}
+
+/* The old loaders' arrays as settings, checked; the rest are defaults. */
+static nn_status legacy_settings(nn_t **out, const void *source, size_t n_custom,
+                                 const char *const *names, const nn_activation_fn *fs,
+                                 const nn_activation_deriv_fn *dfs, void *const *contexts,
+                                 char *msg, size_t msg_size, struct load_settings *settings)
+{
+    nn__load_settings(NULL, settings);
+    const struct customs customs = {n_custom, NULL, names, fs, dfs, contexts};
+    settings->customs = customs;
+    nn_status status = check_load_args(out, source, msg, msg_size);
+    if (status == NN_OK)
+        status = check_customs(&settings->customs);
+    if (status != NN_OK)
+        set_message(msg, msg_size, nn_strerror(status));
     return status;
 }
 
@@ -1470,46 +1555,28 @@ nn_status nn_load_buffer_ex(nn_t **out, const char *data, size_t size, size_t n_
                             const nn_activation_deriv_fn *dfs, void *const *contexts, char *msg,
                             size_t msg_size)
 {
-    const struct customs customs = {n_custom, names, fs, dfs, contexts};
-    nn_status status = NN_OK;
-    if (out != NULL)
-        *out = NULL;
-    if (out == NULL || data == NULL || (msg == NULL && msg_size > 0))
-        status = NN_ERR_NULL_ARG;
-    if (status == NN_OK)
-        status = check_customs(&customs);
-    if (status != NN_OK) {
-        set_message(msg, msg_size, nn_strerror(status));
-        return status;
-    }
-    return load(out, data, size, NULL, &customs, msg, msg_size);
+    struct load_settings settings;
+    const nn_status status = legacy_settings(out, data, n_custom, names, fs, dfs, contexts, msg,
+                                             msg_size, &settings);
+    return status != NN_OK ? status : load(out, data, size, NULL, &settings, msg, msg_size);
 }
 
 nn_status nn_load_buffer(nn_t **out, const char *data, size_t size)
 {
-    return nn_load_buffer_ex(out, data, size, 0, NULL, NULL, NULL, NULL, NULL, 0);
+    return nn_load_buffer_with(out, data, size, NULL, NULL, 0);
 }
 
 nn_status nn_load_ex(nn_t **out, const char *path, size_t n_custom, const char *const *names,
                      const nn_activation_fn *fs, const nn_activation_deriv_fn *dfs,
                      void *const *contexts, char *msg, size_t msg_size)
 {
-    const struct customs customs = {n_custom, names, fs, dfs, contexts};
-    nn_status status = NN_OK;
-    if (out != NULL)
-        *out = NULL;
-    if (out == NULL || path == NULL || (msg == NULL && msg_size > 0))
-        status = NN_ERR_NULL_ARG;
-    if (status == NN_OK)
-        status = check_customs(&customs);
-    if (status != NN_OK) {
-        set_message(msg, msg_size, nn_strerror(status));
-        return status;
-    }
-    return load(out, NULL, 0, path, &customs, msg, msg_size);
+    struct load_settings settings;
+    const nn_status status = legacy_settings(out, path, n_custom, names, fs, dfs, contexts, msg,
+                                             msg_size, &settings);
+    return status != NN_OK ? status : load(out, NULL, 0, path, &settings, msg, msg_size);
 }
 
 nn_status nn_load(nn_t **out, const char *path)
 {
-    return nn_load_ex(out, path, 0, NULL, NULL, NULL, NULL, NULL, 0);
+    return nn_load_with(out, path, NULL, NULL, 0);
 }
