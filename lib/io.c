@@ -1507,30 +1507,32 @@ static nn_status check_load_args(nn_t **out, const void *source, const char *msg
     return NN_OK;
 }
 
+/* The settings of `options`, after the checks every loader makes. */
+static nn_status options_settings(nn_t **out, const void *source,
+                                  const nn_load_options_t *options, char *msg, size_t msg_size,
+                                  struct load_settings *settings)
+{
+    nn__load_settings(options, settings);
+    const nn_status status = check_load_args(out, source, msg, msg_size);
+    if (status != NN_OK)
+        set_message(msg, msg_size, nn_strerror(status));
+    return status;
+}
+
 nn_status nn_load_buffer_with(nn_t **out, const char *data, size_t size,
                               const nn_load_options_t *options, char *msg, size_t msg_size)
 {
-    const nn_status status = check_load_args(out, data, msg, msg_size);
-    if (status != NN_OK) {
-        set_message(msg, msg_size, nn_strerror(status));
-        return status;
-    }
     struct load_settings settings;
-    nn__load_settings(options, &settings);
-    return load(out, data, size, NULL, &settings, msg, msg_size);
+    const nn_status status = options_settings(out, data, options, msg, msg_size, &settings);
+    return status != NN_OK ? status : load(out, data, size, NULL, &settings, msg, msg_size);
 }
 
 nn_status nn_load_with(nn_t **out, const char *path, const nn_load_options_t *options,
                        char *msg, size_t msg_size)
 {
-    const nn_status status = check_load_args(out, path, msg, msg_size);
-    if (status != NN_OK) {
-        set_message(msg, msg_size, nn_strerror(status));
-        return status;
-    }
     struct load_settings settings;
-    nn__load_settings(options, &settings);
-    return load(out, NULL, 0, path, &settings, msg, msg_size);
+    const nn_status status = options_settings(out, path, options, msg, msg_size, &settings);
+    return status != NN_OK ? status : load(out, NULL, 0, path, &settings, msg, msg_size);
 }
 
 /* The old loaders' arrays as settings, checked; the rest are defaults. */
