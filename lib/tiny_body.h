@@ -27,8 +27,8 @@
         }                                                                           \
     } while (0)
 
-static TINY_INLINE void TINY_NAME(nn_t *net, const double *input, const double *target,
-                                  double rate, const size_t top)
+static TINY_INLINE int TINY_NAME(nn_t *net, const double *input, const double *target,
+                                 double rate, const size_t top)
 {
     struct nn_layer *layers = net->layers;
     double x[TINY_MAX] = {0.0}; /* outputs of the layer below */
@@ -56,6 +56,7 @@ static TINY_INLINE void TINY_NAME(nn_t *net, const double *input, const double *
             }
         if (!logistic)
             nn__activate(l, l->z, l->a, n_out);
+        double bad = 0.0; /* v - v is 0 for a finite v, NaN otherwise */
         for (size_t j = 0; j < TINY_MAX; j++)
             if (j < n_out) {
                 if (logistic)
@@ -63,7 +64,10 @@ static TINY_INLINE void TINY_NAME(nn_t *net, const double *input, const double *
                 else
                     y[j] = l->a[j];
                 x[j] = y[j];
+                bad += y[j] - y[j];
             }
+        if (bad != 0.0 && !net->unchecked)
+            return NN_TINY_NO_FORWARD;
     }
     /* output deltas: dE/do (o - t for half the sum of squares, as loss.c
        forms it) times f'(z) */
@@ -106,24 +110,56 @@ static TINY_INLINE void TINY_NAME(nn_t *net, const double *input, const double *
                 if (i < n_in)
                     below->delta[i] = below_d[i];
         }
+        /* the layer's new parameters, written only when they and its
+           deltas are finite (in registers: no bound is needed here) */
+        double new_w[TINY_MAX * TINY_MAX] = {0.0}, new_b[TINY_MAX] = {0.0};
+        double bad = 0.0; /* v - v is 0 for a finite v, NaN otherwise */
+        for (size_t j = 0; j < TINY_MAX; j++)
+            if (j < n_out)
+                bad += d[j] - d[j];
+        if (!l->frozen_weights)
+            for (size_t j = 0; j < TINY_MAX; j++)
+                if (j < n_out)
+                    for (size_t i = 0; i < TINY_MAX; i++)
+                        if (i < n_in) {
+                            const double v = l->w[j * n_in + i] - rate * (d[j] * below->a[i]);
+                            new_w[j * TINY_MAX + i] = v;
+                            bad += v - v;
+                        }
+        if (!l->frozen_biases) {
+            if (l->bias_mode == NN_BIAS_SHARED) {
+                new_b[0] = l->b[0] - rate * nn__sum(n_out, l->delta);
+                bad += new_b[0] - new_b[0];
+            } else {
+                for (size_t j = 0; j < TINY_MAX; j++)
+                    if (j < n_out) {
+                        new_b[j] = l->b[j] - rate * d[j];
+                        bad += new_b[j] - new_b[j];
+                    }
+            }
+        }
+        if (bad != 0.0 && !net->unchecked)
+            return k == top ? NN_TINY_REFUSED : NN_TINY_PARTLY;
+        l->param_bound = NN_BOUND_UNKNOWN;
         if (!l->frozen_weights)
             for (size_t j = 0; j < TINY_MAX; j++)
                 if (j < n_out)
                     for (size_t i = 0; i < TINY_MAX; i++)
                         if (i < n_in)
-                            l->w[j * n_in + i] -= rate * (d[j] * below->a[i]);
+                            l->w[j * n_in + i] = new_w[j * TINY_MAX + i];
         if (!l->frozen_biases) {
             if (l->bias_mode == NN_BIAS_SHARED)
-                l->b[0] -= rate * nn__sum(n_out, l->delta);
+                l->b[0] = new_b[0];
             else
                 for (size_t j = 0; j < TINY_MAX; j++)
                     if (j < n_out)
-                        l->b[j] -= rate * d[j];
+                        l->b[j] = new_b[j];
         }
         for (size_t i = 0; i < TINY_MAX; i++)
             if (k > 1 && i < n_in)
                 d[i] = below_d[i];
     }
+    return NN_TINY_DONE;
 }
 
 #undef TINY_TIMES_DERIV
