@@ -11,6 +11,12 @@
    online step of a tiny network waits on, never waits for a store to be
    read back. Values are still stored in the layers' z, a and delta (off
    that chain) for the inspection calls. */
+/* Whether the values summed into S were all finite: a NaN or an infinity
+   makes the sum one, and so does a sum that overflows, which only values
+   near the largest double can give (a refusal the bounds of the general
+   passes make too). S - S is 0 exactly for a finite S. One addition per
+   value is the cheapest check of values held in registers. */
+#define TINY_FINITE(S) ((S) - (S) == 0.0)
 /* d[j] *= f'(z_j) over the units of layer L, whose outputs are A */
 #define TINY_TIMES_DERIV(L, A, D)                                                   \
     do {                                                                            \
@@ -56,7 +62,7 @@ static TINY_INLINE int TINY_NAME(nn_t *net, const double *input, const double *t
             }
         if (!logistic)
             nn__activate(l, l->z, l->a, n_out);
-        double bad = 0.0; /* v - v is 0 for a finite v, NaN otherwise */
+        double sum = 0.0; /* see TINY_FINITE */
         for (size_t j = 0; j < TINY_MAX; j++)
             if (j < n_out) {
                 if (logistic)
@@ -64,9 +70,9 @@ static TINY_INLINE int TINY_NAME(nn_t *net, const double *input, const double *t
                 else
                     y[j] = l->a[j];
                 x[j] = y[j];
-                bad += y[j] - y[j];
+                sum += y[j];
             }
-        if (bad != 0.0 && !net->unchecked)
+        if (!TINY_FINITE(sum))
             return NN_TINY_NO_FORWARD;
     }
     /* output deltas: dE/do (o - t for half the sum of squares, as loss.c
@@ -110,51 +116,56 @@ static TINY_INLINE int TINY_NAME(nn_t *net, const double *input, const double *t
                 if (i < n_in)
                     below->delta[i] = below_d[i];
         }
-        /* the layer's new parameters, written only when they and its
-           deltas are finite (in registers: no bound is needed here) */
-        double new_w[TINY_MAX * TINY_MAX] = {0.0}, new_b[TINY_MAX] = {0.0};
-        double bad = 0.0; /* v - v is 0 for a finite v, NaN otherwise */
-        for (size_t j = 0; j < TINY_MAX; j++)
-            if (j < n_out)
-                bad += d[j] - d[j];
+        /* The update, checked value by value (no bound is needed at this
+           size): a layer whose new parameters are not all finite gets its
+           old ones back, kept in registers meanwhile, and the step ends as
+           if it had not been written. A delta that is not finite makes the
+           new parameters so too; a layer that changes nothing has its
+           deltas checked instead. */
+        double old_w[TINY_MAX * TINY_MAX] = {0.0}, old_b[TINY_MAX] = {0.0};
+        double sum = 0.0; /* see TINY_FINITE */
+        if (l->frozen_weights && l->frozen_biases)
+            for (size_t j = 0; j < TINY_MAX; j++)
+                if (j < n_out)
+                    sum += d[j];
         if (!l->frozen_weights)
             for (size_t j = 0; j < TINY_MAX; j++)
                 if (j < n_out)
                     for (size_t i = 0; i < TINY_MAX; i++)
                         if (i < n_in) {
-                            const double v = l->w[j * n_in + i] - rate * (d[j] * below->a[i]);
-                            new_w[j * TINY_MAX + i] = v;
-                            bad += v - v;
+                            const double w = l->w[j * n_in + i];
+                            const double v = w - rate * (d[j] * below->a[i]);
+                            old_w[j * TINY_MAX + i] = w;
+                            l->w[j * n_in + i] = v;
+                            sum += v;
                         }
         if (!l->frozen_biases) {
             if (l->bias_mode == NN_BIAS_SHARED) {
-                new_b[0] = l->b[0] - rate * nn__sum(n_out, l->delta);
-                bad += new_b[0] - new_b[0];
+                old_b[0] = l->b[0];
+                l->b[0] -= rate * nn__sum(n_out, l->delta);
+                sum += l->b[0];
             } else {
                 for (size_t j = 0; j < TINY_MAX; j++)
                     if (j < n_out) {
-                        new_b[j] = l->b[j] - rate * d[j];
-                        bad += new_b[j] - new_b[j];
+                        const double b = l->b[j], v = b - rate * d[j];
+                        old_b[j] = b;
+                        l->b[j] = v;
+                        sum += v;
                     }
             }
         }
-        if (bad != 0.0 && !net->unchecked)
-            return k == top ? NN_TINY_REFUSED : NN_TINY_PARTLY;
-        l->param_bound = NN_BOUND_UNKNOWN;
-        if (!l->frozen_weights)
+        if (!TINY_FINITE(sum)) {
             for (size_t j = 0; j < TINY_MAX; j++)
-                if (j < n_out)
+                if (j < n_out) {
                     for (size_t i = 0; i < TINY_MAX; i++)
-                        if (i < n_in)
-                            l->w[j * n_in + i] = new_w[j * TINY_MAX + i];
-        if (!l->frozen_biases) {
-            if (l->bias_mode == NN_BIAS_SHARED)
-                l->b[0] = new_b[0];
-            else
-                for (size_t j = 0; j < TINY_MAX; j++)
-                    if (j < n_out)
-                        l->b[j] = new_b[j];
+                        if (i < n_in && !l->frozen_weights)
+                            l->w[j * n_in + i] = old_w[j * TINY_MAX + i];
+                    if (!l->frozen_biases && (j == 0 || l->bias_mode != NN_BIAS_SHARED))
+                        l->b[j] = old_b[j];
+                }
+            return k == top ? NN_TINY_REFUSED : NN_TINY_PARTLY;
         }
+        l->param_bound = NN_BOUND_UNKNOWN;
         for (size_t i = 0; i < TINY_MAX; i++)
             if (k > 1 && i < n_in)
                 d[i] = below_d[i];
@@ -163,5 +174,6 @@ static TINY_INLINE int TINY_NAME(nn_t *net, const double *input, const double *t
 }
 
 #undef TINY_TIMES_DERIV
+#undef TINY_FINITE
 #undef TINY_NAME
 #undef TINY_MAX
