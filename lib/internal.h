@@ -4,6 +4,7 @@
 
 #include "backprop.h"
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -129,7 +130,9 @@ static inline int nn__all_finite(const double *x, size_t n)
    NN_BOUND_LIMIT: 16 times below the largest double, so that no rounding or
    order of summation of values so bounded can reach an infinity. */
 #define NN_BOUND_LIMIT 0x1p1020
-#define NN_BOUND_UNKNOWN (-1.0)
+/* An unknown bound is NaN, so that adding to it fails every check on the
+   way to the scan that replaces it. */
+#define NN_BOUND_UNKNOWN NAN
 /* A result of the kernel max_abs: whether every value was finite. */
 static inline int nn__max_finite(double max_abs)
 {
@@ -146,6 +149,12 @@ double nn__param_bound(nn_t *net, size_t k);
 double nn__grad_bound(nn_t *net, size_t k);
 /* After a setter replaced parameters (layer k, or every layer for 0). */
 void nn__params_replaced(nn_t *net, size_t k);
+/* The check of an update of layer k whose products delta_j a_i (or deltas)
+   are at most `add` and whose changes are at most `step` (`add` times the
+   rate), with the bound scanned if unknown; on success the bound grows. The
+   slow path of the tiny passes, whose own test is the same on the bound as
+   it stands. */
+int nn__update_fits(nn_t *net, size_t k, double add, double step);
 
 /* kernels.c: every loop over a matrix. A table holds one variant (level) of
    the loops; see kernels.c for the levels. */
@@ -210,10 +219,9 @@ static inline int nn__weights_stream(const nn_t *net)
 }
 /* nn__train_tiny's results */
 enum nn_tiny_result {
-    NN_TINY_DONE,       /* the step is applied */
-    NN_TINY_NO_FORWARD, /* an output of the forward pass was not finite; nothing written */
-    NN_TINY_REFUSED,    /* the output layer's update failed its check; nothing written */
-    NN_TINY_PARTLY      /* a lower layer's failed after the layers above it were updated */
+    NN_TINY_DONE,    /* the step is applied */
+    NN_TINY_REFUSED, /* a layer failed its check before any was written */
+    NN_TINY_PARTLY   /* a lower layer failed after the layers above it were updated */
 };
 int nn__train_tiny(nn_t *net, const double *input, const double *target, double rate);
 

@@ -33,6 +33,13 @@
 #define TINY_INLINE inline
 #endif
 
+/* Unrolls the loops over layers when their count is a constant. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define TINY_UNROLL _Pragma("GCC unroll 4")
+#else
+#define TINY_UNROLL
+#endif
+
 #define TINY_NAME train_tiny2
 #define TINY_MAX 2
 #include "tiny_body.h"

@@ -11,12 +11,6 @@
    online step of a tiny network waits on, never waits for a store to be
    read back. Values are still stored in the layers' z, a and delta (off
    that chain) for the inspection calls. */
-/* Whether the values summed into S were all finite: a NaN or an infinity
-   makes the sum one, and so does a sum that overflows, which only values
-   near the largest double can give (a refusal the bounds of the general
-   passes make too). S - S is 0 exactly for a finite S. One addition per
-   value is the cheapest check of values held in registers. */
-#define TINY_FINITE(S) ((S) - (S) == 0.0)
 /* d[j] *= f'(z_j) over the units of layer L, whose outputs are A */
 #define TINY_TIMES_DERIV(L, A, D)                                                   \
     do {                                                                            \
@@ -38,11 +32,16 @@ static TINY_INLINE int TINY_NAME(nn_t *net, const double *input, const double *t
 {
     struct nn_layer *layers = net->layers;
     double x[TINY_MAX] = {0.0}; /* outputs of the layer below */
+    /* the sum of |a| over every layer, the input's included: it bounds every
+       output, and is NaN or infinite when one is (see the checks below) */
+    double a_sum = 0.0;
     for (size_t i = 0; i < TINY_MAX; i++)
         if (i < layers[0].n_out) {
             x[i] = input[i];
             layers[0].a[i] = x[i];
+            a_sum += fabs(x[i]);
         }
+    TINY_UNROLL
     for (size_t k = 1; k <= top; k++) {
         struct nn_layer *l = &layers[k];
         const size_t n_in = l->n_in, n_out = l->n_out;
@@ -62,7 +61,6 @@ static TINY_INLINE int TINY_NAME(nn_t *net, const double *input, const double *t
             }
         if (!logistic)
             nn__activate(l, l->z, l->a, n_out);
-        double sum = 0.0; /* see TINY_FINITE */
         for (size_t j = 0; j < TINY_MAX; j++)
             if (j < n_out) {
                 if (logistic)
@@ -70,11 +68,11 @@ static TINY_INLINE int TINY_NAME(nn_t *net, const double *input, const double *t
                 else
                     y[j] = l->a[j];
                 x[j] = y[j];
-                sum += y[j];
+                a_sum += fabs(y[j]);
             }
-        if (!TINY_FINITE(sum))
-            return NN_TINY_NO_FORWARD;
     }
+    const double abs_rate = fabs(rate);
+    int written = 0;
     /* output deltas: dE/do (o - t for half the sum of squares, as loss.c
        forms it) times f'(z) */
     struct nn_layer *out = &layers[top];
@@ -93,6 +91,7 @@ static TINY_INLINE int TINY_NAME(nn_t *net, const double *input, const double *t
     for (size_t j = 0; j < TINY_MAX; j++)
         if (j < out->n_out)
             out->delta[j] = d[j];
+    TINY_UNROLL
     for (size_t k = top; k >= 1; k--) {
         struct nn_layer *l = &layers[k];
         struct nn_layer *below = &layers[k - 1];
@@ -116,56 +115,40 @@ static TINY_INLINE int TINY_NAME(nn_t *net, const double *input, const double *t
                 if (i < n_in)
                     below->delta[i] = below_d[i];
         }
-        /* The update, checked value by value (no bound is needed at this
-           size): a layer whose new parameters are not all finite gets its
-           old ones back, kept in registers meanwhile, and the step ends as
-           if it had not been written. A delta that is not finite makes the
-           new parameters so too; a layer that changes nothing has its
-           deltas checked instead. */
-        double old_w[TINY_MAX * TINY_MAX] = {0.0}, old_b[TINY_MAX] = {0.0};
-        double sum = 0.0; /* see TINY_FINITE */
-        if (l->frozen_weights && l->frozen_biases)
-            for (size_t j = 0; j < TINY_MAX; j++)
-                if (j < n_out)
-                    sum += d[j];
+        /* The check of the layer's update before it is written, on bounds
+           (internal.h): |delta_j a_i| <= d_sum a_sum for a weight, |delta_j|
+           (or the sum of a shared bias) <= d_sum for a bias. A NaN or an
+           infinity among the outputs or the deltas makes the bound NaN or
+           infinite (0 times one is NaN), and so does an unknown bound of
+           the parameters (NaN): the exact check then decides. */
+        double d_sum = 0.0;
+        for (size_t j = 0; j < TINY_MAX; j++)
+            if (j < n_out)
+                d_sum += fabs(d[j]);
+        double per_delta = a_sum + 1.0;
+        if (l->frozen_weights || l->frozen_biases) /* 0 times a NaN stays NaN */
+            per_delta = (l->frozen_weights ? 0.0 : 1.0) * a_sum + (l->frozen_biases ? 0.0 : 1.0);
+        const double add = d_sum * per_delta, step = abs_rate * add;
+        const double bound = l->param_bound + step;
+        if (add <= NN_BOUND_LIMIT && bound <= NN_BOUND_LIMIT)
+            l->param_bound = bound;
+        else if (!nn__update_fits(net, k, add, step))
+            return written ? NN_TINY_PARTLY : NN_TINY_REFUSED;
+        written = 1;
         if (!l->frozen_weights)
             for (size_t j = 0; j < TINY_MAX; j++)
                 if (j < n_out)
                     for (size_t i = 0; i < TINY_MAX; i++)
-                        if (i < n_in) {
-                            const double w = l->w[j * n_in + i];
-                            const double v = w - rate * (d[j] * below->a[i]);
-                            old_w[j * TINY_MAX + i] = w;
-                            l->w[j * n_in + i] = v;
-                            sum += v;
-                        }
+                        if (i < n_in)
+                            l->w[j * n_in + i] -= rate * (d[j] * below->a[i]);
         if (!l->frozen_biases) {
-            if (l->bias_mode == NN_BIAS_SHARED) {
-                old_b[0] = l->b[0];
+            if (l->bias_mode == NN_BIAS_SHARED)
                 l->b[0] -= rate * nn__sum(n_out, l->delta);
-                sum += l->b[0];
-            } else {
+            else
                 for (size_t j = 0; j < TINY_MAX; j++)
-                    if (j < n_out) {
-                        const double b = l->b[j], v = b - rate * d[j];
-                        old_b[j] = b;
-                        l->b[j] = v;
-                        sum += v;
-                    }
-            }
+                    if (j < n_out)
+                        l->b[j] -= rate * d[j];
         }
-        if (!TINY_FINITE(sum)) {
-            for (size_t j = 0; j < TINY_MAX; j++)
-                if (j < n_out) {
-                    for (size_t i = 0; i < TINY_MAX; i++)
-                        if (i < n_in && !l->frozen_weights)
-                            l->w[j * n_in + i] = old_w[j * TINY_MAX + i];
-                    if (!l->frozen_biases && (j == 0 || l->bias_mode != NN_BIAS_SHARED))
-                        l->b[j] = old_b[j];
-                }
-            return k == top ? NN_TINY_REFUSED : NN_TINY_PARTLY;
-        }
-        l->param_bound = NN_BOUND_UNKNOWN;
         for (size_t i = 0; i < TINY_MAX; i++)
             if (k > 1 && i < n_in)
                 d[i] = below_d[i];
@@ -174,6 +157,5 @@ static TINY_INLINE int TINY_NAME(nn_t *net, const double *input, const double *t
 }
 
 #undef TINY_TIMES_DERIV
-#undef TINY_FINITE
 #undef TINY_NAME
 #undef TINY_MAX

@@ -42,7 +42,7 @@ void nn__grads_add_deferred(const nn_t *net, size_t k, double *g)
 double nn__param_bound(nn_t *net, size_t k)
 {
     struct nn_layer *l = &net->layers[k];
-    if (l->param_bound < 0.0) {
+    if (!(l->param_bound >= 0.0)) {
         const double w = net->kernels->max_abs(l->n_out * l->n_in, l->w);
         const double b = net->kernels->max_abs(l->n_out, l->b);
         l->param_bound = w > b ? w : b;
@@ -53,7 +53,7 @@ double nn__param_bound(nn_t *net, size_t k)
 double nn__grad_bound(nn_t *net, size_t k)
 {
     struct nn_layer *l = &net->layers[k];
-    if (l->grad_bound < 0.0) { /* only nn_set_grads() leaves it unknown, never deferred */
+    if (!(l->grad_bound >= 0.0)) { /* only nn_set_grads() leaves it unknown, never deferred */
         const double w = net->kernels->max_abs(l->n_out * l->n_in, l->gw);
         const double b = net->kernels->max_abs(l->n_out, l->gb);
         l->grad_bound = w > b ? w : b;
@@ -66,6 +66,15 @@ void nn__params_replaced(nn_t *net, size_t k)
     for (size_t i = 1; i < net->n_layers; i++)
         if (k == 0 || i == k)
             net->layers[i].param_bound = NN_BOUND_UNKNOWN;
+}
+
+int nn__update_fits(nn_t *net, size_t k, double add, double step)
+{
+    const double bound = nn__param_bound(net, k);
+    if (!(add <= NN_BOUND_LIMIT) || !nn__bound_fits(bound, step))
+        return 0;
+    net->layers[k].param_bound = bound + step;
+    return 1;
 }
 
 /* What bounds one value a layer's gradient adds per unit of its largest
@@ -377,24 +386,29 @@ static int few_finite(const double *x, size_t n)
 }
 
 /* The flags after nn__train_tiny(), as forward_pass() and backward_update()
-   leave them. A refusal leaves the pass inspectable but for its deltas, so
-   the checks of a later nn_backward() get its largest outputs. */
+   leave them. On a refusal the pass stays inspectable but for its deltas,
+   unless an output was not finite (the forward pass failed), and a later
+   nn_backward() gets its largest outputs for its checks. */
 static nn_status after_tiny(nn_t *net, int result)
 {
-    net->have_forward = result != NN_TINY_NO_FORWARD;
+    net->have_forward = 1;
     net->have_backward = result == NN_TINY_DONE;
     net->single_stale = 0;
     if (net->stale)
         net->batch_stale = 1;
-    net->stale = result == NN_TINY_DONE || result == NN_TINY_PARTLY;
+    net->stale = result != NN_TINY_REFUSED;
     if (result == NN_TINY_DONE)
         return NN_OK;
-    for (size_t k = 0; k < net->n_layers; k++)
-        net->layers[k].a_max = net->kernels->max_abs(net->layers[k].n_out, net->layers[k].a);
+    for (size_t k = 0; k < net->n_layers; k++) {
+        struct nn_layer *l = &net->layers[k];
+        l->a_max = net->kernels->max_abs(l->n_out, l->a);
+        if (!nn__max_finite(l->a_max))
+            net->have_forward = 0;
+    }
     return NN_ERR_DIVERGED;
 }
 
-static nn_status train_one(nn_t *net, const double *input, const double *target, double rate,
+static inline nn_status train_one(nn_t *net, const double *input, const double *target, double rate,
                            enum backward_mode mode)
 {
     if (net == NULL || input == NULL || target == NULL)

@@ -476,7 +476,15 @@ static void test_train_sample_matches_standard_rule(void **state)
 
             assert_int_equal(nn_forward(b, x, out_b), NN_OK);
             assert_int_equal(nn_loss(b, t, &lb), NN_OK);
-            assert_int_equal(nn_train_sample(b, x, t, rate), NN_OK);
+            const nn_status sb = nn_train_sample(b, x, t, rate);
+            if (sb == NN_ERR_DIVERGED) {
+                /* the same trial, refused one step earlier: the checks work
+                   on bounds, which differ between the two rules */
+                diverged++;
+                assert_params_finite(b);
+                break;
+            }
+            assert_int_equal(sb, NN_OK);
 
             assert_close_arrays(out_a, out_b, n_out, "outputs");
             assert_close_arrays(&la, &lb, 1, "losses");
