@@ -55,11 +55,11 @@
  *   nn_get_deltas() returns ::NN_ERR_NO_BACKWARD; the forward pass stays readable.
  *
  * To keep the checks off the cost of a step, they work on bounds: the largest
- * magnitudes of the pass's outputs and deltas, and a bound of each layer's
- * parameters and gradients kept up to date on the side. A step is therefore
- * also refused when such a bound of what it would write exceeds 2^1020 (about
- * 1.1e307, 16 times below the largest double): values that large are a
- * divergence in all but name. nn_explain() and nn_export_dot() show a diverging
+ * magnitudes of the pass's outputs and deltas (for networks of at most 8 units
+ * a layer, their sums), and a bound of each layer's parameters and gradients
+ * kept up to date on the side. A step is therefore also refused when such a
+ * bound of what it would write exceeds 2^1020 (about 1.1e307, 16 times below
+ * the largest double): values that large are a divergence in all but name. nn_explain() and nn_export_dot() show a diverging
  * step as it would be, NaN and infinities included.
  *
  * @section threads Threads and memory
