@@ -850,7 +850,11 @@ static int cmd_train(const struct options *o)
         nn_status s = train_epoch(net, &d, rate, batch, rule, &sample);
         if (s != NN_OK) {
             char what[160];
-            snprintf(what, sizeof what, "sample %zu: %s", sample, nn_strerror(s));
+            if (s == NN_ERR_DIVERGED) /* its nn_strerror advice is the --rate hint below */
+                snprintf(what, sizeof what, "sample %zu: a value would become NaN or infinite",
+                         sample);
+            else
+                snprintf(what, sizeof what, "sample %zu: %s", sample, nn_strerror(s));
             status = diverged(epoch, what, rate);
             break;
         }
