@@ -25,7 +25,42 @@
  *
  * @section errors Errors
  * Every call that can fail returns an ::nn_status. A call that fails leaves the
- * network exactly as it was. nn_strerror() explains a status in one sentence.
+ * network exactly as it was, with the exceptions that @ref divergence lists.
+ * nn_strerror() explains a status in one sentence.
+ *
+ * @section divergence Divergence
+ * No call ever writes a NaN or an infinity into the parameters or the
+ * gradients. A training step that would (a learning rate far too large,
+ * inputs near the largest double, an exploding network) is refused with
+ * ::NN_ERR_DIVERGED:
+ * - nn_backward(), nn_backward_batch() and nn_step() return it when a delta,
+ *   gradient or updated parameter they compute would not be finite; the
+ *   parameters and the accumulated gradients are then bit for bit as before
+ *   the call.
+ * - nn_train_sample() and nn_train_sequential() update each layer as soon as
+ *   its deltas are known, from the output layer down, and check each layer's
+ *   deltas and the bound of its update before writing that layer. When the
+ *   output layer fails (nearly every divergence) nothing is written. When a
+ *   lower layer fails after the layers above it were updated, those keep their
+ *   update (every parameter is still finite): the one exception to "a failed
+ *   call leaves the network as it was" among the training calls.
+ * - A forward pass (nn_forward(), nn_forward_batch(), nn_predict() and the
+ *   passes inside the training calls) whose outputs, in any layer, are not
+ *   finite (a custom activation that returns NaN, a sum that overflows)
+ *   returns it without changing parameters or gradients; it has overwritten
+ *   the values of the last pass of its kind, so until the next successful one
+ *   the inspection calls, nn_loss() and nn_backward() return ::NN_ERR_NO_FORWARD
+ *   (::NN_ERR_NO_BATCH for nn_loss_batch() and nn_backward_batch()).
+ * - After a refused nn_backward(), nn_train_sample() or nn_train_sequential(),
+ *   nn_get_deltas() returns ::NN_ERR_NO_BACKWARD; the forward pass stays readable.
+ *
+ * To keep the checks off the cost of a step, they work on bounds: the largest
+ * magnitudes of the pass's outputs and deltas (for networks of at most 8 units
+ * a layer, their sums), and a bound of each layer's parameters and gradients
+ * kept up to date on the side. A step is therefore also refused when such a
+ * bound of what it would write exceeds 2^1020 (about 1.1e307, 16 times below
+ * the largest double): values that large are a divergence in all but name. nn_explain() and nn_export_dot() show a diverging
+ * step as it would be, NaN and infinities included.
  *
  * @section threads Threads and memory
  * The library keeps no global mutable state, never prints, never exits and
@@ -111,7 +146,8 @@ typedef enum nn_status {
     NN_ERR_PARAMS_NOT_FINITE = 20, /**< The network holds a NaN or infinite parameter and cannot be saved. */
     NN_ERR_BUFFER_SIZE = 21,   /**< A caller-supplied buffer is too small. */
     NN_ERR_BATCH_SIZE = 22,    /**< A batch size of 0, or one that differs from the last batch forward pass. */
-    NN_ERR_NO_BATCH = 23       /**< A batch call needs nn_forward_batch() first. */
+    NN_ERR_NO_BATCH = 23,      /**< A batch call needs nn_forward_batch() first. */
+    NN_ERR_DIVERGED = 24       /**< Training diverged: a value the call computes would be NaN or infinite (see @ref divergence); try a lower learning rate. */
 } nn_status;
 
 /**
@@ -437,7 +473,8 @@ BACKPROP_API int nn_get_loss(const nn_t *net);
  * @param net the network
  * @param input sizes[0] finite values
  * @param output receives the outputs (sizes[n_layers-1] values); may be NULL
- * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_NOT_FINITE (a NaN or infinite input).
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NOT_FINITE (a NaN or infinite input)
+ *         or ::NN_ERR_DIVERGED (an output of a layer is not finite; see @ref divergence).
  * Every layer's net inputs and outputs are kept for inspection and for nn_backward().
  * A logistic layer of 16 units or more is evaluated in vector registers (see
  * ::NN_ACT_SIGMOID); smaller layers give the bits of 1 / (1 + exp(-z)). The
@@ -457,15 +494,18 @@ BACKPROP_API nn_status nn_loss(const nn_t *net, const double *target, double *lo
 /**
  * @brief Backpropagates the loss of the last nn_forward() against @p target and
  * ADDS this sample's gradients to the accumulators (frozen parameters included).
- * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NOT_FINITE, ::NN_ERR_NO_FORWARD or
- * ::NN_ERR_STALE_FORWARD.
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NOT_FINITE, ::NN_ERR_NO_FORWARD,
+ * ::NN_ERR_STALE_FORWARD or ::NN_ERR_DIVERGED (a delta or gradient would not be
+ * finite; nothing changed, see @ref divergence).
  */
 BACKPROP_API nn_status nn_backward(nn_t *net, const double *target);
 
 /**
  * @brief Gradient descent: p -= learning_rate * g for every parameter that is not
  * frozen, then every gradient is set to 0. Makes the last forward pass stale.
- * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_NOT_FINITE (a NaN or infinite rate).
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NOT_FINITE (a NaN or infinite rate) or
+ *         ::NN_ERR_DIVERGED (an updated parameter would not be finite; nothing
+ *         changed, the gradients are kept, see @ref divergence).
  */
 BACKPROP_API nn_status nn_step(nn_t *net, double learning_rate);
 
@@ -481,7 +521,8 @@ BACKPROP_API nn_status nn_step(nn_t *net, double learning_rate);
  * two differ slightly for networks with a hidden layer. The per-layer deltas of
  * this pass stay readable; the accumulated gradients are not touched.
  * Makes the last forward pass stale.
- * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_NOT_FINITE.
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NOT_FINITE or ::NN_ERR_DIVERGED
+ *         (see @ref divergence for what a refused step leaves).
  */
 BACKPROP_API nn_status nn_train_sequential(nn_t *net, const double *input, const double *target,
                                            double learning_rate);
@@ -494,7 +535,8 @@ BACKPROP_API nn_status nn_train_sequential(nn_t *net, const double *input, const
  * earlier nn_backward() calls are left untouched. Each layer's update is applied
  * right after its deltas have been propagated through its old weights.
  * Makes the last forward pass stale; the deltas stay readable.
- * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_NOT_FINITE.
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NOT_FINITE or ::NN_ERR_DIVERGED
+ *         (see @ref divergence for what a refused step leaves).
  */
 BACKPROP_API nn_status nn_train_sample(nn_t *net, const double *input, const double *target,
                                        double learning_rate);
@@ -570,8 +612,10 @@ BACKPROP_API size_t nn_batch_capacity(const nn_t *net);
  *        bits as in a separate array), but must share no other double with them.
  * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_BATCH_SIZE (n is 0),
  *         ::NN_ERR_NOT_FINITE, ::NN_ERR_ARGUMENT (@p outputs overlaps @p inputs
- *         without being @p inputs; the network is not changed), ::NN_ERR_TOO_LARGE
- *         or ::NN_ERR_NO_MEMORY (the buffer could not grow; the last batch is then kept).
+ *         without being @p inputs; the network is not changed), ::NN_ERR_TOO_LARGE,
+ *         ::NN_ERR_NO_MEMORY (the buffer could not grow; the last batch is then kept)
+ *         or ::NN_ERR_DIVERGED (an output of a layer is not finite; no batch is
+ *         left, see @ref divergence).
  */
 BACKPROP_API nn_status nn_forward_batch(nn_t *net, size_t n, const double *inputs,
                                         double *outputs);
@@ -601,7 +645,9 @@ BACKPROP_API nn_status nn_loss_batch(const nn_t *net, size_t n, const double *ta
  * @param n the number of samples of the last nn_forward_batch()
  * @param targets n rows of sizes[n_layers-1] finite values
  * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NO_BATCH, ::NN_ERR_BATCH_SIZE (n
- *         differs from the last batch), ::NN_ERR_STALE_FORWARD or ::NN_ERR_NOT_FINITE.
+ *         differs from the last batch), ::NN_ERR_STALE_FORWARD, ::NN_ERR_NOT_FINITE
+ *         or ::NN_ERR_DIVERGED (a delta or gradient would not be finite; the
+ *         gradients are as they were and the batch can be run again).
  */
 BACKPROP_API nn_status nn_backward_batch(nn_t *net, size_t n, const double *targets);
 
@@ -686,7 +732,9 @@ BACKPROP_API size_t nn_inference_workspace_size(const nn_t *net, size_t n);
  * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_BATCH_SIZE (n is 0),
  *         ::NN_ERR_BUFFER_SIZE (workspace too small), ::NN_ERR_NOT_FINITE or
  *         ::NN_ERR_ARGUMENT (an overlap that the parameters above exclude;
- *         nothing is written).
+ *         nothing is written) or ::NN_ERR_DIVERGED (an output of a layer is not
+ *         finite; the outputs are then unspecified, and the inputs are kept when
+ *         @p outputs is @p inputs).
  */
 BACKPROP_API nn_status nn_predict(const nn_t *net, size_t n, const double *inputs,
                                   double *outputs, double *workspace, size_t workspace_size);
@@ -1132,6 +1180,8 @@ BACKPROP_API nn_status nn_explain_options_set_param_name(nn_explain_options_t *o
  * sequential rule runs nn_train_sequential(), on exactly one sample. All of it
  * happens on private copies, so gradients the caller has accumulated play no
  * part and stay as they are. Nothing is written before every value is known.
+ * The private copies are not checked for divergence: a diverging step is
+ * explained as it would be, NaN and infinities included.
  *
  * @param net the network; changed only when the options ask for the step to be
  *        applied, and only when the call succeeds: then its parameters become

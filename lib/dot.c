@@ -177,6 +177,7 @@ static nn_status run_pass(struct dot *d, const double *input, const double *targ
     if (status != NN_OK)
         return status;
     nn_zero_grads(*copy);
+    (*copy)->unchecked = 1; /* the values are shown as they are (see internal.h) */
     nn_forward(*copy, input, NULL);
     if (target != NULL) {
         nn_loss(*copy, target, &d->loss);

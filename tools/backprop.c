@@ -939,10 +939,12 @@ static int train_checked_epoch(nn_t *net, const struct csv_table *d,
     size_t sample = 0;
     nn_status s = train_epoch(net, d, plan->rate, plan->batch, plan->rule, &sample);
     *recorded = s == NN_OK;
-    if (s != NN_OK) {
+    if (s == NN_ERR_DIVERGED) /* its nn_strerror advice is the --rate hint below */
+        snprintf(what, sizeof what, "sample %zu: a value would become NaN or infinite", sample);
+    else if (s != NN_OK)
         snprintf(what, sizeof what, "sample %zu: %s", sample, nn_strerror(s));
+    if (s != NN_OK)
         return diverged(epoch, what, plan->rate);
-    }
     s = dataset_loss(net, d, loss);
     if (s != NN_OK) {
         snprintf(what, sizeof what, "the loss: %s", nn_strerror(s));

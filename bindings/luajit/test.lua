@@ -259,6 +259,27 @@ test("NaN learning rate", function()
                                     -0.0226025404775, -0.022740242216 }, nil, "dW2 kept")
 end)
 
+test("divergence", function()
+  local net = backprop.Network({ 1, 1 }, "linear")
+  net:set_params({ 1e308, 0.0 })
+  net:set_grads({ -1e308, 0.0 })
+  -- 1e308 + 1e308 would overflow: refused, nothing changed
+  local err = raises(S.ERR_DIVERGED, net.step, net, 1.0)
+  assert(backprop.is_diverged(err), "not a divergence error")
+  assert(err.message:find("learning rate"), err.message)
+  assert(net:params()[1] == 1e308 and net:grads()[1] == -1e308, "network changed")
+  assert(not backprop.is_diverged(raises(S.ERR_NOT_FINITE, net.step, net, 0 / 0)))
+  -- a real divergence: the rate makes the weight explode
+  net:set_params({ 1.0, 0.0 })
+  net:zero_grads()
+  local ok, e = pcall(function()
+    for _ = 1, 1000 do net:train_sample({ 10.0 }, { 1.0 }, 10.0) end
+  end)
+  assert(not ok and backprop.is_diverged(e), "no divergence: " .. tostring(e))
+  for _, v in ipairs(net:params()) do assert(v == v and math.abs(v) < math.huge, "not finite") end
+  net:close()
+end)
+
 test("other errors", function()
   local net = example_c()
   raises(S.ERR_LAYER_RANGE, net.set_weights, net, 3, W1)

@@ -171,7 +171,19 @@ class BackpropError(Exception):
                                                  self.detail)
 
     def __reduce__(self):
-        return (BackpropError, (int(self.status), self.message, self.function, self.detail))
+        return (type(self), (int(self.status), self.message, self.function, self.detail))
+
+
+class DivergedError(BackpropError):
+    """Training diverged (``NN_ERR_DIVERGED``): a value the call computes would
+    be NaN or infinite, so the call refused it. Parameters and gradients keep
+    their values (see the C manual for the one exception); a lower learning
+    rate usually helps."""
+
+
+def _error(status, message, function=None, detail=None):
+    cls = DivergedError if status == Status.ERR_DIVERGED else BackpropError
+    return cls(status, message, function, detail)
 
 
 class Library:
@@ -221,9 +233,10 @@ class Library:
         return self.nn_strerror(_c_int(status, "status")).decode("utf-8", "replace")
 
     def check(self, status, function, detail=None):
-        """Raises :class:`BackpropError` unless *status* is ``NN_OK``."""
+        """Raises :class:`BackpropError` (:class:`DivergedError` for
+        ``NN_ERR_DIVERGED``) unless *status* is ``NN_OK``."""
         if status != 0:
-            raise BackpropError(status, self.strerror(status), function, detail)
+            raise _error(status, self.strerror(status), function, detail)
 
     def require(self, fname):
         """The optional function *fname*, or ``NotImplementedError`` when the
@@ -236,7 +249,7 @@ class Library:
 
     def error(self, status, function, detail=None):
         """A :class:`BackpropError` for a check the binding makes itself."""
-        return BackpropError(status, self.strerror(status), function, detail)
+        return _error(status, self.strerror(status), function, detail)
 
     def version(self):
         """The run-time version string, e.g. ``"0.1.0"``."""
