@@ -124,7 +124,7 @@ static void emit_uint(struct sink *s, uint64_t v)
 /* n numbers separated by single spaces, then a newline. */
 static void emit_numbers(struct sink *s, const double *x, size_t n)
 {
-    char tmp[32];
+    char tmp[1 + NN_HEX_DOUBLE_MAX]; /* a space and a number */
     for (size_t i = 0; i < n; i++) {
         size_t len = 0;
         if (i > 0)
