@@ -25,7 +25,42 @@
  *
  * @section errors Errors
  * Every call that can fail returns an ::nn_status. A call that fails leaves the
- * network exactly as it was. nn_strerror() explains a status in one sentence.
+ * network exactly as it was, with the exceptions that @ref divergence lists.
+ * nn_strerror() explains a status in one sentence.
+ *
+ * @section divergence Divergence
+ * No call ever writes a NaN or an infinity into the parameters or the
+ * gradients. A training step that would (a learning rate far too large,
+ * inputs near the largest double, an exploding network) is refused with
+ * ::NN_ERR_DIVERGED:
+ * - nn_backward(), nn_backward_batch() and nn_step() return it when a delta,
+ *   gradient or updated parameter they compute would not be finite; the
+ *   parameters and the accumulated gradients are then bit for bit as before
+ *   the call.
+ * - nn_train_sample() and nn_train_sequential() update each layer as soon as
+ *   its deltas are known, from the output layer down, and check each layer's
+ *   deltas and the bound of its update before writing that layer. When the
+ *   output layer fails (nearly every divergence) nothing is written. When a
+ *   lower layer fails after the layers above it were updated, those keep their
+ *   update (every parameter is still finite): the one exception to "a failed
+ *   call leaves the network as it was" among the training calls.
+ * - A forward pass (nn_forward(), nn_forward_batch(), nn_predict() and the
+ *   passes inside the training calls) whose outputs, in any layer, are not
+ *   finite (a custom activation that returns NaN, a sum that overflows)
+ *   returns it without changing parameters or gradients; it has overwritten
+ *   the values of the last pass of its kind, so until the next successful one
+ *   the inspection calls, nn_loss() and nn_backward() return ::NN_ERR_NO_FORWARD
+ *   (::NN_ERR_NO_BATCH for nn_loss_batch() and nn_backward_batch()).
+ * - After a refused nn_backward(), nn_train_sample() or nn_train_sequential(),
+ *   nn_get_deltas() returns ::NN_ERR_NO_BACKWARD; the forward pass stays readable.
+ *
+ * To keep the checks off the cost of a step, they work on bounds: the largest
+ * magnitudes of the pass's outputs and deltas (for networks of at most 8 units
+ * a layer, their sums), and a bound of each layer's parameters and gradients
+ * kept up to date on the side. A step is therefore also refused when such a
+ * bound of what it would write exceeds 2^1020 (about 1.1e307, 16 times below
+ * the largest double): values that large are a divergence in all but name. nn_explain() and nn_export_dot() show a diverging
+ * step as it would be, NaN and infinities included.
  *
  * @section threads Threads and memory
  * The library keeps no global mutable state, never prints, never exits and
@@ -93,7 +128,7 @@ typedef enum nn_status {
     NN_ERR_NO_MEMORY = 2,      /**< Memory could not be allocated. */
     NN_ERR_LAYER_COUNT = 3,    /**< n_layers is below 2 or above ::NN_MAX_LAYERS. */
     NN_ERR_ZERO_SIZE = 4,      /**< A layer size of 0 was given. */
-    NN_ERR_TOO_LARGE = 5,      /**< A size exceeds ::NN_MAX_LAYER_SIZE or the parameter count exceeds ::NN_MAX_PARAMS, or a batch buffer would overflow. */
+    NN_ERR_TOO_LARGE = 5,      /**< A size exceeds ::NN_MAX_LAYER_SIZE or the parameter count exceeds ::NN_MAX_PARAMS, a batch buffer would overflow, or a model input is longer than nn_load_options_set_max_bytes() allows. */
     NN_ERR_ACTIVATION = 6,     /**< An unknown activation code was given. */
     NN_ERR_LAYER_RANGE = 7,    /**< A layer index outside the range the call accepts. */
     NN_ERR_COUNT = 8,          /**< An array length that is not the exact number of values. */
@@ -111,7 +146,8 @@ typedef enum nn_status {
     NN_ERR_PARAMS_NOT_FINITE = 20, /**< The network holds a NaN or infinite parameter and cannot be saved. */
     NN_ERR_BUFFER_SIZE = 21,   /**< A caller-supplied buffer is too small. */
     NN_ERR_BATCH_SIZE = 22,    /**< A batch size of 0, or one that differs from the last batch forward pass. */
-    NN_ERR_NO_BATCH = 23       /**< A batch call needs nn_forward_batch() first. */
+    NN_ERR_NO_BATCH = 23,      /**< A batch call needs nn_forward_batch() first. */
+    NN_ERR_DIVERGED = 24       /**< Training diverged: a value the call computes would be NaN or infinite (see @ref divergence); try a lower learning rate. */
 } nn_status;
 
 /**
@@ -187,6 +223,40 @@ enum {
     NN_INIT_XAVIER = 1,  /**< Weights uniform on [-r, r), r = sqrt(6 / (fan_in + fan_out)); biases 0. */
     NN_INIT_HE = 2       /**< Weights uniform on [-r, r), r = sqrt(6 / fan_in); biases 0. */
 };
+/** @} */
+
+/* ------------------------------------------------------------------------- */
+/** @name Names of the built-in choices
+ * Each built-in activation, loss and bias convention has one name, the word a
+ * model file uses for it (docs/format.md): `linear`, `sigmoid`, `tanh`, `relu`,
+ * `leaky_relu`, `softplus`; `half_sse`, `mse`; `per_neuron`, `shared`. The
+ * built-in codes are contiguous from 0, so a loop from 0 until the name is
+ * NULL lists them all:
+ * @code
+ * for (int code = 0; nn_activation_name(code) != NULL; code++)
+ *     puts(nn_activation_name(code));
+ * @endcode
+ * The _from_name calls also accept '-' for '_' (`leaky-relu`, `half-sse`) and
+ * the older spellings `neuron` and `per_unit` for `per_neuron`; case matters.
+ * On an error they leave *code (or *mode) as it was.
+ * @{ */
+
+/**
+ * @brief The code of the built-in activation called @p name.
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_ACTIVATION (no built-in has
+ *         that name; `custom` is none either).
+ */
+BACKPROP_API nn_status nn_activation_from_name(const char *name, int *code);
+/** @brief The name of a built-in activation; NULL for an unknown code and for ::NN_ACT_CUSTOM. */
+BACKPROP_API const char *nn_activation_name(int code);
+/** @brief The code of the loss called @p name. @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_LOSS. */
+BACKPROP_API nn_status nn_loss_from_name(const char *name, int *code);
+/** @brief The name of a loss; NULL for an unknown code. */
+BACKPROP_API const char *nn_loss_name(int code);
+/** @brief The code of the bias convention called @p name. @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_BIAS_MODE. */
+BACKPROP_API nn_status nn_bias_mode_from_name(const char *name, int *mode);
+/** @brief The name of a bias convention; NULL for an unknown code. */
+BACKPROP_API const char *nn_bias_mode_name(int mode);
 /** @} */
 
 /* ------------------------------------------------------------------------- */
@@ -403,7 +473,8 @@ BACKPROP_API int nn_get_loss(const nn_t *net);
  * @param net the network
  * @param input sizes[0] finite values
  * @param output receives the outputs (sizes[n_layers-1] values); may be NULL
- * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_NOT_FINITE (a NaN or infinite input).
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NOT_FINITE (a NaN or infinite input)
+ *         or ::NN_ERR_DIVERGED (an output of a layer is not finite; see @ref divergence).
  * Every layer's net inputs and outputs are kept for inspection and for nn_backward().
  * A logistic layer of 16 units or more is evaluated in vector registers (see
  * ::NN_ACT_SIGMOID); smaller layers give the bits of 1 / (1 + exp(-z)). The
@@ -423,15 +494,18 @@ BACKPROP_API nn_status nn_loss(const nn_t *net, const double *target, double *lo
 /**
  * @brief Backpropagates the loss of the last nn_forward() against @p target and
  * ADDS this sample's gradients to the accumulators (frozen parameters included).
- * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NOT_FINITE, ::NN_ERR_NO_FORWARD or
- * ::NN_ERR_STALE_FORWARD.
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NOT_FINITE, ::NN_ERR_NO_FORWARD,
+ * ::NN_ERR_STALE_FORWARD or ::NN_ERR_DIVERGED (a delta or gradient would not be
+ * finite; nothing changed, see @ref divergence).
  */
 BACKPROP_API nn_status nn_backward(nn_t *net, const double *target);
 
 /**
  * @brief Gradient descent: p -= learning_rate * g for every parameter that is not
  * frozen, then every gradient is set to 0. Makes the last forward pass stale.
- * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_NOT_FINITE (a NaN or infinite rate).
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NOT_FINITE (a NaN or infinite rate) or
+ *         ::NN_ERR_DIVERGED (an updated parameter would not be finite; nothing
+ *         changed, the gradients are kept, see @ref divergence).
  */
 BACKPROP_API nn_status nn_step(nn_t *net, double learning_rate);
 
@@ -447,7 +521,8 @@ BACKPROP_API nn_status nn_step(nn_t *net, double learning_rate);
  * two differ slightly for networks with a hidden layer. The per-layer deltas of
  * this pass stay readable; the accumulated gradients are not touched.
  * Makes the last forward pass stale.
- * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_NOT_FINITE.
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NOT_FINITE or ::NN_ERR_DIVERGED
+ *         (see @ref divergence for what a refused step leaves).
  */
 BACKPROP_API nn_status nn_train_sequential(nn_t *net, const double *input, const double *target,
                                            double learning_rate);
@@ -460,7 +535,8 @@ BACKPROP_API nn_status nn_train_sequential(nn_t *net, const double *input, const
  * earlier nn_backward() calls are left untouched. Each layer's update is applied
  * right after its deltas have been propagated through its old weights.
  * Makes the last forward pass stale; the deltas stay readable.
- * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_NOT_FINITE.
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NOT_FINITE or ::NN_ERR_DIVERGED
+ *         (see @ref divergence for what a refused step leaves).
  */
 BACKPROP_API nn_status nn_train_sample(nn_t *net, const double *input, const double *target,
                                        double learning_rate);
@@ -536,8 +612,10 @@ BACKPROP_API size_t nn_batch_capacity(const nn_t *net);
  *        bits as in a separate array), but must share no other double with them.
  * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_BATCH_SIZE (n is 0),
  *         ::NN_ERR_NOT_FINITE, ::NN_ERR_ARGUMENT (@p outputs overlaps @p inputs
- *         without being @p inputs; the network is not changed), ::NN_ERR_TOO_LARGE
- *         or ::NN_ERR_NO_MEMORY (the buffer could not grow; the last batch is then kept).
+ *         without being @p inputs; the network is not changed), ::NN_ERR_TOO_LARGE,
+ *         ::NN_ERR_NO_MEMORY (the buffer could not grow; the last batch is then kept)
+ *         or ::NN_ERR_DIVERGED (an output of a layer is not finite; no batch is
+ *         left, see @ref divergence).
  */
 BACKPROP_API nn_status nn_forward_batch(nn_t *net, size_t n, const double *inputs,
                                         double *outputs);
@@ -567,7 +645,9 @@ BACKPROP_API nn_status nn_loss_batch(const nn_t *net, size_t n, const double *ta
  * @param n the number of samples of the last nn_forward_batch()
  * @param targets n rows of sizes[n_layers-1] finite values
  * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NO_BATCH, ::NN_ERR_BATCH_SIZE (n
- *         differs from the last batch), ::NN_ERR_STALE_FORWARD or ::NN_ERR_NOT_FINITE.
+ *         differs from the last batch), ::NN_ERR_STALE_FORWARD, ::NN_ERR_NOT_FINITE
+ *         or ::NN_ERR_DIVERGED (a delta or gradient would not be finite; the
+ *         gradients are as they were and the batch can be run again).
  */
 BACKPROP_API nn_status nn_backward_batch(nn_t *net, size_t n, const double *targets);
 
@@ -652,7 +732,9 @@ BACKPROP_API size_t nn_inference_workspace_size(const nn_t *net, size_t n);
  * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_BATCH_SIZE (n is 0),
  *         ::NN_ERR_BUFFER_SIZE (workspace too small), ::NN_ERR_NOT_FINITE or
  *         ::NN_ERR_ARGUMENT (an overlap that the parameters above exclude;
- *         nothing is written).
+ *         nothing is written) or ::NN_ERR_DIVERGED (an output of a layer is not
+ *         finite; the outputs are then unspecified, and the inputs are kept when
+ *         @p outputs is @p inputs).
  */
 BACKPROP_API nn_status nn_predict(const nn_t *net, size_t n, const double *inputs,
                                   double *outputs, double *workspace, size_t workspace_size);
@@ -836,6 +918,10 @@ BACKPROP_API nn_status nn_load_buffer(nn_t **out, const char *data, size_t size)
  * @brief Loads a network from the file @p path, with the caller's custom
  * activations and an explanation of any failure.
  *
+ * Kept until the next major version as a wrapper of nn_load_with(), which
+ * takes the same settings (and more) as an ::nn_load_options_t; unlike
+ * nn_load_options_add_activation(), the arrays may repeat a name.
+ *
  * The custom activations are given as @p n_custom entries of parallel arrays:
  * a model layer written "activation custom NAME" gets the functions of the
  * first entry whose name is NAME, as if installed by nn_set_custom_activation().
@@ -883,6 +969,100 @@ BACKPROP_API nn_status nn_load_buffer_ex(nn_t **out, const char *data, size_t si
                                          const nn_activation_fn *fs,
                                          const nn_activation_deriv_fn *dfs,
                                          void *const *contexts, char *msg, size_t msg_size);
+
+/**
+ * @brief Settings for nn_load_with() and nn_load_buffer_with(): custom
+ * activations, a cap on the input's length and an allocator. An opaque handle
+ * owned by the caller; one handle may serve any number of loads, also at once
+ * from several threads while nobody changes it.
+ */
+typedef struct nn_load_options nn_load_options_t;
+
+/**
+ * @brief Creates loading options with the defaults: no custom activation, no
+ * cap beyond the loader's own (see the group's description), the C library's
+ * malloc() and free(). The handle's own memory comes from the C library.
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_NO_MEMORY (then *out is NULL).
+ */
+BACKPROP_API nn_status nn_load_options_create(nn_load_options_t **out);
+
+/** @brief Releases loading options. NULL is a no-op. Networks loaded with them are not affected. */
+BACKPROP_API void nn_load_options_free(nn_load_options_t *options);
+
+/**
+ * @brief Adds a custom activation: a model layer written "activation custom
+ * NAME" gets @p f and @p df, as if installed by nn_set_custom_activation().
+ * @param options the options
+ * @param name a valid activation name (see nn_set_custom_activation()); copied
+ * @param f the activation function
+ * @param df its derivative
+ * @param context passed to @p f and @p df; owned by the caller, who keeps it
+ *        alive while a loaded network may use it
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG (@p options, @p name, @p f or @p df),
+ *         ::NN_ERR_NAME (an invalid name), ::NN_ERR_ARGUMENT (the options already
+ *         hold an activation of that name) or ::NN_ERR_NO_MEMORY; after an error
+ *         the options are as they were.
+ */
+BACKPROP_API nn_status nn_load_options_add_activation(nn_load_options_t *options,
+                                                      const char *name, nn_activation_fn f,
+                                                      nn_activation_deriv_fn df, void *context);
+
+/**
+ * @brief Caps the length of the input at @p max_bytes, on top of the loader's
+ * own caps. A longer input is refused with ::NN_ERR_TOO_LARGE: a buffer or a
+ * regular file before anything is read or allocated, a pipe as soon as more
+ * than @p max_bytes bytes have been read.
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_ARGUMENT (@p max_bytes is 0;
+ *         the setting is then as it was).
+ */
+BACKPROP_API nn_status nn_load_options_set_max_bytes(nn_load_options_t *options,
+                                                     size_t max_bytes);
+
+/**
+ * @brief Makes every allocation of a load go through @p alloc and @p dealloc:
+ * the loaded network is created as by nn_create_with_allocator() (so its later
+ * calls use them too), and the window through which a file is read comes from
+ * them. Opening a file uses no memory of the library's own (on systems without
+ * POSIX, the C library's fopen() may allocate its own buffer).
+ * @return ::NN_OK or ::NN_ERR_NULL_ARG (also for a NULL @p alloc or @p dealloc;
+ *         the setting is then as it was).
+ */
+BACKPROP_API nn_status nn_load_options_set_allocator(nn_load_options_t *options,
+                                                     nn_alloc_fn alloc, nn_dealloc_fn dealloc,
+                                                     void *context);
+
+/**
+ * @brief Loads a network from the file @p path with @p options.
+ * @param out receives the new network, owned by the caller; set to NULL on error
+ * @param path the model file
+ * @param options the settings, or NULL for the defaults; only read
+ * @param message NULL or a buffer of @p message_size bytes that receives a
+ *        message as nn_load_ex()'s @p msg does; for ::NN_ERR_TOO_LARGE "the input
+ *        is longer than the N bytes allowed"
+ * @param message_size size of @p message (0 when @p message is NULL)
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_IO, ::NN_ERR_FORMAT,
+ *         ::NN_ERR_UNKNOWN_NAME (an activation neither built in nor in @p options),
+ *         ::NN_ERR_TOO_LARGE (longer than nn_load_options_set_max_bytes() allows)
+ *         or ::NN_ERR_NO_MEMORY.
+ */
+BACKPROP_API nn_status nn_load_with(nn_t **out, const char *path,
+                                    const nn_load_options_t *options, char *message,
+                                    size_t message_size);
+
+/**
+ * @brief nn_load_with() from @p size bytes at @p data instead of a file (which
+ * need not be NUL-terminated).
+ * @param out as for nn_load_with()
+ * @param data the model text, owned by the caller; not kept
+ * @param size its length in bytes
+ * @param options as for nn_load_with()
+ * @param message as for nn_load_with()
+ * @param message_size as for nn_load_with()
+ * @return as nn_load_with(), without ::NN_ERR_IO.
+ */
+BACKPROP_API nn_status nn_load_buffer_with(nn_t **out, const char *data, size_t size,
+                                           const nn_load_options_t *options, char *message,
+                                           size_t message_size);
 /** @} */
 
 /* ------------------------------------------------------------------------- */
@@ -1016,6 +1196,8 @@ BACKPROP_API nn_status nn_explain_options_set_param_name(nn_explain_options_t *o
  * sequential rule runs nn_train_sequential(), on exactly one sample. All of it
  * happens on private copies, so gradients the caller has accumulated play no
  * part and stay as they are. Nothing is written before every value is known.
+ * The private copies are not checked for divergence: a diverging step is
+ * explained as it would be, NaN and infinities included.
  *
  * @param net the network; changed only when the options ask for the step to be
  *        applied, and only when the call succeeds: then its parameters become

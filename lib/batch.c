@@ -240,12 +240,16 @@ static void split(size_t n, size_t parts, size_t index, size_t grain, size_t *lo
     *hi = u1 * grain < n ? u1 * grain : n;
 }
 
-/* n rows of `cols` values each must be finite; 0 when the count overflows. */
-static nn_status check_rows(size_t n, size_t cols, const double *x)
+/* n rows of `cols` values each must be finite; 0 when the count overflows.
+   `max` receives their largest magnitude (NULL: not needed). */
+static nn_status check_rows(const nn_t *net, size_t n, size_t cols, const double *x, double *max)
 {
     if (n > SIZE_MAX / sizeof(double) / cols)
         return NN_ERR_TOO_LARGE;
-    return nn__all_finite(x, n * cols) ? NN_OK : NN_ERR_NOT_FINITE;
+    if (max == NULL)
+        return nn__all_finite(x, n * cols) ? NN_OK : NN_ERR_NOT_FINITE;
+    *max = net->kernels->max_abs(n * cols, x);
+    return nn__max_finite(*max) ? NN_OK : NN_ERR_NOT_FINITE;
 }
 
 /* Whether n_a doubles at a and n_b doubles at b share one. The addresses
@@ -307,6 +311,16 @@ static void finish(const nn_t *net, const struct nn_layer *l, size_t r0, size_t 
     }
 }
 
+/* Whether units [c0, c1) of rows [r0, r1) of a layer's outputs are finite. */
+static int band_finite(const nn_t *net, const struct nn_layer *l, size_t r0, size_t r1,
+                       size_t c0, size_t c1, const double *a)
+{
+    int finite = 1;
+    for (size_t r = r0; r < r1; r++)
+        finite &= nn__max_finite(net->kernels->max_abs(c1 - c0, a + r * l->n_out + c0));
+    return finite;
+}
+
 /* ---- the forward pass, of nn_forward_batch() and nn_predict() ---- */
 
 struct forward_job {
@@ -318,6 +332,9 @@ struct forward_job {
     double *outputs;   /* nn_predict's outputs; NULL: the top layer's stay in work */
     double *packs;     /* packing area of member i at packs + i * pack_stride */
     size_t pack_stride;
+    /* nn_predict: member i sets diverged[i] when an output of its share is
+       not finite (nn_forward_batch checks its buffer afterwards) */
+    unsigned char diverged[NN_MAX_THREADS];
 };
 
 /* Doubles of one of the three blocks of nn_predict's workspace: n x max_size
@@ -356,7 +373,7 @@ static void forward_arrays(const struct forward_job *job, size_t k, double **z, 
    caller's inputs, so copying them into the batch buffer needs no barrier. */
 static void forward_part(void *context, struct nn__team *team, size_t index, size_t size)
 {
-    const struct forward_job *job = context;
+    struct forward_job *job = context;
     const nn_t *net = job->net;
     const size_t n = job->n, top = net->n_layers - 1;
     double *pack = job->packs == NULL ? NULL : job->packs + index * job->pack_stride;
@@ -381,6 +398,7 @@ static void forward_part(void *context, struct nn__team *team, size_t index, siz
         const struct nn_layer *l = &net->layers[k];
         double *z, *a;
         forward_arrays(job, k, &z, &a);
+        size_t b_r0 = r0, b_r1 = r1, b_c0 = 0, b_c1 = l->n_out; /* this member's band */
         if (n == 1) {
             if (stream)
                 net->kernels->gemv_stream(l->n_out, l->n_in, l->w, prev, z);
@@ -395,6 +413,10 @@ static void forward_part(void *context, struct nn__team *team, size_t index, siz
                             l->n_in, z + c0, l->n_out, 0, pack);
             if (nn__activation_is_builtin(l->activation)) {
                 finish(net, l, 0, n, c0, c1, z, a);
+                b_r0 = 0;
+                b_r1 = n;
+                b_c0 = c0;
+                b_c1 = c1;
             } else {
                 nn__team_sync(team);
                 finish(net, l, r0, r1, 0, l->n_out, z, a);
@@ -405,6 +427,9 @@ static void forward_part(void *context, struct nn__team *team, size_t index, siz
                             l->w, 1, l->n_in, z + r0 * l->n_out, l->n_out, 0, pack);
             finish(net, l, r0, r1, 0, l->n_out, z, a);
         }
+        /* nn_predict's workspace keeps no layer but the last: checked here */
+        if (job->work != NULL && !band_finite(net, l, b_r0, b_r1, b_c0, b_c1, a))
+            job->diverged[index] = 1;
         if (k < top)
             nn__team_sync(team);
         prev = a;
@@ -419,7 +444,8 @@ nn_status nn_forward_batch(nn_t *net, size_t n, const double *inputs, double *ou
         return NN_ERR_BATCH_SIZE;
     const size_t n_in = net->layers[0].n_out;
     const size_t n_out = net->layers[net->n_layers - 1].n_out;
-    nn_status status = check_rows(n, n_in, inputs);
+    double input_max;
+    nn_status status = check_rows(net, n, n_in, inputs, &input_max);
     if (status == NN_OK && outputs != NULL && n > SIZE_MAX / sizeof(double) / n_out)
         status = NN_ERR_TOO_LARGE;
     if (status == NN_OK && outputs != NULL)
@@ -431,11 +457,22 @@ nn_status nn_forward_batch(nn_t *net, size_t n, const double *inputs, double *ou
         return status;
     const size_t cap = net->batch_cap;
     struct forward_job job = {net, n, inputs, layer_rows(net, net->batch, cap, 0).a, NULL, NULL,
-                              pack_of(net, net->batch, cap, 0), pack_doubles(net, cap)};
+                              pack_of(net, net->batch, cap, 0), pack_doubles(net, cap), {0}};
     size_t threads = team_size(net, n);
     if (threads > net->batch_packs)
         threads = net->batch_packs;
     nn__team_run(threads, forward_part, &job);
+    /* every output finite, and the largest of each layer for the checks of
+       nn_backward_batch(); the rows lie one after the other */
+    net->layers[0].batch_a_max = input_max;
+    for (size_t k = 1; k < net->n_layers; k++) {
+        struct nn_layer *l = &net->layers[k];
+        l->batch_a_max = net->kernels->max_abs(n * l->n_out, layer_rows(net, net->batch, cap, k).a);
+        if (!nn__max_finite(l->batch_a_max)) {
+            net->batch_n = 0; /* the rows of the last batch are overwritten */
+            return NN_ERR_DIVERGED;
+        }
+    }
     net->batch_n = n;
     if (net->stale)
         net->single_stale = 1; /* the last single forward predates the change */
@@ -457,7 +494,7 @@ static nn_status check_batch(const nn_t *net, size_t n, const double *targets)
         return NN_ERR_BATCH_SIZE;
     if (net->stale || net->batch_stale)
         return NN_ERR_STALE_FORWARD;
-    return check_rows(n, net->layers[net->n_layers - 1].n_out, targets);
+    return check_rows(net, n, net->layers[net->n_layers - 1].n_out, targets, NULL);
 }
 
 nn_status nn_loss_batch(const nn_t *net, size_t n, const double *targets, double *loss)
@@ -494,6 +531,7 @@ struct backward_job {
     nn_t *net;
     size_t n;
     const double *targets;
+    int fits; /* every delta finite and every gradient's bound within the limit */
 };
 
 /* gW += Delta^T A_prev for the part of gW this member owns: a band of
@@ -517,15 +555,44 @@ static void weight_grads_part(const nn_t *net, const struct nn_layer *l, size_t 
     }
 }
 
+/* What a batch adds to layer k's gradients, bounded (see train.c): n rows,
+   each adding at most the largest |delta| times the largest output below (a
+   weight), 1 (a bias) or the unit count (a shared bias). Infinite or NaN
+   when a delta is not finite. */
+static double batch_grad_add(const nn_t *net, size_t k, size_t n)
+{
+    const struct nn_layer *l = &net->layers[k];
+    const double a = net->layers[k - 1].batch_a_max;
+    const double per_bias = l->bias_mode == NN_BIAS_SHARED ? (double)l->n_out : 1.0;
+    return (double)n * (l->batch_delta_max * (a > per_bias ? a : per_bias));
+}
+
+/* Member 0 checks every layer's deltas and gradient bounds before any
+   gradient is written, and on success grows the bounds. */
+static int batch_grads_fit(nn_t *net, size_t n)
+{
+    for (size_t k = 1; k < net->n_layers; k++) {
+        struct nn_layer *l = &net->layers[k];
+        const double *delta = layer_rows(net, net->batch, net->batch_cap, k).delta;
+        l->batch_delta_max = net->kernels->max_abs(n * l->n_out, delta);
+        const double add = batch_grad_add(net, k, n);
+        if (!(add <= NN_BOUND_LIMIT) || !nn__bound_fits(nn__grad_bound(net, k), add))
+            return 0;
+    }
+    for (size_t k = 1; k < net->n_layers; k++)
+        net->layers[k].grad_bound += batch_grad_add(net, k, n);
+    return 1;
+}
+
 /* One member's share of every stage: the output deltas of its rows; then per
-   layer, from the top, its part of the weight gradients and of the deltas of
-   the layer below (by rows or by units, see by_units), then the derivative
-   of its rows of those deltas. Member 0 also sums the bias gradients. The
-   barriers make every delta of a layer complete before any member reads it
-   across rows. */
+   layer, from the top, its part of the deltas of the layer below (by rows or
+   by units, see by_units), then the derivative of its rows of those deltas;
+   then, once member 0 has checked them all, its part of every layer's weight
+   gradients (member 0 also sums the bias gradients). The barriers make every
+   delta of a layer complete before any member reads it across rows. */
 static void backward_part(void *context, struct nn__team *team, size_t index, size_t size)
 {
-    const struct backward_job *job = context;
+    struct backward_job *job = context;
     nn_t *net = job->net;
     const size_t n = job->n, cap = net->batch_cap, top = net->n_layers - 1;
     double *scratch = scratch_of(net, net->batch, cap) + index * net->max_size;
@@ -541,52 +608,62 @@ static void backward_part(void *context, struct nn__team *team, size_t index, si
     scale(out, r0, r1, 0, out->n_out, &cur, scratch);
     nn__team_sync(team);
 
-    for (size_t k = top; k >= 1; k--) {
+    for (size_t k = top; k > 1; k--) {
+        /* Delta_prev = Delta W, then times f'(z) of the layer below, on
+           the same band (or, for a custom activation, by rows) */
         struct nn_layer *l = &net->layers[k];
         const struct rows below = layer_rows(net, net->batch, cap, k - 1);
+        const struct nn_layer *lb = &net->layers[k - 1];
+        if (n == 1) {
+            net->kernels->gemv_t(l->n_out, l->n_in, l->w, cur.delta, below.delta);
+            scale(lb, 0, 1, 0, l->n_in, &below, scratch);
+        } else if (by_units(l->n_in, n, size)) {
+            size_t c0, c1;
+            split(l->n_in, size, index, 16, &c0, &c1);
+            if (c1 > c0)
+                nn__product(net, n, c1 - c0, l->n_out, cur.delta, l->n_out, 1, l->w + c0,
+                            l->n_in, 1, below.delta + c0, l->n_in, 0, pack);
+            if (nn__activation_is_builtin(lb->activation)) {
+                scale(lb, 0, n, c0, c1, &below, scratch);
+            } else {
+                nn__team_sync(team);
+                scale(lb, r0, r1, 0, l->n_in, &below, scratch);
+            }
+        } else {
+            if (r1 > r0)
+                nn__product(net, r1 - r0, l->n_in, l->n_out, cur.delta + r0 * l->n_out,
+                            l->n_out, 1, l->w, l->n_in, 1, below.delta + r0 * l->n_in,
+                            l->n_in, 0, pack);
+            scale(lb, r0, r1, 0, l->n_in, &below, scratch);
+        }
+        nn__team_sync(team);
+        cur = below;
+    }
+
+    if (index == 0)
+        job->fits = batch_grads_fit(net, n);
+    nn__team_sync(team);
+    if (!job->fits)
+        return;
+
+    for (size_t k = top; k >= 1; k--) {
+        struct nn_layer *l = &net->layers[k];
+        const struct rows rw = layer_rows(net, net->batch, cap, k);
+        const struct rows below = layer_rows(net, net->batch, cap, k - 1);
         if (n == 1)
-            net->kernels->ger_add(l->n_out, l->n_in, cur.delta, below.a, l->gw);
+            net->kernels->ger_add(l->n_out, l->n_in, rw.delta, below.a, l->gw);
         else
-            weight_grads_part(net, l, n, cur.delta, below.a, index, size, pack);
+            weight_grads_part(net, l, n, rw.delta, below.a, index, size, pack);
         if (index == 0) {
             /* gb += the column sums of Delta, row after row */
             for (size_t r = 0; r < n; r++) {
-                const double *dr = cur.delta + r * l->n_out;
+                const double *dr = rw.delta + r * l->n_out;
                 if (l->bias_mode == NN_BIAS_SHARED)
                     l->gb[0] += nn__sum(l->n_out, dr);
                 else
                     nn__vec_add(l->n_out, dr, l->gb);
             }
         }
-        if (k > 1) {
-            /* Delta_prev = Delta W, then times f'(z) of the layer below, on
-               the same band (or, for a custom activation, by rows) */
-            const struct nn_layer *lb = &net->layers[k - 1];
-            if (n == 1) {
-                net->kernels->gemv_t(l->n_out, l->n_in, l->w, cur.delta, below.delta);
-                scale(lb, 0, 1, 0, l->n_in, &below, scratch);
-            } else if (by_units(l->n_in, n, size)) {
-                size_t c0, c1;
-                split(l->n_in, size, index, 16, &c0, &c1);
-                if (c1 > c0)
-                    nn__product(net, n, c1 - c0, l->n_out, cur.delta, l->n_out, 1, l->w + c0,
-                                l->n_in, 1, below.delta + c0, l->n_in, 0, pack);
-                if (nn__activation_is_builtin(lb->activation)) {
-                    scale(lb, 0, n, c0, c1, &below, scratch);
-                } else {
-                    nn__team_sync(team);
-                    scale(lb, r0, r1, 0, l->n_in, &below, scratch);
-                }
-            } else {
-                if (r1 > r0)
-                    nn__product(net, r1 - r0, l->n_in, l->n_out, cur.delta + r0 * l->n_out,
-                                l->n_out, 1, l->w, l->n_in, 1, below.delta + r0 * l->n_in,
-                                l->n_in, 0, pack);
-                scale(lb, r0, r1, 0, l->n_in, &below, scratch);
-            }
-            nn__team_sync(team);
-        }
-        cur = below;
     }
 }
 
@@ -599,12 +676,12 @@ nn_status nn_backward_batch(nn_t *net, size_t n, const double *targets)
         return status;
     nn__grads_settle(net);
     net->grads_written = 1;
-    struct backward_job job = {net, n, targets};
+    struct backward_job job = {net, n, targets, 0};
     size_t threads = team_size(net, n);
     if (threads > net->batch_packs)
         threads = net->batch_packs;
     nn__team_run(threads, backward_part, &job);
-    return NN_OK;
+    return job.fits ? NN_OK : NN_ERR_DIVERGED;
 }
 
 /* ---- read-only inference ---- */
@@ -641,7 +718,7 @@ static size_t workspace_doubles(const nn_t *net, size_t n, size_t packs)
    are the same bits. */
 static void predict_part(void *context, struct nn__team *team, size_t index, size_t size)
 {
-    const struct forward_job *job = context;
+    struct forward_job *job = context;
     const nn_t *net = job->net;
     const size_t n = job->n, top = net->n_layers - 1, block = work_block(net, n);
     double *pack = job->packs + index * job->pack_stride;
@@ -664,6 +741,8 @@ static void predict_part(void *context, struct nn__team *team, size_t index, siz
                 net->kernels->sigmoid(n, zi, ai);
             else
                 nn__activate(l, zi, ai, n);
+            if (!nn__max_finite(net->kernels->max_abs(n, ai)))
+                job->diverged[index] = 1;
             if (k == top && job->outputs != NULL)
                 for (size_t j = 0; j < n; j++)
                     job->outputs[j * l->n_out + i] = ai[j];
@@ -725,7 +804,7 @@ nn_status nn_predict(const nn_t *net, size_t n, const double *inputs, double *ou
     if (need == 0 || workspace_size < need)
         return NN_ERR_BUFFER_SIZE;
     const size_t n_in = net->layers[0].n_out, n_out = net->layers[net->n_layers - 1].n_out;
-    nn_status status = check_rows(n, n_in, inputs);
+    nn_status status = check_rows(net, n, n_in, inputs, NULL);
     if (status == NN_OK)
         status = check_outputs(n, n_in, inputs, n_out, outputs, workspace, workspace_size);
     if (status != NN_OK)
@@ -742,12 +821,15 @@ nn_status nn_predict(const nn_t *net, size_t n, const double *inputs, double *ou
        the team is done. Either way every value is computed alike. */
     const int in_place = outputs == inputs;
     const int unit_major = predict_unit_major(net, n);
-    struct forward_job job = {net, n, inputs, NULL, work, in_place ? NULL : outputs, NULL, 0};
+    struct forward_job job = {net, n, inputs, NULL, work, in_place ? NULL : outputs, NULL, 0, {0}};
     if (n > 1) {
         job.packs = work + 3 * work_block(net, n);
         job.pack_stride = nn__gemm_pack_doubles(n > net->max_size ? n : net->max_size);
     }
     nn__team_run(threads, unit_major ? predict_part : forward_part, &job);
+    for (size_t i = 0; i < NN_MAX_THREADS; i++)
+        if (job.diverged[i])
+            return NN_ERR_DIVERGED;
     if (in_place)
         copy_outputs(net, n, work, unit_major, outputs);
     return NN_OK;

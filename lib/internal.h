@@ -4,6 +4,7 @@
 
 #include "backprop.h"
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -27,6 +28,18 @@ struct nn_layer {
     int bias_mode;
     int frozen_weights;
     int frozen_biases;
+    /* The divergence checks (train.c): the largest |a| of the last forward
+       pass and of the last batch, the largest |delta| of the last backward
+       pass and of the last batch, and bounds of the magnitudes of this
+       layer's parameters (w and b) and of its gradients (deferred ones
+       included), NN_BOUND_UNKNOWN after a setter replaced the values (the
+       next check scans them). */
+    double a_max;
+    double batch_a_max;
+    double delta_max;
+    double batch_delta_max;
+    double param_bound;
+    double grad_bound;
 };
 
 /* The whole network lives in one allocation: this header, the layer array,
@@ -68,6 +81,10 @@ struct nn {
        from the layers' arrays of that pass, until a call needs them. */
     int grads_deferred; /* the weight gradients are deferred (those stored are 0) */
     int grads_written;  /* stored weight gradients may be nonzero */
+    /* The private copies of nn_explain() and nn_export_dot() show a diverging
+       step as it would be, NaN and infinities included: on them the single-sample
+       passes skip the divergence checks (train.c). */
+    int unchecked;
 };
 
 /* network.c */
@@ -117,6 +134,42 @@ static inline int nn__all_finite(const double *x, size_t n)
     return ((a0 | a1 | a2 | a3) >> 63) == 0;
 }
 
+/* ---- divergence (train.c) ----
+   No training call writes a NaN or an infinity into the parameters or the
+   gradients (NN_ERR_DIVERGED). Checking every value written would cost
+   another sweep over the weights, so the checks work on bounds: the largest
+   |a| and |delta| of the pass (their scans, over a layer's units only, also
+   find any NaN or infinity there) and the per-layer bounds of nn_layer. An
+   update passes when the bound of what it writes stays at or below
+   NN_BOUND_LIMIT: 16 times below the largest double, so that no rounding or
+   order of summation of values so bounded can reach an infinity. */
+#define NN_BOUND_LIMIT 0x1p1020
+/* An unknown bound is NaN, so that adding to it fails every check on the
+   way to the scan that replaces it. */
+#define NN_BOUND_UNKNOWN NAN
+/* A result of the kernel max_abs: whether every value was finite. */
+static inline int nn__max_finite(double max_abs)
+{
+    return max_abs <= 0x1.fffffffffffffp1023;
+}
+/* Whether adding values of magnitude at most `add` to values bounded by
+   `bound` (known) stays within the limit. */
+static inline int nn__bound_fits(double bound, double add)
+{
+    return add <= NN_BOUND_LIMIT && (add == 0.0 || bound + add <= NN_BOUND_LIMIT);
+}
+/* The bound of layer k's parameters or gradients, scanned when unknown. */
+double nn__param_bound(nn_t *net, size_t k);
+double nn__grad_bound(nn_t *net, size_t k);
+/* After a setter replaced parameters (layer k, or every layer for 0). */
+void nn__params_replaced(nn_t *net, size_t k);
+/* The check of an update of layer k whose products delta_j a_i (or deltas)
+   are at most `add` and whose changes are at most `step` (`add` times the
+   rate), with the bound scanned if unknown; on success the bound grows. The
+   slow path of the tiny passes, whose own test is the same on the bound as
+   it stands. */
+int nn__update_fits(nn_t *net, size_t k, double add, double step);
+
 /* kernels.c: every loop over a matrix. A table holds one variant (level) of
    the loops; see kernels.c for the levels. */
 struct nn_kernels {
@@ -149,6 +202,9 @@ struct nn_kernels {
        C library (the bits of activation.c), the others evaluate e^-z in
        vector registers (within a few ulps of it) */
     void (*sigmoid)(size_t n, const double *z, double *a);
+    /* the largest |x_i|, or an infinity or NaN when some x_i is one (the
+       same result at every level: no rounding is involved) */
+    double (*max_abs)(size_t n, const double *x);
 };
 #define NN_GEMM_KC 256
 #define NN_GEMM_MC 128
@@ -175,7 +231,13 @@ static inline int nn__weights_stream(const nn_t *net)
 {
     return net->n_storage >= NN_STREAM_BYTES / sizeof(double);
 }
-void nn__train_tiny(nn_t *net, const double *input, const double *target, double rate);
+/* nn__train_tiny's results */
+enum nn_tiny_result {
+    NN_TINY_DONE,    /* the step is applied */
+    NN_TINY_REFUSED, /* a layer failed its check before any was written */
+    NN_TINY_PARTLY   /* a lower layer failed after the layers above it were updated */
+};
+int nn__train_tiny(nn_t *net, const double *input, const double *target, double rate);
 
 /* parallel.c: a team of threads for the length of one call. The caller is
    member 0; `size` is the number of members that actually run (at most the
@@ -209,9 +271,8 @@ void nn__vec_add(size_t n, const double *x, double *y);
 void nn__vec_mul(size_t n, const double *x, double *y);
 double nn__sum(size_t n, const double *x);
 
-/* activation.c */
+/* activation.c; the names: nn_activation_name() */
 int nn__activation_is_builtin(int activation);
-const char *nn__activation_builtin_name(int activation);
 void nn__activate(const struct nn_layer *layer, const double *z, double *a, size_t n);
 void nn__activation_deriv(const struct nn_layer *layer, const double *z, const double *a,
                           double *d, size_t n);

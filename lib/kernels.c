@@ -118,9 +118,28 @@ static void scalar_sigmoid(size_t n, const double *z, double *a)
         a[i] = 1.0 / (1.0 + exp(-z[i]));
 }
 
+/* The bits of |x| compared as integers order like the magnitudes, and every
+   infinity and NaN lies above every finite value: the largest of them, read
+   back as a double, is the largest magnitude, or an infinity or a NaN. */
+#define NN_MAGNITUDE_BITS 0x7fffffffffffffffLL
+
+static double scalar_max_abs(size_t n, const double *x)
+{
+    long long best = 0;
+    for (size_t i = 0; i < n; i++) {
+        long long b;
+        memcpy(&b, x + i, sizeof b);
+        b &= NN_MAGNITUDE_BITS;
+        best = b > best ? b : best;
+    }
+    double max;
+    memcpy(&max, &best, sizeof max);
+    return max;
+}
+
 static const struct nn_kernels scalar_table = {
     0, "scalar", scalar_gemv, scalar_gemv, scalar_gemv_t, scalar_ger_add, scalar_ger_step,
-    scalar_gemv_t_ger_step, scalar_axpy, scalar_gemm, scalar_sigmoid,
+    scalar_gemv_t_ger_step, scalar_axpy, scalar_gemm, scalar_sigmoid, scalar_max_abs,
 };
 
 /* ---- level 1: vector extensions at the baseline instruction set ---- */

@@ -439,10 +439,35 @@ static KATTR void KN(sigmoid)(size_t n, const double *z, double *a)
     }
 }
 
+/* scalar_max_abs() (kernels.c) a vector of bits at a time */
+static KATTR double KN(max_abs)(size_t n, const double *x)
+{
+    const size_t nv = n - n % VW;
+    const KN(ivec) none = {0};
+    KN(ivec) m = none;
+    for (size_t i = 0; i < nv; i += VW) {
+        const KN(ivec) b = (KN(ivec))KN(load)(x + i) & NN_MAGNITUDE_BITS;
+        const KN(ivec) above = b > m;
+        m = (b & above) | (m & ~above);
+    }
+    long long best = 0;
+    for (int l = 0; l < VW; l++)
+        best = m[l] > best ? m[l] : best;
+    for (size_t i = nv; i < n; i++) {
+        long long b;
+        memcpy(&b, x + i, sizeof b);
+        b &= NN_MAGNITUDE_BITS;
+        best = b > best ? b : best;
+    }
+    double max;
+    memcpy(&max, &best, sizeof max);
+    return max;
+}
+
 static const struct nn_kernels KN(table) = {
     KLEVEL, KNAME, KN(gemv), KN(gemv_stream), KN(gemv_t), KN(ger_add), KN(ger_step),
     KN(gemv_t_ger_step),
-    KN(axpy), KN(gemm), KN(sigmoid),
+    KN(axpy), KN(gemm), KN(sigmoid), KN(max_abs),
 };
 
 #undef NR

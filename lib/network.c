@@ -152,6 +152,7 @@ nn_status nn_create_with_allocator(nn_t **out, size_t n_layers, const size_t *si
         layers[k].bias_mode = NN_BIAS_PER_NEURON;
     }
     nn__layout(net);
+    nn__params_replaced(net, 0); /* the model loader writes them straight in */
     *out = net;
     return NN_OK;
 }
@@ -262,6 +263,7 @@ static nn_status set_layer_values(nn_t *net, size_t layer, const double *src, si
         return NN_ERR_NOT_FINITE;
     struct nn_layer *l = &net->layers[layer];
     memcpy(biases ? l->b : l->w, src, count * sizeof(double));
+    nn__params_replaced(net, layer);
     net->stale = 1;
     return NN_OK;
 }
@@ -317,6 +319,8 @@ nn_status nn_zero_grads(nn_t *net)
     memset(net->grads, 0, net->n_storage * sizeof(double));
     net->grads_deferred = 0;
     net->grads_written = 0;
+    for (size_t k = 1; k < net->n_layers; k++)
+        net->layers[k].grad_bound = 0.0;
     return NN_OK;
 }
 
@@ -386,6 +390,7 @@ nn_status nn_set_params(nn_t *net, const double *params, size_t count)
     if (!nn__all_finite(params, count))
         return NN_ERR_NOT_FINITE;
     copy_flat(net, net->params, (double *)params, 0);
+    nn__params_replaced(net, 0);
     net->stale = 1;
     return NN_OK;
 }
@@ -400,6 +405,8 @@ nn_status nn_set_grads(nn_t *net, const double *grads, size_t count)
     copy_flat(net, net->grads, (double *)grads, 0);
     net->grads_deferred = 0; /* replaced (see train.c) */
     net->grads_written = 1;
+    for (size_t k = 1; k < net->n_layers; k++)
+        net->layers[k].grad_bound = NN_BOUND_UNKNOWN;
     return NN_OK;
 }
 
@@ -475,7 +482,7 @@ const char *nn_get_activation_name(const nn_t *net, size_t layer)
         return NULL;
     const struct nn_layer *l = &net->layers[layer];
     return l->activation == NN_ACT_CUSTOM ? l->custom_name
-                                          : nn__activation_builtin_name(l->activation);
+                                          : nn_activation_name(l->activation);
 }
 
 nn_status nn_set_bias_mode(nn_t *net, size_t layer, int mode)
@@ -483,7 +490,7 @@ nn_status nn_set_bias_mode(nn_t *net, size_t layer, int mode)
     nn_status status = check_setting(net, layer);
     if (status != NN_OK)
         return status;
-    if (mode != NN_BIAS_PER_NEURON && mode != NN_BIAS_SHARED)
+    if (nn_bias_mode_name(mode) == NULL)
         return NN_ERR_BIAS_MODE;
     struct nn_layer *l = &net->layers[layer];
     if (l->bias_mode == mode)

@@ -108,6 +108,7 @@ nn_status nn_init_random(nn_t *net, unsigned long seed, int scheme, double lo, d
         for (size_t j = 0; j < n_biases; j++)
             l->b[j] = scheme == NN_INIT_UNIFORM ? lo + (hi - lo) * mt_uniform(&rng) : 0.0;
     }
+    nn__params_replaced(net, 0);
     net->stale = 1;
     return NN_OK;
 }

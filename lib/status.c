@@ -28,6 +28,7 @@ const char *nn_strerror(nn_status status)
     case NN_ERR_BUFFER_SIZE: return "the buffer is too small";
     case NN_ERR_BATCH_SIZE: return "the batch size is 0 or differs from the last batch forward pass";
     case NN_ERR_NO_BATCH: return "no batch forward pass has been run yet";
+    case NN_ERR_DIVERGED: return "training diverged: a value would be NaN or infinite; try a lower learning rate";
     }
     return "unknown status code";
 }

@@ -33,6 +33,13 @@
 #define TINY_INLINE inline
 #endif
 
+/* Unrolls the loops over layers when their count is a constant. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define TINY_UNROLL _Pragma("GCC unroll 4")
+#else
+#define TINY_UNROLL
+#endif
+
 #define TINY_NAME train_tiny2
 #define TINY_MAX 2
 #include "tiny_body.h"
@@ -45,36 +52,34 @@
 #define TINY_MAX 8
 #include "tiny_body.h"
 
-static TINY_ATTR void train_tiny2_hidden1(nn_t *net, const double *input, const double *target,
-                                          double rate)
+static TINY_ATTR int train_tiny2_hidden1(nn_t *net, const double *input, const double *target,
+                                         double rate)
 {
-    train_tiny2(net, input, target, rate, 2);
+    return train_tiny2(net, input, target, rate, 2);
 }
 
-static TINY_ATTR void train_tiny4_hidden1(nn_t *net, const double *input, const double *target,
-                                          double rate)
+static TINY_ATTR int train_tiny4_hidden1(nn_t *net, const double *input, const double *target,
+                                         double rate)
 {
-    train_tiny4(net, input, target, rate, 2);
+    return train_tiny4(net, input, target, rate, 2);
 }
 
-static TINY_ATTR void train_tiny_any(nn_t *net, const double *input, const double *target,
-                                     double rate)
+static TINY_ATTR int train_tiny_any(nn_t *net, const double *input, const double *target,
+                                    double rate)
 {
     const size_t top = net->n_layers - 1;
     if (net->max_size <= 2)
-        train_tiny2(net, input, target, rate, top);
-    else if (net->max_size <= 4)
-        train_tiny4(net, input, target, rate, top);
-    else
-        train_tiny8(net, input, target, rate, top);
+        return train_tiny2(net, input, target, rate, top);
+    if (net->max_size <= 4)
+        return train_tiny4(net, input, target, rate, top);
+    return train_tiny8(net, input, target, rate, top);
 }
 
-void nn__train_tiny(nn_t *net, const double *input, const double *target, double rate)
+int nn__train_tiny(nn_t *net, const double *input, const double *target, double rate)
 {
     if (net->n_layers == 3 && net->max_size <= 2)
-        train_tiny2_hidden1(net, input, target, rate);
-    else if (net->n_layers == 3 && net->max_size <= 4)
-        train_tiny4_hidden1(net, input, target, rate);
-    else
-        train_tiny_any(net, input, target, rate);
+        return train_tiny2_hidden1(net, input, target, rate);
+    if (net->n_layers == 3 && net->max_size <= 4)
+        return train_tiny4_hidden1(net, input, target, rate);
+    return train_tiny_any(net, input, target, rate);
 }

@@ -27,16 +27,21 @@
         }                                                                           \
     } while (0)
 
-static TINY_INLINE void TINY_NAME(nn_t *net, const double *input, const double *target,
-                                  double rate, const size_t top)
+static TINY_INLINE int TINY_NAME(nn_t *net, const double *input, const double *target,
+                                 double rate, const size_t top)
 {
     struct nn_layer *layers = net->layers;
     double x[TINY_MAX] = {0.0}; /* outputs of the layer below */
+    /* the sum of |a| over every layer, the input's included: it bounds every
+       output, and is NaN or infinite when one is (see the checks below) */
+    double a_sum = 0.0;
     for (size_t i = 0; i < TINY_MAX; i++)
         if (i < layers[0].n_out) {
             x[i] = input[i];
             layers[0].a[i] = x[i];
+            a_sum += fabs(x[i]);
         }
+    TINY_UNROLL
     for (size_t k = 1; k <= top; k++) {
         struct nn_layer *l = &layers[k];
         const size_t n_in = l->n_in, n_out = l->n_out;
@@ -63,8 +68,11 @@ static TINY_INLINE void TINY_NAME(nn_t *net, const double *input, const double *
                 else
                     y[j] = l->a[j];
                 x[j] = y[j];
+                a_sum += fabs(y[j]);
             }
     }
+    const double abs_rate = fabs(rate);
+    int written = 0;
     /* output deltas: dE/do (o - t for half the sum of squares, as loss.c
        forms it) times f'(z) */
     struct nn_layer *out = &layers[top];
@@ -83,6 +91,7 @@ static TINY_INLINE void TINY_NAME(nn_t *net, const double *input, const double *
     for (size_t j = 0; j < TINY_MAX; j++)
         if (j < out->n_out)
             out->delta[j] = d[j];
+    TINY_UNROLL
     for (size_t k = top; k >= 1; k--) {
         struct nn_layer *l = &layers[k];
         struct nn_layer *below = &layers[k - 1];
@@ -106,6 +115,26 @@ static TINY_INLINE void TINY_NAME(nn_t *net, const double *input, const double *
                 if (i < n_in)
                     below->delta[i] = below_d[i];
         }
+        /* The check of the layer's update before it is written, on bounds
+           (internal.h): |delta_j a_i| <= d_sum a_sum for a weight, |delta_j|
+           (or the sum of a shared bias) <= d_sum for a bias. A NaN or an
+           infinity among the outputs or the deltas makes the bound NaN or
+           infinite (0 times one is NaN), and so does an unknown bound of
+           the parameters (NaN): the exact check then decides. */
+        double d_sum = 0.0;
+        for (size_t j = 0; j < TINY_MAX; j++)
+            if (j < n_out)
+                d_sum += fabs(d[j]);
+        double per_delta = a_sum + 1.0;
+        if (l->frozen_weights || l->frozen_biases) /* 0 times a NaN stays NaN */
+            per_delta = (l->frozen_weights ? 0.0 : 1.0) * a_sum + (l->frozen_biases ? 0.0 : 1.0);
+        const double add = d_sum * per_delta, step = abs_rate * add;
+        const double bound = l->param_bound + step;
+        if (add <= NN_BOUND_LIMIT && bound <= NN_BOUND_LIMIT)
+            l->param_bound = bound;
+        else if (!nn__update_fits(net, k, add, step))
+            return written ? NN_TINY_PARTLY : NN_TINY_REFUSED;
+        written = 1;
         if (!l->frozen_weights)
             for (size_t j = 0; j < TINY_MAX; j++)
                 if (j < n_out)
@@ -124,6 +153,7 @@ static TINY_INLINE void TINY_NAME(nn_t *net, const double *input, const double *
             if (k > 1 && i < n_in)
                 d[i] = below_d[i];
     }
+    return NN_TINY_DONE;
 }
 
 #undef TINY_TIMES_DERIV

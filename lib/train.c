@@ -4,9 +4,8 @@
 
 #include <string.h>
 
-/* How the backward pass uses each layer's gradient. */
+/* How the training calls apply each layer's gradient. */
 enum backward_mode {
-    ACCUMULATE, /* add it to the accumulators (nn_backward) */
     SEQUENTIAL, /* apply it at once, before propagating through the layer */
     FUSED       /* apply it at once, after propagating through the old weights */
 };
@@ -38,10 +37,65 @@ void nn__grads_add_deferred(const nn_t *net, size_t k, double *g)
     net->kernels->ger_add(l->n_out, l->n_in, l->delta, net->layers[k - 1].a, g);
 }
 
-static void forward_pass(nn_t *net, const double *input)
+/* ---- divergence: the bounds (see internal.h) ---- */
+
+double nn__param_bound(nn_t *net, size_t k)
+{
+    struct nn_layer *l = &net->layers[k];
+    if (!(l->param_bound >= 0.0)) {
+        const double w = net->kernels->max_abs(l->n_out * l->n_in, l->w);
+        const double b = net->kernels->max_abs(l->n_out, l->b);
+        l->param_bound = w > b ? w : b;
+    }
+    return l->param_bound;
+}
+
+double nn__grad_bound(nn_t *net, size_t k)
+{
+    struct nn_layer *l = &net->layers[k];
+    if (!(l->grad_bound >= 0.0)) { /* only nn_set_grads() leaves it unknown, never deferred */
+        const double w = net->kernels->max_abs(l->n_out * l->n_in, l->gw);
+        const double b = net->kernels->max_abs(l->n_out, l->gb);
+        l->grad_bound = w > b ? w : b;
+    }
+    return l->grad_bound;
+}
+
+void nn__params_replaced(nn_t *net, size_t k)
+{
+    for (size_t i = 1; i < net->n_layers; i++)
+        if (k == 0 || i == k)
+            net->layers[i].param_bound = NN_BOUND_UNKNOWN;
+}
+
+int nn__update_fits(nn_t *net, size_t k, double add, double step)
+{
+    const double bound = nn__param_bound(net, k);
+    if (!(add <= NN_BOUND_LIMIT) || !nn__bound_fits(bound, step))
+        return 0;
+    net->layers[k].param_bound = bound + step;
+    return 1;
+}
+
+/* What bounds one value a layer's gradient adds per unit of its largest
+   delta: the largest output of the layer below for a weight, 1 for a bias of
+   its own unit, the unit count for a shared bias (the sum of the deltas).
+   `w` and `b` select the parameters counted. */
+static double grad_factor(const struct nn_layer *l, double a_max, int w, int b)
+{
+    double f = w ? a_max : 0.0;
+    const double per_bias = l->bias_mode == NN_BIAS_SHARED ? (double)l->n_out : 1.0;
+    return b && per_bias > f ? per_bias : f;
+}
+
+/* Runs the input (its largest magnitude `input_max`) forward. Returns 0, with
+   no forward pass left to inspect, when an output of a layer is not finite
+   (on a checked network). */
+static int forward_pass(nn_t *net, const double *input, double input_max)
 {
     nn__grads_settle(net); /* the pass overwrites the deferred factors */
     memcpy(net->layers[0].a, input, net->layers[0].n_out * sizeof(double));
+    net->layers[0].a_max = input_max;
     const int stream = nn__weights_stream(net);
     for (size_t k = 1; k < net->n_layers; k++) {
         struct nn_layer *l = &net->layers[k];
@@ -59,6 +113,12 @@ static void forward_pass(nn_t *net, const double *input)
             net->kernels->sigmoid(l->n_out, l->z, l->a);
         else
             nn__activate(l, l->z, l->a, l->n_out);
+        l->a_max = net->kernels->max_abs(l->n_out, l->a);
+        if (!nn__max_finite(l->a_max) && !net->unchecked) {
+            net->have_forward = 0;
+            net->have_backward = 0;
+            return 0;
+        }
     }
     net->have_forward = 1;
     if (net->stale)
@@ -66,6 +126,7 @@ static void forward_pass(nn_t *net, const double *input)
     net->stale = 0;
     net->single_stale = 0;
     net->have_backward = 0;
+    return 1;
 }
 
 /* delta *= f'(z) for layer l, using the scratch buffer. */
@@ -100,27 +161,82 @@ static void accumulate(const nn_t *net, struct nn_layer *l, const double *a_prev
         nn__vec_add(l->n_out, l->delta, l->gb);
 }
 
-/* The one backward pass. Deltas are computed from the top down; the only
-   difference between the rules is when a layer's update happens relative to
-   propagating its deltas to the layer below. */
-static void backward_pass(nn_t *net, const double *target, enum backward_mode mode, double rate)
+/* The deltas of the top layer, their largest magnitude in delta_max. */
+static void output_deltas(nn_t *net, const double *target)
 {
-    const size_t top = net->n_layers - 1;
-    struct nn_layer *out = &net->layers[top];
-    if (mode == ACCUMULATE) {
-        /* defer the weight gradients when none are stored (see above) */
-        nn__grads_settle(net);
-        net->grads_deferred = !net->grads_written;
-    }
+    struct nn_layer *out = &net->layers[net->n_layers - 1];
     nn__loss_grad(net->loss, out->n_out, out->a, target, out->delta);
     scale_by_derivative(net, out);
+    out->delta_max = net->kernels->max_abs(out->n_out, out->delta);
+}
+
+/* Whether layer k passes the checks of its deltas and of the bound of what
+   its gradients would add (`rate` 1), or of its update (the step `rate`). */
+static int layer_fits(nn_t *net, size_t k, double rate, int update)
+{
+    const struct nn_layer *l = &net->layers[k];
+    const double bound = update ? nn__param_bound(net, k) : nn__grad_bound(net, k);
+    if (net->unchecked)
+        return 1;
+    if (!nn__max_finite(l->delta_max))
+        return 0;
+    const double a_max = net->layers[k - 1].a_max;
+    const double per_delta = update ? grad_factor(l, a_max, !l->frozen_weights, !l->frozen_biases)
+                                    : grad_factor(l, a_max, 1, 1);
+    const double add = l->delta_max * per_delta; /* also bounds each product delta_j a_i */
+    return add <= NN_BOUND_LIMIT && nn__bound_fits(bound, rate * add);
+}
+
+/* nn_backward(): every delta, from the top down, then every check, then the
+   gradients, so that a refusal leaves them as they were. */
+static nn_status backward_accumulate(nn_t *net, const double *target)
+{
+    const size_t top = net->n_layers - 1;
+    nn__grads_settle(net); /* the deferred values need this pass's arrays */
+    net->have_backward = 0;
+    output_deltas(net, target);
+    for (size_t k = top; k > 1; k--) {
+        struct nn_layer *l = &net->layers[k], *below = &net->layers[k - 1];
+        net->kernels->gemv_t(l->n_out, l->n_in, l->w, l->delta, below->delta);
+        scale_by_derivative(net, below);
+        below->delta_max = net->kernels->max_abs(below->n_out, below->delta);
+    }
+    for (size_t k = top; k >= 1; k--)
+        if (!layer_fits(net, k, 1.0, 0))
+            return NN_ERR_DIVERGED;
+    /* defer the weight gradients when none are stored (see above) */
+    net->grads_deferred = !net->grads_written;
+    for (size_t k = top; k >= 1; k--) {
+        struct nn_layer *l = &net->layers[k];
+        accumulate(net, l, net->layers[k - 1].a);
+        l->grad_bound += l->delta_max * grad_factor(l, net->layers[k - 1].a_max, 1, 1);
+    }
+    net->have_backward = 1;
+    return NN_OK;
+}
+
+/* The sequential and fused rules: from the top down, each layer's deltas and
+   the bound of its update are checked before the layer is written, and the
+   update is applied at once; the deltas below are propagated through the new
+   weights (SEQUENTIAL) or through the old ones in the same sweep (FUSED).
+   A lower layer that fails its check after an upper one was written leaves
+   the upper one updated (every parameter finite). */
+static nn_status backward_update(nn_t *net, const double *target, enum backward_mode mode,
+                                 double rate)
+{
+    const size_t top = net->n_layers - 1;
+    output_deltas(net, target);
     for (size_t k = top; k >= 1; k--) {
         struct nn_layer *l = &net->layers[k];
         struct nn_layer *below = &net->layers[k - 1];
+        if (!layer_fits(net, k, rate < 0.0 ? -rate : rate, 1))
+            return NN_ERR_DIVERGED;
+        net->stale = 1;
+        const double per_delta =
+            grad_factor(l, below->a_max, !l->frozen_weights, !l->frozen_biases);
+        l->param_bound += (rate < 0.0 ? -rate : rate) * (l->delta_max * per_delta);
         int weights_done = 0;
-        if (mode == ACCUMULATE)
-            accumulate(net, l, below->a);
-        else if (mode == SEQUENTIAL)
+        if (mode == SEQUENTIAL)
             apply_update(net, l, below->a, rate, 0);
         if (k > 1) {
             if (mode == FUSED && !l->frozen_weights) {
@@ -132,13 +248,13 @@ static void backward_pass(nn_t *net, const double *target, enum backward_mode mo
                 net->kernels->gemv_t(l->n_out, l->n_in, l->w, l->delta, below->delta);
             }
             scale_by_derivative(net, below);
+            below->delta_max = net->kernels->max_abs(below->n_out, below->delta);
         }
         if (mode == FUSED)
             apply_update(net, l, below->a, rate, weights_done);
     }
     net->have_backward = 1;
-    if (mode != ACCUMULATE)
-        net->stale = 1;
+    return NN_OK;
 }
 
 static nn_status check_ready(const nn_t *net)
@@ -157,9 +273,11 @@ nn_status nn_forward(nn_t *net, const double *input, double *output)
 {
     if (net == NULL || input == NULL)
         return NN_ERR_NULL_ARG;
-    if (!nn__all_finite(input, net->layers[0].n_out))
+    const double input_max = net->kernels->max_abs(net->layers[0].n_out, input);
+    if (!nn__max_finite(input_max))
         return NN_ERR_NOT_FINITE;
-    forward_pass(net, input);
+    if (!forward_pass(net, input, input_max))
+        return NN_ERR_DIVERGED;
     if (output != NULL) {
         const struct nn_layer *out = &net->layers[net->n_layers - 1];
         memcpy(output, out->a, out->n_out * sizeof(double));
@@ -190,8 +308,7 @@ nn_status nn_backward(nn_t *net, const double *target)
         return status;
     if (!nn__all_finite(target, nn_output_count(net)))
         return NN_ERR_NOT_FINITE;
-    backward_pass(net, target, ACCUMULATE, 0.0);
-    return NN_OK;
+    return backward_accumulate(net, target);
 }
 
 /* p -= rate g (unless frozen), then g = 0, one block at a time: each block of
@@ -209,12 +326,29 @@ static void step_and_clear(const nn_t *net, size_t n, double rate, double *g, do
     }
 }
 
+/* The bound of what nn_step() subtracts from layer l's parameters. */
+static double step_bound(const struct nn_layer *l, double rate)
+{
+    const double r = rate < 0.0 ? -rate : rate;
+    return l->frozen_weights && l->frozen_biases ? 0.0 : r * l->grad_bound;
+}
+
 nn_status nn_step(nn_t *net, double learning_rate)
 {
     if (net == NULL)
         return NN_ERR_NULL_ARG;
     if (!rate_ok(learning_rate))
         return NN_ERR_NOT_FINITE;
+    /* every layer's check before any is written */
+    for (size_t k = 1; k < net->n_layers; k++) {
+        const struct nn_layer *l = &net->layers[k];
+        const double bound = nn__param_bound(net, k);
+        const double g = nn__grad_bound(net, k);
+        const int moves = !(l->frozen_weights && l->frozen_biases);
+        if (!net->unchecked && moves &&
+            (g > NN_BOUND_LIMIT || !nn__bound_fits(bound, step_bound(l, learning_rate))))
+            return NN_ERR_DIVERGED;
+    }
     for (size_t k = 1; k < net->n_layers; k++) {
         struct nn_layer *l = &net->layers[k];
         if (!net->grads_deferred)
@@ -227,6 +361,8 @@ nn_status nn_step(nn_t *net, double learning_rate)
         step_and_clear(net, n_biases, learning_rate, l->gb, l->b, l->frozen_biases);
         /* a shared bias leaves the other slots of its gradient unused: 0 */
         memset(l->gb + n_biases, 0, (l->n_out - n_biases) * sizeof(double));
+        l->param_bound += step_bound(l, learning_rate);
+        l->grad_bound = 0.0;
     }
     net->grads_deferred = 0;
     net->grads_written = 0;
@@ -249,7 +385,30 @@ static int few_finite(const double *x, size_t n)
     return (bad >> 63) == 0;
 }
 
-static nn_status train_one(nn_t *net, const double *input, const double *target, double rate,
+/* The flags after nn__train_tiny(), as forward_pass() and backward_update()
+   leave them. On a refusal the pass stays inspectable but for its deltas,
+   unless an output was not finite (the forward pass failed), and a later
+   nn_backward() gets its largest outputs for its checks. */
+static nn_status after_tiny(nn_t *net, int result)
+{
+    net->have_forward = 1;
+    net->have_backward = result == NN_TINY_DONE;
+    net->single_stale = 0;
+    if (net->stale)
+        net->batch_stale = 1;
+    net->stale = result != NN_TINY_REFUSED;
+    if (result == NN_TINY_DONE)
+        return NN_OK;
+    for (size_t k = 0; k < net->n_layers; k++) {
+        struct nn_layer *l = &net->layers[k];
+        l->a_max = net->kernels->max_abs(l->n_out, l->a);
+        if (!nn__max_finite(l->a_max))
+            net->have_forward = 0;
+    }
+    return NN_ERR_DIVERGED;
+}
+
+static inline nn_status train_one(nn_t *net, const double *input, const double *target, double rate,
                            enum backward_mode mode)
 {
     if (net == NULL || input == NULL || target == NULL)
@@ -260,20 +419,14 @@ static nn_status train_one(nn_t *net, const double *input, const double *target,
         if (!rate_ok(rate) || !few_finite(input, n_in) || !few_finite(target, n_out))
             return NN_ERR_NOT_FINITE;
         nn__grads_settle(net);
-        nn__train_tiny(net, input, target, rate);
-        net->have_forward = 1;
-        net->have_backward = 1;
-        net->single_stale = 0;
-        if (net->stale)
-            net->batch_stale = 1;
-        net->stale = 1;
-        return NN_OK;
+        return after_tiny(net, nn__train_tiny(net, input, target, rate));
     }
-    if (!rate_ok(rate) || !nn__all_finite(input, n_in) || !nn__all_finite(target, n_out))
+    const double input_max = net->kernels->max_abs(n_in, input);
+    if (!rate_ok(rate) || !nn__max_finite(input_max) || !nn__all_finite(target, n_out))
         return NN_ERR_NOT_FINITE;
-    forward_pass(net, input);
-    backward_pass(net, target, mode, rate);
-    return NN_OK;
+    if (!forward_pass(net, input, input_max))
+        return NN_ERR_DIVERGED;
+    return backward_update(net, target, mode, rate);
 }
 
 nn_status nn_train_sequential(nn_t *net, const double *input, const double *target,

@@ -18,6 +18,7 @@
 -- says the expected and the actual count. Integer arguments must be whole
 -- numbers that fit their C type (else a string error; the FFI would truncate
 -- and wrap them); a negative layer is out of range like any other.
+-- backprop.is_diverged(err) tells a training call that diverged apart.
 local ffi = require("ffi")
 
 -- The declarations, copied from include/backprop.h (the tests compare them).
@@ -29,6 +30,13 @@ typedef int nn_status;
 const char *nn_strerror(nn_status status);
 const char *nn_version_string(void);
 unsigned long nn_version_number(void);
+
+nn_status nn_activation_from_name(const char *name, int *code);
+const char *nn_activation_name(int code);
+nn_status nn_loss_from_name(const char *name, int *code);
+const char *nn_loss_name(int code);
+nn_status nn_bias_mode_from_name(const char *name, int *mode);
+const char *nn_bias_mode_name(int mode);
 
 nn_status nn_create(nn_t **out, size_t n_layers, const size_t *sizes, const int *activations);
 void nn_free(nn_t *net);
@@ -91,7 +99,7 @@ M.status = {
   ERR_NOT_FINITE = 9, ERR_NO_FORWARD = 10, ERR_STALE_FORWARD = 11, ERR_NO_BACKWARD = 12,
   ERR_LOSS = 13, ERR_BIAS_MODE = 14, ERR_NAME = 15, ERR_ARGUMENT = 16, ERR_IO = 17,
   ERR_FORMAT = 18, ERR_UNKNOWN_NAME = 19, ERR_PARAMS_NOT_FINITE = 20, ERR_BUFFER_SIZE = 21,
-  ERR_BATCH_SIZE = 22, ERR_NO_BATCH = 23,
+  ERR_BATCH_SIZE = 22, ERR_NO_BATCH = 23, ERR_DIVERGED = 24,
 }
 M.activation = { linear = 0, sigmoid = 1, tanh = 2, relu = 3, leaky_relu = 4, softplus = 5,
                  custom = 100 }
@@ -141,14 +149,25 @@ Error.__tostring = function(e)
   return e.message
 end
 
+-- The error of a training call that diverged (ERR_DIVERGED): a library
+-- error too, told apart by backprop.is_diverged().
+local Diverged = { __index = Error, __tostring = Error.__tostring }
+
 -- Builds (does not raise) the error value for a status.
 function M.error(status, func, detail)
+  local kind = status == M.status.ERR_DIVERGED and Diverged or Error
   return setmetatable({ status = status, message = M.strerror(status), func = func,
-                        detail = detail }, Error)
+                        detail = detail }, kind)
 end
 
 function M.is_error(value)
-  return getmetatable(value) == Error
+  local kind = getmetatable(value)
+  return kind == Error or kind == Diverged
+end
+
+-- Whether an error says that training diverged (a lower learning rate helps).
+function M.is_diverged(value)
+  return getmetatable(value) == Diverged
 end
 
 function M.strerror(status)

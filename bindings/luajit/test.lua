@@ -259,6 +259,27 @@ test("NaN learning rate", function()
                                     -0.0226025404775, -0.022740242216 }, nil, "dW2 kept")
 end)
 
+test("divergence", function()
+  local net = backprop.Network({ 1, 1 }, "linear")
+  net:set_params({ 1e308, 0.0 })
+  net:set_grads({ -1e308, 0.0 })
+  -- 1e308 + 1e308 would overflow: refused, nothing changed
+  local err = raises(S.ERR_DIVERGED, net.step, net, 1.0)
+  assert(backprop.is_diverged(err), "not a divergence error")
+  assert(err.message:find("learning rate"), err.message)
+  assert(net:params()[1] == 1e308 and net:grads()[1] == -1e308, "network changed")
+  assert(not backprop.is_diverged(raises(S.ERR_NOT_FINITE, net.step, net, 0 / 0)))
+  -- a real divergence: the rate makes the weight explode
+  net:set_params({ 1.0, 0.0 })
+  net:zero_grads()
+  local ok, e = pcall(function()
+    for _ = 1, 1000 do net:train_sample({ 10.0 }, { 1.0 }, 10.0) end
+  end)
+  assert(not ok and backprop.is_diverged(e), "no divergence: " .. tostring(e))
+  for _, v in ipairs(net:params()) do assert(v == v and math.abs(v) < math.huge, "not finite") end
+  net:close()
+end)
+
 test("other errors", function()
   local net = example_c()
   raises(S.ERR_LAYER_RANGE, net.set_weights, net, 3, W1)
@@ -315,6 +336,31 @@ test("declarations match the C header", function()
     end
   end
   assert(n >= 40, "only " .. n .. " declarations")
+end)
+
+test("name tables match the library's lookups", function()
+  local ffi = require("ffi")
+  local C = backprop.load()
+  local groups = {
+    { backprop.activation, C.nn_activation_name, C.nn_activation_from_name, { custom = true } },
+    { backprop.loss, C.nn_loss_name, C.nn_loss_from_name, {} },
+    { backprop.bias_mode, C.nn_bias_mode_name, C.nn_bias_mode_from_name, {} },
+  }
+  for _, g in ipairs(groups) do
+    local tbl, name_of, from_name, extra = g[1], g[2], g[3], g[4]
+    local listed, n = {}, 0
+    while name_of(n) ~= nil do
+      local name = ffi.string(name_of(n))
+      assert(tbl[name] == n, name .. " is " .. tostring(tbl[name]) .. " in the binding, " .. n .. " in the library")
+      local code = ffi.new("int[1]", -1)
+      assert(from_name(name, code) == S.OK and code[0] == n, name .. " does not round-trip")
+      listed[name] = true
+      n = n + 1
+    end
+    for name in pairs(tbl) do
+      assert(listed[name] or extra[name], name .. " is in the binding but not in the library")
+    end
+  end
 end)
 
 print(string.format("%d passed, %d failed", passed, failed))

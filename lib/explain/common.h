@@ -41,7 +41,7 @@ struct nn_explain_options {
 /* The settings of a NULL options pointer. */
 extern const struct nn_explain_options nn__explain_defaults;
 
-/* ---- names (names.c) ---- */
+/* ---- names of units and parameters (labels.c) ---- */
 
 /* Room for any name: a caller's name, or a default one (at most 23 characters). */
 #define NN__NAME_BUF (NN_MAX_NAME + 1)

@@ -194,11 +194,14 @@ static void run_after(struct nn__trace *t, nn_t *stepper)
     }
 }
 
+/* A private copy that computes a diverging step as it is (see internal.h). */
 static nn_status clone_zeroed(const nn_t *net, nn_t **out)
 {
     nn_status status = nn_clone(net, out);
-    if (status == NN_OK)
+    if (status == NN_OK) {
         nn_zero_grads(*out);
+        (*out)->unchecked = 1;
+    }
     return status;
 }
 

@@ -116,6 +116,13 @@ OPTIONAL_PROTOTYPES = {
     "nn_get_threads": (_Z, [_H]),
     "nn_inference_workspace_size": (_Z, [_H, _Z]),
     "nn_predict": (_S, [_H, _Z, _P, _P, _P, _Z]),
+    # names of the built-in choices
+    "nn_activation_name": (_CP, [_I]),
+    "nn_activation_from_name": (_S, [_CP, c_int_p]),
+    "nn_loss_name": (_CP, [_I]),
+    "nn_loss_from_name": (_S, [_CP, c_int_p]),
+    "nn_bias_mode_name": (_CP, [_I]),
+    "nn_bias_mode_from_name": (_S, [_CP, c_int_p]),
     # model files
     "nn_save": (_S, [_H, _CP]),
     "nn_save_buffer": (_S, [_H, _BUF, _Z, c_size_t_p]),
@@ -164,7 +171,19 @@ class BackpropError(Exception):
                                                  self.detail)
 
     def __reduce__(self):
-        return (BackpropError, (int(self.status), self.message, self.function, self.detail))
+        return (type(self), (int(self.status), self.message, self.function, self.detail))
+
+
+class DivergedError(BackpropError):
+    """Training diverged (``NN_ERR_DIVERGED``): a value the call computes would
+    be NaN or infinite, so the call refused it. Parameters and gradients keep
+    their values (see the C manual for the one exception); a lower learning
+    rate usually helps."""
+
+
+def _error(status, message, function=None, detail=None):
+    cls = DivergedError if status == Status.ERR_DIVERGED else BackpropError
+    return cls(status, message, function, detail)
 
 
 class Library:
@@ -214,9 +233,10 @@ class Library:
         return self.nn_strerror(_c_int(status, "status")).decode("utf-8", "replace")
 
     def check(self, status, function, detail=None):
-        """Raises :class:`BackpropError` unless *status* is ``NN_OK``."""
+        """Raises :class:`BackpropError` (:class:`DivergedError` for
+        ``NN_ERR_DIVERGED``) unless *status* is ``NN_OK``."""
         if status != 0:
-            raise BackpropError(status, self.strerror(status), function, detail)
+            raise _error(status, self.strerror(status), function, detail)
 
     def require(self, fname):
         """The optional function *fname*, or ``NotImplementedError`` when the
@@ -229,7 +249,7 @@ class Library:
 
     def error(self, status, function, detail=None):
         """A :class:`BackpropError` for a check the binding makes itself."""
-        return BackpropError(status, self.strerror(status), function, detail)
+        return _error(status, self.strerror(status), function, detail)
 
     def version(self):
         """The run-time version string, e.g. ``"0.1.0"``."""

@@ -36,6 +36,7 @@ class Status(enum.IntEnum):
     ERR_BUFFER_SIZE = 21
     ERR_BATCH_SIZE = 22
     ERR_NO_BATCH = 23
+    ERR_DIVERGED = 24
 
 
 class Activation(enum.IntEnum):

@@ -497,12 +497,28 @@ class ModelFileTest(Checks, unittest.TestCase):
         self.assertRegex(err.detail, r"^line \d+: ")
         self.assertIn(err.detail, str(err))
 
-    def test_not_finite_params_are_refused(self):
+    def test_divergence_is_refused(self):
         with Network([1, 1], "linear") as net:
             net.set_params([1e308, 0.0])
             net.set_grads([-1e308, 0.0])
-            net.step(1.0)  # 1e308 + 1e308 overflows to infinity
-            self.assertRaisesStatus(Status.ERR_PARAMS_NOT_FINITE, net.to_bytes)
+            # 1e308 + 1e308 would overflow to infinity: refused, nothing changed
+            self.assertRaisesStatus(Status.ERR_DIVERGED, net.step, 1.0)
+            with self.assertRaises(backprop.DivergedError) as ctx:
+                net.step(1.0)
+            self.assertIsInstance(ctx.exception, BackpropError)
+            self.assertIn("learning rate", str(ctx.exception))
+            self.assertEqual(type(pickle.loads(pickle.dumps(ctx.exception))),
+                             backprop.DivergedError)
+            self.assertEqual(list(net.params()), [1e308, 0.0])
+            self.assertEqual(list(net.grads()), [-1e308, 0.0])
+            net.to_bytes()  # still savable
+            # a real divergence: the rate makes the weight explode
+            net.set_params([1.0, 0.0])
+            net.zero_grads()
+            with self.assertRaises(backprop.DivergedError):
+                for _ in range(1000):
+                    net.train_sample([10.0], [1.0], 10.0)
+            self.assertTrue(all(math.isfinite(v) for v in net.params()))
 
 
 @unittest.skipUnless(has("nn_explain") and has("nn_export_dot"), "library without explain")
@@ -800,6 +816,32 @@ class PrototypeTest(unittest.TestCase):
                     self.assertIsNone(restype)
                 else:
                     self.assertIs(restype, self.ctype_of(c_ret), "%s returns %s" % (name, c_ret))
+
+
+class NamesTest(unittest.TestCase):
+    """The binding's names of activations, losses and bias conventions are
+    the library's (nn_activation_name() and the others, listed until NULL)."""
+
+    def test_tables_match_the_library(self):
+        from backprop import constants
+        lib = backprop.load_library()
+        groups = ((backprop.Activation, "activation"), (backprop.Loss, "loss"),
+                  (backprop.BiasMode, "bias_mode"))
+        for group, stem in groups:
+            self.assertTrue(lib.has("nn_%s_name" % stem))
+            name_of = getattr(lib, "nn_%s_name" % stem)
+            from_name = getattr(lib, "nn_%s_from_name" % stem)
+            listed = {}
+            code = 0
+            while name_of(code) is not None:
+                name = name_of(code).decode("ascii")
+                found = ctypes.c_int(-1)
+                self.assertEqual(from_name(name.encode("ascii"), ctypes.byref(found)), 0)
+                self.assertEqual(found.value, code)
+                listed[name] = code
+                code += 1
+            binding = {name: int(member) for name, member in constants._NAMES[group].items()}
+            self.assertEqual(binding, listed)
 
 
 class LibraryTest(unittest.TestCase):
