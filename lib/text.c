@@ -1,5 +1,5 @@
-/* The text toolkit (text.h): the writer and its sinks, numbers written
-   without the process locale, and the rule for names. */
+/* The text toolkit (text.h): the writer and its sinks, and numbers written
+   without the process locale. */
 #include "text.h"
 
 #include <math.h>
@@ -260,30 +260,4 @@ void nn__fmt_exact(char *buf, double x)
     struct decimal d;
     decompose(x, shortest_digits(x), 1, &d);
     compose(buf, &d, 17);
-}
-
-/* ---- names ---- */
-
-int nn__name_char(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-' || c == '.';
-}
-
-int nn__name_ok_n(const char *name, size_t n)
-{
-    if (n == 0 || n > NN_MAX_NAME)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (!nn__name_char(name[i]))
-            return 0;
-    return 1;
-}
-
-int nn__name_ok(const char *name)
-{
-    size_t n = 0;
-    while (n <= NN_MAX_NAME && name[n] != '\0')
-        n++;
-    return nn__name_ok_n(name, n);
 }

@@ -1,8 +1,8 @@
 /* The library's text toolkit: a writer that sends bytes to one sink (count
-   only, a caller's buffer, a FILE or an ::nn_write_fn callback), numbers
-   written without the process locale, and the one rule for names. Used by
-   explain and DOT; written so that the model saver can use it too. Not
-   installed. */
+   only, a caller's buffer, a FILE or an ::nn_write_fn callback) and numbers
+   written without the process locale. The one rule for names is
+   nn__valid_name() (names.h). Used by explain and DOT; written so that the
+   model saver can use it too. Not installed. */
 #ifndef BACKPROP_TEXT_H
 #define BACKPROP_TEXT_H
 
@@ -64,13 +64,5 @@ nn_status nn__writer_finish(struct nn__writer *w);
 void nn__fmt_num(char *buf, double x, int digits);
 /* The fewest significant digits (at most 17) that read back as exactly x. */
 void nn__fmt_exact(char *buf, double x);
-
-/* ---- names ---- */
-
-/* The one rule for names (::NN_ERR_NAME): 1 .. NN_MAX_NAME characters from
-   [A-Za-z0-9_.-]. nn__name_ok takes a C string, nn__name_ok_n n bytes. */
-int nn__name_char(char c);
-int nn__name_ok(const char *name);
-int nn__name_ok_n(const char *name, size_t n);
 
 #endif

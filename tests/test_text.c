@@ -1,6 +1,6 @@
 /* The text toolkit (lib/text.c): every sink of the writer (count, buffer,
-   file, callback), a buffer too small, a refusing sink, numbers and the name
-   rule. Built from lib/text.c itself, whose functions are internal. */
+   file, callback), a buffer too small, a refusing sink, and numbers. Built
+   from lib/text.c itself, whose functions are internal. */
 #include "text.h"
 #include "check.h"
 
@@ -163,38 +163,13 @@ static void test_numbers(void **state)
     assert_string_equal(buf, "nan");
 }
 
-static void test_name_rule(void **state)
-{
-    (void)state;
-    char longest[NN_MAX_NAME + 2];
-    memset(longest, 'a', sizeof longest);
-    longest[NN_MAX_NAME] = '\0';
-    assert_true(nn__name_ok(longest));
-    longest[NN_MAX_NAME] = 'a';
-    longest[NN_MAX_NAME + 1] = '\0';
-    assert_false(nn__name_ok(longest));
-    assert_true(nn__name_ok("h1_2.out-b"));
-    assert_false(nn__name_ok(""));
-    assert_false(nn__name_ok("a b"));
-    assert_false(nn__name_ok("a\"b"));
-    assert_false(nn__name_ok("x\\n"));
-    assert_true(nn__name_ok_n("ab cd", 2));
-    assert_false(nn__name_ok_n("ab cd", 3));
-    assert_false(nn__name_ok_n("ab", 0));
-    for (int c = 1; c < 256; c++) {
-        const int expected = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                             (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
-        assert_int_equal(nn__name_char((char)c), expected);
-    }
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_count),    cmocka_unit_test(test_buffer),
         cmocka_unit_test(test_buffer_too_small), cmocka_unit_test(test_callback),
         cmocka_unit_test(test_callback_refuses), cmocka_unit_test(test_file),
-        cmocka_unit_test(test_numbers),  cmocka_unit_test(test_name_rule),
+        cmocka_unit_test(test_numbers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,6 +2,7 @@
    whether to apply the step, and the caller's names. The options belong to no
    network and use the C library's allocator. */
 #include "common.h"
+#include "../names.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -71,7 +72,10 @@ static nn_status add_name(nn_explain_options_t *options, int kind, size_t a, siz
 {
     if (options == NULL || name == NULL)
         return NN_ERR_NULL_ARG;
-    if (!nn__name_ok(name))
+    size_t n = 0; /* the length, counted no further than one past the longest name */
+    while (n <= NN_MAX_NAME && name[n] != '\0')
+        n++;
+    if (!nn__valid_name(name, n))
         return NN_ERR_NAME;
     if (options->n_names == options->cap_names) {
         size_t cap = options->cap_names ? 2 * options->cap_names : 16;
