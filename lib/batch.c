@@ -20,6 +20,7 @@
    count, as long as the products use the built-in kernels (see product.c
    for the CBLAS). */
 #include "internal.h"
+#include "versions.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -469,15 +470,11 @@ nn_status nn_forward_batch(nn_t *net, size_t n, const double *inputs, double *ou
         struct nn_layer *l = &net->layers[k];
         l->batch_a_max = net->kernels->max_abs(n * l->n_out, layer_rows(net, net->batch, cap, k).a);
         if (!nn__max_finite(l->batch_a_max)) {
-            net->batch_n = 0; /* the rows of the last batch are overwritten */
+            nn__batch_lost(net);
             return NN_ERR_DIVERGED;
         }
     }
-    net->batch_n = n;
-    if (net->stale)
-        net->single_stale = 1; /* the last single forward predates the change */
-    net->stale = 0;
-    net->batch_stale = 0;
+    nn__batch_done(net, n);
     /* after the pass, which has copied the inputs: outputs == inputs is fine */
     if (outputs != NULL)
         memcpy(outputs, layer_rows(net, net->batch, cap, net->n_layers - 1).a,
@@ -488,12 +485,9 @@ nn_status nn_forward_batch(nn_t *net, size_t n, const double *inputs, double *ou
 /* The checks shared by the calls that read the last batch. */
 static nn_status check_batch(const nn_t *net, size_t n, const double *targets)
 {
-    if (net->batch_n == 0)
-        return NN_ERR_NO_BATCH;
-    if (n != net->batch_n)
-        return NN_ERR_BATCH_SIZE;
-    if (net->stale || net->batch_stale)
-        return NN_ERR_STALE_FORWARD;
+    nn_status status = nn__batch_ready(net, n);
+    if (status != NN_OK)
+        return status;
     return check_rows(net, n, net->layers[net->n_layers - 1].n_out, targets, NULL);
 }
 
@@ -580,7 +574,7 @@ static int batch_grads_fit(nn_t *net, size_t n)
             return 0;
     }
     for (size_t k = 1; k < net->n_layers; k++)
-        net->layers[k].grad_bound += batch_grad_add(net, k, n);
+        nn__grads_grew(&net->layers[k], batch_grad_add(net, k, n));
     return 1;
 }
 
@@ -675,7 +669,7 @@ nn_status nn_backward_batch(nn_t *net, size_t n, const double *targets)
     if (status != NN_OK)
         return status;
     nn__grads_settle(net);
-    net->grads_written = 1;
+    nn__grads_set(net, NN_GRADS_WRITTEN);
     struct backward_job job = {net, n, targets, 0};
     size_t threads = team_size(net, n);
     if (threads > net->batch_packs)

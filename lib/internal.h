@@ -52,9 +52,14 @@ struct nn {
     size_t n_storage;  /* doubles in params (and in grads): every bias slot counted */
     size_t max_size;   /* largest layer */
     int loss;
-    int have_forward;  /* a forward pass has filled z and a */
-    int stale;         /* parameters changed after that forward pass */
-    int have_backward; /* deltas belong to the current forward pass */
+    /* Which pass saw which parameters (versions.h, the only code that reads
+       or writes these): `clock` counts events, each of the others holds the
+       tick of the last event of its kind, 0 for none. */
+    uint64_t clock;
+    uint64_t param_version;    /* parameters or settings a pass reads changed */
+    uint64_t forward_version;  /* nn_forward filled z and a (0: nothing to inspect) */
+    uint64_t backward_version; /* the forward pass whose deltas the layers hold */
+    uint64_t batch_version;    /* nn_forward_batch filled the batch buffer's rows */
     struct nn_layer *layers;
     double *params;
     double *grads;
@@ -64,23 +69,16 @@ struct nn {
     nn_dealloc_fn dealloc_fn;
     void *alloc_context;
     const struct nn_kernels *kernels; /* the loops this network runs (kernels.c) */
-    /* `stale` means "parameters changed after the later of the two forward
-       passes"; a forward pass that clears it first moves it into the other
-       pass's own flag below. */
-    int single_stale;  /* parameters changed after the last nn_forward */
-    int batch_stale;   /* parameters changed after the last nn_forward_batch */
-    /* The batch buffers (batch.c): a second allocation, NULL until needed. */
+    /* The batch buffer (batch_buffer.c): a second allocation, NULL until
+       needed; batch_n is the batched passes' (versions.h). */
     double *batch;
     size_t batch_cap;  /* rows the batch buffer holds */
     size_t batch_n;    /* rows of the last nn_forward_batch; 0 before any */
     size_t n_threads;  /* threads for batched passes (1 unless set) */
     size_t batch_packs; /* gemm packing areas in the batch buffer (one per thread) */
     int blas_off;      /* test hook: built-in kernels even where the CBLAS would serve */
-    /* Deferred weight gradients (train.c): nn_backward on a network whose
-       weight gradients are all 0 leaves each layer's as delta a_prev^T, read
-       from the layers' arrays of that pass, until a call needs them. */
-    int grads_deferred; /* the weight gradients are deferred (those stored are 0) */
-    int grads_written;  /* stored weight gradients may be nonzero */
+    /* The weight gradients (grads.c): enum nn_grads_state. */
+    int grads_state;
     /* The private copies of nn_explain() and nn_export_dot() show a diverging
        step as it would be, NaN and infinities included: on them the single-sample
        passes skip the divergence checks (train.c). */
@@ -89,6 +87,24 @@ struct nn {
 
 /* network.c */
 void nn__layout(struct nn *net);
+/* The biases a layer uses: one when shared (the storage keeps a slot per unit). */
+static inline size_t nn__bias_count(const struct nn_layer *l)
+{
+    return l->bias_mode == NN_BIAS_SHARED ? 1 : l->n_out;
+}
+/* The checks of every per-layer copy of weights or biases (or of their
+   gradients): pointers, layer range, exact count. */
+static inline nn_status nn__check_layer_copy(const nn_t *net, const void *data, size_t layer,
+                                             size_t count, int biases)
+{
+    if (net == NULL || data == NULL)
+        return NN_ERR_NULL_ARG;
+    if (layer < 1 || layer >= net->n_layers)
+        return NN_ERR_LAYER_RANGE;
+    const struct nn_layer *l = &net->layers[layer];
+    const size_t expected = biases ? nn__bias_count(l) : l->n_out * l->n_in;
+    return count == expected ? NN_OK : NN_ERR_COUNT;
+}
 
 /* Every allocation a call on a network makes goes through the network's
    allocator (nn_create_with_allocator() promises it): `size` is never 0,
@@ -134,7 +150,7 @@ static inline int nn__all_finite(const double *x, size_t n)
     return ((a0 | a1 | a2 | a3) >> 63) == 0;
 }
 
-/* ---- divergence (train.c) ----
+/* ---- divergence: the bounds (bounds.c owns them) ----
    No training call writes a NaN or an infinity into the parameters or the
    gradients (NN_ERR_DIVERGED). Checking every value written would cost
    another sweep over the weights, so the checks work on bounds: the largest
@@ -161,8 +177,25 @@ static inline int nn__bound_fits(double bound, double add)
 /* The bound of layer k's parameters or gradients, scanned when unknown. */
 double nn__param_bound(nn_t *net, size_t k);
 double nn__grad_bound(nn_t *net, size_t k);
-/* After a setter replaced parameters (layer k, or every layer for 0). */
+/* After a setter replaced parameters (layer k, or every layer for 0), or
+   every gradient: the next check scans them. */
 void nn__params_replaced(nn_t *net, size_t k);
+void nn__grads_replaced(nn_t *net);
+/* After the gradients of layer k were cleared. */
+static inline void nn__grads_cleared(struct nn_layer *l)
+{
+    l->grad_bound = 0.0;
+}
+/* After an update that a check passed: what it added to layer k's
+   parameters or gradients is at most `add`. */
+static inline void nn__params_grew(struct nn_layer *l, double add)
+{
+    l->param_bound += add;
+}
+static inline void nn__grads_grew(struct nn_layer *l, double add)
+{
+    l->grad_bound += add;
+}
 /* The check of an update of layer k whose products delta_j a_i (or deltas)
    are at most `add` and whose changes are at most `step` (`add` times the
    rate), with the bound scanned if unknown; on success the bound grows. The
@@ -257,16 +290,75 @@ void nn__product(const nn_t *net, size_t m, size_t n, size_t k, const double *a,
                  int accumulate, double *pack);
 int nn__product_uses_blas(const nn_t *net, size_t m, size_t n, size_t k);
 
-/* train.c: the deferred weight gradients. settle writes them into the
-   accumulators (a no-op when none are deferred); add_deferred adds layer k's
-   to `g` (n_out x n_in) as settling would, without changing the network. */
+/* ---- the gradients (grads.c) ----
+   The weight gradients of one sample can stay deferred: nn_backward() on
+   zero weight gradients leaves them as the outer product delta a_prev^T of
+   the layers' arrays (see grads.c). */
+enum nn_grads_state {
+    NN_GRADS_ZERO,     /* every stored weight gradient is 0, none deferred */
+    NN_GRADS_DEFERRED, /* the weight gradients are deferred (those stored are 0) */
+    NN_GRADS_WRITTEN   /* stored weight gradients may be nonzero, none deferred */
+};
+/* Writes deferred gradients into the accumulators (a no-op when none are):
+   before a call overwrites the arrays they are read from, or adds to the
+   accumulators. */
 void nn__grads_settle(nn_t *net);
-void nn__grads_add_deferred(const nn_t *net, size_t k, double *g);
+/* Whether nn_backward() may defer the weight gradients (none are stored),
+   and the record that it did or wrote them. */
+static inline int nn__grads_may_defer(const nn_t *net)
+{
+    return net->grads_state != NN_GRADS_WRITTEN;
+}
+static inline void nn__grads_set(nn_t *net, enum nn_grads_state state)
+{
+    net->grads_state = (int)state;
+}
+/* The gradient of weight (j, i) of layer k, deferred or stored, without
+   changing the network. */
+double nn__weight_grad(const nn_t *net, size_t k, size_t j, size_t i);
 
-/* batch.c */
+/* One block of parameters with their gradients, contiguous in both arrays.
+   Each layer k >= 1 has three, in this order: its weights, its biases (one
+   for a shared bias) and the slots a shared bias leaves unused (none when
+   per neuron; kept at 0 in both arrays). The blocks of weights and biases,
+   in order, are the flat order of nn_get_params(). `index` (3 (k - 1) +
+   kind) names a block for the life of the network, so that an optimiser can
+   keep state per block. */
+enum nn_block_kind { NN_BLOCK_WEIGHTS, NN_BLOCK_BIASES, NN_BLOCK_UNUSED };
+#define NN_BLOCKS_PER_LAYER 3
+struct nn_block {
+    size_t index;    /* 0, 1, ... in the order of the iteration */
+    size_t layer;    /* 1 .. n_layers - 1 */
+    int kind;        /* enum nn_block_kind */
+    int frozen;      /* the step leaves these parameters alone (always for NN_BLOCK_UNUSED) */
+    size_t flat;     /* position of params[0] in the flat order (NN_BLOCK_UNUSED: after the layer) */
+    size_t count;    /* parameters in the block (may be 0 for NN_BLOCK_UNUSED) */
+    double *params;
+    double *grads;
+};
+/* The first block (layer 1's weights), then the next one after `b`;
+   nn__block_next() returns 0 after the last. The stored gradients of a
+   block of weights are not its gradients while they are deferred
+   (nn__grads_settle()). */
+void nn__block_first(const nn_t *net, struct nn_block *b);
+int nn__block_next(const nn_t *net, struct nn_block *b);
+/* The values in the flat order: their count, and the copies between it and
+   the parameters (grads 0) or the stored gradients (grads 1). */
+size_t nn__flat_count(const nn_t *net);
+static inline nn_status nn__check_flat(const nn_t *net, const void *data, size_t count)
+{
+    if (net == NULL || data == NULL)
+        return NN_ERR_NULL_ARG;
+    return count == nn__flat_count(net) ? NN_OK : NN_ERR_COUNT;
+}
+void nn__flat_get(const nn_t *net, int grads, double *flat);
+void nn__flat_set(nn_t *net, int grads, const double *flat);
+
+/* ---- the batch buffer (batch_buffer.c) ---- */
 void nn__batch_free(struct nn *net);
 nn_status nn__batch_copy(const struct nn *src, struct nn *dst);
 
+/* kernels.c: small loops over vectors */
 void nn__vec_add(size_t n, const double *x, double *y);
 void nn__vec_mul(size_t n, const double *x, double *y);
 double nn__sum(size_t n, const double *x);
