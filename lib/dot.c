@@ -143,8 +143,9 @@ static void edge(const struct dot *d, size_t k, size_t j, size_t i)
     put(d, " -> ");
     put_node_id(d, k, j);
     put(d, " [label=\"");
+    const double grad = d->pass ? nn__weight_grad(d->pass, k, j, i) : 0.0;
     put_param(d, k, nn__weight_flat(d->nm, k, j, i), &d->net->layers[k].w[j * n_in + i],
-              d->pass ? &d->pass->layers[k].gw[j * n_in + i] : NULL, 0);
+              d->pass ? &grad : NULL, 0);
     put(d, "\"];\n");
 }
 
@@ -182,7 +183,6 @@ static nn_status run_pass(struct dot *d, const double *input, const double *targ
     if (target != NULL) {
         nn_loss(*copy, target, &d->loss);
         nn_backward(*copy, target);
-        nn__grads_settle(*copy); /* the gradients are read from the layers below */
         d->target = target;
         d->have_backward = 1;
     }
