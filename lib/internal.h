@@ -28,12 +28,13 @@ struct nn_layer {
     int bias_mode;
     int frozen_weights;
     int frozen_biases;
-    /* The divergence checks (train.c): the largest |a| of the last forward
-       pass and of the last batch, the largest |delta| of the last backward
-       pass and of the last batch, and bounds of the magnitudes of this
-       layer's parameters (w and b) and of its gradients (deferred ones
-       included), NN_BOUND_UNKNOWN after a setter replaced the values (the
-       next check scans them). */
+    /* The divergence checks: the largest |a| of the last forward pass and
+       of the last batch, the largest |delta| of the last backward pass and
+       of the last batch (the passes' own: train.c, tiny.c, batch.c), and
+       bounds of the magnitudes of this layer's parameters (w and b) and of
+       its gradients (deferred ones included), NN_BOUND_UNKNOWN after a
+       setter replaced the values (the next check scans them; bounds.c owns
+       them). */
     double a_max;
     double batch_a_max;
     double delta_max;
