@@ -219,8 +219,9 @@ void nn__forward_part(void *context, struct nn__team *team, size_t index, size_t
             size_t c0, c1;
             nn__split(l->n_out, size, index, 16, &c0, &c1);
             if (c1 > c0)
-                nn__product(net, n, c1 - c0, l->n_in, prev, l->n_in, 1, l->w + c0 * l->n_in, 1,
-                            l->n_in, z + c0, l->n_out, 0, pack);
+                nn__product(net, nn__matrix(prev, n, l->n_in, l->n_in),
+                            nn__matrix_t(l->w + c0 * l->n_in, l->n_in, c1 - c0, l->n_in),
+                            z + c0, l->n_out, 0, pack);
             if (nn__activation_is_builtin(l->activation)) {
                 finish(net, l, 0, n, c0, c1, z, a);
                 b_r0 = 0;
@@ -233,8 +234,9 @@ void nn__forward_part(void *context, struct nn__team *team, size_t index, size_t
             }
         } else {
             if (r1 > r0)
-                nn__product(net, r1 - r0, l->n_out, l->n_in, prev + r0 * l->n_in, l->n_in, 1,
-                            l->w, 1, l->n_in, z + r0 * l->n_out, l->n_out, 0, pack);
+                nn__product(net, nn__matrix(prev + r0 * l->n_in, r1 - r0, l->n_in, l->n_in),
+                            nn__matrix_t(l->w, l->n_in, l->n_out, l->n_in), z + r0 * l->n_out,
+                            l->n_out, 0, pack);
             finish(net, l, r0, r1, 0, l->n_out, z, a);
         }
         /* nn_predict's workspace keeps no layer but the last: checked here */
@@ -348,13 +350,15 @@ static void weight_grads_part(const nn_t *net, const struct nn_layer *l, size_t 
     if (l->n_in >= l->n_out) {
         nn__split(l->n_in, size, index, 16, &lo, &hi);
         if (hi > lo)
-            nn__product(net, l->n_out, hi - lo, n, delta, 1, l->n_out, a_prev + lo, l->n_in, 1,
-                        l->gw + lo, l->n_in, 1, pack);
+            nn__product(net, nn__matrix_t(delta, l->n_out, n, l->n_out),
+                        nn__matrix(a_prev + lo, n, hi - lo, l->n_in), l->gw + lo, l->n_in, 1,
+                        pack);
     } else {
         nn__split(l->n_out, size, index, 8, &lo, &hi);
         if (hi > lo)
-            nn__product(net, hi - lo, l->n_in, n, delta + lo, 1, l->n_out, a_prev, l->n_in, 1,
-                        l->gw + lo * l->n_in, l->n_in, 1, pack);
+            nn__product(net, nn__matrix_t(delta + lo, hi - lo, n, l->n_out),
+                        nn__matrix(a_prev, n, l->n_in, l->n_in), l->gw + lo * l->n_in, l->n_in,
+                        1, pack);
     }
 }
 
@@ -424,8 +428,9 @@ static void backward_part(void *context, struct nn__team *team, size_t index, si
             size_t c0, c1;
             nn__split(l->n_in, size, index, 16, &c0, &c1);
             if (c1 > c0)
-                nn__product(net, n, c1 - c0, l->n_out, cur.delta, l->n_out, 1, l->w + c0,
-                            l->n_in, 1, below.delta + c0, l->n_in, 0, pack);
+                nn__product(net, nn__matrix(cur.delta, n, l->n_out, l->n_out),
+                            nn__matrix(l->w + c0, l->n_out, c1 - c0, l->n_in), below.delta + c0,
+                            l->n_in, 0, pack);
             if (nn__activation_is_builtin(lb->activation)) {
                 scale(lb, 0, n, c0, c1, &below, scratch);
             } else {
@@ -434,9 +439,9 @@ static void backward_part(void *context, struct nn__team *team, size_t index, si
             }
         } else {
             if (r1 > r0)
-                nn__product(net, r1 - r0, l->n_in, l->n_out, cur.delta + r0 * l->n_out,
-                            l->n_out, 1, l->w, l->n_in, 1, below.delta + r0 * l->n_in,
-                            l->n_in, 0, pack);
+                nn__product(net, nn__matrix(cur.delta + r0 * l->n_out, r1 - r0, l->n_out, l->n_out),
+                            nn__matrix(l->w, l->n_out, l->n_in, l->n_in),
+                            below.delta + r0 * l->n_in, l->n_in, 0, pack);
             scale(lb, r0, r1, 0, l->n_in, &below, scratch);
         }
         nn__team_sync(team);

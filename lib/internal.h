@@ -283,11 +283,32 @@ typedef void (*nn__team_fn)(void *context, struct nn__team *team, size_t index, 
 void nn__team_run(size_t n_threads, nn__team_fn fn, void *context);
 void nn__team_sync(struct nn__team *team);
 
-/* product.c: C = or += A B for the batched passes, with the arguments of
-   struct nn_kernels.gemm; the CBLAS serves large products when the build has
-   one (and net->blas_off is 0), the network's gemm all others. */
-void nn__product(const nn_t *net, size_t m, size_t n, size_t k, const double *a, size_t rsa,
-                 size_t csa, const double *b, size_t rsb, size_t csb, double *c, size_t ldc,
+/* product.c: C = or += A B for the batched passes. An operand is a view of
+   an array: element (i, j) of the rows x cols matrix lies at
+   data[i * stride + j], or at data[j * stride + i] when `transposed` (the
+   array holds the matrix's transpose, rows of it `stride` apart). */
+struct nn_matrix {
+    const double *data;
+    size_t rows, cols;
+    size_t stride;
+    int transposed;
+};
+static inline struct nn_matrix nn__matrix(const double *data, size_t rows, size_t cols,
+                                          size_t stride)
+{
+    const struct nn_matrix m = {data, rows, cols, stride, 0};
+    return m;
+}
+static inline struct nn_matrix nn__matrix_t(const double *data, size_t rows, size_t cols,
+                                            size_t stride)
+{
+    const struct nn_matrix m = {data, rows, cols, stride, 1};
+    return m;
+}
+/* c (a.rows x b.cols, rows ldc apart) = a b, or += when accumulate; `pack`
+   as for struct nn_kernels.gemm. The CBLAS serves large products when the
+   build has one (and net->blas_off is 0), the network's gemm all others. */
+void nn__product(const nn_t *net, struct nn_matrix a, struct nn_matrix b, double *c, size_t ldc,
                  int accumulate, double *pack);
 int nn__product_uses_blas(const nn_t *net, size_t m, size_t n, size_t k);
 

@@ -54,15 +54,18 @@ static void predict_part(void *context, struct nn__team *team, size_t index, siz
     const size_t n = job->n, top = net->n_layers - 1, block = work_block(net, n);
     double *pack = job->packs + index * job->pack_stride;
     const double *prev = job->inputs;
-    size_t prev_rs = 1, prev_cs = net->layers[0].n_out; /* B(p, j): input p of sample j */
+    /* B(p, j): input p of sample j, the caller's rows read transposed */
+    size_t prev_stride = net->layers[0].n_out;
+    int prev_transposed = 1;
     for (size_t k = 1; k <= top; k++) {
         const struct nn_layer *l = &net->layers[k];
         double *z = job->work, *a = job->work + (1 + k % 2) * block;
         size_t c0, c1;
         nn__split(l->n_out, size, index, 8, &c0, &c1);
         if (c1 > c0)
-            nn__product(net, c1 - c0, n, l->n_in, l->w + c0 * l->n_in, l->n_in, 1, prev, prev_rs,
-                        prev_cs, z + c0 * n, n, 0, pack);
+            nn__product(net, nn__matrix(l->w + c0 * l->n_in, c1 - c0, l->n_in, l->n_in),
+                        (struct nn_matrix){prev, l->n_in, n, prev_stride, prev_transposed},
+                        z + c0 * n, n, 0, pack);
         for (size_t i = c0; i < c1; i++) {
             double *zi = z + i * n, *ai = a + i * n;
             const double bias = l->b[l->bias_mode == NN_BIAS_SHARED ? 0 : i];
@@ -81,8 +84,8 @@ static void predict_part(void *context, struct nn__team *team, size_t index, siz
         if (k < top)
             nn__team_sync(team);
         prev = a;
-        prev_rs = n;
-        prev_cs = 1;
+        prev_stride = n;
+        prev_transposed = 0;
     }
 }
 
