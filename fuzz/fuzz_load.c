@@ -102,12 +102,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *saved2 = save(again, &len2);
     check(len == len2 && memcmp(saved, saved2, len) == 0);
 
-    /* a forward pass on the loaded network must not misbehave */
+    /* a forward pass on the loaded network must not misbehave: parameters
+       near the largest double may overflow, which the pass reports */
     const size_t n_in = nn_input_count(net);
     if (n_in <= 4096) {
         double *x = calloc(n_in, sizeof(double));
         check(x != NULL);
-        check(nn_forward(net, x, NULL) == NN_OK);
+        const nn_status forward = nn_forward(net, x, NULL);
+        check(forward == NN_OK || forward == NN_ERR_DIVERGED);
         free(x);
     }
     free(saved);

@@ -128,7 +128,7 @@ typedef enum nn_status {
     NN_ERR_NO_MEMORY = 2,      /**< Memory could not be allocated. */
     NN_ERR_LAYER_COUNT = 3,    /**< n_layers is below 2 or above ::NN_MAX_LAYERS. */
     NN_ERR_ZERO_SIZE = 4,      /**< A layer size of 0 was given. */
-    NN_ERR_TOO_LARGE = 5,      /**< A size exceeds ::NN_MAX_LAYER_SIZE or the parameter count exceeds ::NN_MAX_PARAMS, or a batch buffer would overflow. */
+    NN_ERR_TOO_LARGE = 5,      /**< A size exceeds ::NN_MAX_LAYER_SIZE or the parameter count exceeds ::NN_MAX_PARAMS, a batch buffer would overflow, or a model input is longer than nn_load_options_set_max_bytes() allows. */
     NN_ERR_ACTIVATION = 6,     /**< An unknown activation code was given. */
     NN_ERR_LAYER_RANGE = 7,    /**< A layer index outside the range the call accepts. */
     NN_ERR_COUNT = 8,          /**< An array length that is not the exact number of values. */
@@ -223,6 +223,40 @@ enum {
     NN_INIT_XAVIER = 1,  /**< Weights uniform on [-r, r), r = sqrt(6 / (fan_in + fan_out)); biases 0. */
     NN_INIT_HE = 2       /**< Weights uniform on [-r, r), r = sqrt(6 / fan_in); biases 0. */
 };
+/** @} */
+
+/* ------------------------------------------------------------------------- */
+/** @name Names of the built-in choices
+ * Each built-in activation, loss and bias convention has one name, the word a
+ * model file uses for it (docs/format.md): `linear`, `sigmoid`, `tanh`, `relu`,
+ * `leaky_relu`, `softplus`; `half_sse`, `mse`; `per_neuron`, `shared`. The
+ * built-in codes are contiguous from 0, so a loop from 0 until the name is
+ * NULL lists them all:
+ * @code
+ * for (int code = 0; nn_activation_name(code) != NULL; code++)
+ *     puts(nn_activation_name(code));
+ * @endcode
+ * The _from_name calls also accept '-' for '_' (`leaky-relu`, `half-sse`) and
+ * the older spellings `neuron` and `per_unit` for `per_neuron`; case matters.
+ * On an error they leave *code (or *mode) as it was.
+ * @{ */
+
+/**
+ * @brief The code of the built-in activation called @p name.
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_ACTIVATION (no built-in has
+ *         that name; `custom` is none either).
+ */
+BACKPROP_API nn_status nn_activation_from_name(const char *name, int *code);
+/** @brief The name of a built-in activation; NULL for an unknown code and for ::NN_ACT_CUSTOM. */
+BACKPROP_API const char *nn_activation_name(int code);
+/** @brief The code of the loss called @p name. @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_LOSS. */
+BACKPROP_API nn_status nn_loss_from_name(const char *name, int *code);
+/** @brief The name of a loss; NULL for an unknown code. */
+BACKPROP_API const char *nn_loss_name(int code);
+/** @brief The code of the bias convention called @p name. @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_BIAS_MODE. */
+BACKPROP_API nn_status nn_bias_mode_from_name(const char *name, int *mode);
+/** @brief The name of a bias convention; NULL for an unknown code. */
+BACKPROP_API const char *nn_bias_mode_name(int mode);
 /** @} */
 
 /* ------------------------------------------------------------------------- */
@@ -884,6 +918,10 @@ BACKPROP_API nn_status nn_load_buffer(nn_t **out, const char *data, size_t size)
  * @brief Loads a network from the file @p path, with the caller's custom
  * activations and an explanation of any failure.
  *
+ * Kept until the next major version as a wrapper of nn_load_with(), which
+ * takes the same settings (and more) as an ::nn_load_options_t; unlike
+ * nn_load_options_add_activation(), the arrays may repeat a name.
+ *
  * The custom activations are given as @p n_custom entries of parallel arrays:
  * a model layer written "activation custom NAME" gets the functions of the
  * first entry whose name is NAME, as if installed by nn_set_custom_activation().
@@ -931,6 +969,100 @@ BACKPROP_API nn_status nn_load_buffer_ex(nn_t **out, const char *data, size_t si
                                          const nn_activation_fn *fs,
                                          const nn_activation_deriv_fn *dfs,
                                          void *const *contexts, char *msg, size_t msg_size);
+
+/**
+ * @brief Settings for nn_load_with() and nn_load_buffer_with(): custom
+ * activations, a cap on the input's length and an allocator. An opaque handle
+ * owned by the caller; one handle may serve any number of loads, also at once
+ * from several threads while nobody changes it.
+ */
+typedef struct nn_load_options nn_load_options_t;
+
+/**
+ * @brief Creates loading options with the defaults: no custom activation, no
+ * cap beyond the loader's own (see the group's description), the C library's
+ * malloc() and free(). The handle's own memory comes from the C library.
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_NO_MEMORY (then *out is NULL).
+ */
+BACKPROP_API nn_status nn_load_options_create(nn_load_options_t **out);
+
+/** @brief Releases loading options. NULL is a no-op. Networks loaded with them are not affected. */
+BACKPROP_API void nn_load_options_free(nn_load_options_t *options);
+
+/**
+ * @brief Adds a custom activation: a model layer written "activation custom
+ * NAME" gets @p f and @p df, as if installed by nn_set_custom_activation().
+ * @param options the options
+ * @param name a valid activation name (see nn_set_custom_activation()); copied
+ * @param f the activation function
+ * @param df its derivative
+ * @param context passed to @p f and @p df; owned by the caller, who keeps it
+ *        alive while a loaded network may use it
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG (@p options, @p name, @p f or @p df),
+ *         ::NN_ERR_NAME (an invalid name), ::NN_ERR_ARGUMENT (the options already
+ *         hold an activation of that name) or ::NN_ERR_NO_MEMORY; after an error
+ *         the options are as they were.
+ */
+BACKPROP_API nn_status nn_load_options_add_activation(nn_load_options_t *options,
+                                                      const char *name, nn_activation_fn f,
+                                                      nn_activation_deriv_fn df, void *context);
+
+/**
+ * @brief Caps the length of the input at @p max_bytes, on top of the loader's
+ * own caps. A longer input is refused with ::NN_ERR_TOO_LARGE: a buffer or a
+ * regular file before anything is read or allocated, a pipe as soon as more
+ * than @p max_bytes bytes have been read.
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_ARGUMENT (@p max_bytes is 0;
+ *         the setting is then as it was).
+ */
+BACKPROP_API nn_status nn_load_options_set_max_bytes(nn_load_options_t *options,
+                                                     size_t max_bytes);
+
+/**
+ * @brief Makes every allocation of a load go through @p alloc and @p dealloc:
+ * the loaded network is created as by nn_create_with_allocator() (so its later
+ * calls use them too), and the window through which a file is read comes from
+ * them. Opening a file uses no memory of the library's own (on systems without
+ * POSIX, the C library's fopen() may allocate its own buffer).
+ * @return ::NN_OK or ::NN_ERR_NULL_ARG (also for a NULL @p alloc or @p dealloc;
+ *         the setting is then as it was).
+ */
+BACKPROP_API nn_status nn_load_options_set_allocator(nn_load_options_t *options,
+                                                     nn_alloc_fn alloc, nn_dealloc_fn dealloc,
+                                                     void *context);
+
+/**
+ * @brief Loads a network from the file @p path with @p options.
+ * @param out receives the new network, owned by the caller; set to NULL on error
+ * @param path the model file
+ * @param options the settings, or NULL for the defaults; only read
+ * @param message NULL or a buffer of @p message_size bytes that receives a
+ *        message as nn_load_ex()'s @p msg does; for ::NN_ERR_TOO_LARGE "the input
+ *        is longer than the N bytes allowed"
+ * @param message_size size of @p message (0 when @p message is NULL)
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_IO, ::NN_ERR_FORMAT,
+ *         ::NN_ERR_UNKNOWN_NAME (an activation neither built in nor in @p options),
+ *         ::NN_ERR_TOO_LARGE (longer than nn_load_options_set_max_bytes() allows)
+ *         or ::NN_ERR_NO_MEMORY.
+ */
+BACKPROP_API nn_status nn_load_with(nn_t **out, const char *path,
+                                    const nn_load_options_t *options, char *message,
+                                    size_t message_size);
+
+/**
+ * @brief nn_load_with() from @p size bytes at @p data instead of a file (which
+ * need not be NUL-terminated).
+ * @param out as for nn_load_with()
+ * @param data the model text, owned by the caller; not kept
+ * @param size its length in bytes
+ * @param options as for nn_load_with()
+ * @param message as for nn_load_with()
+ * @param message_size as for nn_load_with()
+ * @return as nn_load_with(), without ::NN_ERR_IO.
+ */
+BACKPROP_API nn_status nn_load_buffer_with(nn_t **out, const char *data, size_t size,
+                                           const nn_load_options_t *options, char *message,
+                                           size_t message_size);
 /** @} */
 
 /* ------------------------------------------------------------------------- */

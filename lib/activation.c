@@ -2,25 +2,51 @@
    and the dispatch to user-supplied ones. The switch runs once per layer,
    never per unit. */
 #include "internal.h"
+#include "names.h"
 
 #include <math.h>
 
+/* The built-in activations, indexed by their NN_ACT_* code (contiguous from
+   0). Each entry is the one place a built-in's facts live; the name is the
+   model file's word. */
+struct nn_activation_desc {
+    int code;
+    struct nn_names names;
+    int elementwise; /* f'(z_i) depends on z_i and a_i alone */
+};
+
+static const struct nn_activation_desc activations[] = {
+    {NN_ACT_LINEAR, {"linear", NULL}, 1},
+    {NN_ACT_SIGMOID, {"sigmoid", NULL}, 1},
+    {NN_ACT_TANH, {"tanh", NULL}, 1},
+    {NN_ACT_RELU, {"relu", NULL}, 1},
+    {NN_ACT_LEAKY_RELU, {"leaky_relu", NULL}, 1},
+    {NN_ACT_SOFTPLUS, {"softplus", NULL}, 1},
+};
+
+#define N_ACTIVATIONS (sizeof activations / sizeof activations[0])
+
 int nn__activation_is_builtin(int activation)
 {
-    return activation >= NN_ACT_LINEAR && activation <= NN_ACT_SOFTPLUS;
+    return activation >= 0 && (size_t)activation < N_ACTIVATIONS;
 }
 
-const char *nn__activation_builtin_name(int activation)
+const char *nn_activation_name(int code)
 {
-    switch (activation) {
-    case NN_ACT_LINEAR: return "linear";
-    case NN_ACT_SIGMOID: return "sigmoid";
-    case NN_ACT_TANH: return "tanh";
-    case NN_ACT_RELU: return "relu";
-    case NN_ACT_LEAKY_RELU: return "leaky_relu";
-    case NN_ACT_SOFTPLUS: return "softplus";
-    default: return NULL;
+    return nn__activation_is_builtin(code) ? activations[code].names.name : NULL;
+}
+
+nn_status nn_activation_from_name(const char *name, int *code)
+{
+    if (name == NULL || code == NULL)
+        return NN_ERR_NULL_ARG;
+    for (size_t i = 0; i < N_ACTIVATIONS; i++) {
+        if (nn__names_match(&activations[i].names, name)) {
+            *code = activations[i].code;
+            return NN_OK;
+        }
     }
+    return NN_ERR_ACTIVATION;
 }
 
 #define LEAKY_SLOPE 0.01

@@ -95,8 +95,8 @@ static void layer_settings(const struct json *j, size_t k)
     nn_get_frozen(j->t->net, k, &fw, &fb);
     put(j, ", \"activation\": ");
     str(j, nn_get_activation_name(j->t->net, k));
-    put(j, nn_get_bias_mode(j->t->net, k) == NN_BIAS_SHARED ? ", \"bias\": \"shared\""
-                                                            : ", \"bias\": \"per_unit\"");
+    put(j, ", \"bias\": ");
+    str(j, nn_bias_mode_name(nn_get_bias_mode(j->t->net, k)));
     put(j, fw ? ", \"frozen_weights\": true" : ", \"frozen_weights\": false");
     put(j, fb ? ", \"frozen_biases\": true" : ", \"frozen_biases\": false");
 }
@@ -253,7 +253,7 @@ static void header(const struct json *j)
     str(j, t->rule == NN_RULE_SEQUENTIAL ? "sequential" : "standard");
     put(j, ",\n");
     key(j, "  ", "loss_function");
-    str(j, nn_get_loss(t->net) == NN_LOSS_MSE ? "mse" : "half_sse");
+    str(j, nn_loss_name(nn_get_loss(t->net)));
     field_num(j, "  ", "learning_rate", t->eta);
     put(j, ",\n");
     key(j, "  ", "n_samples");

@@ -385,9 +385,8 @@ void nn__vec_add(size_t n, const double *x, double *y);
 void nn__vec_mul(size_t n, const double *x, double *y);
 double nn__sum(size_t n, const double *x);
 
-/* activation.c */
+/* activation.c; the names: nn_activation_name() */
 int nn__activation_is_builtin(int activation);
-const char *nn__activation_builtin_name(int activation);
 void nn__activate(const struct nn_layer *layer, const double *z, double *a, size_t n);
 void nn__activation_deriv(const struct nn_layer *layer, const double *z, const double *a,
                           double *d, size_t n);

@@ -27,7 +27,10 @@
 #define IO_POSIX 0
 #endif
 
+#include "hexfloat.h"
 #include "internal.h"
+#include "load_options.h"
+#include "names.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -52,249 +55,14 @@
 
 /* ---- names of settings ---- */
 
-/* indexed by the NN_LOSS_* code */
-static const char *const loss_words[] = {"half_sse", "mse"};
-/* indexed by the NN_BIAS_* code */
-static const char *const bias_words[] = {"per_neuron", "shared"};
-/* indexed by (frozen weights) + 2 * (frozen biases) */
-static const char *const frozen_words[] = {"none", "weights", "biases", "both"};
-
-#define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
-
-static const char *loss_name(int loss)
+/* The loss, activation and bias words are the library's names
+   (nn_loss_name() and the others), so the file and the API cannot disagree.
+   The frozen words are the file's own, indexed by (frozen weights) +
+   2 * (frozen biases). */
+static const char *frozen_word(int index)
 {
-    return loss >= 0 && (size_t)loss < COUNT_OF(loss_words) ? loss_words[loss] : NULL;
-}
-
-static int is_name_char(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-' || c == '.';
-}
-
-/* The rule of nn_set_custom_activation(): 1 .. NN_MAX_NAME characters from
-   [A-Za-z0-9_.-]. */
-static int valid_name(const char *name, size_t n)
-{
-    if (n == 0 || n > NN_MAX_NAME)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (!is_name_char(name[i]))
-            return 0;
-    return 1;
-}
-
-/* ---- formatting numbers ---- */
-
-static size_t format_uint(uint64_t v, char *out)
-{
-    char tmp[24];
-    size_t n = 0;
-    do {
-        tmp[n++] = (char)('0' + (int)(v % 10));
-        v /= 10;
-    } while (v != 0);
-    for (size_t i = 0; i < n; i++)
-        out[i] = tmp[n - 1 - i];
-    return n;
-}
-
-/* Writes x the way C's printf("%a") does in the "C" locale with glibc:
-   [-]0x1.<hex>p<+|-><exp> for normal numbers, [-]0x0.<hex>p-1022 for subnormal
-   ones, [-]0x0p+0 for zero, with trailing zero hex digits dropped. Needs at
-   most 25 bytes; x must be finite. */
-static size_t format_hex_double(double x, char *out)
-{
-    static const char hex[] = "0123456789abcdef";
-    uint64_t bits;
-    memcpy(&bits, &x, sizeof bits);
-    const unsigned biased = (unsigned)((bits >> 52) & 0x7ff);
-    uint64_t frac = bits & ((UINT64_C(1) << 52) - 1);
-    size_t n = 0;
-    if (bits >> 63)
-        out[n++] = '-';
-    out[n++] = '0';
-    out[n++] = 'x';
-    long exponent;
-    if (biased == 0) {
-        out[n++] = '0';
-        exponent = frac == 0 ? 0 : -1022;
-    } else {
-        out[n++] = '1';
-        exponent = (long)biased - 1023;
-    }
-    if (frac != 0) {
-        size_t digits = 13;
-        while ((frac & 0xf) == 0) {
-            frac >>= 4;
-            digits--;
-        }
-        out[n++] = '.';
-        for (size_t i = digits; i > 0; i--) {
-            out[n + i - 1] = hex[frac & 0xf];
-            frac >>= 4;
-        }
-        n += digits;
-    }
-    out[n++] = 'p';
-    out[n++] = exponent < 0 ? '-' : '+';
-    n += format_uint((uint64_t)(exponent < 0 ? -exponent : exponent), out + n);
-    return n;
-}
-
-/* ---- parsing numbers ---- */
-
-enum number_result {
-    NUMBER_OK,
-    NUMBER_SYNTAX,     /* not a hexadecimal floating-point constant */
-    NUMBER_NOT_FINITE, /* a spelling of NaN or infinity */
-    NUMBER_RANGE       /* beyond the largest finite double */
-};
-
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-static int equals_ignoring_case(const char *t, size_t n, const char *word)
-{
-    if (strlen(word) != n)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = t[i];
-        if (c >= 'A' && c <= 'Z')
-            c = (char)(c - 'A' + 'a');
-        if (c != word[i])
-            return 0;
-    }
-    return 1;
-}
-
-/* Number of significant bits of m (m > 0). */
-static int bit_length(uint64_t m)
-{
-    int n = 0;
-    for (int step = 32; step > 0; step /= 2) {
-        if (m >> step) {
-            m >>= step;
-            n += step;
-        }
-    }
-    return n + 1;
-}
-
-/* The double nearest to (m + s) * 2^e, where s is a fraction in [0, 1) that
-   is nonzero exactly when sticky is set; ties go to the even neighbour. */
-static enum number_result compose_double(int negative, uint64_t m, int sticky, int64_t e,
-                                         double *out)
-{
-    uint64_t bits = 0;
-    if (m != 0) {
-        const int64_t top = e + bit_length(m) - 1; /* exponent of the leading bit */
-        if (top > 1023)
-            return NUMBER_RANGE;
-        if (top >= -1100) { /* anything smaller rounds to zero */
-            int64_t q = top - 52;                  /* exponent of the last kept bit */
-            if (q < -1074)
-                q = -1074;
-            const int64_t shift = q - e; /* between -52 and 89 */
-            uint64_t r;
-            if (shift <= 0) {
-                r = m << -shift;
-            } else if (shift > 64) {
-                r = 0; /* below half of the smallest subnormal */
-            } else {
-                const uint64_t rem = shift == 64 ? m : m & ((UINT64_C(1) << shift) - 1);
-                const uint64_t half = UINT64_C(1) << (shift - 1);
-                r = shift == 64 ? 0 : m >> shift;
-                if (rem > half || (rem == half && (sticky || (r & 1))))
-                    r++;
-            }
-            if (r == UINT64_C(1) << 53) {
-                r >>= 1;
-                q++;
-            }
-            if (r >= UINT64_C(1) << 52) {
-                const int64_t biased = q + 52 + 1023;
-                if (biased >= 2047)
-                    return NUMBER_RANGE;
-                bits = ((uint64_t)biased << 52) | (r & ((UINT64_C(1) << 52) - 1));
-            } else {
-                bits = r; /* subnormal (q is -1074) or zero */
-            }
-        }
-    }
-    if (negative)
-        bits |= UINT64_C(1) << 63;
-    memcpy(out, &bits, sizeof bits);
-    return NUMBER_OK;
-}
-
-/* [+|-] 0x <hex digits> [. <hex digits>] p [+|-] <decimal digits>, at least one
-   hex digit, correctly rounded to the nearest double. */
-static enum number_result parse_hex_double(const char *t, size_t n, double *out)
-{
-    size_t i = 0;
-    int negative = 0;
-    if (i < n && (t[i] == '+' || t[i] == '-')) {
-        negative = t[i] == '-';
-        i++;
-    }
-    if (equals_ignoring_case(t + i, n - i, "nan") || equals_ignoring_case(t + i, n - i, "inf") ||
-        equals_ignoring_case(t + i, n - i, "infinity") ||
-        (n - i >= 4 && equals_ignoring_case(t + i, 4, "nan(")))
-        return NUMBER_NOT_FINITE;
-    if (n - i < 2 || t[i] != '0' || (t[i + 1] != 'x' && t[i + 1] != 'X'))
-        return NUMBER_SYNTAX;
-    i += 2;
-    /* value = (m + fraction) * 2^e2; digits past 60 significant bits only
-       set the sticky bit */
-    uint64_t m = 0;
-    int sticky = 0;
-    int64_t e2 = 0;
-    size_t digits = 0;
-    for (int fraction = 0; fraction < 2; fraction++) {
-        if (fraction) {
-            if (i >= n || t[i] != '.')
-                break;
-            i++;
-        }
-        for (; i < n && hex_digit(t[i]) >= 0; i++, digits++) {
-            const int d = hex_digit(t[i]);
-            if (m < UINT64_C(1) << 60) {
-                m = m * 16 + (uint64_t)d;
-                if (fraction)
-                    e2 -= 4;
-            } else {
-                sticky |= d != 0;
-                if (!fraction)
-                    e2 += 4;
-            }
-        }
-    }
-    if (digits == 0 || i >= n || (t[i] != 'p' && t[i] != 'P'))
-        return NUMBER_SYNTAX;
-    i++;
-    int exp_negative = 0;
-    if (i < n && (t[i] == '+' || t[i] == '-')) {
-        exp_negative = t[i] == '-';
-        i++;
-    }
-    if (i >= n || t[i] < '0' || t[i] > '9')
-        return NUMBER_SYNTAX;
-    int64_t exponent = 0;
-    for (; i < n && t[i] >= '0' && t[i] <= '9'; i++)
-        if (exponent < 1000000000) /* far beyond any double; saturate */
-            exponent = exponent * 10 + (t[i] - '0');
-    if (i != n)
-        return NUMBER_SYNTAX;
-    return compose_double(negative, m, sticky, e2 + (exp_negative ? -exponent : exponent), out);
+    static const char *const words[] = {"none", "weights", "biases", "both"};
+    return index >= 0 && index < 4 ? words[index] : NULL;
 }
 
 /* ---- writing ---- */
@@ -350,18 +118,18 @@ static void emit_str(struct sink *s, const char *text)
 static void emit_uint(struct sink *s, uint64_t v)
 {
     char tmp[24];
-    emit(s, tmp, format_uint(v, tmp));
+    emit(s, tmp, nn__format_uint(v, tmp));
 }
 
 /* n numbers separated by single spaces, then a newline. */
 static void emit_numbers(struct sink *s, const double *x, size_t n)
 {
-    char tmp[32];
+    char tmp[1 + NN_HEX_DOUBLE_MAX]; /* a space and a number */
     for (size_t i = 0; i < n; i++) {
         size_t len = 0;
         if (i > 0)
             tmp[len++] = ' ';
-        len += format_hex_double(x[i], tmp + len);
+        len += nn__format_hex_double(x[i], tmp + len);
         emit(s, tmp, len);
     }
     emit(s, "\n", 1);
@@ -375,7 +143,7 @@ static size_t layer_bias_count(const struct nn_layer *l)
 /* Checks what saving needs: finite parameters and names for every setting. */
 static nn_status check_savable(const nn_t *net)
 {
-    if (loss_name(net->loss) == NULL)
+    if (nn_loss_name(net->loss) == NULL)
         return NN_ERR_LOSS;
     for (size_t k = 1; k < net->n_layers; k++) {
         const struct nn_layer *l = &net->layers[k];
@@ -400,7 +168,7 @@ static void write_model(const nn_t *net, struct sink *s)
         emit_uint(s, net->layers[k].n_out);
     }
     emit_str(s, "\nloss ");
-    emit_str(s, loss_name(net->loss));
+    emit_str(s, nn_loss_name(net->loss));
     emit_str(s, "\n");
     for (size_t k = 1; k < net->n_layers; k++) {
         const struct nn_layer *l = &net->layers[k];
@@ -411,9 +179,9 @@ static void write_model(const nn_t *net, struct sink *s)
             emit_str(s, "custom ");
         emit_str(s, nn_get_activation_name(net, k));
         emit_str(s, "\nbias ");
-        emit_str(s, bias_words[l->bias_mode == NN_BIAS_SHARED]);
+        emit_str(s, nn_bias_mode_name(l->bias_mode));
         emit_str(s, "\nfrozen ");
-        emit_str(s, frozen_words[(l->frozen_weights != 0) + 2 * (l->frozen_biases != 0)]);
+        emit_str(s, frozen_word((l->frozen_weights != 0) + 2 * (l->frozen_biases != 0)));
         emit_str(s, "\nweights ");
         emit_uint(s, l->n_out);
         emit_str(s, " ");
@@ -930,15 +698,6 @@ nn_status nn_save(const nn_t *net, const char *path)
 
 /* ---- reading ---- */
 
-/* The activations a caller supplies to the extended loaders. */
-struct customs {
-    size_t n;
-    const char *const *names;
-    const nn_activation_fn *fs;
-    const nn_activation_deriv_fn *dfs;
-    void *const *contexts;
-};
-
 /* The caps on an input's length (docs/format.md): the lines before `sizes`
    and the `sizes` line itself each hold at most HEADER_BYTES; the whole
    input ends within HEADER_BYTES of the start of the `sizes` line plus
@@ -995,6 +754,8 @@ struct parser {
     size_t sizes_line; /* its number */
     int over;          /* a line before `sizes` begins beyond HEADER_BYTES */
     int too_long;      /* the input holds more than `limit` bytes */
+    size_t max_bytes;  /* the caller's cap (nn_load_options_set_max_bytes()); SIZE_MAX: none */
+    int over_max;      /* the input holds more than `max_bytes` bytes */
     size_t long_word;  /* the line of the first word longer than MAX_WORD (0: none) */
     int partial;       /* the current line goes on past `end`, in the stream */
     size_t line_offset; /* offset in the input of the current line */
@@ -1052,6 +813,12 @@ static nn_status fail(struct parser *p, nn_status status, size_t line, const cha
         set_message(p->msg, p->msg_size, nn_strerror(p->stream_status));
         return p->stream_status;
     }
+    if (p->over_max) {
+        if (p->msg != NULL && p->msg_size > 0)
+            snprintf(p->msg, p->msg_size, "the input is longer than the %zu bytes allowed",
+                     p->max_bytes);
+        return NN_ERR_TOO_LARGE;
+    }
     if (p->over) {
         if (p->msg != NULL && p->msg_size > 0)
             snprintf(p->msg, p->msg_size,
@@ -1099,10 +866,12 @@ static int is_blank(char c)
 static int refill(struct parser *p, size_t from)
 {
     struct stream *s = p->stream;
-    if (s == NULL || s->at_end || p->stream_status != NN_OK || p->too_long)
+    if (s == NULL || s->at_end || p->stream_status != NN_OK || p->too_long || p->over_max)
         return 0;
     const size_t keep = p->size - from;
-    const uint64_t stop = p->limit != 0 ? p->limit + 1 : PREFIX_BYTES;
+    uint64_t stop = p->limit != 0 ? p->limit + 1 : PREFIX_BYTES;
+    if ((uint64_t)p->max_bytes < stop - 1)
+        stop = (uint64_t)p->max_bytes + 1;
     if ((uint64_t)p->base + p->size >= stop) {
         p->too_long = p->limit != 0;
         return 0;
@@ -1118,9 +887,11 @@ static int refill(struct parser *p, size_t from)
     p->stream_status = fill(&s->in, s->buf + keep, room, &got);
     s->at_end = got < room;
     p->size = keep + got;
-    if (p->limit != 0 && (uint64_t)p->base + p->size > p->limit)
+    if ((uint64_t)p->base + p->size > p->max_bytes)
+        p->over_max = 1;
+    else if (p->limit != 0 && (uint64_t)p->base + p->size > p->limit)
         p->too_long = 1;
-    return p->stream_status == NN_OK && !p->too_long && got > 0;
+    return p->stream_status == NN_OK && !p->too_long && !p->over_max && got > 0;
 }
 
 /* Sets end and next for the line whose unread part starts at data[from]. */
@@ -1282,8 +1053,10 @@ static nn_status expect_end_of_line(struct parser *p)
 
 /* Reads the line "<keyword> <word>", where word is one of words[0 .. n_words-1];
    *index receives its position. */
+/* A line "<keyword> <word>" whose word is one of those name_of() gives for
+   0, 1, ... until NULL; *index receives the word's number. */
 static nn_status expect_choice(struct parser *p, const char *keyword, const char *what,
-                               const char *const *words, size_t n_words, size_t *index)
+                               const char *(*name_of)(int), int *index)
 {
     const char *t = NULL;
     size_t n = 0;
@@ -1292,16 +1065,16 @@ static nn_status expect_choice(struct parser *p, const char *keyword, const char
         status = expect_word(p, what, &t, &n);
     if (status != NN_OK)
         return status;
-    for (size_t i = 0; i < n_words; i++) {
-        if (token_is(t, n, words[i])) {
+    for (int i = 0; name_of(i) != NULL; i++) {
+        if (token_is(t, n, name_of(i))) {
             *index = i;
             return expect_end_of_line(p);
         }
     }
     char expected[96] = "";
-    for (size_t i = 0; i < n_words; i++) {
-        strcat(expected, i == 0 ? "" : i + 1 < n_words ? ", " : " or ");
-        strcat(expected, words[i]);
+    for (int i = 0; name_of(i) != NULL; i++) {
+        strcat(expected, i == 0 ? "" : name_of(i + 1) != NULL ? ", " : " or ");
+        strcat(expected, name_of(i));
     }
     return fail(p, NN_ERR_FORMAT, p->line, "unknown %s '%s' (expected %s)", what,
                 quote(t, n).text, expected);
@@ -1320,14 +1093,14 @@ static nn_status read_number_line(struct parser *p, double *x, size_t n, const c
         if (!next_token(p, &t, &len))
             return fail(p, NN_ERR_FORMAT, p->line,
                         "%zu numbers where the %s of layer %zu need %zu", i, what, layer, n);
-        switch (parse_hex_double(t, len, &x[i])) {
-        case NUMBER_OK:
+        switch (nn__parse_hex_double(t, len, &x[i])) {
+        case NN_NUMBER_OK:
             break;
-        case NUMBER_NOT_FINITE:
+        case NN_NUMBER_NOT_FINITE:
             return fail(p, NN_ERR_FORMAT, p->line,
                         "'%s' in the %s of layer %zu is not finite; parameters must be finite",
                         quote(t, len).text, what, layer);
-        case NUMBER_RANGE:
+        case NN_NUMBER_RANGE:
             return fail(p, NN_ERR_FORMAT, p->line,
                         "'%s' in the %s of layer %zu is beyond the largest finite double",
                         quote(t, len).text, what, layer);
@@ -1475,24 +1248,19 @@ static nn_status parse_activation(struct parser *p, const struct customs *custom
         status = expect_word(p, "custom activation name", &t, &n);
         if (status != NN_OK)
             return status;
-        if (!valid_name(t, n))
+        if (!nn__valid_name(t, n))
             return fail(p, NN_ERR_FORMAT, p->line,
                         "'%s' is not a valid activation name (1 to %d characters from "
                         "A-Z a-z 0-9 _ - .)",
                         quote(t, n).text, NN_MAX_NAME);
-        for (size_t i = 0; i < customs->n; i++) {
-            if (token_is(t, n, customs->names[i])) {
-                status = nn_set_custom_activation(net, k, customs->fs[i], customs->dfs[i],
-                                                  customs->contexts ? customs->contexts[i]
-                                                                    : NULL,
-                                                  customs->names[i]);
-                return status == NN_OK ? expect_end_of_line(p) : status;
-            }
-        }
-        return unknown_activation(p, t, n, 1);
+        struct nn_load_custom c;
+        if (!nn__find_custom(customs, t, n, &c))
+            return unknown_activation(p, t, n, 1);
+        status = nn_set_custom_activation(net, k, c.f, c.df, c.context, c.name);
+        return status == NN_OK ? expect_end_of_line(p) : status;
     }
     for (int code = NN_ACT_LINEAR; nn__activation_is_builtin(code); code++) {
-        if (token_is(t, n, nn__activation_builtin_name(code))) {
+        if (token_is(t, n, nn_activation_name(code))) {
             status = nn_set_activation(net, k, code);
             return status == NN_OK ? expect_end_of_line(p) : status;
         }
@@ -1517,16 +1285,14 @@ static nn_status parse_layer(struct parser *p, const struct customs *customs, nn
     if (status != NN_OK)
         return status;
 
-    size_t choice = 0;
-    status = expect_choice(p, "bias", "bias convention", bias_words, COUNT_OF(bias_words),
-                           &choice);
+    int choice = 0;
+    status = expect_choice(p, "bias", "bias convention", nn_bias_mode_name, &choice);
     if (status == NN_OK)
-        status = nn_set_bias_mode(net, k, (int)choice);
+        status = nn_set_bias_mode(net, k, choice);
     if (status == NN_OK)
-        status = expect_choice(p, "frozen", "frozen setting", frozen_words,
-                               COUNT_OF(frozen_words), &choice);
+        status = expect_choice(p, "frozen", "frozen setting", frozen_word, &choice);
     if (status == NN_OK)
-        status = nn_set_frozen(net, k, (int)(choice & 1), (int)(choice >> 1));
+        status = nn_set_frozen(net, k, choice & 1, choice >> 1);
 
     uint64_t rows = 0, cols = 0;
     if (status == NN_OK)
@@ -1559,11 +1325,11 @@ static nn_status parse_layer(struct parser *p, const struct customs *customs, nn
     if (value != n_biases)
         return fail(p, NN_ERR_FORMAT, p->line,
                     "'biases %llu' disagrees with the layer, which has %zu (bias %s)",
-                    (unsigned long long)value, n_biases, bias_words[l->bias_mode == NN_BIAS_SHARED]);
+                    (unsigned long long)value, n_biases, nn_bias_mode_name(l->bias_mode));
     return read_number_line(p, l->b, n_biases, "biases", k);
 }
 
-static nn_status parse_model(struct parser *p, const struct customs *customs, nn_t **out)
+static nn_status parse_model(struct parser *p, const struct load_settings *settings, nn_t **out)
 {
     size_t n_layers = 0;
     size_t sizes[NN_MAX_LAYERS];
@@ -1572,23 +1338,27 @@ static nn_status parse_model(struct parser *p, const struct customs *customs, nn
     nn_status status = parse_magic(p);
     if (status == NN_OK)
         status = parse_shape(p, &n_layers, sizes);
-    size_t choice = 0;
+    int choice = 0;
     if (status == NN_OK)
-        status = expect_choice(p, "loss", "loss", loss_words, COUNT_OF(loss_words), &choice);
+        status = expect_choice(p, "loss", "loss", nn_loss_name, &choice);
     if (status != NN_OK)
         return status;
-    loss = (int)choice;
+    loss = choice;
     for (size_t k = 0; k + 1 < n_layers; k++)
         activations[k] = NN_ACT_LINEAR;
     nn_t *net = NULL;
-    status = nn_create(&net, n_layers, sizes, activations);
+    if (settings->alloc != NULL)
+        status = nn_create_with_allocator(&net, n_layers, sizes, activations, settings->alloc,
+                                          settings->dealloc, settings->alloc_context);
+    else
+        status = nn_create(&net, n_layers, sizes, activations);
     if (status != NN_OK) {
         set_message(p->msg, p->msg_size, nn_strerror(status));
         return status;
     }
     status = nn_set_loss(net, loss);
     for (size_t k = 1; k < n_layers && status == NN_OK; k++)
-        status = parse_layer(p, customs, net, k);
+        status = parse_layer(p, &settings->customs, net, k);
     if (status == NN_OK)
         status = expect_line(p, "end");
     if (status == NN_OK)
@@ -1600,7 +1370,8 @@ static nn_status parse_model(struct parser *p, const struct customs *customs, nn
         status = fail(p, NN_ERR_FORMAT, p->line, "unexpected '%s' after 'end'",
                       quote(t, n).text);
     }
-    if (status == NN_OK && (p->too_long || p->long_word || p->stream_status != NN_OK))
+    if (status == NN_OK &&
+        (p->too_long || p->over_max || p->long_word || p->stream_status != NN_OK))
         status = fail(p, NN_ERR_FORMAT, p->line, "cut short"); /* the message is fail()'s */
     if (status == NN_OK && p->unknown_line != 0)
         status = fail(p, NN_ERR_UNKNOWN_NAME, p->unknown_line,
@@ -1617,6 +1388,7 @@ static nn_status parse_model(struct parser *p, const struct customs *customs, nn
     return NN_OK;
 }
 
+/* The parallel arrays of nn_load_ex(): every entry present, every name valid. */
 static nn_status check_customs(const struct customs *c)
 {
     if (c->n == 0)
@@ -1629,9 +1401,67 @@ static nn_status check_customs(const struct customs *c)
         size_t n = 0;
         while (n <= NN_MAX_NAME && c->names[i][n] != '\0')
             n++;
-        if (!valid_name(c->names[i], n))
+        if (!nn__valid_name(c->names[i], n))
             return NN_ERR_NAME;
     }
+    return NN_OK;
+}
+
+/* The window through which a file is read comes from the caller's allocator
+   when the options give one. */
+static void *window_alloc(const struct load_settings *settings, size_t size)
+{
+    return settings->alloc != NULL ? settings->alloc(settings->alloc_context, size)
+                                   : malloc(size);
+}
+
+static void window_free(const struct load_settings *settings, void *window)
+{
+    if (settings->alloc != NULL)
+        settings->dealloc(settings->alloc_context, window);
+    else
+        free(window);
+}
+
+/* Fails before anything is read or allocated when the input's length is
+   known and beyond the caller's cap. */
+static nn_status check_max_bytes(size_t size, size_t max_bytes, char *msg, size_t msg_size)
+{
+    if (size <= max_bytes)
+        return NN_OK;
+    if (msg != NULL && msg_size > 0)
+        snprintf(msg, msg_size, "the input is longer than the %zu bytes allowed", max_bytes);
+    return NN_ERR_TOO_LARGE;
+}
+
+/* Opens the file at path for p, with a window of WINDOW_BYTES. */
+static nn_status open_stream(struct parser *p, struct stream *stream, const char *path,
+                             const struct load_settings *settings)
+{
+    size_t known = INPUT_SIZE_UNKNOWN;
+    const char *why = NULL;
+    nn_status status = input_open(&stream->in, path, &known, &why);
+    if (status != NN_OK) {
+        set_message(p->msg, p->msg_size, why != NULL ? why : nn_strerror(status));
+        return status;
+    }
+    if (known != INPUT_SIZE_UNKNOWN)
+        status = check_max_bytes(known, settings->max_bytes, p->msg, p->msg_size);
+    if (status != NN_OK) {
+        input_close(&stream->in);
+        return status;
+    }
+    stream->cap = WINDOW_BYTES;
+    stream->buf = window_alloc(settings, stream->cap);
+    stream->at_end = 0;
+    if (stream->buf == NULL) {
+        input_close(&stream->in);
+        set_message(p->msg, p->msg_size, nn_strerror(NN_ERR_NO_MEMORY));
+        return NN_ERR_NO_MEMORY;
+    }
+    p->data = stream->buf;
+    p->total = known != INPUT_SIZE_UNKNOWN ? known : 0;
+    p->stream = stream;
     return NN_OK;
 }
 
@@ -1639,45 +1469,86 @@ static nn_status check_customs(const struct customs *c)
    path, read through a window of WINDOW_BYTES: loading a file needs that
    besides the network. */
 static nn_status load(nn_t **out, const char *data, size_t size, const char *path,
-                      const struct customs *customs, char *msg, size_t msg_size)
+                      const struct load_settings *settings, char *msg, size_t msg_size)
 {
     struct parser p;
     memset(&p, 0, sizeof p);
     p.data = data;
     p.size = size;
     p.total = size;
+    p.max_bytes = settings->max_bytes;
     p.msg = msg;
     p.msg_size = msg_size;
     struct stream stream;
-    nn_status status = NN_OK;
-    if (data == NULL) {
-        size_t known = INPUT_SIZE_UNKNOWN;
-        const char *why = NULL;
-        status = input_open(&stream.in, path, &known, &why);
-        if (status != NN_OK) {
-            set_message(msg, msg_size, why != NULL ? why : nn_strerror(status));
-            return status;
-        }
-        stream.cap = WINDOW_BYTES;
-        stream.buf = malloc(stream.cap);
-        stream.at_end = 0;
-        if (stream.buf == NULL) {
-            input_close(&stream.in);
-            set_message(msg, msg_size, nn_strerror(NN_ERR_NO_MEMORY));
-            return NN_ERR_NO_MEMORY;
-        }
-        p.data = stream.buf;
-        p.total = known != INPUT_SIZE_UNKNOWN ? known : 0;
-        p.stream = &stream;
-    }
+    nn_status status = data != NULL ? check_max_bytes(size, p.max_bytes, msg, msg_size)
+                                    : open_stream(&p, &stream, path, settings);
+    if (status != NN_OK)
+        return status;
     set_message(msg, msg_size, "");
-    status = parse_model(&p, customs, out);
-    if (status != NN_OK && status != NN_ERR_FORMAT && status != NN_ERR_UNKNOWN_NAME)
+    status = parse_model(&p, settings, out);
+    if (status != NN_OK && status != NN_ERR_FORMAT && status != NN_ERR_UNKNOWN_NAME &&
+        status != NN_ERR_TOO_LARGE)
         set_message(msg, msg_size, nn_strerror(status));
     if (p.stream != NULL) {
         input_close(&stream.in);
-        free(stream.buf);
+        window_free(settings, stream.buf);
     }
+    return status;
+}
+
+/* The checks every loader makes before reading: *out is NULL from here on. */
+static nn_status check_load_args(nn_t **out, const void *source, const char *msg,
+                                 size_t msg_size)
+{
+    if (out != NULL)
+        *out = NULL;
+    if (out == NULL || source == NULL || (msg == NULL && msg_size > 0))
+        return NN_ERR_NULL_ARG;
+    return NN_OK;
+}
+
+/* The settings of `options`, after the checks every loader makes. */
+static nn_status options_settings(nn_t **out, const void *source,
+                                  const nn_load_options_t *options, char *msg, size_t msg_size,
+                                  struct load_settings *settings)
+{
+    nn__load_settings(options, settings);
+    const nn_status status = check_load_args(out, source, msg, msg_size);
+    if (status != NN_OK)
+        set_message(msg, msg_size, nn_strerror(status));
+    return status;
+}
+
+nn_status nn_load_buffer_with(nn_t **out, const char *data, size_t size,
+                              const nn_load_options_t *options, char *msg, size_t msg_size)
+{
+    struct load_settings settings;
+    const nn_status status = options_settings(out, data, options, msg, msg_size, &settings);
+    return status != NN_OK ? status : load(out, data, size, NULL, &settings, msg, msg_size);
+}
+
+nn_status nn_load_with(nn_t **out, const char *path, const nn_load_options_t *options,
+                       char *msg, size_t msg_size)
+{
+    struct load_settings settings;
+    const nn_status status = options_settings(out, path, options, msg, msg_size, &settings);
+    return status != NN_OK ? status : load(out, NULL, 0, path, &settings, msg, msg_size);
+}
+
+/* The old loaders' arrays as settings, checked; the rest are defaults. */
+static nn_status legacy_settings(nn_t **out, const void *source, size_t n_custom,
+                                 const char *const *names, const nn_activation_fn *fs,
+                                 const nn_activation_deriv_fn *dfs, void *const *contexts,
+                                 char *msg, size_t msg_size, struct load_settings *settings)
+{
+    nn__load_settings(NULL, settings);
+    const struct customs customs = {n_custom, NULL, names, fs, dfs, contexts};
+    settings->customs = customs;
+    nn_status status = check_load_args(out, source, msg, msg_size);
+    if (status == NN_OK)
+        status = check_customs(&settings->customs);
+    if (status != NN_OK)
+        set_message(msg, msg_size, nn_strerror(status));
     return status;
 }
 
@@ -1686,46 +1557,28 @@ nn_status nn_load_buffer_ex(nn_t **out, const char *data, size_t size, size_t n_
                             const nn_activation_deriv_fn *dfs, void *const *contexts, char *msg,
                             size_t msg_size)
 {
-    const struct customs customs = {n_custom, names, fs, dfs, contexts};
-    nn_status status = NN_OK;
-    if (out != NULL)
-        *out = NULL;
-    if (out == NULL || data == NULL || (msg == NULL && msg_size > 0))
-        status = NN_ERR_NULL_ARG;
-    if (status == NN_OK)
-        status = check_customs(&customs);
-    if (status != NN_OK) {
-        set_message(msg, msg_size, nn_strerror(status));
-        return status;
-    }
-    return load(out, data, size, NULL, &customs, msg, msg_size);
+    struct load_settings settings;
+    const nn_status status = legacy_settings(out, data, n_custom, names, fs, dfs, contexts, msg,
+                                             msg_size, &settings);
+    return status != NN_OK ? status : load(out, data, size, NULL, &settings, msg, msg_size);
 }
 
 nn_status nn_load_buffer(nn_t **out, const char *data, size_t size)
 {
-    return nn_load_buffer_ex(out, data, size, 0, NULL, NULL, NULL, NULL, NULL, 0);
+    return nn_load_buffer_with(out, data, size, NULL, NULL, 0);
 }
 
 nn_status nn_load_ex(nn_t **out, const char *path, size_t n_custom, const char *const *names,
                      const nn_activation_fn *fs, const nn_activation_deriv_fn *dfs,
                      void *const *contexts, char *msg, size_t msg_size)
 {
-    const struct customs customs = {n_custom, names, fs, dfs, contexts};
-    nn_status status = NN_OK;
-    if (out != NULL)
-        *out = NULL;
-    if (out == NULL || path == NULL || (msg == NULL && msg_size > 0))
-        status = NN_ERR_NULL_ARG;
-    if (status == NN_OK)
-        status = check_customs(&customs);
-    if (status != NN_OK) {
-        set_message(msg, msg_size, nn_strerror(status));
-        return status;
-    }
-    return load(out, NULL, 0, path, &customs, msg, msg_size);
+    struct load_settings settings;
+    const nn_status status = legacy_settings(out, path, n_custom, names, fs, dfs, contexts, msg,
+                                             msg_size, &settings);
+    return status != NN_OK ? status : load(out, NULL, 0, path, &settings, msg, msg_size);
 }
 
 nn_status nn_load(nn_t **out, const char *path)
 {
-    return nn_load_ex(out, path, 0, NULL, NULL, NULL, NULL, NULL, 0);
+    return nn_load_with(out, path, NULL, NULL, 0);
 }

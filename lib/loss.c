@@ -1,9 +1,45 @@
-/* Losses of one sample and their gradients with respect to the outputs. */
+/* The built-in losses: their names, and the loss of one sample and its
+   gradient with respect to the outputs. */
 #include "internal.h"
+#include "names.h"
+
+/* The built-in losses, indexed by their NN_LOSS_* code (contiguous from 0);
+   the name is the model file's word. */
+struct nn_loss_desc {
+    int code;
+    struct nn_names names;
+};
+
+static const char *const half_sse_aliases[] = {"half-sse", NULL};
+
+static const struct nn_loss_desc losses[] = {
+    {NN_LOSS_HALF_SSE, {"half_sse", half_sse_aliases}},
+    {NN_LOSS_MSE, {"mse", NULL}},
+};
+
+#define N_LOSSES (sizeof losses / sizeof losses[0])
 
 int nn__loss_is_valid(int loss)
 {
-    return loss == NN_LOSS_HALF_SSE || loss == NN_LOSS_MSE;
+    return loss >= 0 && (size_t)loss < N_LOSSES;
+}
+
+const char *nn_loss_name(int code)
+{
+    return nn__loss_is_valid(code) ? losses[code].names.name : NULL;
+}
+
+nn_status nn_loss_from_name(const char *name, int *code)
+{
+    if (name == NULL || code == NULL)
+        return NN_ERR_NULL_ARG;
+    for (size_t i = 0; i < N_LOSSES; i++) {
+        if (nn__names_match(&losses[i].names, name)) {
+            *code = losses[i].code;
+            return NN_OK;
+        }
+    }
+    return NN_ERR_LOSS;
 }
 
 double nn__loss_value(int loss, size_t n, const double *out, const double *target)

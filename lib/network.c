@@ -382,7 +382,7 @@ const char *nn_get_activation_name(const nn_t *net, size_t layer)
         return NULL;
     const struct nn_layer *l = &net->layers[layer];
     return l->activation == NN_ACT_CUSTOM ? l->custom_name
-                                          : nn__activation_builtin_name(l->activation);
+                                          : nn_activation_name(l->activation);
 }
 
 nn_status nn_set_bias_mode(nn_t *net, size_t layer, int mode)
@@ -390,7 +390,7 @@ nn_status nn_set_bias_mode(nn_t *net, size_t layer, int mode)
     nn_status status = check_setting(net, layer);
     if (status != NN_OK)
         return status;
-    if (mode != NN_BIAS_PER_NEURON && mode != NN_BIAS_SHARED)
+    if (nn_bias_mode_name(mode) == NULL)
         return NN_ERR_BIAS_MODE;
     struct nn_layer *l = &net->layers[layer];
     if (l->bias_mode == mode)

@@ -155,7 +155,6 @@ static void test_no_malloc_on_allocator_network(void **state)
     ON_NET(NN_OK, SOME, nn_save(net, path));
     ON_NET(NN_OK, SOME, nn_save(net, path)); /* replacing the file saved before */
     assert_int_equal(unlink(path), 0);
-    assert_int_equal(rmdir(dir), 0);
 
     /* explanations in every format and rule, with and without names */
     for (int format = NN_EXPLAIN_TEXT; format <= NN_EXPLAIN_JSON; format++) {
@@ -182,6 +181,30 @@ static void test_no_malloc_on_allocator_network(void **state)
     ON_NET(NN_OK, SOME, nn_export_dot(net, named, x, 3, t, 2, count_bytes, &written));
     assert_true(written > 0);
     nn_explain_options_free(named);
+
+    /* loading with the allocator among the options: the load (network and
+       file window) and the loaded network's calls use it alone */
+    nn_load_options_t *options = NULL;
+    assert_int_equal(nn_load_options_create(&options), NN_OK);
+    assert_int_equal(nn_load_options_set_allocator(options, hook_alloc, hook_dealloc, NULL),
+                     NN_OK);
+    assert_int_equal(nn_load_options_add_activation(options, "ss", softsign, softsign_deriv,
+                                                    NULL),
+                     NN_OK);
+    assert_int_equal(nn_save(net, path), NN_OK);
+    nn_t *from_text = NULL, *from_file = NULL, *copy2 = NULL;
+    ON_NET(NN_OK, SOME, nn_load_buffer_with(&from_text, text, length, options, NULL, 0));
+    ON_NET(NN_OK, SOME, nn_load_with(&from_file, path, options, NULL, 0));
+    ON_NET(NN_OK, NONE, nn_forward(from_file, x, y));
+    ON_NET(NN_OK, NONE, nn_backward(from_file, t));
+    ON_NET(NN_OK, SOME, nn_forward_batch(from_file, N, xs, y));
+    ON_NET(NN_OK, SOME, nn_clone(from_file, &copy2));
+    ON_NET(NN_OK, NONE, (nn_free(copy2), NN_OK));
+    ON_NET(NN_OK, NONE, (nn_free(from_file), NN_OK));
+    ON_NET(NN_OK, NONE, (nn_free(from_text), NN_OK));
+    nn_load_options_free(options);
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(rmdir(dir), 0);
 
     /* releasing: through the allocator only, every block it gave */
     ON_NET(NN_OK, NONE, (nn_free(copy), NN_OK));

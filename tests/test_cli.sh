@@ -256,19 +256,27 @@ checks=$((checks + 1))
 # ---- names, rates and threads ----
 help=$("$bp" --help)
 man=$(sed 's/\\-/-/g; s/\\f[BIRP]//g' "$src/tools/backprop.1")   # the man page without roff escapes
-for names in 'linear|sigmoid|tanh|relu|leaky_relu|softplus' 'neuron|shared' 'uniform|xavier|he' \
-             'half-sse|mse' 'standard|sequential' 'text|markdown|json'; do
+for names in 'linear|sigmoid|tanh|relu|leaky_relu|softplus' 'per_neuron|shared' 'uniform|xavier|he' \
+             'half_sse|mse' 'standard|sequential' 'text|markdown|json'; do
     checks=$((checks + 1))
     grep -qF -- "$names" <<<"$help" || fail "--help does not list $names"
     checks=$((checks + 1))
     grep -qF -- "$names" <<<"$man" || fail "the man page does not list $names"
 done
 expect 2 "unknown activation 'sigmod'; valid names: linear, sigmoid, tanh, relu, leaky_relu, softplus" "$bp" init --sizes 2,2 --activations sigmod -o "$work/x.txt"
-expect 2 "unknown loss 'l1'; valid names: half-sse, mse" "$bp" init --sizes 2,2 --activations sigmoid --loss l1 -o "$work/x.txt"
+expect 2 "unknown loss 'l1'; valid names: half_sse, mse" "$bp" init --sizes 2,2 --activations sigmoid --loss l1 -o "$work/x.txt"
 expect 2 "unknown initialisation 'zeros'; valid names: uniform, xavier, he" "$bp" init --sizes 2,2 --activations sigmoid --init zeros -o "$work/x.txt"
-expect 2 "unknown bias convention 'none'; valid names: neuron, shared" "$bp" init --sizes 2,2 --activations sigmoid --bias none -o "$work/x.txt"
+expect 2 "unknown bias convention 'none'; valid names: per_neuron, shared" "$bp" init --sizes 2,2 --activations sigmoid --bias none -o "$work/x.txt"
 expect 2 "unknown rule 'fast'; valid names: standard, sequential" "$bp" train "$models/example_c.txt" --data "$work/bom.csv" --rate 0.5 --epochs 1 --rule fast -o "$work/x.txt"
 expect 2 "unknown format 'html'; valid names: text, markdown, json" "$bp" explain "$models/example_c.txt" --input 0.05,0.10 --target 0.01,0.99 --rate 0.5 --format html
+# the model file's words, the '-' spellings and the old bias name give the same file
+"$bp" init --sizes 2,2,1 --activations leaky_relu,sigmoid --seed 3 --bias per_neuron --loss half_sse -o "$work/names1.txt"
+"$bp" init --sizes 2,2,1 --activations leaky-relu,sigmoid --seed 3 --bias neuron --loss half-sse -o "$work/names2.txt"
+"$bp" init --sizes 2,2,1 --activations leaky_relu,sigmoid --seed 3 --bias per-neuron -o "$work/names3.txt"
+checks=$((checks + 1))
+cmp -s "$work/names1.txt" "$work/names2.txt" && cmp -s "$work/names1.txt" "$work/names3.txt" \
+    && grep -q '^loss half_sse$' "$work/names1.txt" && grep -q '^activation leaky_relu$' "$work/names1.txt" \
+    || fail "the old and new spellings of names gave different models"
 for rate in 0 -0.5 -0; do
     expect 2 "--rate: .* is not above 0" "$bp" train "$models/example_c.txt" --data "$work/bom.csv" --rate "$rate" --epochs 1 -o "$work/x.txt"
     expect 2 "--rate: .* is not above 0" "$bp" explain "$models/example_c.txt" --input 0.05,0.10 --target 0.01,0.99 --rate "$rate"

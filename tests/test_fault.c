@@ -569,6 +569,80 @@ static nn_status call_load(nn_t *none, void *arg)
     return loaded(status, net);
 }
 
+/* The loaders with options: the allocator among them (the network and a
+   file's window fail through it), or the C library's. */
+struct load_with_arg {
+    const struct load_arg *load;
+    const nn_load_options_t *options;
+};
+
+static nn_status call_load_buffer_with(nn_t *none, void *arg)
+{
+    (void)none;
+    const struct load_with_arg *w = arg;
+    nn_t *net = NULL;
+    char msg[128];
+    const nn_status status =
+        nn_load_buffer_with(&net, w->load->text, w->load->len, w->options, msg, sizeof msg);
+    return loaded(status, net);
+}
+
+static nn_status call_load_with(nn_t *none, void *arg)
+{
+    (void)none;
+    const struct load_with_arg *w = arg;
+    nn_t *net = NULL;
+    char msg[128];
+    const nn_status status = nn_load_with(&net, w->load->path, w->options, msg, sizeof msg);
+    return loaded(status, net);
+}
+
+/* Options made, filled past their first capacity, and released. */
+static nn_status call_load_options(nn_t *none, void *arg)
+{
+    (void)none;
+    (void)arg;
+    nn_load_options_t *o = NULL;
+    nn_status status = nn_load_options_create(&o);
+    char name[16];
+    for (int i = 0; i < 9 && status == NN_OK; i++) {
+        snprintf(name, sizeof name, "act%d", i);
+        status = nn_load_options_add_activation(o, name, softsign, softsign_deriv, NULL);
+    }
+    if (status == NN_OK)
+        status = nn_load_options_set_max_bytes(o, 1000);
+    if (status == NN_OK)
+        status = nn_load_options_set_allocator(o, hook_alloc, hook_dealloc, NULL);
+    nn_load_options_free(o);
+    return status;
+}
+
+static void loaders_with_options(struct load_arg *custom)
+{
+    nn_load_options_t *hooked = NULL, *plain = NULL;
+    assert_int_equal(nn_load_options_create(&hooked), NN_OK);
+    assert_int_equal(nn_load_options_create(&plain), NN_OK);
+    assert_int_equal(nn_load_options_set_allocator(hooked, hook_alloc, hook_dealloc, NULL),
+                     NN_OK);
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(nn_load_options_add_activation(i ? hooked : plain, custom_names[0],
+                                                        custom_fs[0], custom_dfs[0], NULL),
+                         NN_OK);
+    struct load_with_arg with_hooked = {custom, hooked}, with_plain = {custom, plain};
+    /* the allocator takes every allocation: the C library's none */
+    hooks_arm(&hooks_libc, 0);
+    assert_int_equal(FAIL_EACH(&hooks_net, NULL, call_load_buffer_with, &with_hooked, SOME), 1);
+    assert_int_equal(FAIL_EACH(&hooks_net, NULL, call_load_with, &with_hooked, SOME), 2);
+    const long libc_calls = hooks_libc.calls;
+    hooks_disarm(&hooks_libc);
+    assert_int_equal(libc_calls, 0);
+    FAIL_EACH(&hooks_libc, NULL, call_load_buffer_with, &with_plain, SOME);
+    FAIL_EACH(&hooks_libc, NULL, call_load_with, &with_plain, SOME);
+    FAIL_EACH(&hooks_libc, NULL, call_load_options, NULL, SOME);
+    nn_load_options_free(hooked);
+    nn_load_options_free(plain);
+}
+
 static void test_loaders(void **state)
 {
     (void)state;
@@ -597,6 +671,7 @@ static void test_loaders(void **state)
     FAIL_EACH(&hooks_libc, NULL, call_load_ex, &args[0], SOME);
     FAIL_EACH(&hooks_libc, NULL, call_load_buffer, &args[1], SOME);
     FAIL_EACH(&hooks_libc, NULL, call_load, &args[1], SOME);
+    loaders_with_options(&args[0]);
     for (int i = 0; i < 2; i++) {
         assert_int_equal(remove(paths[i]), 0);
         free(texts[i]);

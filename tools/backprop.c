@@ -27,30 +27,22 @@ struct name_code {
 };
 
 /* The valid names of one option: --help, the error for an unknown name and
-   the parser all read them from here. */
+   the parser all read them from here. The library's own choices come from
+   its lookups (which also take '-' for '_' and older spellings); the
+   command's own from a table. */
 struct choice {
     const char *key;  /* the placeholder {key} in the usage text */
     const char *what; /* the thing named, for messages */
-    const struct name_code *names;
+    const char *(*name_of)(int code);                    /* the library's names */
+    nn_status (*from_name)(const char *name, int *code); /* and their lookup */
+    const struct name_code *names;                       /* or the command's own */
     size_t count;
 };
 
-static const struct name_code activation_names[] = {
-    {"linear", NN_ACT_LINEAR}, {"sigmoid", NN_ACT_SIGMOID},       {"tanh", NN_ACT_TANH},
-    {"relu", NN_ACT_RELU},     {"leaky_relu", NN_ACT_LEAKY_RELU}, {"softplus", NN_ACT_SOFTPLUS},
-};
-static const struct name_code bias_names[] = {
-    {"neuron", NN_BIAS_PER_NEURON},
-    {"shared", NN_BIAS_SHARED},
-};
 static const struct name_code init_names[] = {
     {"uniform", NN_INIT_UNIFORM},
     {"xavier", NN_INIT_XAVIER},
     {"he", NN_INIT_HE},
-};
-static const struct name_code loss_names[] = {
-    {"half-sse", NN_LOSS_HALF_SSE},
-    {"mse", NN_LOSS_MSE},
 };
 static const struct name_code rule_names[] = {
     {"standard", NN_RULE_STANDARD},
@@ -62,24 +54,34 @@ static const struct name_code format_names[] = {
     {"json", NN_EXPLAIN_JSON},
 };
 
-#define CHOICE(key, what, table) {key, what, table, sizeof table / sizeof table[0]}
+#define LIBRARY_CHOICE(key, what, name_of, from_name) {key, what, name_of, from_name, NULL, 0}
+#define COMMAND_CHOICE(key, what, table) \
+    {key, what, NULL, NULL, table, sizeof table / sizeof table[0]}
 
 static const struct choice choices[] = {
-    CHOICE("activation", "activation", activation_names),
-    CHOICE("bias", "bias convention", bias_names),
-    CHOICE("init", "initialisation", init_names),
-    CHOICE("loss", "loss", loss_names),
-    CHOICE("rule", "rule", rule_names),
-    CHOICE("format", "format", format_names),
+    LIBRARY_CHOICE("activation", "activation", nn_activation_name, nn_activation_from_name),
+    LIBRARY_CHOICE("bias", "bias convention", nn_bias_mode_name, nn_bias_mode_from_name),
+    COMMAND_CHOICE("init", "initialisation", init_names),
+    LIBRARY_CHOICE("loss", "loss", nn_loss_name, nn_loss_from_name),
+    COMMAND_CHOICE("rule", "rule", rule_names),
+    COMMAND_CHOICE("format", "format", format_names),
 };
 
 enum { CHOICE_ACTIVATION, CHOICE_BIAS, CHOICE_INIT, CHOICE_LOSS, CHOICE_RULE, CHOICE_FORMAT };
 
+/* The i-th name of `c` (its code for the library's choices); NULL past the last. */
+static const char *choice_name(const struct choice *c, size_t i)
+{
+    if (c->name_of != NULL)
+        return i <= (size_t)INT32_MAX ? c->name_of((int)i) : NULL;
+    return i < c->count ? c->names[i].name : NULL;
+}
+
 /* Writes the names of `c` separated by `sep`. */
 static void put_names(FILE *f, const struct choice *c, const char *sep)
 {
-    for (size_t i = 0; i < c->count; i++)
-        fprintf(f, "%s%s", i ? sep : "", c->names[i].name);
+    for (size_t i = 0; choice_name(c, i) != NULL; i++)
+        fprintf(f, "%s%s", i ? sep : "", choice_name(c, i));
 }
 
 /* {key} stands for the names of choices[key], separated by '|'. */
@@ -87,8 +89,9 @@ static const char usage_text[] =
     "usage: backprop COMMAND [ARGS]\n"
     "\n"
     "Commands:\n"
-    "  init     --sizes N,N,... --activations NAME,... [--seed S] [--bias {bias}]\n"
-    "           [--init {init}] [--range LO,HI] [--loss {loss}] -o MODEL\n"
+    "  init     --sizes N,N,... --activations NAME,... [--seed S]\n"
+    "           [--bias {bias}] [--init {init}] [--range LO,HI]\n"
+    "           [--loss {loss}] -o MODEL\n"
     "      Creates a network with seeded random parameters and saves it. The default\n"
     "      initialisation is uniform on [0,1) (numpy's seed + rand draws) in the flat\n"
     "      parameter order; --range changes the interval. Activation NAMEs:\n"
@@ -122,6 +125,8 @@ static const char usage_text[] =
     "(e.g. --input '0,0;0,1' --target '0;1'). UNITS names every unit, layers separated\n"
     "by ':' (e.g. i1,i2:h1,h2:o1,o2). NAMES names every parameter in the flat order\n"
     "(layer by layer, the weights row-major, then the biases). R is a number above 0.\n"
+    "Names are those of the model file; '-' may stand for '_' (half-sse), and the\n"
+    "older bias name 'neuron' means per_neuron.\n"
     "FILE.csv may be '-' for standard input. -o - writes to standard output (not for\n"
     "explain, whose walk-through goes there).\n"
     "Options: -h, --help shows this text; --version prints the library version.\n"
@@ -176,6 +181,8 @@ static int refusal_status(nn_status s)
 static int lookup(size_t which, const char *value, int *code)
 {
     const struct choice *c = &choices[which];
+    if (c->from_name != NULL && c->from_name(value, code) == NN_OK)
+        return 0;
     for (size_t i = 0; i < c->count; i++) {
         if (strcmp(c->names[i].name, value) == 0) {
             *code = c->names[i].code;
@@ -386,7 +393,7 @@ static int is_standard_stream(const char *path)
 static int load_model(const char *path, nn_t **net)
 {
     char msg[256];
-    nn_status s = nn_load_ex(net, path, 0, NULL, NULL, NULL, NULL, msg, sizeof msg);
+    nn_status s = nn_load_with(net, path, NULL, msg, sizeof msg);
     if (s != NN_OK)
         return fail(1, "%s: %s", quote_path(path).text, msg[0] ? msg : nn_strerror(s));
     return 0;
@@ -422,6 +429,101 @@ static int save_model(const nn_t *net, const char *path)
 
 /* ---- init ---- */
 
+/* What init makes: the layers, and the settings applied after nn_create. */
+struct init_plan {
+    size_t n_layers;
+    size_t *sizes;
+    int *acts;
+    int bias, scheme, loss;
+    double lo, hi;
+    size_t seed;
+};
+
+/* --sizes and --activations into plan->sizes and plan->acts (allocated). */
+static int parse_layers(const struct options *o, struct init_plan *plan)
+{
+    char *size_storage = NULL, *act_storage = NULL;
+    size_t n_acts = 0;
+    char **size_fields = split(o->sizes, ',', &plan->n_layers, &size_storage);
+    char **act_fields = split(o->activations, ',', &n_acts, &act_storage);
+    plan->sizes = malloc((plan->n_layers ? plan->n_layers : 1) * sizeof *plan->sizes);
+    plan->acts = malloc((n_acts ? n_acts : 1) * sizeof *plan->acts);
+    int status = 0;
+    if (size_fields == NULL || act_fields == NULL || plan->sizes == NULL || plan->acts == NULL)
+        status = fail(1, "out of memory");
+    for (size_t i = 0; status == 0 && i < plan->n_layers; i++)
+        if (!parse_size(size_fields[i], &plan->sizes[i]))
+            status = fail(EXIT_USAGE, "--sizes: '%s' is not a layer size",
+                          quote_str(size_fields[i]).text);
+    if (status == 0 && n_acts + 1 != plan->n_layers)
+        status = fail(EXIT_USAGE, "--activations needs %zu names (one per layer after the inputs), got %zu",
+                      plan->n_layers > 0 ? plan->n_layers - 1 : 0, n_acts);
+    for (size_t i = 0; status == 0 && i < n_acts; i++)
+        status = lookup(CHOICE_ACTIVATION, act_fields[i], &plan->acts[i]);
+    free(size_fields);
+    free(act_fields);
+    free(size_storage);
+    free(act_storage);
+    return status;
+}
+
+/* --range LO,HI with LO < HI. */
+static int parse_range(const char *text, double *lo, double *hi)
+{
+    const char *comma = strchr(text, ',');
+    char *lo_text = comma ? strndup(text, (size_t)(comma - text)) : NULL;
+    int status = 0;
+    if (comma != NULL && lo_text == NULL)
+        status = fail(1, "out of memory");
+    else if (comma == NULL || !csv_parse_number(lo_text, lo) || !csv_parse_number(comma + 1, hi) ||
+             !(*lo < *hi))
+        status = fail(EXIT_USAGE, "--range: expected LO,HI with LO < HI, got '%s'",
+                      quote_str(text).text);
+    free(lo_text);
+    return status;
+}
+
+/* --bias, --init, --loss, --seed and --range, or their defaults. */
+static int parse_init_settings(const struct options *o, struct init_plan *plan)
+{
+    plan->bias = NN_BIAS_PER_NEURON;
+    plan->scheme = NN_INIT_UNIFORM;
+    plan->loss = NN_LOSS_HALF_SSE;
+    plan->lo = 0.0;
+    plan->hi = 1.0;
+    plan->seed = 0;
+    int status = 0;
+    if (o->bias)
+        status = lookup(CHOICE_BIAS, o->bias, &plan->bias);
+    if (status == 0 && o->init)
+        status = lookup(CHOICE_INIT, o->init, &plan->scheme);
+    if (status == 0 && o->loss)
+        status = lookup(CHOICE_LOSS, o->loss, &plan->loss);
+    if (status == 0 && o->seed && (!parse_size(o->seed, &plan->seed) || plan->seed > 0xffffffffu))
+        status = fail(EXIT_USAGE, "--seed: '%s' is not a number from 0 to 4294967295",
+                      quote_str(o->seed).text);
+    if (status == 0 && o->range)
+        status = parse_range(o->range, &plan->lo, &plan->hi);
+    return status;
+}
+
+/* Creates the planned network, initialises it and saves it. */
+static int make_network(const struct init_plan *plan, const char *output)
+{
+    nn_t *net = NULL;
+    nn_status s = nn_create(&net, plan->n_layers, plan->sizes, plan->acts);
+    if (s != NN_OK)
+        return fail(refusal_status(s), "cannot create the network: %s", nn_strerror(s));
+    for (size_t k = 1; k < plan->n_layers; k++)
+        nn_set_bias_mode(net, k, plan->bias);
+    nn_set_loss(net, plan->loss);
+    s = nn_init_random(net, (unsigned long)plan->seed, plan->scheme, plan->lo, plan->hi);
+    const int status = s == NN_OK ? save_model(net, output)
+                                  : fail(refusal_status(s), "initialisation: %s", nn_strerror(s));
+    nn_free(net);
+    return status;
+}
+
 static int cmd_init(const struct options *o)
 {
     static const char *const allowed[] = {"--sizes", "--activations", "--seed", "--bias", "--init",
@@ -431,126 +533,85 @@ static int cmd_init(const struct options *o)
         return status;
     if (o->sizes == NULL || o->activations == NULL || o->output == NULL)
         return fail(EXIT_USAGE, "init needs --sizes, --activations and -o");
-    char *size_storage = NULL, *act_storage = NULL;
-    size_t n_layers = 0, n_acts = 0;
-    char **size_fields = split(o->sizes, ',', &n_layers, &size_storage);
-    char **act_fields = split(o->activations, ',', &n_acts, &act_storage);
-    size_t *sizes = malloc((n_layers ? n_layers : 1) * sizeof *sizes);
-    int *acts = malloc((n_acts ? n_acts : 1) * sizeof *acts);
-    nn_t *net = NULL;
-    if (size_fields == NULL || act_fields == NULL || sizes == NULL || acts == NULL)
-        status = fail(1, "out of memory");
-    for (size_t i = 0; status == 0 && i < n_layers; i++)
-        if (!parse_size(size_fields[i], &sizes[i]))
-            status = fail(EXIT_USAGE, "--sizes: '%s' is not a layer size",
-                          quote_str(size_fields[i]).text);
-    if (status == 0 && n_acts + 1 != n_layers)
-        status = fail(EXIT_USAGE, "--activations needs %zu names (one per layer after the inputs), got %zu",
-                      n_layers > 0 ? n_layers - 1 : 0, n_acts);
-    for (size_t i = 0; status == 0 && i < n_acts; i++)
-        status = lookup(CHOICE_ACTIVATION, act_fields[i], &acts[i]);
-    int bias = NN_BIAS_PER_NEURON, scheme = NN_INIT_UNIFORM, loss = NN_LOSS_HALF_SSE;
-    double lo = 0.0, hi = 1.0;
-    size_t seed = 0;
-    if (status == 0 && o->bias)
-        status = lookup(CHOICE_BIAS, o->bias, &bias);
-    if (status == 0 && o->init)
-        status = lookup(CHOICE_INIT, o->init, &scheme);
-    if (status == 0 && o->loss)
-        status = lookup(CHOICE_LOSS, o->loss, &loss);
-    if (status == 0 && o->seed && (!parse_size(o->seed, &seed) || seed > 0xffffffffu))
-        status = fail(EXIT_USAGE, "--seed: '%s' is not a number from 0 to 4294967295",
-                      quote_str(o->seed).text);
-    if (status == 0 && o->range) {
-        const char *comma = strchr(o->range, ',');
-        char *lo_text = comma ? strndup(o->range, (size_t)(comma - o->range)) : NULL;
-        if (comma != NULL && lo_text == NULL)
-            status = fail(1, "out of memory");
-        else if (comma == NULL || !csv_parse_number(lo_text, &lo) ||
-                 !csv_parse_number(comma + 1, &hi) || !(lo < hi))
-            status = fail(EXIT_USAGE, "--range: expected LO,HI with LO < HI, got '%s'",
-                          quote_str(o->range).text);
-        free(lo_text);
-    }
-    if (status == 0) {
-        nn_status s = nn_create(&net, n_layers, sizes, acts);
-        if (s != NN_OK)
-            status = fail(refusal_status(s), "cannot create the network: %s", nn_strerror(s));
-    }
-    for (size_t k = 1; status == 0 && k < n_layers; k++)
-        nn_set_bias_mode(net, k, bias);
-    if (status == 0) {
-        nn_set_loss(net, loss);
-        nn_status s = nn_init_random(net, (unsigned long)seed, scheme, lo, hi);
-        status = s == NN_OK ? save_model(net, o->output)
-                            : fail(refusal_status(s), "initialisation: %s", nn_strerror(s));
-    }
-    nn_free(net);
-    free(sizes);
-    free(acts);
-    free(size_fields);
-    free(act_fields);
-    free(size_storage);
-    free(act_storage);
+    struct init_plan plan = {0, NULL, NULL, 0, 0, 0, 0.0, 0.0, 0};
+    status = parse_layers(o, &plan);
+    if (status == 0)
+        status = parse_init_settings(o, &plan);
+    if (status == 0)
+        status = make_network(&plan, o->output);
+    free(plan.sizes);
+    free(plan.acts);
     return status;
 }
 
 /* ---- names for explain and dot ---- */
 
+/* --names: every unit of every layer, layers separated by ':'. */
+static int name_units(const nn_t *net, nn_explain_options_t *eo, const char *units)
+{
+    char *storage;
+    size_t n_layers;
+    char **layers = split(units, ':', &n_layers, &storage);
+    if (layers == NULL)
+        return fail(1, "out of memory");
+    int status = 0;
+    if (n_layers != nn_layer_count(net))
+        status = fail(EXIT_USAGE, "--names: %zu layers named, the network has %zu", n_layers,
+                      nn_layer_count(net));
+    for (size_t k = 0; status == 0 && k < n_layers; k++) {
+        char *layer_storage;
+        size_t n_units;
+        char **names = split(layers[k], ',', &n_units, &layer_storage);
+        if (names == NULL) {
+            status = fail(1, "out of memory");
+            break;
+        }
+        if (n_units != nn_layer_size(net, k))
+            status = fail(EXIT_USAGE, "--names: layer %zu has %zu units, %zu names given", k,
+                          nn_layer_size(net, k), n_units);
+        for (size_t j = 0; status == 0 && j < n_units; j++) {
+            nn_status s = nn_explain_options_set_unit_name(eo, k, j, names[j]);
+            if (s != NN_OK)
+                status = fail(refusal_status(s), "--names: '%s': %s", quote_str(names[j]).text,
+                              nn_strerror(s));
+        }
+        free(names);
+        free(layer_storage);
+    }
+    free(layers);
+    free(storage);
+    return status;
+}
+
+/* --param-names: every parameter in the flat order. */
+static int name_params(const nn_t *net, nn_explain_options_t *eo, const char *params)
+{
+    char *storage;
+    size_t n;
+    char **names = split(params, ',', &n, &storage);
+    if (names == NULL)
+        return fail(1, "out of memory");
+    int status = 0;
+    if (n != nn_param_count(net))
+        status = fail(EXIT_USAGE, "--param-names: %zu names given, the network has %zu parameters",
+                      n, nn_param_count(net));
+    for (size_t i = 0; status == 0 && i < n; i++) {
+        nn_status s = nn_explain_options_set_param_name(eo, i, names[i]);
+        if (s != NN_OK)
+            status = fail(refusal_status(s), "--param-names: '%s': %s",
+                          quote_str(names[i]).text, nn_strerror(s));
+    }
+    free(names);
+    free(storage);
+    return status;
+}
+
 static int apply_names(const nn_t *net, nn_explain_options_t *eo, const char *units,
                        const char *params)
 {
-    int status = 0;
-    if (units) {
-        char *storage;
-        size_t n_layers;
-        char **layers = split(units, ':', &n_layers, &storage);
-        if (layers == NULL)
-            return fail(1, "out of memory");
-        if (n_layers != nn_layer_count(net))
-            status = fail(EXIT_USAGE, "--names: %zu layers named, the network has %zu",
-                          n_layers, nn_layer_count(net));
-        for (size_t k = 0; status == 0 && k < n_layers; k++) {
-            char *layer_storage;
-            size_t n_units;
-            char **names = split(layers[k], ',', &n_units, &layer_storage);
-            if (names == NULL) {
-                status = fail(1, "out of memory");
-                break;
-            }
-            if (n_units != nn_layer_size(net, k))
-                status = fail(EXIT_USAGE, "--names: layer %zu has %zu units, %zu names given", k,
-                              nn_layer_size(net, k), n_units);
-            for (size_t j = 0; status == 0 && j < n_units; j++) {
-                nn_status s = nn_explain_options_set_unit_name(eo, k, j, names[j]);
-                if (s != NN_OK)
-                    status = fail(refusal_status(s), "--names: '%s': %s",
-                                  quote_str(names[j]).text, nn_strerror(s));
-            }
-            free(names);
-            free(layer_storage);
-        }
-        free(layers);
-        free(storage);
-    }
-    if (status == 0 && params) {
-        char *storage;
-        size_t n;
-        char **names = split(params, ',', &n, &storage);
-        if (names == NULL)
-            return fail(1, "out of memory");
-        if (n != nn_param_count(net))
-            status = fail(EXIT_USAGE, "--param-names: %zu names given, the network has %zu parameters",
-                          n, nn_param_count(net));
-        for (size_t i = 0; status == 0 && i < n; i++) {
-            nn_status s = nn_explain_options_set_param_name(eo, i, names[i]);
-            if (s != NN_OK)
-                status = fail(refusal_status(s), "--param-names: '%s': %s",
-                              quote_str(names[i]).text, nn_strerror(s));
-        }
-        free(names);
-        free(storage);
-    }
+    int status = units ? name_units(net, eo, units) : 0;
+    if (status == 0 && params)
+        status = name_params(net, eo, params);
     return status;
 }
 
@@ -596,6 +657,96 @@ static int print_after(const nn_t *net, const double *input, const double *targe
     return 0;
 }
 
+/* The settings of explain besides the model and the samples. */
+struct explain_plan {
+    double rate;
+    size_t steps;
+    int rule, format;
+};
+
+static int parse_explain_settings(const struct options *o, struct explain_plan *plan)
+{
+    plan->steps = 1;
+    plan->rule = NN_RULE_STANDARD;
+    plan->format = NN_EXPLAIN_TEXT;
+    int status = parse_rate(o->rate, &plan->rate);
+    if (status != 0)
+        return status;
+    if (o->steps && (!parse_size(o->steps, &plan->steps) || plan->steps == 0))
+        return fail(EXIT_USAGE, "--steps: expected a positive whole number, got '%s'",
+                    quote_str(o->steps).text);
+    if (o->rule && (status = lookup(CHOICE_RULE, o->rule, &plan->rule)) != 0)
+        return status;
+    if (o->format && (status = lookup(CHOICE_FORMAT, o->format, &plan->format)) != 0)
+        return status;
+    if (o->output && is_standard_stream(o->output))
+        return fail(EXIT_USAGE, "explain writes its walk-through to standard output; "
+                                "give -o a file name");
+    return 0;
+}
+
+/* --input and --target: the same number of samples, one for the sequential rule. */
+static int parse_explain_samples(const struct options *o, const nn_t *net, int rule,
+                                 double **inputs, double **targets, size_t *n_samples)
+{
+    size_t n_targets = 0;
+    int status = parse_samples("--input", o->input, nn_input_count(net), inputs, n_samples);
+    if (status == 0)
+        status = parse_samples("--target", o->target, nn_output_count(net), targets, &n_targets);
+    if (status == 0 && *n_samples != n_targets)
+        status = fail(EXIT_USAGE, "%zu input samples but %zu target samples", *n_samples,
+                      n_targets);
+    if (status == 0 && rule == NN_RULE_SEQUENTIAL && *n_samples != 1)
+        status = fail(EXIT_USAGE, "the sequential rule takes exactly one sample");
+    return status;
+}
+
+/* The steps after the explained one, silently, with the same rule. */
+static int run_remaining_steps(nn_t *net, const struct explain_plan *plan, const double *inputs,
+                               const double *targets, size_t n_samples)
+{
+    for (size_t step = 1; step < plan->steps; step++) {
+        nn_status s = NN_OK;
+        if (plan->rule == NN_RULE_SEQUENTIAL) {
+            s = nn_train_sequential(net, inputs, targets, plan->rate);
+        } else {
+            for (size_t i = 0; s == NN_OK && i < n_samples; i++) {
+                s = nn_forward(net, inputs + i * nn_input_count(net), NULL);
+                if (s == NN_OK)
+                    s = nn_backward(net, targets + i * nn_output_count(net));
+            }
+            if (s == NN_OK)
+                s = nn_step(net, plan->rate);
+        }
+        if (s != NN_OK)
+            return fail(1, "step %zu: %s", step + 1, nn_strerror(s));
+    }
+    return 0;
+}
+
+/* The explained step and the rest, on `net` with the options `eo`. */
+static int explain_steps(const struct options *o, const struct explain_plan *plan, nn_t *net,
+                         const nn_explain_options_t *eo)
+{
+    double *inputs = NULL, *targets = NULL;
+    size_t n = 0;
+    int status = parse_explain_samples(o, net, plan->rule, &inputs, &targets, &n);
+    if (status == 0) {
+        nn_status s = nn_explain(net, eo, inputs, n * nn_input_count(net), targets,
+                                 n * nn_output_count(net), plan->rate, write_to_file, stdout);
+        if (s != NN_OK)
+            status = fail(1, "explain: %s", nn_strerror(s));
+    }
+    if (status == 0)
+        status = run_remaining_steps(net, plan, inputs, targets, n);
+    if (status == 0 && plan->steps > 1 && plan->format != NN_EXPLAIN_JSON && n == 1)
+        status = print_after(net, inputs, targets, plan->steps,
+                             plan->format == NN_EXPLAIN_MARKDOWN);
+    free(inputs);
+    free(targets);
+    return status;
+}
+
 static int cmd_explain(const struct options *o)
 {
     static const char *const allowed[] = {"--input", "--target", "--rate", "--steps", "--rule",
@@ -606,79 +757,27 @@ static int cmd_explain(const struct options *o)
         return status;
     if (o->input == NULL || o->target == NULL || o->rate == NULL)
         return fail(EXIT_USAGE, "explain needs --input, --target and --rate");
-    double rate;
-    size_t steps = 1;
-    int rule = NN_RULE_STANDARD, format = NN_EXPLAIN_TEXT;
-    if ((status = parse_rate(o->rate, &rate)) != 0)
+    struct explain_plan plan;
+    if ((status = parse_explain_settings(o, &plan)) != 0)
         return status;
-    if (o->steps && (!parse_size(o->steps, &steps) || steps == 0))
-        return fail(EXIT_USAGE, "--steps: expected a positive whole number, got '%s'",
-                    quote_str(o->steps).text);
-    if (o->rule && (status = lookup(CHOICE_RULE, o->rule, &rule)) != 0)
-        return status;
-    if (o->format && (status = lookup(CHOICE_FORMAT, o->format, &format)) != 0)
-        return status;
-    if (o->output && is_standard_stream(o->output))
-        return fail(EXIT_USAGE, "explain writes its walk-through to standard output; "
-                                "give -o a file name");
-
     nn_t *net = NULL;
     nn_explain_options_t *eo = NULL;
-    double *inputs = NULL, *targets = NULL;
-    size_t n_in_samples = 0, n_target_samples = 0;
     if ((status = load_model(o->model, &net)) != 0)
         return status;
     if (nn_explain_options_create(&eo) != NN_OK) {
         nn_free(net);
         return fail(1, "out of memory");
     }
-    nn_explain_options_set_format(eo, format);
-    nn_explain_options_set_rule(eo, rule);
+    nn_explain_options_set_format(eo, plan.format);
+    nn_explain_options_set_rule(eo, plan.rule);
     nn_explain_options_set_apply(eo, 1);
     status = parse_digits(o, eo);
     if (status == 0)
         status = apply_names(net, eo, o->names, o->param_names);
     if (status == 0)
-        status = parse_samples("--input", o->input, nn_input_count(net), &inputs, &n_in_samples);
-    if (status == 0)
-        status = parse_samples("--target", o->target, nn_output_count(net), &targets,
-                               &n_target_samples);
-    if (status == 0 && n_in_samples != n_target_samples)
-        status = fail(EXIT_USAGE, "%zu input samples but %zu target samples", n_in_samples,
-                      n_target_samples);
-    if (status == 0 && rule == NN_RULE_SEQUENTIAL && n_in_samples != 1)
-        status = fail(EXIT_USAGE, "the sequential rule takes exactly one sample");
-    const size_t in_count = n_in_samples * nn_input_count(net);
-    const size_t target_count = n_target_samples * nn_output_count(net);
-    if (status == 0) {
-        nn_status s = nn_explain(net, eo, inputs, in_count, targets, target_count, rate,
-                                 write_to_file, stdout);
-        if (s != NN_OK)
-            status = fail(1, "explain: %s", nn_strerror(s));
-    }
-    /* the remaining steps, silently, with the same rule */
-    for (size_t step = 1; status == 0 && step < steps; step++) {
-        nn_status s = NN_OK;
-        if (rule == NN_RULE_SEQUENTIAL) {
-            s = nn_train_sequential(net, inputs, targets, rate);
-        } else {
-            for (size_t i = 0; s == NN_OK && i < n_in_samples; i++) {
-                s = nn_forward(net, inputs + i * nn_input_count(net), NULL);
-                if (s == NN_OK)
-                    s = nn_backward(net, targets + i * nn_output_count(net));
-            }
-            if (s == NN_OK)
-                s = nn_step(net, rate);
-        }
-        if (s != NN_OK)
-            status = fail(1, "step %zu: %s", step + 1, nn_strerror(s));
-    }
-    if (status == 0 && steps > 1 && format != NN_EXPLAIN_JSON && n_in_samples == 1)
-        status = print_after(net, inputs, targets, steps, format == NN_EXPLAIN_MARKDOWN);
+        status = explain_steps(o, &plan, net, eo);
     if (status == 0 && o->output)
         status = save_model(net, o->output);
-    free(inputs);
-    free(targets);
     nn_explain_options_free(eo);
     nn_free(net);
     return status;
@@ -792,6 +891,118 @@ static int diverged(size_t epoch, const char *what, double rate)
                 epoch, what, rate);
 }
 
+/* The settings of train besides the model and the data. */
+struct train_plan {
+    double rate;
+    size_t epochs, batch;
+    int rule;
+};
+
+static int parse_train_settings(const struct options *o, struct train_plan *plan)
+{
+    plan->batch = 1;
+    plan->rule = NN_RULE_STANDARD;
+    int status = parse_rate(o->rate, &plan->rate);
+    if (status != 0)
+        return status;
+    if (!parse_size(o->epochs, &plan->epochs))
+        return fail(EXIT_USAGE, "--epochs: expected a whole number, got '%s'",
+                    quote_str(o->epochs).text);
+    if (o->batch && (!parse_size(o->batch, &plan->batch) || plan->batch == 0))
+        return fail(EXIT_USAGE, "--batch: expected a positive whole number, got '%s'",
+                    quote_str(o->batch).text);
+    if (o->rule && (status = lookup(CHOICE_RULE, o->rule, &plan->rule)) != 0)
+        return status;
+    if (plan->rule == NN_RULE_SEQUENTIAL && plan->batch != 1)
+        return fail(EXIT_USAGE, "the sequential rule trains one sample at a time (--batch 1)");
+    return 0;
+}
+
+/* The loss before training, which must be finite, in *loss. */
+static int initial_loss(nn_t *net, const struct csv_table *d, double *loss)
+{
+    nn_status s = dataset_loss(net, d, loss);
+    if (s != NN_OK)
+        return fail(1, "the loss before training: %s", nn_strerror(s));
+    if (!isfinite(*loss))
+        return fail(1, "the loss before training is %g; nothing saved", *loss);
+    return 0;
+}
+
+/* One epoch and the checks after it; the loss over the data set in *loss.
+   *recorded is 0 when the epoch stopped before its loss was computed. */
+static int train_checked_epoch(nn_t *net, const struct csv_table *d,
+                               const struct train_plan *plan, size_t epoch, double *params,
+                               double *loss, int *recorded)
+{
+    char what[160];
+    size_t sample = 0;
+    nn_status s = train_epoch(net, d, plan->rate, plan->batch, plan->rule, &sample);
+    *recorded = s == NN_OK;
+    if (s == NN_ERR_DIVERGED) /* its nn_strerror advice is the --rate hint below */
+        snprintf(what, sizeof what, "sample %zu: a value would become NaN or infinite", sample);
+    else if (s != NN_OK)
+        snprintf(what, sizeof what, "sample %zu: %s", sample, nn_strerror(s));
+    if (s != NN_OK)
+        return diverged(epoch, what, plan->rate);
+    s = dataset_loss(net, d, loss);
+    if (s != NN_OK) {
+        snprintf(what, sizeof what, "the loss: %s", nn_strerror(s));
+        return diverged(epoch, what, plan->rate);
+    }
+    if (!isfinite(*loss))
+        return diverged(epoch, isnan(*loss) ? "the loss became NaN (not a number)"
+                                            : "the loss became infinite",
+                        plan->rate);
+    if (!params_finite(net, params))
+        return diverged(epoch, "a weight or bias became NaN or infinite", plan->rate);
+    return 0;
+}
+
+/* Every epoch, with the loss to `csv` (if any) and progress on a terminal. */
+static int train_epochs(nn_t *net, const struct csv_table *d, const struct train_plan *plan,
+                        double *params, double loss, FILE *csv)
+{
+    const int progress = isatty(STDERR_FILENO);
+    int status = 0, recorded = 1;
+    for (size_t epoch = 1; status == 0 && epoch <= plan->epochs; epoch++) {
+        status = train_checked_epoch(net, d, plan, epoch, params, &loss, &recorded);
+        if (!recorded)
+            break;
+        if (csv)
+            fprintf(csv, "%zu,%.17g\n", epoch, loss);
+        if (progress && (epoch == plan->epochs || epoch % 10 == 0))
+            fprintf(stderr, "\repoch %zu/%zu  loss %.6g   ", epoch, plan->epochs, loss);
+    }
+    return status;
+}
+
+/* Trains `net` on `d` and writes the --loss-csv file. */
+static int train_on(nn_t *net, const struct csv_table *d, const struct train_plan *plan,
+                    const char *loss_csv)
+{
+    FILE *csv = NULL;
+    double loss = 0.0;
+    double *params = malloc(nn_param_count(net) * sizeof *params);
+    int status = params == NULL ? fail(1, "out of memory") : initial_loss(net, d, &loss);
+    if (status == 0 && loss_csv) {
+        csv = fopen(loss_csv, "w");
+        if (csv == NULL)
+            status = fail(1, "%s: %s", quote_path(loss_csv).text, strerror(errno));
+        else
+            fprintf(csv, "epoch,loss\n%d,%.17g\n", 0, loss);
+    }
+    if (status == 0) {
+        status = train_epochs(net, d, plan, params, loss, csv);
+        if (isatty(STDERR_FILENO) && plan->epochs > 0)
+            fputc('\n', stderr); /* after the progress line */
+    }
+    if (csv && fclose(csv) != 0 && status == 0)
+        status = fail(1, "%s: write failed", quote_path(loss_csv).text);
+    free(params);
+    return status;
+}
+
 static int cmd_train(const struct options *o)
 {
     static const char *const allowed[] = {"--data", "--rate", "--epochs", "--batch", "--rule",
@@ -801,87 +1012,21 @@ static int cmd_train(const struct options *o)
         return status;
     if (o->data == NULL || o->rate == NULL || o->epochs == NULL || o->output == NULL)
         return fail(EXIT_USAGE, "train needs --data, --rate, --epochs and -o");
-    double rate;
-    size_t epochs, batch = 1;
-    int rule = NN_RULE_STANDARD;
-    if ((status = parse_rate(o->rate, &rate)) != 0)
+    struct train_plan plan;
+    if ((status = parse_train_settings(o, &plan)) != 0)
         return status;
-    if (!parse_size(o->epochs, &epochs))
-        return fail(EXIT_USAGE, "--epochs: expected a whole number, got '%s'",
-                    quote_str(o->epochs).text);
-    if (o->batch && (!parse_size(o->batch, &batch) || batch == 0))
-        return fail(EXIT_USAGE, "--batch: expected a positive whole number, got '%s'",
-                    quote_str(o->batch).text);
-    if (o->rule && (status = lookup(CHOICE_RULE, o->rule, &rule)) != 0)
-        return status;
-    if (rule == NN_RULE_SEQUENTIAL && batch != 1)
-        return fail(EXIT_USAGE, "the sequential rule trains one sample at a time (--batch 1)");
-
     nn_t *net = NULL;
     struct csv_table d = {0, 0, NULL};
-    double *params = NULL;
-    FILE *csv = NULL;
     if ((status = load_model(o->model, &net)) != 0)
         return status;
     const size_t n_in = nn_input_count(net), n_out = nn_output_count(net);
     char expectation[96];
     snprintf(expectation, sizeof expectation, " (%zu inputs and %zu targets)", n_in, n_out);
     status = read_data(o->data, n_in + n_out, expectation, &d);
-    if (status == 0 && (params = malloc(nn_param_count(net) * sizeof *params)) == NULL)
-        status = fail(1, "out of memory");
-    double loss = 0.0;
-    if (status == 0) {
-        nn_status s = dataset_loss(net, &d, &loss);
-        if (s != NN_OK)
-            status = fail(1, "the loss before training: %s", nn_strerror(s));
-        else if (!isfinite(loss))
-            status = fail(1, "the loss before training is %g; nothing saved", loss);
-    }
-    if (status == 0 && o->loss_csv) {
-        csv = fopen(o->loss_csv, "w");
-        if (csv == NULL)
-            status = fail(1, "%s: %s", quote_path(o->loss_csv).text, strerror(errno));
-        else
-            fprintf(csv, "epoch,loss\n%d,%.17g\n", 0, loss);
-    }
-    const int progress = isatty(STDERR_FILENO);
-    for (size_t epoch = 1; status == 0 && epoch <= epochs; epoch++) {
-        size_t sample = 0;
-        nn_status s = train_epoch(net, &d, rate, batch, rule, &sample);
-        if (s != NN_OK) {
-            char what[160];
-            if (s == NN_ERR_DIVERGED) /* its nn_strerror advice is the --rate hint below */
-                snprintf(what, sizeof what, "sample %zu: a value would become NaN or infinite",
-                         sample);
-            else
-                snprintf(what, sizeof what, "sample %zu: %s", sample, nn_strerror(s));
-            status = diverged(epoch, what, rate);
-            break;
-        }
-        s = dataset_loss(net, &d, &loss);
-        if (s != NN_OK) {
-            char what[160];
-            snprintf(what, sizeof what, "the loss: %s", nn_strerror(s));
-            status = diverged(epoch, what, rate);
-        } else if (!isfinite(loss)) {
-            status = diverged(epoch, isnan(loss) ? "the loss became NaN (not a number)"
-                                                 : "the loss became infinite",
-                              rate);
-        } else if (!params_finite(net, params)) {
-            status = diverged(epoch, "a weight or bias became NaN or infinite", rate);
-        }
-        if (csv)
-            fprintf(csv, "%zu,%.17g\n", epoch, loss);
-        if (progress && (epoch == epochs || epoch % 10 == 0))
-            fprintf(stderr, "\repoch %zu/%zu  loss %.6g   ", epoch, epochs, loss);
-    }
-    if (progress && epochs > 0)
-        fputc('\n', stderr);
-    if (csv && fclose(csv) != 0 && status == 0)
-        status = fail(1, "%s: write failed", quote_path(o->loss_csv).text);
+    if (status == 0)
+        status = train_on(net, &d, &plan, o->loss_csv);
     if (status == 0)
         status = save_model(net, o->output);
-    free(params);
     csv_free(&d);
     nn_free(net);
     return status;

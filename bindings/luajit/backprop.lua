@@ -31,6 +31,13 @@ const char *nn_strerror(nn_status status);
 const char *nn_version_string(void);
 unsigned long nn_version_number(void);
 
+nn_status nn_activation_from_name(const char *name, int *code);
+const char *nn_activation_name(int code);
+nn_status nn_loss_from_name(const char *name, int *code);
+const char *nn_loss_name(int code);
+nn_status nn_bias_mode_from_name(const char *name, int *mode);
+const char *nn_bias_mode_name(int mode);
+
 nn_status nn_create(nn_t **out, size_t n_layers, const size_t *sizes, const int *activations);
 void nn_free(nn_t *net);
 nn_status nn_clone(const nn_t *net, nn_t **out);

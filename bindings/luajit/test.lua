@@ -338,5 +338,30 @@ test("declarations match the C header", function()
   assert(n >= 40, "only " .. n .. " declarations")
 end)
 
+test("name tables match the library's lookups", function()
+  local ffi = require("ffi")
+  local C = backprop.load()
+  local groups = {
+    { backprop.activation, C.nn_activation_name, C.nn_activation_from_name, { custom = true } },
+    { backprop.loss, C.nn_loss_name, C.nn_loss_from_name, {} },
+    { backprop.bias_mode, C.nn_bias_mode_name, C.nn_bias_mode_from_name, {} },
+  }
+  for _, g in ipairs(groups) do
+    local tbl, name_of, from_name, extra = g[1], g[2], g[3], g[4]
+    local listed, n = {}, 0
+    while name_of(n) ~= nil do
+      local name = ffi.string(name_of(n))
+      assert(tbl[name] == n, name .. " is " .. tostring(tbl[name]) .. " in the binding, " .. n .. " in the library")
+      local code = ffi.new("int[1]", -1)
+      assert(from_name(name, code) == S.OK and code[0] == n, name .. " does not round-trip")
+      listed[name] = true
+      n = n + 1
+    end
+    for name in pairs(tbl) do
+      assert(listed[name] or extra[name], name .. " is in the binding but not in the library")
+    end
+  end
+end)
+
 print(string.format("%d passed, %d failed", passed, failed))
 os.exit(failed == 0 and 0 or 1, true) -- true: close the state, running finalisers

@@ -116,6 +116,13 @@ OPTIONAL_PROTOTYPES = {
     "nn_get_threads": (_Z, [_H]),
     "nn_inference_workspace_size": (_Z, [_H, _Z]),
     "nn_predict": (_S, [_H, _Z, _P, _P, _P, _Z]),
+    # names of the built-in choices
+    "nn_activation_name": (_CP, [_I]),
+    "nn_activation_from_name": (_S, [_CP, c_int_p]),
+    "nn_loss_name": (_CP, [_I]),
+    "nn_loss_from_name": (_S, [_CP, c_int_p]),
+    "nn_bias_mode_name": (_CP, [_I]),
+    "nn_bias_mode_from_name": (_S, [_CP, c_int_p]),
     # model files
     "nn_save": (_S, [_H, _CP]),
     "nn_save_buffer": (_S, [_H, _BUF, _Z, c_size_t_p]),

@@ -818,6 +818,32 @@ class PrototypeTest(unittest.TestCase):
                     self.assertIs(restype, self.ctype_of(c_ret), "%s returns %s" % (name, c_ret))
 
 
+class NamesTest(unittest.TestCase):
+    """The binding's names of activations, losses and bias conventions are
+    the library's (nn_activation_name() and the others, listed until NULL)."""
+
+    def test_tables_match_the_library(self):
+        from backprop import constants
+        lib = backprop.load_library()
+        groups = ((backprop.Activation, "activation"), (backprop.Loss, "loss"),
+                  (backprop.BiasMode, "bias_mode"))
+        for group, stem in groups:
+            self.assertTrue(lib.has("nn_%s_name" % stem))
+            name_of = getattr(lib, "nn_%s_name" % stem)
+            from_name = getattr(lib, "nn_%s_from_name" % stem)
+            listed = {}
+            code = 0
+            while name_of(code) is not None:
+                name = name_of(code).decode("ascii")
+                found = ctypes.c_int(-1)
+                self.assertEqual(from_name(name.encode("ascii"), ctypes.byref(found)), 0)
+                self.assertEqual(found.value, code)
+                listed[name] = code
+                code += 1
+            binding = {name: int(member) for name, member in constants._NAMES[group].items()}
+            self.assertEqual(binding, listed)
+
+
 class LibraryTest(unittest.TestCase):
     def test_version(self):
         text = backprop.version()

@@ -1,0 +1,31 @@
+/* The model format's numbers: C99 hexadecimal floating-point constants,
+   written and read without the C library so that the locale plays no part
+   and a round trip restores every bit (hexfloat.c). */
+#ifndef BACKPROP_HEXFLOAT_H
+#define BACKPROP_HEXFLOAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The longest text nn__format_hex_double() writes. */
+#define NN_HEX_DOUBLE_MAX 25
+
+enum nn_number_result {
+    NN_NUMBER_OK,
+    NN_NUMBER_SYNTAX,     /* not a hexadecimal floating-point constant */
+    NN_NUMBER_NOT_FINITE, /* a spelling of NaN or infinity */
+    NN_NUMBER_RANGE       /* beyond the largest finite double */
+};
+
+/* Writes v in decimal, without a NUL; returns the length (at most 20). */
+size_t nn__format_uint(uint64_t v, char *out);
+
+/* Writes the finite x as printf("%a") does in the "C" locale with glibc,
+   without a NUL; returns the length (at most NN_HEX_DOUBLE_MAX). */
+size_t nn__format_hex_double(double x, char *out);
+
+/* Reads the n bytes at t, all of them, as one constant correctly rounded to
+   the nearest double; *out is set only on NN_NUMBER_OK. */
+enum nn_number_result nn__parse_hex_double(const char *t, size_t n, double *out);
+
+#endif
