@@ -5,25 +5,23 @@
    internal.h after a check passed. */
 #include "internal.h"
 
-double nn__param_bound(nn_t *net, size_t k)
+double nn__param_bound_scan(nn_t *net, size_t k)
 {
     struct nn_layer *l = &net->layers[k];
-    if (!(l->param_bound >= 0.0)) {
-        const double w = net->kernels->max_abs(l->n_out * l->n_in, l->w);
-        const double b = net->kernels->max_abs(l->n_out, l->b);
-        l->param_bound = w > b ? w : b;
-    }
+    const double w = net->kernels->max_abs(l->n_out * l->n_in, l->w);
+    const double b = net->kernels->max_abs(l->n_out, l->b);
+    l->param_bound = w > b ? w : b;
     return l->param_bound;
 }
 
-double nn__grad_bound(nn_t *net, size_t k)
+/* Only nn_set_grads() leaves the bound unknown, and never with deferred
+   gradients: the stored ones are all there is. */
+double nn__grad_bound_scan(nn_t *net, size_t k)
 {
     struct nn_layer *l = &net->layers[k];
-    if (!(l->grad_bound >= 0.0)) { /* only nn_set_grads() leaves it unknown, never deferred */
-        const double w = net->kernels->max_abs(l->n_out * l->n_in, l->gw);
-        const double b = net->kernels->max_abs(l->n_out, l->gb);
-        l->grad_bound = w > b ? w : b;
-    }
+    const double w = net->kernels->max_abs(l->n_out * l->n_in, l->gw);
+    const double b = net->kernels->max_abs(l->n_out, l->gb);
+    l->grad_bound = w > b ? w : b;
     return l->grad_bound;
 }
 

@@ -43,56 +43,7 @@ double nn__weight_grad(const nn_t *net, size_t k, size_t j, size_t i)
     return g + l->delta[j] * net->layers[k - 1].a[i]; /* as ger_add adds it */
 }
 
-/* ---- the blocks ---- */
-
-/* Block `kind` of layer k, which starts at `flat` in the flat order. */
-static void block_of(const nn_t *net, size_t k, int kind, size_t flat, struct nn_block *b)
-{
-    const struct nn_layer *l = &net->layers[k];
-    const size_t n_biases = nn__bias_count(l);
-    b->index = (k - 1) * NN_BLOCKS_PER_LAYER + (size_t)kind;
-    b->layer = k;
-    b->kind = kind;
-    b->flat = flat;
-    switch (kind) {
-    case NN_BLOCK_WEIGHTS:
-        b->frozen = l->frozen_weights;
-        b->count = l->n_out * l->n_in;
-        b->params = l->w;
-        b->grads = l->gw;
-        break;
-    case NN_BLOCK_BIASES:
-        b->frozen = l->frozen_biases;
-        b->count = n_biases;
-        b->params = l->b;
-        b->grads = l->gb;
-        break;
-    default:
-        b->frozen = 1;
-        b->count = l->n_out - n_biases;
-        b->params = l->b + n_biases;
-        b->grads = l->gb + n_biases;
-        break;
-    }
-}
-
-void nn__block_first(const nn_t *net, struct nn_block *b)
-{
-    block_of(net, 1, NN_BLOCK_WEIGHTS, 0, b);
-}
-
-int nn__block_next(const nn_t *net, struct nn_block *b)
-{
-    const size_t flat = b->kind == NN_BLOCK_UNUSED ? b->flat : b->flat + b->count;
-    if (b->kind != NN_BLOCK_UNUSED) {
-        block_of(net, b->layer, b->kind + 1, flat, b);
-        return 1;
-    }
-    if (b->layer + 1 >= net->n_layers)
-        return 0;
-    block_of(net, b->layer + 1, NN_BLOCK_WEIGHTS, flat, b);
-    return 1;
-}
+/* ---- the flat order ---- */
 
 size_t nn__flat_count(const nn_t *net)
 {
@@ -102,24 +53,31 @@ size_t nn__flat_count(const nn_t *net)
     return count;
 }
 
+/* Copies between the flat order and the parameters or the stored
+   gradients: the blocks of weights and biases, which are contiguous there
+   (one after the other, as in the flat order). */
 void nn__flat_get(const nn_t *net, int grads, double *flat)
 {
-    struct nn_block b;
-    nn__block_first(net, &b);
-    do {
-        if (b.kind != NN_BLOCK_UNUSED)
-            memcpy(flat + b.flat, grads ? b.grads : b.params, b.count * sizeof(double));
-    } while (nn__block_next(net, &b));
+    size_t at = 0;
+    for (size_t k = 1; k < net->n_layers; k++) {
+        struct nn_block b[NN_BLOCKS_PER_LAYER];
+        at = nn__layer_blocks(net, k, at, b);
+        const size_t n = b[NN_BLOCK_WEIGHTS].count + b[NN_BLOCK_BIASES].count;
+        const struct nn_block *w = &b[NN_BLOCK_WEIGHTS];
+        memcpy(flat + w->flat, grads ? w->grads : w->params, n * sizeof(double));
+    }
 }
 
 void nn__flat_set(nn_t *net, int grads, const double *flat)
 {
-    struct nn_block b;
-    nn__block_first(net, &b);
-    do {
-        if (b.kind != NN_BLOCK_UNUSED)
-            memcpy(grads ? b.grads : b.params, flat + b.flat, b.count * sizeof(double));
-    } while (nn__block_next(net, &b));
+    size_t at = 0;
+    for (size_t k = 1; k < net->n_layers; k++) {
+        struct nn_block b[NN_BLOCKS_PER_LAYER];
+        at = nn__layer_blocks(net, k, at, b);
+        const size_t n = b[NN_BLOCK_WEIGHTS].count + b[NN_BLOCK_BIASES].count;
+        const struct nn_block *w = &b[NN_BLOCK_WEIGHTS];
+        memcpy(grads ? w->grads : w->params, flat + w->flat, n * sizeof(double));
+    }
 }
 
 /* ---- reading and writing the gradients ---- */
@@ -150,12 +108,12 @@ nn_status nn_get_grads(const nn_t *net, double *grads, size_t count)
         return status;
     nn__flat_get(net, 1, grads);
     if (net->grads_state == NN_GRADS_DEFERRED) {
-        struct nn_block b;
-        nn__block_first(net, &b);
-        do {
-            if (b.kind == NN_BLOCK_WEIGHTS)
-                add_deferred(net, b.layer, grads + b.flat);
-        } while (nn__block_next(net, &b));
+        size_t at = 0;
+        for (size_t k = 1; k < net->n_layers; k++) {
+            struct nn_block b[NN_BLOCKS_PER_LAYER];
+            at = nn__layer_blocks(net, k, at, b);
+            add_deferred(net, k, grads + b[NN_BLOCK_WEIGHTS].flat);
+        }
     }
     return NN_OK;
 }
@@ -225,23 +183,23 @@ nn_status nn_step(nn_t *net, double learning_rate)
             return NN_ERR_DIVERGED;
     }
     const int deferred = net->grads_state == NN_GRADS_DEFERRED;
-    struct nn_block b;
-    nn__block_first(net, &b);
-    do {
-        struct nn_layer *l = &net->layers[b.layer];
-        if (b.kind == NN_BLOCK_WEIGHTS && deferred) {
-            if (!b.frozen) /* w -= rate (delta a_prev^T); gw is already 0 */
-                net->kernels->ger_step(l->n_out, l->n_in, learning_rate, l->delta,
-                                       net->layers[b.layer - 1].a, b.params);
-        } else if (b.kind != NN_BLOCK_UNUSED) {
-            step_and_clear(net, b.count, learning_rate, b.grads, b.params, b.frozen);
-        } else {
-            /* a shared bias leaves the other slots of its gradient unused: 0 */
-            memset(b.grads, 0, b.count * sizeof(double));
-            nn__params_grew(l, step_bound(l, learning_rate));
-            nn__grads_cleared(l);
-        }
-    } while (nn__block_next(net, &b));
+    size_t flat = 0;
+    for (size_t k = 1; k < net->n_layers; k++) {
+        struct nn_layer *l = &net->layers[k];
+        struct nn_block b[NN_BLOCKS_PER_LAYER];
+        flat = nn__layer_blocks(net, k, flat, b);
+        const struct nn_block *w = &b[NN_BLOCK_WEIGHTS], *bias = &b[NN_BLOCK_BIASES];
+        if (!deferred)
+            step_and_clear(net, w->count, learning_rate, w->grads, w->params, w->frozen);
+        else if (!w->frozen) /* w -= rate (delta a_prev^T); gw is already 0 */
+            net->kernels->ger_step(l->n_out, l->n_in, learning_rate, l->delta,
+                                   net->layers[k - 1].a, w->params);
+        step_and_clear(net, bias->count, learning_rate, bias->grads, bias->params, bias->frozen);
+        /* a shared bias leaves the other slots of its gradient unused: 0 */
+        memset(b[NN_BLOCK_UNUSED].grads, 0, b[NN_BLOCK_UNUSED].count * sizeof(double));
+        nn__params_grew(l, step_bound(l, learning_rate));
+        nn__grads_cleared(l);
+    }
     net->grads_state = NN_GRADS_ZERO;
     nn__params_changed(net);
     return NN_OK;

@@ -175,9 +175,20 @@ static inline int nn__bound_fits(double bound, double add)
 {
     return add <= NN_BOUND_LIMIT && (add == 0.0 || bound + add <= NN_BOUND_LIMIT);
 }
-/* The bound of layer k's parameters or gradients, scanned when unknown. */
-double nn__param_bound(nn_t *net, size_t k);
-double nn__grad_bound(nn_t *net, size_t k);
+/* The bound of layer k's parameters or gradients, scanned when unknown
+   (the scans in bounds.c; the known case inline, since every step asks). */
+double nn__param_bound_scan(nn_t *net, size_t k);
+double nn__grad_bound_scan(nn_t *net, size_t k);
+static inline double nn__param_bound(nn_t *net, size_t k)
+{
+    const double bound = net->layers[k].param_bound;
+    return bound >= 0.0 ? bound : nn__param_bound_scan(net, k);
+}
+static inline double nn__grad_bound(nn_t *net, size_t k)
+{
+    const double bound = net->layers[k].grad_bound;
+    return bound >= 0.0 ? bound : nn__grad_bound_scan(net, k);
+}
 /* After a setter replaced parameters (layer k, or every layer for 0), or
    every gradient: the next check scans them. */
 void nn__params_replaced(nn_t *net, size_t k);
@@ -343,27 +354,59 @@ double nn__weight_grad(const nn_t *net, size_t k, size_t j, size_t i);
    Each layer k >= 1 has three, in this order: its weights, its biases (one
    for a shared bias) and the slots a shared bias leaves unused (none when
    per neuron; kept at 0 in both arrays). The blocks of weights and biases,
-   in order, are the flat order of nn_get_params(). `index` (3 (k - 1) +
-   kind) names a block for the life of the network, so that an optimiser can
-   keep state per block. */
+   layer after layer, are the flat order of nn_get_params(). `index`
+   (3 (k - 1) + kind) names a block for the life of the network, so that an
+   optimiser can keep state (and step counts) per block. The stored
+   gradients of a block of weights are not its gradients while they are
+   deferred (nn__grads_settle()). */
 enum nn_block_kind { NN_BLOCK_WEIGHTS, NN_BLOCK_BIASES, NN_BLOCK_UNUSED };
 #define NN_BLOCKS_PER_LAYER 3
 struct nn_block {
-    size_t index;    /* 0, 1, ... in the order of the iteration */
+    size_t index;    /* 3 (layer - 1) + kind */
     size_t layer;    /* 1 .. n_layers - 1 */
     int kind;        /* enum nn_block_kind */
     int frozen;      /* the step leaves these parameters alone (always for NN_BLOCK_UNUSED) */
     size_t flat;     /* position of params[0] in the flat order (NN_BLOCK_UNUSED: after the layer) */
-    size_t count;    /* parameters in the block (may be 0 for NN_BLOCK_UNUSED) */
+    size_t count;    /* parameters in the block (0 for NN_BLOCK_UNUSED per neuron) */
     double *params;
     double *grads;
 };
-/* The first block (layer 1's weights), then the next one after `b`;
-   nn__block_next() returns 0 after the last. The stored gradients of a
-   block of weights are not its gradients while they are deferred
-   (nn__grads_settle()). */
-void nn__block_first(const nn_t *net, struct nn_block *b);
-int nn__block_next(const nn_t *net, struct nn_block *b);
+static inline void nn__block_set(struct nn_block *b, size_t k, int kind, int frozen, size_t flat,
+                                 size_t count, double *params, double *grads)
+{
+    b->index = (k - 1) * NN_BLOCKS_PER_LAYER + (size_t)kind;
+    b->layer = k;
+    b->kind = kind;
+    b->frozen = frozen;
+    b->flat = flat;
+    b->count = count;
+    b->params = params;
+    b->grads = grads;
+}
+/* The iteration over every block: layer k's three blocks, given where the
+   layer starts in the flat order; returns where the next layer starts.
+       size_t flat = 0;
+       for (size_t k = 1; k < net->n_layers; k++) {
+           struct nn_block b[NN_BLOCKS_PER_LAYER];
+           flat = nn__layer_blocks(net, k, flat, b);
+           ...
+       }
+   Inline, so that a step on a tiny network pays for no field it ignores. */
+static inline size_t nn__layer_blocks(const nn_t *net, size_t k, size_t flat,
+                                      struct nn_block b[NN_BLOCKS_PER_LAYER])
+{
+    const struct nn_layer *l = &net->layers[k];
+    const size_t n_weights = l->n_out * l->n_in, n_biases = nn__bias_count(l);
+    nn__block_set(&b[NN_BLOCK_WEIGHTS], k, NN_BLOCK_WEIGHTS, l->frozen_weights, flat, n_weights,
+                  l->w, l->gw);
+    nn__block_set(&b[NN_BLOCK_BIASES], k, NN_BLOCK_BIASES, l->frozen_biases, flat + n_weights,
+                  n_biases, l->b, l->gb);
+    flat += n_weights + n_biases;
+    nn__block_set(&b[NN_BLOCK_UNUSED], k, NN_BLOCK_UNUSED, 1, flat, l->n_out - n_biases,
+                  l->b + n_biases, l->gb + n_biases);
+    return flat;
+}
+
 /* The values in the flat order: their count, and the copies between it and
    the parameters (grads 0) or the stored gradients (grads 1). */
 size_t nn__flat_count(const nn_t *net);

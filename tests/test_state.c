@@ -33,6 +33,34 @@ static nn_t *mixed_net(void)
     return net;
 }
 
+/* One block against its expected identity (layer, kind, frozen, count);
+   marks the flat positions it covers in `seen`, which none may have yet. */
+static void check_block(const nn_t *net, const struct nn_block *b, size_t index,
+                        const size_t expect[4], size_t *next_flat, unsigned char *seen)
+{
+    assert_int_equal(b->index, index);
+    assert_int_equal(b->layer, expect[0]);
+    assert_int_equal(b->kind, (int)expect[1]);
+    assert_int_equal(b->frozen, (int)expect[2]);
+    assert_int_equal(b->count, expect[3]);
+    assert_int_equal(b->flat, *next_flat); /* an unused block: where the layer ends */
+    /* the gradient of params[i] is grads[i] */
+    assert_ptr_equal(b->grads, net->grads + (b->params - net->params));
+    if (b->kind == NN_BLOCK_UNUSED) {
+        const struct nn_layer *l = &net->layers[b->layer];
+        assert_ptr_equal(b->params, l->b + nn__bias_count(l));
+        for (size_t i = 0; i < b->count; i++)
+            assert_true(b->params[i] == 0.0 && b->grads[i] == 0.0);
+        return;
+    }
+    for (size_t i = 0; i < b->count; i++) {
+        assert_int_equal(seen[b->flat + i], 0);
+        seen[b->flat + i] = 1;
+        assert_true(b->params[i] == (double)(b->flat + i + 1));
+    }
+    *next_flat += b->count;
+}
+
 static void blocks_cover_the_flat_order_once(void **state)
 {
     (void)state;
@@ -46,36 +74,15 @@ static void blocks_cover_the_flat_order_once(void **state)
         {2, NN_BLOCK_WEIGHTS, 0, 8},  {2, NN_BLOCK_BIASES, 0, 1}, {2, NN_BLOCK_UNUSED, 1, 1},
         {3, NN_BLOCK_WEIGHTS, 0, 6},  {3, NN_BLOCK_BIASES, 1, 3}, {3, NN_BLOCK_UNUSED, 1, 0},
     };
-    struct nn_block b;
-    size_t visited = 0, next_flat = 0;
-    nn__block_first(net, &b);
-    do {
-        assert_true(visited < sizeof expect / sizeof expect[0]);
-        assert_int_equal(b.index, visited);
-        assert_int_equal(b.layer, expect[visited][0]);
-        assert_int_equal(b.kind, (int)expect[visited][1]);
-        assert_int_equal(b.frozen, (int)expect[visited][2]);
-        assert_int_equal(b.count, expect[visited][3]);
-        /* the gradient of params[i] is grads[i] */
-        assert_ptr_equal(b.grads, net->grads + (b.params - net->params));
-        if (b.kind == NN_BLOCK_UNUSED) {
-            const struct nn_layer *l = &net->layers[b.layer];
-            assert_ptr_equal(b.params, l->b + nn__bias_count(l));
-            assert_int_equal(b.flat, next_flat); /* where the layer ends */
-            for (size_t i = 0; i < b.count; i++)
-                assert_true(b.params[i] == 0.0 && b.grads[i] == 0.0);
-        } else {
-            assert_int_equal(b.flat, next_flat);
-            for (size_t i = 0; i < b.count; i++) {
-                assert_int_equal(seen[b.flat + i], 0);
-                seen[b.flat + i] = 1;
-                assert_true(b.params[i] == (double)(b.flat + i + 1));
-            }
-            next_flat += b.count;
-        }
-        visited++;
-    } while (nn__block_next(net, &b));
-    assert_int_equal(visited, NN_BLOCKS_PER_LAYER * 3);
+    size_t visited = 0, next_flat = 0, flat = 0;
+    for (size_t k = 1; k < nn_layer_count(net); k++) {
+        struct nn_block b[NN_BLOCKS_PER_LAYER];
+        flat = nn__layer_blocks(net, k, flat, b);
+        for (size_t i = 0; i < NN_BLOCKS_PER_LAYER; i++, visited++)
+            check_block(net, &b[i], visited, expect[visited], &next_flat, seen);
+        assert_int_equal(flat, next_flat);
+    }
+    assert_int_equal(visited, sizeof expect / sizeof expect[0]);
     assert_int_equal(next_flat, n);
     for (size_t i = 0; i < n; i++)
         assert_int_equal(seen[i], 1);
@@ -100,18 +107,19 @@ static void step_follows_the_blocks(void **state)
     assert_int_equal(nn_set_grads(net, g, n), NN_OK);
     assert_int_equal(nn_step(net, 0.5), NN_OK);
     assert_int_equal(nn_get_params(net, after, n), NN_OK);
-    struct nn_block b;
-    nn__block_first(net, &b);
-    do {
-        for (size_t i = 0; i < b.count; i++) {
-            assert_true(b.grads[i] == 0.0);
-            if (b.kind == NN_BLOCK_UNUSED)
-                continue;
-            const size_t f = b.flat + i;
-            const double want = b.frozen ? before[f] : before[f] - 0.5 * g[f];
-            assert_true(after[f] == want);
-        }
-    } while (nn__block_next(net, &b));
+    size_t flat = 0;
+    for (size_t k = 1; k < nn_layer_count(net); k++) {
+        struct nn_block b[NN_BLOCKS_PER_LAYER];
+        flat = nn__layer_blocks(net, k, flat, b);
+        for (size_t kind = 0; kind < NN_BLOCKS_PER_LAYER; kind++)
+            for (size_t i = 0; i < b[kind].count; i++) {
+                assert_true(b[kind].grads[i] == 0.0);
+                if (kind == NN_BLOCK_UNUSED)
+                    continue;
+                const size_t f = b[kind].flat + i;
+                assert_true(after[f] == (b[kind].frozen ? before[f] : before[f] - 0.5 * g[f]));
+            }
+    }
     free(before);
     free(g);
     free(after);
