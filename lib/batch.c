@@ -14,6 +14,9 @@
    for the CBLAS). */
 #include "internal.h"
 #include "batch.h"
+#include "batch_buffer.h"
+#include "bounds.h"
+#include "grads.h"
 #include "versions.h"
 
 #include <stdint.h>

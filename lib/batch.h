@@ -1,42 +1,9 @@
-/* Shared by the batched passes (batch.c), the batch buffer (batch_buffer.c)
-   and read-only inference (predict.c). Not installed. */
+/* The thread split and the forward pass that the batched passes (batch.c)
+   share with read-only inference (predict.c). Not installed. */
 #ifndef BACKPROP_BATCH_H
 #define BACKPROP_BATCH_H
 
 #include "internal.h"
-
-#include <stdint.h>
-
-/* The batch buffer's arrays, and those nn_predict() keeps in the caller's
-   workspace, start at the first cache-line boundary of their block, so that
-   vector loads never straddle two lines whatever alignment the allocator
-   gives (as the network's own doubles, network.c); each block has
-   NN_BATCH_SLACK doubles more than the arrays need for this. */
-#define NN_BATCH_SLACK 8
-
-static inline double *nn__line_aligned(double *block)
-{
-    const size_t line = NN_BATCH_SLACK * sizeof(double);
-    char *p = (char *)block;
-    return (double *)(void *)(p + (line - (uintptr_t)p % line) % line);
-}
-
-/* ---- batch_buffer.c ---- */
-
-/* Layer k's rows in the batch buffer (layer 0 has only a). */
-struct nn__rows {
-    double *z, *a, *delta;
-};
-/* Makes the buffer hold n rows and a packing area for each thread set. */
-nn_status nn__batch_reserve(nn_t *net, size_t n);
-struct nn__rows nn__batch_rows(const nn_t *net, size_t k);
-/* Thread `index`'s row of scratch and its packing area (of
-   nn__batch_pack_doubles() doubles). */
-double *nn__batch_scratch(const nn_t *net, size_t index);
-double *nn__batch_pack(const nn_t *net, size_t index);
-size_t nn__batch_pack_doubles(const nn_t *net);
-
-/* ---- batch.c: the thread split and the shared forward pass ---- */
 
 /* The threads a pass over n rows uses. */
 size_t nn__team_size(const nn_t *net, size_t n);

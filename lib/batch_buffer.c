@@ -10,7 +10,7 @@
    This file owns batch, batch_cap and batch_packs of struct nn; the batched
    passes (batch.c) fill the rows and record batch_n (versions.h). */
 #include "internal.h"
-#include "batch.h"
+#include "batch_buffer.h"
 
 #include <stdint.h>
 #include <string.h>

@@ -4,6 +4,7 @@
    replaces the values; the passes grow them through the inline helpers of
    internal.h after a check passed. */
 #include "internal.h"
+#include "bounds.h"
 
 double nn__param_bound_scan(nn_t *net, size_t k)
 {

@@ -3,6 +3,7 @@
    of one forward and backward pass run on a private copy of the network.
    Every allocation goes through the network's allocator. */
 #include "explain_common.h"
+#include "grads.h"
 
 #include <stdio.h>
 

@@ -14,6 +14,8 @@
    computed with the same kernel as nn_backward() would have used, so every
    result is as if they had been written at once. */
 #include "internal.h"
+#include "bounds.h"
+#include "grads.h"
 #include "versions.h"
 
 #include <string.h>

@@ -1,6 +1,9 @@
 /* Creating, copying and releasing networks; the memory layout; shape queries;
    parameter access and per-layer settings. */
 #include "internal.h"
+#include "batch_buffer.h"
+#include "bounds.h"
+#include "grads.h"
 #include "versions.h"
 
 #include <math.h>

@@ -5,6 +5,8 @@
    workspace. */
 #include "internal.h"
 #include "batch.h"
+#include "batch_buffer.h"
+#include "bounds.h"
 
 #include <stdint.h>
 #include <string.h>

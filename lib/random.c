@@ -2,6 +2,7 @@
    always the caller's: a generator object, or a local one inside
    nn_init_random(). */
 #include "internal.h"
+#include "bounds.h"
 #include "versions.h"
 
 #include <math.h>

@@ -1,6 +1,8 @@
 /* The passes: forward, loss, backward (standard, sequential and fused), step,
    and inspection of what the last passes computed. */
 #include "internal.h"
+#include "bounds.h"
+#include "grads.h"
 #include "versions.h"
 
 #include <string.h>

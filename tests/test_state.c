@@ -5,8 +5,9 @@
 
    Built from the library's sources to reach the internal calls. */
 #include "internal.h"
-#include "versions.h"
 #include "check.h"
+#include "grads.h"
+#include "versions.h"
 
 #include <stdlib.h>
 #include <string.h>
