@@ -6,12 +6,19 @@
 #include "internal.h"
 #include "bounds.h"
 
+/* The largest magnitude of a layer's weights `w` and biases `b` (every
+   slot: the unused ones of a shared bias are 0). */
+static double scan(const nn_t *net, const struct nn_layer *l, const double *w, const double *b)
+{
+    const double w_max = net->kernels->max_abs(l->n_out * l->n_in, w);
+    const double b_max = net->kernels->max_abs(l->n_out, b);
+    return w_max > b_max ? w_max : b_max;
+}
+
 double nn__param_bound_scan(nn_t *net, size_t k)
 {
     struct nn_layer *l = &net->layers[k];
-    const double w = net->kernels->max_abs(l->n_out * l->n_in, l->w);
-    const double b = net->kernels->max_abs(l->n_out, l->b);
-    l->param_bound = w > b ? w : b;
+    l->param_bound = scan(net, l, l->w, l->b);
     return l->param_bound;
 }
 
@@ -20,9 +27,7 @@ double nn__param_bound_scan(nn_t *net, size_t k)
 double nn__grad_bound_scan(nn_t *net, size_t k)
 {
     struct nn_layer *l = &net->layers[k];
-    const double w = net->kernels->max_abs(l->n_out * l->n_in, l->gw);
-    const double b = net->kernels->max_abs(l->n_out, l->gb);
-    l->grad_bound = w > b ? w : b;
+    l->grad_bound = scan(net, l, l->gw, l->gb);
     return l->grad_bound;
 }
 

@@ -57,28 +57,21 @@ size_t nn__flat_count(const nn_t *net)
 
 /* Copies between the flat order and the parameters or the stored
    gradients: the blocks of weights and biases, which are contiguous there
-   (one after the other, as in the flat order). */
-void nn__flat_get(const nn_t *net, int grads, double *flat)
+   (one after the other, as in the flat order). to_flat selects the
+   direction. */
+void nn__flat_copy(const nn_t *net, int grads, double *flat, int to_flat)
 {
     size_t at = 0;
     for (size_t k = 1; k < net->n_layers; k++) {
         struct nn_block b[NN_BLOCKS_PER_LAYER];
         at = nn__layer_blocks(net, k, at, b);
-        const size_t n = b[NN_BLOCK_WEIGHTS].count + b[NN_BLOCK_BIASES].count;
         const struct nn_block *w = &b[NN_BLOCK_WEIGHTS];
-        memcpy(flat + w->flat, grads ? w->grads : w->params, n * sizeof(double));
-    }
-}
-
-void nn__flat_set(nn_t *net, int grads, const double *flat)
-{
-    size_t at = 0;
-    for (size_t k = 1; k < net->n_layers; k++) {
-        struct nn_block b[NN_BLOCKS_PER_LAYER];
-        at = nn__layer_blocks(net, k, at, b);
-        const size_t n = b[NN_BLOCK_WEIGHTS].count + b[NN_BLOCK_BIASES].count;
-        const struct nn_block *w = &b[NN_BLOCK_WEIGHTS];
-        memcpy(grads ? w->grads : w->params, flat + w->flat, n * sizeof(double));
+        double *stored = grads ? w->grads : w->params;
+        const size_t bytes = (w->count + b[NN_BLOCK_BIASES].count) * sizeof(double);
+        if (to_flat)
+            memcpy(flat + w->flat, stored, bytes);
+        else
+            memcpy(stored, flat + w->flat, bytes);
     }
 }
 
@@ -108,7 +101,7 @@ nn_status nn_get_grads(const nn_t *net, double *grads, size_t count)
     nn_status status = nn__check_flat(net, grads, count);
     if (status != NN_OK)
         return status;
-    nn__flat_get(net, 1, grads);
+    nn__flat_copy(net, 1, grads, 1);
     if (net->grads_state == NN_GRADS_DEFERRED) {
         size_t at = 0;
         for (size_t k = 1; k < net->n_layers; k++) {
@@ -122,12 +115,10 @@ nn_status nn_get_grads(const nn_t *net, double *grads, size_t count)
 
 nn_status nn_set_grads(nn_t *net, const double *grads, size_t count)
 {
-    nn_status status = nn__check_flat(net, grads, count);
+    nn_status status = nn__check_flat_values(net, grads, count);
     if (status != NN_OK)
         return status;
-    if (!nn__all_finite(grads, count))
-        return NN_ERR_NOT_FINITE;
-    nn__flat_set(net, 1, grads);
+    nn__flat_copy(net, 1, (double *)grads, 0);
     net->grads_state = NN_GRADS_WRITTEN; /* the deferred ones are replaced */
     nn__grads_replaced(net);
     return NN_OK;

@@ -89,8 +89,11 @@ static inline size_t nn__layer_blocks(const nn_t *net, size_t k, size_t flat,
     return flat;
 }
 
-/* The values in the flat order: their count, and the copies between it and
-   the parameters (grads 0) or the stored gradients (grads 1). */
+/* The values in the flat order: their count, the checks of a caller's
+   array of them (pointers and count; and with _values, every value finite),
+   and the copies between it and the parameters (grads 0) or the stored
+   gradients (grads 1), to_flat selecting the direction (`flat` is only read
+   when to_flat is 0). */
 size_t nn__flat_count(const nn_t *net);
 static inline nn_status nn__check_flat(const nn_t *net, const void *data, size_t count)
 {
@@ -98,7 +101,14 @@ static inline nn_status nn__check_flat(const nn_t *net, const void *data, size_t
         return NN_ERR_NULL_ARG;
     return count == nn__flat_count(net) ? NN_OK : NN_ERR_COUNT;
 }
-void nn__flat_get(const nn_t *net, int grads, double *flat);
-void nn__flat_set(nn_t *net, int grads, const double *flat);
+static inline nn_status nn__check_flat_values(const nn_t *net, const double *values,
+                                              size_t count)
+{
+    nn_status status = nn__check_flat(net, values, count);
+    if (status == NN_OK && !nn__all_finite(values, count))
+        status = NN_ERR_NOT_FINITE;
+    return status;
+}
+void nn__flat_copy(const nn_t *net, int grads, double *flat, int to_flat);
 
 #endif

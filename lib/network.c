@@ -296,18 +296,16 @@ nn_status nn_get_params(const nn_t *net, double *params, size_t count)
 {
     nn_status status = nn__check_flat(net, params, count);
     if (status == NN_OK)
-        nn__flat_get(net, 0, params);
+        nn__flat_copy(net, 0, params, 1);
     return status;
 }
 
 nn_status nn_set_params(nn_t *net, const double *params, size_t count)
 {
-    nn_status status = nn__check_flat(net, params, count);
+    nn_status status = nn__check_flat_values(net, params, count);
     if (status != NN_OK)
         return status;
-    if (!nn__all_finite(params, count))
-        return NN_ERR_NOT_FINITE;
-    nn__flat_set(net, 0, params);
+    nn__flat_copy(net, 0, (double *)params, 0);
     nn__params_replaced(net, 0);
     nn__params_changed(net);
     return NN_OK;
