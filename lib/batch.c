@@ -1,14 +1,7 @@
-/* Batches: the batch buffer, the batched forward and backward passes, their
-   loss, and read-only inference with the caller's workspace.
-
-   The batch buffer is a second allocation made with the network's allocator.
-   For a capacity of `cap` rows it holds, in order:
-     layer 0: a (cap x sizes[0], the copied inputs)
-     layer k >= 1: z, a, delta (cap x sizes[k] each)
-     scratch: cap x max_size (activation derivatives)
-     pack: batch_packs packing areas of the gemm (one per thread), each for
-           dimensions up to max(cap, max_size)
-   Rows of one array are contiguous: row r of layer k starts at r * sizes[k].
+/* The batched passes: nn_forward_batch(), nn_loss_batch(),
+   nn_backward_batch() on the rows of the batch buffer (batch_buffer.c), the
+   forward pass that nn_predict() shares (predict.c), and their division
+   among threads.
 
    Threads (nn_set_threads, builds with the Meson option 'threads') divide
    each pass so that every number is computed by one thread exactly as one
@@ -20,6 +13,11 @@
    count, as long as the products use the built-in kernels (see product.c
    for the CBLAS). */
 #include "internal.h"
+#include "batch.h"
+#include "batch_buffer.h"
+#include "bounds.h"
+#include "grads.h"
+#include "versions.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -28,170 +26,6 @@
    creating: about 20 to 40 microseconds of work, as long as creating and
    joining a thread takes. Smaller passes use fewer threads. */
 #define NN_THREAD_MIN_WORK ((double)(1 << 18))
-
-/* The batch buffer's arrays, and those nn_predict() keeps in the caller's
-   workspace, start at the first cache-line boundary of their block, so that
-   vector loads never straddle two lines whatever alignment the allocator
-   gives (as the network's own doubles, network.c); each block has
-   NN_BATCH_SLACK doubles more than the arrays need for this. */
-#define NN_BATCH_SLACK 8
-
-static double *aligned(double *block)
-{
-    const size_t line = NN_BATCH_SLACK * sizeof(double);
-    char *p = (char *)block;
-    return (double *)(void *)(p + (line - (uintptr_t)p % line) % line);
-}
-
-/* Doubles per row of the buffer, scratch included; no overflow is possible
-   (at most 4 * NN_MAX_LAYERS * NN_MAX_LAYER_SIZE). */
-static size_t row_doubles(const nn_t *net)
-{
-    size_t per_row = net->max_size;
-    for (size_t k = 0; k < net->n_layers; k++)
-        per_row += (k == 0 ? 1 : 3) * net->layers[k].n_out;
-    return per_row;
-}
-
-/* Doubles of one packing area of a buffer of `cap` rows. */
-static size_t pack_doubles(const nn_t *net, size_t cap)
-{
-    return nn__gemm_pack_doubles(cap > net->max_size ? cap : net->max_size);
-}
-
-/* The buffer's doubles for `cap` rows and `packs` packing areas, or 0 when
-   that would overflow. */
-static size_t buffer_doubles(const nn_t *net, size_t cap, size_t packs)
-{
-    const size_t per_row = row_doubles(net);
-    const size_t limit = SIZE_MAX / sizeof(double) / 2;
-    if (cap > limit / per_row)
-        return 0;
-    const size_t pack = pack_doubles(net, cap);
-    if (packs > (limit - cap * per_row - NN_BATCH_SLACK) / pack)
-        return 0;
-    return cap * per_row + packs * pack + NN_BATCH_SLACK;
-}
-
-/* Start of layer k's arrays in a buffer (`base`, as allocated) of `cap` rows. */
-static double *layer_block(const nn_t *net, double *base, size_t cap, size_t k)
-{
-    base = aligned(base);
-    size_t offset = 0;
-    for (size_t i = 0; i < k; i++)
-        offset += (i == 0 ? 1 : 3) * net->layers[i].n_out;
-    return base + offset * cap;
-}
-
-struct rows {
-    double *z, *a, *delta; /* layer 0 has only a */
-};
-
-static struct rows layer_rows(const nn_t *net, double *base, size_t cap, size_t k)
-{
-    struct rows r;
-    double *block = layer_block(net, base, cap, k);
-    const size_t n = net->layers[k].n_out * cap;
-    if (k == 0) {
-        r.z = r.delta = NULL;
-        r.a = block;
-    } else {
-        r.z = block;
-        r.a = block + n;
-        r.delta = block + 2 * n;
-    }
-    return r;
-}
-
-static double *scratch_of(const nn_t *net, double *base, size_t cap)
-{
-    return layer_block(net, base, cap, net->n_layers);
-}
-
-/* Packing area `index` (one per thread). */
-static double *pack_of(const nn_t *net, double *base, size_t cap, size_t index)
-{
-    return scratch_of(net, base, cap) + cap * net->max_size + index * pack_doubles(net, cap);
-}
-
-/* Copies the first `rows` rows of every layer array between two buffers. */
-static void copy_rows(const nn_t *net, double *dst, size_t dst_cap, const double *src,
-                      size_t src_cap, size_t rows)
-{
-    for (size_t k = 0; k < net->n_layers; k++) {
-        const size_t n = net->layers[k].n_out;
-        const size_t arrays = k == 0 ? 1 : 3;
-        double *d = layer_block(net, dst, dst_cap, k);
-        const double *s = layer_block(net, (double *)src, src_cap, k);
-        for (size_t i = 0; i < arrays; i++)
-            memcpy(d + i * n * dst_cap, s + i * n * src_cap, rows * n * sizeof(double));
-    }
-}
-
-void nn__batch_free(struct nn *net)
-{
-    if (net->batch != NULL)
-        net->dealloc_fn(net->alloc_context, net->batch);
-    net->batch = NULL;
-    net->batch_cap = 0;
-    net->batch_packs = 0;
-}
-
-/* Gives `dst`, a fresh memcpy of `src`, its own batch buffer: none when no batch
-   is live, else one of exactly the live rows holding a copy of them. */
-nn_status nn__batch_copy(const struct nn *src, struct nn *dst)
-{
-    dst->batch = NULL;
-    dst->batch_cap = 0;
-    dst->batch_packs = 0;
-    if (src->batch_n == 0 || src->batch == NULL)
-        return NN_OK;
-    const size_t doubles = buffer_doubles(src, src->batch_n, src->batch_packs);
-    double *buf = dst->alloc_fn(dst->alloc_context, doubles * sizeof(double));
-    if (buf == NULL)
-        return NN_ERR_NO_MEMORY;
-    copy_rows(src, buf, src->batch_n, src->batch, src->batch_cap, src->batch_n);
-    dst->batch = buf;
-    dst->batch_cap = src->batch_n;
-    dst->batch_packs = src->batch_packs;
-    return NN_OK;
-}
-
-/* Makes the buffer hold n rows and a packing area for each thread set. */
-static nn_status reserve(nn_t *net, size_t n)
-{
-    const size_t packs = net->n_threads;
-    if (n <= net->batch_cap && packs <= net->batch_packs)
-        return NN_OK;
-    const size_t cap = n > net->batch_cap ? n : net->batch_cap;
-    const size_t doubles = buffer_doubles(net, cap, packs);
-    if (doubles == 0)
-        return NN_ERR_TOO_LARGE;
-    double *buf = net->alloc_fn(net->alloc_context, doubles * sizeof(double));
-    if (buf == NULL)
-        return NN_ERR_NO_MEMORY;
-    if (net->batch_n > 0)
-        copy_rows(net, buf, cap, net->batch, net->batch_cap, net->batch_n);
-    nn__batch_free(net);
-    net->batch = buf;
-    net->batch_cap = cap;
-    net->batch_packs = packs;
-    return NN_OK;
-}
-
-nn_status nn_reserve_batch(nn_t *net, size_t n)
-{
-    if (net == NULL)
-        return NN_ERR_NULL_ARG;
-    if (n == 0)
-        return NN_ERR_BATCH_SIZE;
-    return reserve(net, n);
-}
-
-size_t nn_batch_capacity(const nn_t *net)
-{
-    return net ? net->batch_cap : 0;
-}
 
 nn_status nn_set_threads(nn_t *net, size_t n_threads)
 {
@@ -215,7 +49,7 @@ size_t nn_get_threads(const nn_t *net)
 /* The threads a pass over n rows uses: those set, but no more than rows, nor
    more than the work (n times the parameters, about the multiply-adds of a
    forward pass) pays for. Every pass of a batch gets the same count. */
-static size_t team_size(const nn_t *net, size_t n)
+size_t nn__team_size(const nn_t *net, size_t n)
 {
     size_t t = net->n_threads;
     if (t <= 1 || n < 2)
@@ -230,7 +64,7 @@ static size_t team_size(const nn_t *net, size_t n)
 
 /* Part `index` of `parts` of the range [0, n): contiguous, in order, with
    inner boundaries at multiples of `grain` when every part can have one. */
-static void split(size_t n, size_t parts, size_t index, size_t grain, size_t *lo, size_t *hi)
+void nn__split(size_t n, size_t parts, size_t index, size_t grain, size_t *lo, size_t *hi)
 {
     if (n < grain * parts)
         grain = 1;
@@ -242,7 +76,7 @@ static void split(size_t n, size_t parts, size_t index, size_t grain, size_t *lo
 
 /* n rows of `cols` values each must be finite; 0 when the count overflows.
    `max` receives their largest magnitude (NULL: not needed). */
-static nn_status check_rows(const nn_t *net, size_t n, size_t cols, const double *x, double *max)
+nn_status nn__check_rows(const nn_t *net, size_t n, size_t cols, const double *x, double *max)
 {
     if (n > SIZE_MAX / sizeof(double) / cols)
         return NN_ERR_TOO_LARGE;
@@ -266,7 +100,7 @@ static int overlap(const double *a, size_t n_a, const double *b, size_t n_b)
    nor any with the workspace (workspace_size doubles; none for the batch
    calls): a pass reads the inputs and the workspace while it writes the
    outputs. The counts fit in a size_t (check_rows, the workspace's size). */
-static nn_status check_outputs(size_t n, size_t n_in, const double *inputs, size_t n_out,
+nn_status nn__check_outputs(size_t n, size_t n_in, const double *inputs, size_t n_out,
                                const double *outputs, const double *workspace,
                                size_t workspace_size)
 {
@@ -323,42 +157,21 @@ static int band_finite(const nn_t *net, const struct nn_layer *l, size_t r0, siz
 
 /* ---- the forward pass, of nn_forward_batch() and nn_predict() ---- */
 
-struct forward_job {
-    const nn_t *net;
-    size_t n;
-    const double *inputs;
-    double *copy;      /* the batch buffer's layer 0, or NULL (nn_predict) */
-    double *work;      /* NULL, or nn_predict's workspace */
-    double *outputs;   /* nn_predict's outputs; NULL: the top layer's stay in work */
-    double *packs;     /* packing area of member i at packs + i * pack_stride */
-    size_t pack_stride;
-    /* nn_predict: member i sets diverged[i] when an output of its share is
-       not finite (nn_forward_batch checks its buffer afterwards) */
-    unsigned char diverged[NN_MAX_THREADS];
-};
-
-/* Doubles of one of the three blocks of nn_predict's workspace: n x max_size
-   rounded up to whole cache lines, so that every block starts on one. */
-static size_t work_block(const nn_t *net, size_t n)
-{
-    const size_t line = NN_BATCH_SLACK;
-    return (n * net->max_size + line - 1) / line * line;
-}
 
 /* Where layer k's net inputs and outputs go: the batch buffer's rows, or
    nn_predict's workspace (three blocks: z, then two for the outputs of
    alternate layers; the top layer writes the caller's outputs, or when
    there are none, a block as any other layer). Rows are n_out apart either
    way. */
-static void forward_arrays(const struct forward_job *job, size_t k, double **z, double **a)
+static void forward_arrays(const struct nn__forward_job *job, size_t k, double **z, double **a)
 {
     const nn_t *net = job->net;
     if (job->work == NULL) {
-        const struct rows r = layer_rows(net, net->batch, net->batch_cap, k);
+        const struct nn__rows r = nn__batch_rows(net, k);
         *z = r.z;
         *a = r.a;
     } else {
-        const size_t block = work_block(net, job->n);
+        const size_t block = job->block;
         *z = job->work;
         *a = k == net->n_layers - 1 && job->outputs != NULL ? job->outputs
                                                              : job->work + (1 + k % 2) * block;
@@ -371,14 +184,14 @@ static void forward_arrays(const struct forward_job *job, size_t k, double **z, 
    product and then takes the member's rows. A barrier closes each stage
    that the next one reads across members. The first layer reads the
    caller's inputs, so copying them into the batch buffer needs no barrier. */
-static void forward_part(void *context, struct nn__team *team, size_t index, size_t size)
+void nn__forward_part(void *context, struct nn__team *team, size_t index, size_t size)
 {
-    struct forward_job *job = context;
+    struct nn__forward_job *job = context;
     const nn_t *net = job->net;
     const size_t n = job->n, top = net->n_layers - 1;
     double *pack = job->packs == NULL ? NULL : job->packs + index * job->pack_stride;
     size_t r0, r1;
-    split(n, size, index, 8, &r0, &r1);
+    nn__split(n, size, index, 8, &r0, &r1);
     if (job->copy != NULL) {
         const size_t n_in = net->layers[0].n_out;
         memcpy(job->copy + r0 * n_in, job->inputs + r0 * n_in, (r1 - r0) * n_in * sizeof(double));
@@ -388,7 +201,7 @@ static void forward_part(void *context, struct nn__team *team, size_t index, siz
     if (stream && job->work != NULL) {
         /* the input on a cache line, for gemv_stream: in the block that the
            second layer's outputs take, after the first layer has read it */
-        double *copy = job->work + work_block(net, 1);
+        double *copy = job->work + job->block;
         memcpy(copy, prev, net->layers[0].n_out * sizeof(double));
         prev = copy;
     } else if (stream) {
@@ -407,10 +220,11 @@ static void forward_part(void *context, struct nn__team *team, size_t index, siz
             finish(net, l, 0, 1, 0, l->n_out, z, a);
         } else if (by_units(l->n_out, n, size)) {
             size_t c0, c1;
-            split(l->n_out, size, index, 16, &c0, &c1);
+            nn__split(l->n_out, size, index, 16, &c0, &c1);
             if (c1 > c0)
-                nn__product(net, n, c1 - c0, l->n_in, prev, l->n_in, 1, l->w + c0 * l->n_in, 1,
-                            l->n_in, z + c0, l->n_out, 0, pack);
+                nn__product(net, nn__matrix(prev, n, l->n_in, l->n_in),
+                            nn__matrix_t(l->w + c0 * l->n_in, l->n_in, c1 - c0, l->n_in),
+                            z + c0, l->n_out, 0, pack);
             if (nn__activation_is_builtin(l->activation)) {
                 finish(net, l, 0, n, c0, c1, z, a);
                 b_r0 = 0;
@@ -423,8 +237,9 @@ static void forward_part(void *context, struct nn__team *team, size_t index, siz
             }
         } else {
             if (r1 > r0)
-                nn__product(net, r1 - r0, l->n_out, l->n_in, prev + r0 * l->n_in, l->n_in, 1,
-                            l->w, 1, l->n_in, z + r0 * l->n_out, l->n_out, 0, pack);
+                nn__product(net, nn__matrix(prev + r0 * l->n_in, r1 - r0, l->n_in, l->n_in),
+                            nn__matrix_t(l->w, l->n_in, l->n_out, l->n_in), z + r0 * l->n_out,
+                            l->n_out, 0, pack);
             finish(net, l, r0, r1, 0, l->n_out, z, a);
         }
         /* nn_predict's workspace keeps no layer but the last: checked here */
@@ -445,42 +260,38 @@ nn_status nn_forward_batch(nn_t *net, size_t n, const double *inputs, double *ou
     const size_t n_in = net->layers[0].n_out;
     const size_t n_out = net->layers[net->n_layers - 1].n_out;
     double input_max;
-    nn_status status = check_rows(net, n, n_in, inputs, &input_max);
+    nn_status status = nn__check_rows(net, n, n_in, inputs, &input_max);
     if (status == NN_OK && outputs != NULL && n > SIZE_MAX / sizeof(double) / n_out)
         status = NN_ERR_TOO_LARGE;
     if (status == NN_OK && outputs != NULL)
-        status = check_outputs(n, n_in, inputs, n_out, outputs, NULL, 0);
+        status = nn__check_outputs(n, n_in, inputs, n_out, outputs, NULL, 0);
     if (status != NN_OK)
         return status;
-    status = reserve(net, n);
+    status = nn__batch_reserve(net, n);
     if (status != NN_OK)
         return status;
-    const size_t cap = net->batch_cap;
-    struct forward_job job = {net, n, inputs, layer_rows(net, net->batch, cap, 0).a, NULL, NULL,
-                              pack_of(net, net->batch, cap, 0), pack_doubles(net, cap), {0}};
-    size_t threads = team_size(net, n);
+    struct nn__forward_job job = {net,  n,    inputs, nn__batch_rows(net, 0).a,
+                                  NULL, 0,    NULL,   nn__batch_pack(net, 0),
+                                  nn__batch_pack_doubles(net), {0}};
+    size_t threads = nn__team_size(net, n);
     if (threads > net->batch_packs)
         threads = net->batch_packs;
-    nn__team_run(threads, forward_part, &job);
+    nn__team_run(threads, nn__forward_part, &job);
     /* every output finite, and the largest of each layer for the checks of
        nn_backward_batch(); the rows lie one after the other */
     net->layers[0].batch_a_max = input_max;
     for (size_t k = 1; k < net->n_layers; k++) {
         struct nn_layer *l = &net->layers[k];
-        l->batch_a_max = net->kernels->max_abs(n * l->n_out, layer_rows(net, net->batch, cap, k).a);
+        l->batch_a_max = net->kernels->max_abs(n * l->n_out, nn__batch_rows(net, k).a);
         if (!nn__max_finite(l->batch_a_max)) {
-            net->batch_n = 0; /* the rows of the last batch are overwritten */
+            nn__batch_lost(net);
             return NN_ERR_DIVERGED;
         }
     }
-    net->batch_n = n;
-    if (net->stale)
-        net->single_stale = 1; /* the last single forward predates the change */
-    net->stale = 0;
-    net->batch_stale = 0;
+    nn__batch_done(net, n);
     /* after the pass, which has copied the inputs: outputs == inputs is fine */
     if (outputs != NULL)
-        memcpy(outputs, layer_rows(net, net->batch, cap, net->n_layers - 1).a,
+        memcpy(outputs, nn__batch_rows(net, net->n_layers - 1).a,
                n * n_out * sizeof(double));
     return NN_OK;
 }
@@ -488,13 +299,10 @@ nn_status nn_forward_batch(nn_t *net, size_t n, const double *inputs, double *ou
 /* The checks shared by the calls that read the last batch. */
 static nn_status check_batch(const nn_t *net, size_t n, const double *targets)
 {
-    if (net->batch_n == 0)
-        return NN_ERR_NO_BATCH;
-    if (n != net->batch_n)
-        return NN_ERR_BATCH_SIZE;
-    if (net->stale || net->batch_stale)
-        return NN_ERR_STALE_FORWARD;
-    return check_rows(net, n, net->layers[net->n_layers - 1].n_out, targets, NULL);
+    nn_status status = nn__batch_ready(net, n);
+    if (status != NN_OK)
+        return status;
+    return nn__check_rows(net, n, net->layers[net->n_layers - 1].n_out, targets, NULL);
 }
 
 nn_status nn_loss_batch(const nn_t *net, size_t n, const double *targets, double *loss)
@@ -506,7 +314,7 @@ nn_status nn_loss_batch(const nn_t *net, size_t n, const double *targets, double
         return status;
     const size_t top = net->n_layers - 1;
     const size_t n_out = net->layers[top].n_out;
-    const struct rows out = layer_rows(net, net->batch, net->batch_cap, top);
+    const struct nn__rows out = nn__batch_rows(net, top);
     double sum = 0.0;
     for (size_t r = 0; r < n; r++)
         sum += nn__loss_value(net->loss, n_out, out.a + r * n_out, targets + r * n_out);
@@ -518,7 +326,7 @@ nn_status nn_loss_batch(const nn_t *net, size_t n, const double *targets, double
 
 /* delta *= f'(z) for units [c0, c1) of rows [r0, r1), with one row of scratch. */
 static void scale(const struct nn_layer *l, size_t r0, size_t r1, size_t c0, size_t c1,
-                  const struct rows *rw, double *scratch)
+                  const struct nn__rows *rw, double *scratch)
 {
     for (size_t r = r0; r < r1; r++) {
         const size_t o = r * l->n_out + c0;
@@ -543,15 +351,17 @@ static void weight_grads_part(const nn_t *net, const struct nn_layer *l, size_t 
 {
     size_t lo, hi;
     if (l->n_in >= l->n_out) {
-        split(l->n_in, size, index, 16, &lo, &hi);
+        nn__split(l->n_in, size, index, 16, &lo, &hi);
         if (hi > lo)
-            nn__product(net, l->n_out, hi - lo, n, delta, 1, l->n_out, a_prev + lo, l->n_in, 1,
-                        l->gw + lo, l->n_in, 1, pack);
+            nn__product(net, nn__matrix_t(delta, l->n_out, n, l->n_out),
+                        nn__matrix(a_prev + lo, n, hi - lo, l->n_in), l->gw + lo, l->n_in, 1,
+                        pack);
     } else {
-        split(l->n_out, size, index, 8, &lo, &hi);
+        nn__split(l->n_out, size, index, 8, &lo, &hi);
         if (hi > lo)
-            nn__product(net, hi - lo, l->n_in, n, delta + lo, 1, l->n_out, a_prev, l->n_in, 1,
-                        l->gw + lo * l->n_in, l->n_in, 1, pack);
+            nn__product(net, nn__matrix_t(delta + lo, hi - lo, n, l->n_out),
+                        nn__matrix(a_prev, n, l->n_in, l->n_in), l->gw + lo * l->n_in, l->n_in,
+                        1, pack);
     }
 }
 
@@ -573,14 +383,14 @@ static int batch_grads_fit(nn_t *net, size_t n)
 {
     for (size_t k = 1; k < net->n_layers; k++) {
         struct nn_layer *l = &net->layers[k];
-        const double *delta = layer_rows(net, net->batch, net->batch_cap, k).delta;
+        const double *delta = nn__batch_rows(net, k).delta;
         l->batch_delta_max = net->kernels->max_abs(n * l->n_out, delta);
         const double add = batch_grad_add(net, k, n);
         if (!(add <= NN_BOUND_LIMIT) || !nn__bound_fits(nn__grad_bound(net, k), add))
             return 0;
     }
     for (size_t k = 1; k < net->n_layers; k++)
-        net->layers[k].grad_bound += batch_grad_add(net, k, n);
+        nn__grads_grew(&net->layers[k], batch_grad_add(net, k, n));
     return 1;
 }
 
@@ -594,13 +404,13 @@ static void backward_part(void *context, struct nn__team *team, size_t index, si
 {
     struct backward_job *job = context;
     nn_t *net = job->net;
-    const size_t n = job->n, cap = net->batch_cap, top = net->n_layers - 1;
-    double *scratch = scratch_of(net, net->batch, cap) + index * net->max_size;
-    double *pack = pack_of(net, net->batch, cap, index);
+    const size_t n = job->n, top = net->n_layers - 1;
+    double *scratch = nn__batch_scratch(net, index);
+    double *pack = nn__batch_pack(net, index);
     size_t r0, r1;
-    split(n, size, index, 8, &r0, &r1);
+    nn__split(n, size, index, 8, &r0, &r1);
 
-    struct rows cur = layer_rows(net, net->batch, cap, top);
+    struct nn__rows cur = nn__batch_rows(net, top);
     const struct nn_layer *out = &net->layers[top];
     for (size_t r = r0; r < r1; r++)
         nn__loss_grad(net->loss, out->n_out, cur.a + r * out->n_out,
@@ -612,17 +422,18 @@ static void backward_part(void *context, struct nn__team *team, size_t index, si
         /* Delta_prev = Delta W, then times f'(z) of the layer below, on
            the same band (or, for a custom activation, by rows) */
         struct nn_layer *l = &net->layers[k];
-        const struct rows below = layer_rows(net, net->batch, cap, k - 1);
+        const struct nn__rows below = nn__batch_rows(net, k - 1);
         const struct nn_layer *lb = &net->layers[k - 1];
         if (n == 1) {
             net->kernels->gemv_t(l->n_out, l->n_in, l->w, cur.delta, below.delta);
             scale(lb, 0, 1, 0, l->n_in, &below, scratch);
         } else if (by_units(l->n_in, n, size)) {
             size_t c0, c1;
-            split(l->n_in, size, index, 16, &c0, &c1);
+            nn__split(l->n_in, size, index, 16, &c0, &c1);
             if (c1 > c0)
-                nn__product(net, n, c1 - c0, l->n_out, cur.delta, l->n_out, 1, l->w + c0,
-                            l->n_in, 1, below.delta + c0, l->n_in, 0, pack);
+                nn__product(net, nn__matrix(cur.delta, n, l->n_out, l->n_out),
+                            nn__matrix(l->w + c0, l->n_out, c1 - c0, l->n_in), below.delta + c0,
+                            l->n_in, 0, pack);
             if (nn__activation_is_builtin(lb->activation)) {
                 scale(lb, 0, n, c0, c1, &below, scratch);
             } else {
@@ -631,9 +442,9 @@ static void backward_part(void *context, struct nn__team *team, size_t index, si
             }
         } else {
             if (r1 > r0)
-                nn__product(net, r1 - r0, l->n_in, l->n_out, cur.delta + r0 * l->n_out,
-                            l->n_out, 1, l->w, l->n_in, 1, below.delta + r0 * l->n_in,
-                            l->n_in, 0, pack);
+                nn__product(net, nn__matrix(cur.delta + r0 * l->n_out, r1 - r0, l->n_out, l->n_out),
+                            nn__matrix(l->w, l->n_out, l->n_in, l->n_in),
+                            below.delta + r0 * l->n_in, l->n_in, 0, pack);
             scale(lb, r0, r1, 0, l->n_in, &below, scratch);
         }
         nn__team_sync(team);
@@ -648,8 +459,8 @@ static void backward_part(void *context, struct nn__team *team, size_t index, si
 
     for (size_t k = top; k >= 1; k--) {
         struct nn_layer *l = &net->layers[k];
-        const struct rows rw = layer_rows(net, net->batch, cap, k);
-        const struct rows below = layer_rows(net, net->batch, cap, k - 1);
+        const struct nn__rows rw = nn__batch_rows(net, k);
+        const struct nn__rows below = nn__batch_rows(net, k - 1);
         if (n == 1)
             net->kernels->ger_add(l->n_out, l->n_in, rw.delta, below.a, l->gw);
         else
@@ -675,162 +486,11 @@ nn_status nn_backward_batch(nn_t *net, size_t n, const double *targets)
     if (status != NN_OK)
         return status;
     nn__grads_settle(net);
-    net->grads_written = 1;
+    nn__grads_set(net, NN_GRADS_WRITTEN);
     struct backward_job job = {net, n, targets, 0};
-    size_t threads = team_size(net, n);
+    size_t threads = nn__team_size(net, n);
     if (threads > net->batch_packs)
         threads = net->batch_packs;
     nn__team_run(threads, backward_part, &job);
     return job.fits ? NN_OK : NN_ERR_DIVERGED;
-}
-
-/* ---- read-only inference ---- */
-
-/* The workspace for n rows with `packs` packing areas (0 on overflow): three
-   blocks of work_block() doubles and the packing areas, from the first
-   cache-line boundary of the caller's array, which may lie up to
-   NN_BATCH_SLACK doubles in. */
-static size_t workspace_doubles(const nn_t *net, size_t n, size_t packs)
-{
-    const size_t limit = SIZE_MAX / sizeof(double) / 4;
-    if (n == 0 || n > limit / net->max_size)
-        return 0;
-    const size_t arrays = 3 * work_block(net, n) + NN_BATCH_SLACK;
-    if (n == 1)
-        return arrays;
-    const size_t pack = nn__gemm_pack_doubles(n > net->max_size ? n : net->max_size);
-    if (packs > (limit - arrays) / pack)
-        return 0;
-    return arrays + packs * pack;
-}
-
-/* nn_predict() of several rows, the products done unit-major: every layer's
-   net inputs and outputs are held one unit a row (n apart), so that each
-   product is W A^T, whose left operand, the weights, the gemm reads where it
-   lies, and only the batch-sized right operand is packed (the inputs, read
-   transposed by the first product, or the outputs of the layer below). The
-   row-major products of forward_part() would pack the weights at every
-   call. Each member takes a band of units of every layer; the top layer's
-   outputs are written back one sample a row. Every value is formed by the
-   same operations as in forward_part() (the gemm sums each product in the
-   same order whichever side an operand is on, and the bias, the activations
-   and the vectorised logistic function work value by value), so the outputs
-   are the same bits. */
-static void predict_part(void *context, struct nn__team *team, size_t index, size_t size)
-{
-    struct forward_job *job = context;
-    const nn_t *net = job->net;
-    const size_t n = job->n, top = net->n_layers - 1, block = work_block(net, n);
-    double *pack = job->packs + index * job->pack_stride;
-    const double *prev = job->inputs;
-    size_t prev_rs = 1, prev_cs = net->layers[0].n_out; /* B(p, j): input p of sample j */
-    for (size_t k = 1; k <= top; k++) {
-        const struct nn_layer *l = &net->layers[k];
-        double *z = job->work, *a = job->work + (1 + k % 2) * block;
-        size_t c0, c1;
-        split(l->n_out, size, index, 8, &c0, &c1);
-        if (c1 > c0)
-            nn__product(net, c1 - c0, n, l->n_in, l->w + c0 * l->n_in, l->n_in, 1, prev, prev_rs,
-                        prev_cs, z + c0 * n, n, 0, pack);
-        for (size_t i = c0; i < c1; i++) {
-            double *zi = z + i * n, *ai = a + i * n;
-            const double bias = l->b[l->bias_mode == NN_BIAS_SHARED ? 0 : i];
-            for (size_t j = 0; j < n; j++)
-                zi[j] += bias;
-            if (l->activation == NN_ACT_SIGMOID)
-                net->kernels->sigmoid(n, zi, ai);
-            else
-                nn__activate(l, zi, ai, n);
-            if (!nn__max_finite(net->kernels->max_abs(n, ai)))
-                job->diverged[index] = 1;
-            if (k == top && job->outputs != NULL)
-                for (size_t j = 0; j < n; j++)
-                    job->outputs[j * l->n_out + i] = ai[j];
-        }
-        if (k < top)
-            nn__team_sync(team);
-        prev = a;
-        prev_rs = n;
-        prev_cs = 1;
-    }
-}
-
-/* Whether nn_predict() of n rows takes predict_part(): only built-in
-   activations (a custom one may read a sample's units as a whole, so it
-   needs them side by side), and no product that the CBLAS would serve (it
-   may round differently with the operands swapped). */
-static int predict_unit_major(const nn_t *net, size_t n)
-{
-    if (n < 2)
-        return 0;
-    for (size_t k = 1; k < net->n_layers; k++) {
-        const struct nn_layer *l = &net->layers[k];
-        if (!nn__activation_is_builtin(l->activation) ||
-            nn__product_uses_blas(net, n, l->n_out, l->n_in))
-            return 0;
-    }
-    return 1;
-}
-
-/* The top layer's outputs that a pass left in the workspace (see
-   forward_arrays; unit-major after predict_part) to the caller's rows. */
-static void copy_outputs(const nn_t *net, size_t n, const double *work, int unit_major,
-                         double *outputs)
-{
-    const size_t top = net->n_layers - 1, n_out = net->layers[top].n_out;
-    const double *a = work + (1 + top % 2) * work_block(net, n);
-    if (!unit_major) {
-        memcpy(outputs, a, n * n_out * sizeof(double));
-        return;
-    }
-    for (size_t i = 0; i < n_out; i++)
-        for (size_t j = 0; j < n; j++)
-            outputs[j * n_out + i] = a[i * n + j];
-}
-
-size_t nn_inference_workspace_size(const nn_t *net, size_t n)
-{
-    return net == NULL || n == 0 ? 0 : workspace_doubles(net, n, team_size(net, n));
-}
-
-nn_status nn_predict(const nn_t *net, size_t n, const double *inputs, double *outputs,
-                     double *workspace, size_t workspace_size)
-{
-    if (net == NULL || inputs == NULL || outputs == NULL || workspace == NULL)
-        return NN_ERR_NULL_ARG;
-    if (n == 0)
-        return NN_ERR_BATCH_SIZE;
-    const size_t need = workspace_doubles(net, n, 1);
-    if (need == 0 || workspace_size < need)
-        return NN_ERR_BUFFER_SIZE;
-    const size_t n_in = net->layers[0].n_out, n_out = net->layers[net->n_layers - 1].n_out;
-    nn_status status = check_rows(net, n, n_in, inputs, NULL);
-    if (status == NN_OK)
-        status = check_outputs(n, n_in, inputs, n_out, outputs, workspace, workspace_size);
-    if (status != NN_OK)
-        return status;
-    /* as many threads as the workspace has packing areas for */
-    size_t threads = team_size(net, n);
-    while (threads > 1 && workspace_size < workspace_doubles(net, n, threads))
-        threads--;
-    double *work = aligned(workspace);
-    /* Outputs over the inputs: members of a team would write outputs over
-       inputs that others still read (the first layer reads the inputs while
-       the top layer, the same one in a network of two layers, writes), so
-       the top layer leaves them in the workspace and they are copied once
-       the team is done. Either way every value is computed alike. */
-    const int in_place = outputs == inputs;
-    const int unit_major = predict_unit_major(net, n);
-    struct forward_job job = {net, n, inputs, NULL, work, in_place ? NULL : outputs, NULL, 0, {0}};
-    if (n > 1) {
-        job.packs = work + 3 * work_block(net, n);
-        job.pack_stride = nn__gemm_pack_doubles(n > net->max_size ? n : net->max_size);
-    }
-    nn__team_run(threads, unit_major ? predict_part : forward_part, &job);
-    for (size_t i = 0; i < NN_MAX_THREADS; i++)
-        if (job.diverged[i])
-            return NN_ERR_DIVERGED;
-    if (in_place)
-        copy_outputs(net, n, work, unit_major, outputs);
-    return NN_OK;
 }

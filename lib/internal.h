@@ -28,12 +28,13 @@ struct nn_layer {
     int bias_mode;
     int frozen_weights;
     int frozen_biases;
-    /* The divergence checks (train.c): the largest |a| of the last forward
-       pass and of the last batch, the largest |delta| of the last backward
-       pass and of the last batch, and bounds of the magnitudes of this
-       layer's parameters (w and b) and of its gradients (deferred ones
-       included), NN_BOUND_UNKNOWN after a setter replaced the values (the
-       next check scans them). */
+    /* The divergence checks: the largest |a| of the last forward pass and
+       of the last batch, the largest |delta| of the last backward pass and
+       of the last batch (the passes' own: train.c, tiny.c, batch.c), and
+       bounds of the magnitudes of this layer's parameters (w and b) and of
+       its gradients (deferred ones included), NN_BOUND_UNKNOWN after a
+       setter replaced the values (the next check scans them; bounds.c owns
+       them). */
     double a_max;
     double batch_a_max;
     double delta_max;
@@ -52,9 +53,14 @@ struct nn {
     size_t n_storage;  /* doubles in params (and in grads): every bias slot counted */
     size_t max_size;   /* largest layer */
     int loss;
-    int have_forward;  /* a forward pass has filled z and a */
-    int stale;         /* parameters changed after that forward pass */
-    int have_backward; /* deltas belong to the current forward pass */
+    /* Which pass saw which parameters (versions.h, the only code that reads
+       or writes these): `clock` counts events, each of the others holds the
+       tick of the last event of its kind, 0 for none. */
+    uint64_t clock;
+    uint64_t param_version;    /* parameters or settings a pass reads changed */
+    uint64_t forward_version;  /* nn_forward filled z and a (0: nothing to inspect) */
+    uint64_t backward_version; /* the forward pass whose deltas the layers hold */
+    uint64_t batch_version;    /* nn_forward_batch filled the batch buffer's rows */
     struct nn_layer *layers;
     double *params;
     double *grads;
@@ -64,23 +70,16 @@ struct nn {
     nn_dealloc_fn dealloc_fn;
     void *alloc_context;
     const struct nn_kernels *kernels; /* the loops this network runs (kernels.c) */
-    /* `stale` means "parameters changed after the later of the two forward
-       passes"; a forward pass that clears it first moves it into the other
-       pass's own flag below. */
-    int single_stale;  /* parameters changed after the last nn_forward */
-    int batch_stale;   /* parameters changed after the last nn_forward_batch */
-    /* The batch buffers (batch.c): a second allocation, NULL until needed. */
+    /* The batch buffer (batch_buffer.c): a second allocation, NULL until
+       needed; batch_n is the batched passes' (versions.h). */
     double *batch;
     size_t batch_cap;  /* rows the batch buffer holds */
     size_t batch_n;    /* rows of the last nn_forward_batch; 0 before any */
     size_t n_threads;  /* threads for batched passes (1 unless set) */
     size_t batch_packs; /* gemm packing areas in the batch buffer (one per thread) */
     int blas_off;      /* test hook: built-in kernels even where the CBLAS would serve */
-    /* Deferred weight gradients (train.c): nn_backward on a network whose
-       weight gradients are all 0 leaves each layer's as delta a_prev^T, read
-       from the layers' arrays of that pass, until a call needs them. */
-    int grads_deferred; /* the weight gradients are deferred (those stored are 0) */
-    int grads_written;  /* stored weight gradients may be nonzero */
+    /* The weight gradients (grads.c): enum nn_grads_state. */
+    int grads_state;
     /* The private copies of nn_explain() and nn_export_dot() show a diverging
        step as it would be, NaN and infinities included: on them the single-sample
        passes skip the divergence checks (train.c). */
@@ -89,6 +88,24 @@ struct nn {
 
 /* network.c */
 void nn__layout(struct nn *net);
+/* The biases a layer uses: one when shared (the storage keeps a slot per unit). */
+static inline size_t nn__bias_count(const struct nn_layer *l)
+{
+    return l->bias_mode == NN_BIAS_SHARED ? 1 : l->n_out;
+}
+/* The checks of every per-layer copy of weights or biases (or of their
+   gradients): pointers, layer range, exact count. */
+static inline nn_status nn__check_layer_copy(const nn_t *net, const void *data, size_t layer,
+                                             size_t count, int biases)
+{
+    if (net == NULL || data == NULL)
+        return NN_ERR_NULL_ARG;
+    if (layer < 1 || layer >= net->n_layers)
+        return NN_ERR_LAYER_RANGE;
+    const struct nn_layer *l = &net->layers[layer];
+    const size_t expected = biases ? nn__bias_count(l) : l->n_out * l->n_in;
+    return count == expected ? NN_OK : NN_ERR_COUNT;
+}
 
 /* Every allocation a call on a network makes goes through the network's
    allocator (nn_create_with_allocator() promises it): `size` is never 0,
@@ -133,42 +150,6 @@ static inline int nn__all_finite(const double *x, size_t n)
     }
     return ((a0 | a1 | a2 | a3) >> 63) == 0;
 }
-
-/* ---- divergence (train.c) ----
-   No training call writes a NaN or an infinity into the parameters or the
-   gradients (NN_ERR_DIVERGED). Checking every value written would cost
-   another sweep over the weights, so the checks work on bounds: the largest
-   |a| and |delta| of the pass (their scans, over a layer's units only, also
-   find any NaN or infinity there) and the per-layer bounds of nn_layer. An
-   update passes when the bound of what it writes stays at or below
-   NN_BOUND_LIMIT: 16 times below the largest double, so that no rounding or
-   order of summation of values so bounded can reach an infinity. */
-#define NN_BOUND_LIMIT 0x1p1020
-/* An unknown bound is NaN, so that adding to it fails every check on the
-   way to the scan that replaces it. */
-#define NN_BOUND_UNKNOWN NAN
-/* A result of the kernel max_abs: whether every value was finite. */
-static inline int nn__max_finite(double max_abs)
-{
-    return max_abs <= 0x1.fffffffffffffp1023;
-}
-/* Whether adding values of magnitude at most `add` to values bounded by
-   `bound` (known) stays within the limit. */
-static inline int nn__bound_fits(double bound, double add)
-{
-    return add <= NN_BOUND_LIMIT && (add == 0.0 || bound + add <= NN_BOUND_LIMIT);
-}
-/* The bound of layer k's parameters or gradients, scanned when unknown. */
-double nn__param_bound(nn_t *net, size_t k);
-double nn__grad_bound(nn_t *net, size_t k);
-/* After a setter replaced parameters (layer k, or every layer for 0). */
-void nn__params_replaced(nn_t *net, size_t k);
-/* The check of an update of layer k whose products delta_j a_i (or deltas)
-   are at most `add` and whose changes are at most `step` (`add` times the
-   rate), with the bound scanned if unknown; on success the bound grows. The
-   slow path of the tiny passes, whose own test is the same on the bound as
-   it stands. */
-int nn__update_fits(nn_t *net, size_t k, double add, double step);
 
 /* kernels.c: every loop over a matrix. A table holds one variant (level) of
    the loops; see kernels.c for the levels. */
@@ -249,24 +230,36 @@ typedef void (*nn__team_fn)(void *context, struct nn__team *team, size_t index, 
 void nn__team_run(size_t n_threads, nn__team_fn fn, void *context);
 void nn__team_sync(struct nn__team *team);
 
-/* product.c: C = or += A B for the batched passes, with the arguments of
-   struct nn_kernels.gemm; the CBLAS serves large products when the build has
-   one (and net->blas_off is 0), the network's gemm all others. */
-void nn__product(const nn_t *net, size_t m, size_t n, size_t k, const double *a, size_t rsa,
-                 size_t csa, const double *b, size_t rsb, size_t csb, double *c, size_t ldc,
+/* product.c: C = or += A B for the batched passes. An operand is a view of
+   an array: element (i, j) of the rows x cols matrix lies at
+   data[i * stride + j], or at data[j * stride + i] when `transposed` (the
+   array holds the matrix's transpose, rows of it `stride` apart). */
+struct nn_matrix {
+    const double *data;
+    size_t rows, cols;
+    size_t stride;
+    int transposed;
+};
+static inline struct nn_matrix nn__matrix(const double *data, size_t rows, size_t cols,
+                                          size_t stride)
+{
+    const struct nn_matrix m = {data, rows, cols, stride, 0};
+    return m;
+}
+static inline struct nn_matrix nn__matrix_t(const double *data, size_t rows, size_t cols,
+                                            size_t stride)
+{
+    const struct nn_matrix m = {data, rows, cols, stride, 1};
+    return m;
+}
+/* c (a.rows x b.cols, rows ldc apart) = a b, or += when accumulate; `pack`
+   as for struct nn_kernels.gemm. The CBLAS serves large products when the
+   build has one (and net->blas_off is 0), the network's gemm all others. */
+void nn__product(const nn_t *net, struct nn_matrix a, struct nn_matrix b, double *c, size_t ldc,
                  int accumulate, double *pack);
 int nn__product_uses_blas(const nn_t *net, size_t m, size_t n, size_t k);
 
-/* train.c: the deferred weight gradients. settle writes them into the
-   accumulators (a no-op when none are deferred); add_deferred adds layer k's
-   to `g` (n_out x n_in) as settling would, without changing the network. */
-void nn__grads_settle(nn_t *net);
-void nn__grads_add_deferred(const nn_t *net, size_t k, double *g);
-
-/* batch.c */
-void nn__batch_free(struct nn *net);
-nn_status nn__batch_copy(const struct nn *src, struct nn *dst);
-
+/* kernels.c: small loops over vectors */
 void nn__vec_add(size_t n, const double *x, double *y);
 void nn__vec_mul(size_t n, const double *x, double *y);
 double nn__sum(size_t n, const double *x);

@@ -1,6 +1,10 @@
 /* Creating, copying and releasing networks; the memory layout; shape queries;
    parameter access and per-layer settings. */
 #include "internal.h"
+#include "batch_buffer.h"
+#include "bounds.h"
+#include "grads.h"
+#include "versions.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -226,37 +230,19 @@ size_t nn_weight_count(const nn_t *net, size_t layer)
     return net->layers[layer].n_out * net->layers[layer].n_in;
 }
 
-static size_t bias_count(const struct nn_layer *layer)
-{
-    return layer->bias_mode == NN_BIAS_SHARED ? 1 : layer->n_out;
-}
-
 size_t nn_bias_count(const nn_t *net, size_t layer)
 {
     if (net == NULL || !is_weight_layer(net, layer))
         return 0;
-    return bias_count(&net->layers[layer]);
+    return nn__bias_count(&net->layers[layer]);
 }
 
 /* ---- per-layer parameter access ---- */
 
-/* Checks shared by every per-layer copy: pointers, layer range, exact count. */
-static nn_status check_layer_copy(const nn_t *net, const void *data, size_t layer,
-                                  size_t count, int biases)
-{
-    if (net == NULL || data == NULL)
-        return NN_ERR_NULL_ARG;
-    if (!is_weight_layer(net, layer))
-        return NN_ERR_LAYER_RANGE;
-    const struct nn_layer *l = &net->layers[layer];
-    const size_t expected = biases ? bias_count(l) : l->n_out * l->n_in;
-    return count == expected ? NN_OK : NN_ERR_COUNT;
-}
-
 static nn_status set_layer_values(nn_t *net, size_t layer, const double *src, size_t count,
                                   int biases)
 {
-    nn_status status = check_layer_copy(net, src, layer, count, biases);
+    nn_status status = nn__check_layer_copy(net, src, layer, count, biases);
     if (status != NN_OK)
         return status;
     if (!nn__all_finite(src, count))
@@ -264,21 +250,18 @@ static nn_status set_layer_values(nn_t *net, size_t layer, const double *src, si
     struct nn_layer *l = &net->layers[layer];
     memcpy(biases ? l->b : l->w, src, count * sizeof(double));
     nn__params_replaced(net, layer);
-    net->stale = 1;
+    nn__params_changed(net);
     return NN_OK;
 }
 
 static nn_status get_layer_values(const nn_t *net, size_t layer, double *dst, size_t count,
-                                  int biases, int grads)
+                                  int biases)
 {
-    nn_status status = check_layer_copy(net, dst, layer, count, biases);
+    nn_status status = nn__check_layer_copy(net, dst, layer, count, biases);
     if (status != NN_OK)
         return status;
     const struct nn_layer *l = &net->layers[layer];
-    const double *src = biases ? (grads ? l->gb : l->b) : (grads ? l->gw : l->w);
-    memcpy(dst, src, count * sizeof(double));
-    if (grads && !biases && net->grads_deferred) /* see train.c */
-        nn__grads_add_deferred(net, layer, dst);
+    memcpy(dst, biases ? l->b : l->w, count * sizeof(double));
     return NN_OK;
 }
 
@@ -289,7 +272,7 @@ nn_status nn_set_weights(nn_t *net, size_t layer, const double *w, size_t count)
 
 nn_status nn_get_weights(const nn_t *net, size_t layer, double *w, size_t count)
 {
-    return get_layer_values(net, layer, w, count, 0, 0);
+    return get_layer_values(net, layer, w, count, 0);
 }
 
 nn_status nn_set_biases(nn_t *net, size_t layer, const double *b, size_t count)
@@ -299,114 +282,32 @@ nn_status nn_set_biases(nn_t *net, size_t layer, const double *b, size_t count)
 
 nn_status nn_get_biases(const nn_t *net, size_t layer, double *b, size_t count)
 {
-    return get_layer_values(net, layer, b, count, 1, 0);
-}
-
-nn_status nn_get_weight_grads(const nn_t *net, size_t layer, double *g, size_t count)
-{
-    return get_layer_values(net, layer, g, count, 0, 1);
-}
-
-nn_status nn_get_bias_grads(const nn_t *net, size_t layer, double *g, size_t count)
-{
-    return get_layer_values(net, layer, g, count, 1, 1);
-}
-
-nn_status nn_zero_grads(nn_t *net)
-{
-    if (net == NULL)
-        return NN_ERR_NULL_ARG;
-    memset(net->grads, 0, net->n_storage * sizeof(double));
-    net->grads_deferred = 0;
-    net->grads_written = 0;
-    for (size_t k = 1; k < net->n_layers; k++)
-        net->layers[k].grad_bound = 0.0;
-    return NN_OK;
+    return get_layer_values(net, layer, b, count, 1);
 }
 
 /* ---- bulk access, in the documented flat order ---- */
 
 size_t nn_param_count(const nn_t *net)
 {
-    if (net == NULL)
-        return 0;
-    size_t count = 0;
-    for (size_t k = 1; k < net->n_layers; k++)
-        count += net->layers[k].n_out * net->layers[k].n_in + bias_count(&net->layers[k]);
-    return count;
-}
-
-/* Copies between the flat order and the storage, which keeps a slot per unit
-   even for a shared bias. to_flat selects the direction. */
-static void copy_flat(const nn_t *net, double *storage, double *flat, int to_flat)
-{
-    for (size_t k = 1; k < net->n_layers; k++) {
-        const struct nn_layer *l = &net->layers[k];
-        const size_t n = l->n_out * l->n_in + bias_count(l);
-        double *s = storage + (l->w - net->params);
-        if (to_flat)
-            memcpy(flat, s, n * sizeof(double));
-        else
-            memcpy(s, flat, n * sizeof(double));
-        flat += n;
-    }
-}
-
-static nn_status check_flat(const nn_t *net, const void *data, size_t count)
-{
-    if (net == NULL || data == NULL)
-        return NN_ERR_NULL_ARG;
-    return count == nn_param_count(net) ? NN_OK : NN_ERR_COUNT;
+    return net ? nn__flat_count(net) : 0;
 }
 
 nn_status nn_get_params(const nn_t *net, double *params, size_t count)
 {
-    nn_status status = check_flat(net, params, count);
+    nn_status status = nn__check_flat(net, params, count);
     if (status == NN_OK)
-        copy_flat(net, net->params, params, 1);
+        nn__flat_copy(net, 0, params, 1);
     return status;
-}
-
-nn_status nn_get_grads(const nn_t *net, double *grads, size_t count)
-{
-    nn_status status = check_flat(net, grads, count);
-    if (status != NN_OK)
-        return status;
-    copy_flat(net, net->grads, grads, 1);
-    if (net->grads_deferred) { /* see train.c */
-        for (size_t k = 1; k < net->n_layers; k++) {
-            nn__grads_add_deferred(net, k, grads);
-            grads += net->layers[k].n_out * net->layers[k].n_in + bias_count(&net->layers[k]);
-        }
-    }
-    return NN_OK;
 }
 
 nn_status nn_set_params(nn_t *net, const double *params, size_t count)
 {
-    nn_status status = check_flat(net, params, count);
+    nn_status status = nn__check_flat_values(net, params, count);
     if (status != NN_OK)
         return status;
-    if (!nn__all_finite(params, count))
-        return NN_ERR_NOT_FINITE;
-    copy_flat(net, net->params, (double *)params, 0);
+    nn__flat_copy(net, 0, (double *)params, 0);
     nn__params_replaced(net, 0);
-    net->stale = 1;
-    return NN_OK;
-}
-
-nn_status nn_set_grads(nn_t *net, const double *grads, size_t count)
-{
-    nn_status status = check_flat(net, grads, count);
-    if (status != NN_OK)
-        return status;
-    if (!nn__all_finite(grads, count))
-        return NN_ERR_NOT_FINITE;
-    copy_flat(net, net->grads, (double *)grads, 0);
-    net->grads_deferred = 0; /* replaced (see train.c) */
-    net->grads_written = 1;
-    for (size_t k = 1; k < net->n_layers; k++)
-        net->layers[k].grad_bound = NN_BOUND_UNKNOWN;
+    nn__params_changed(net);
     return NN_OK;
 }
 
@@ -432,7 +333,7 @@ nn_status nn_set_activation(nn_t *net, size_t layer, int activation)
     l->custom_df = NULL;
     l->custom_context = NULL;
     l->custom_name[0] = '\0';
-    net->stale = 1;
+    nn__params_changed(net);
     return NN_OK;
 }
 
@@ -465,7 +366,7 @@ nn_status nn_set_custom_activation(nn_t *net, size_t layer, nn_activation_fn f,
     l->custom_df = df;
     l->custom_context = context;
     memmove(l->custom_name, name, strlen(name) + 1); /* name may be this layer's own */
-    net->stale = 1;
+    nn__params_changed(net);
     return NN_OK;
 }
 
@@ -511,7 +412,7 @@ nn_status nn_set_bias_mode(nn_t *net, size_t layer, int mode)
     }
     memset(l->gb, 0, l->n_out * sizeof(double));
     l->bias_mode = mode;
-    net->stale = 1;
+    nn__params_changed(net);
     return NN_OK;
 }
 

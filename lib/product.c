@@ -35,42 +35,24 @@ int nn__product_uses_blas(const nn_t *net, size_t m, size_t n, size_t k)
 #endif
 }
 
-#ifdef NN_HAVE_CBLAS
-/* The CBLAS form of an operand read through strides (rs, cs): one of the two
-   is 1 in every product of the passes; 0 when neither is. */
-static int blas_operand(size_t rs, size_t cs, enum CBLAS_TRANSPOSE *trans, int *ld)
-{
-    if (cs == 1 && rs <= INT_MAX) {
-        *trans = CblasNoTrans;
-        *ld = (int)rs;
-        return 1;
-    }
-    if (rs == 1 && cs <= INT_MAX) {
-        *trans = CblasTrans;
-        *ld = (int)cs;
-        return 1;
-    }
-    return 0;
-}
-#endif
-
-void nn__product(const nn_t *net, size_t m, size_t n, size_t k, const double *a, size_t rsa,
-                 size_t csa, const double *b, size_t rsb, size_t csb, double *c, size_t ldc,
+void nn__product(const nn_t *net, struct nn_matrix a, struct nn_matrix b, double *c, size_t ldc,
                  int accumulate, double *pack)
 {
+    const size_t m = a.rows, n = b.cols, k = a.cols;
 #ifdef NN_HAVE_CBLAS
-    enum CBLAS_TRANSPOSE ta, tb;
-    int lda, ldb;
-    /* (the leading dimensions of the passes always cover their rows: the
-       CBLAS checks that, and only the built-in gemm takes other strides) */
+    /* (the strides of the passes always cover their rows: the CBLAS checks
+       that, and only the built-in gemm takes other strides) */
     if (nn__product_uses_blas(net, m, n, k) && ldc <= INT_MAX && ldc >= n &&
-        blas_operand(rsa, csa, &ta, &lda) && blas_operand(rsb, csb, &tb, &ldb) &&
-        (size_t)lda >= (ta == CblasNoTrans ? k : m) &&
-        (size_t)ldb >= (tb == CblasNoTrans ? n : k)) {
-        cblas_dgemm(CblasRowMajor, ta, tb, (int)m, (int)n, (int)k, 1.0, a, lda, b, ldb,
-                    accumulate ? 1.0 : 0.0, c, (int)ldc);
+        a.stride <= INT_MAX && a.stride >= (a.transposed ? m : k) && b.stride <= INT_MAX &&
+        b.stride >= (b.transposed ? k : n)) {
+        cblas_dgemm(CblasRowMajor, a.transposed ? CblasTrans : CblasNoTrans,
+                    b.transposed ? CblasTrans : CblasNoTrans, (int)m, (int)n, (int)k, 1.0, a.data,
+                    (int)a.stride, b.data, (int)b.stride, accumulate ? 1.0 : 0.0, c, (int)ldc);
         return;
     }
 #endif
-    net->kernels->gemm(m, n, k, a, rsa, csa, b, rsb, csb, c, ldc, accumulate, pack);
+    /* the gemm reads element (i, p) of A at a[i * rsa + p * csa], likewise B */
+    const size_t rsa = a.transposed ? 1 : a.stride, csa = a.transposed ? a.stride : 1;
+    const size_t rsb = b.transposed ? 1 : b.stride, csb = b.transposed ? b.stride : 1;
+    net->kernels->gemm(m, n, k, a.data, rsa, csa, b.data, rsb, csb, c, ldc, accumulate, pack);
 }

@@ -2,6 +2,8 @@
    always the caller's: a generator object, or a local one inside
    nn_init_random(). */
 #include "internal.h"
+#include "bounds.h"
+#include "versions.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -109,6 +111,6 @@ nn_status nn_init_random(nn_t *net, unsigned long seed, int scheme, double lo, d
             l->b[j] = scheme == NN_INIT_UNIFORM ? lo + (hi - lo) * mt_uniform(&rng) : 0.0;
     }
     nn__params_replaced(net, 0);
-    net->stale = 1;
+    nn__params_changed(net);
     return NN_OK;
 }

@@ -9,6 +9,7 @@
    expressions, and in the order, of activation.c, loss.c and the scalar
    kernels, so that it gives their bits. */
 #include "internal.h"
+#include "bounds.h"
 
 #include <math.h>
 

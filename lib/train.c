@@ -1,6 +1,9 @@
 /* The passes: forward, loss, backward (standard, sequential and fused), step,
    and inspection of what the last passes computed. */
 #include "internal.h"
+#include "bounds.h"
+#include "grads.h"
+#include "versions.h"
 
 #include <string.h>
 
@@ -9,73 +12,6 @@ enum backward_mode {
     SEQUENTIAL, /* apply it at once, before propagating through the layer */
     FUSED       /* apply it at once, after propagating through the old weights */
 };
-
-/* ---- deferred weight gradients ----
-   The gradient of one sample's weights is the outer product delta a_prev^T,
-   and the layers keep both factors after nn_backward(). When the stored
-   weight gradients are all 0, nn_backward() therefore writes only the bias
-   gradients and leaves the weights' deferred; nn_step() then applies the
-   outer product straight to the weights (what nn_train_sample() does) and has
-   no gradient array to read or clear. Every call that overwrites the factors
-   (a forward pass), adds to the gradients or reads them settles or reads the
-   deferred values first, computed with the same kernel as nn_backward()
-   would have used, so every result is as if they had been written at once. */
-
-void nn__grads_settle(nn_t *net)
-{
-    if (!net->grads_deferred)
-        return;
-    for (size_t k = 1; k < net->n_layers; k++)
-        nn__grads_add_deferred(net, k, net->layers[k].gw);
-    net->grads_deferred = 0;
-    net->grads_written = 1;
-}
-
-void nn__grads_add_deferred(const nn_t *net, size_t k, double *g)
-{
-    const struct nn_layer *l = &net->layers[k];
-    net->kernels->ger_add(l->n_out, l->n_in, l->delta, net->layers[k - 1].a, g);
-}
-
-/* ---- divergence: the bounds (see internal.h) ---- */
-
-double nn__param_bound(nn_t *net, size_t k)
-{
-    struct nn_layer *l = &net->layers[k];
-    if (!(l->param_bound >= 0.0)) {
-        const double w = net->kernels->max_abs(l->n_out * l->n_in, l->w);
-        const double b = net->kernels->max_abs(l->n_out, l->b);
-        l->param_bound = w > b ? w : b;
-    }
-    return l->param_bound;
-}
-
-double nn__grad_bound(nn_t *net, size_t k)
-{
-    struct nn_layer *l = &net->layers[k];
-    if (!(l->grad_bound >= 0.0)) { /* only nn_set_grads() leaves it unknown, never deferred */
-        const double w = net->kernels->max_abs(l->n_out * l->n_in, l->gw);
-        const double b = net->kernels->max_abs(l->n_out, l->gb);
-        l->grad_bound = w > b ? w : b;
-    }
-    return l->grad_bound;
-}
-
-void nn__params_replaced(nn_t *net, size_t k)
-{
-    for (size_t i = 1; i < net->n_layers; i++)
-        if (k == 0 || i == k)
-            net->layers[i].param_bound = NN_BOUND_UNKNOWN;
-}
-
-int nn__update_fits(nn_t *net, size_t k, double add, double step)
-{
-    const double bound = nn__param_bound(net, k);
-    if (!(add <= NN_BOUND_LIMIT) || !nn__bound_fits(bound, step))
-        return 0;
-    net->layers[k].param_bound = bound + step;
-    return 1;
-}
 
 /* What bounds one value a layer's gradient adds per unit of its largest
    delta: the largest output of the layer below for a weight, 1 for a bias of
@@ -115,17 +51,11 @@ static int forward_pass(nn_t *net, const double *input, double input_max)
             nn__activate(l, l->z, l->a, l->n_out);
         l->a_max = net->kernels->max_abs(l->n_out, l->a);
         if (!nn__max_finite(l->a_max) && !net->unchecked) {
-            net->have_forward = 0;
-            net->have_backward = 0;
+            nn__forward_lost(net);
             return 0;
         }
     }
-    net->have_forward = 1;
-    if (net->stale)
-        net->batch_stale = 1; /* the last batch predates the change */
-    net->stale = 0;
-    net->single_stale = 0;
-    net->have_backward = 0;
+    nn__forward_done(net);
     return 1;
 }
 
@@ -151,9 +81,9 @@ static void apply_update(const nn_t *net, struct nn_layer *l, const double *a_pr
     }
 }
 
-static void accumulate(const nn_t *net, struct nn_layer *l, const double *a_prev)
+static void accumulate(const nn_t *net, struct nn_layer *l, const double *a_prev, int defer)
 {
-    if (!net->grads_deferred)
+    if (!defer)
         net->kernels->ger_add(l->n_out, l->n_in, l->delta, a_prev, l->gw);
     if (l->bias_mode == NN_BIAS_SHARED)
         l->gb[0] += nn__sum(l->n_out, l->delta);
@@ -193,7 +123,7 @@ static nn_status backward_accumulate(nn_t *net, const double *target)
 {
     const size_t top = net->n_layers - 1;
     nn__grads_settle(net); /* the deferred values need this pass's arrays */
-    net->have_backward = 0;
+    nn__backward_lost(net);
     output_deltas(net, target);
     for (size_t k = top; k > 1; k--) {
         struct nn_layer *l = &net->layers[k], *below = &net->layers[k - 1];
@@ -204,14 +134,15 @@ static nn_status backward_accumulate(nn_t *net, const double *target)
     for (size_t k = top; k >= 1; k--)
         if (!layer_fits(net, k, 1.0, 0))
             return NN_ERR_DIVERGED;
-    /* defer the weight gradients when none are stored (see above) */
-    net->grads_deferred = !net->grads_written;
+    /* defer the weight gradients when none are stored (see grads.c) */
+    const int defer = nn__grads_may_defer(net);
+    nn__grads_set(net, defer ? NN_GRADS_DEFERRED : NN_GRADS_WRITTEN);
     for (size_t k = top; k >= 1; k--) {
         struct nn_layer *l = &net->layers[k];
-        accumulate(net, l, net->layers[k - 1].a);
-        l->grad_bound += l->delta_max * grad_factor(l, net->layers[k - 1].a_max, 1, 1);
+        accumulate(net, l, net->layers[k - 1].a, defer);
+        nn__grads_grew(l, l->delta_max * grad_factor(l, net->layers[k - 1].a_max, 1, 1));
     }
-    net->have_backward = 1;
+    nn__backward_done(net);
     return NN_OK;
 }
 
@@ -231,10 +162,10 @@ static nn_status backward_update(nn_t *net, const double *target, enum backward_
         struct nn_layer *below = &net->layers[k - 1];
         if (!layer_fits(net, k, rate < 0.0 ? -rate : rate, 1))
             return NN_ERR_DIVERGED;
-        net->stale = 1;
+        nn__params_changed(net);
         const double per_delta =
             grad_factor(l, below->a_max, !l->frozen_weights, !l->frozen_biases);
-        l->param_bound += (rate < 0.0 ? -rate : rate) * (l->delta_max * per_delta);
+        nn__params_grew(l, (rate < 0.0 ? -rate : rate) * (l->delta_max * per_delta));
         int weights_done = 0;
         if (mode == SEQUENTIAL)
             apply_update(net, l, below->a, rate, 0);
@@ -253,15 +184,8 @@ static nn_status backward_update(nn_t *net, const double *target, enum backward_
         if (mode == FUSED)
             apply_update(net, l, below->a, rate, weights_done);
     }
-    net->have_backward = 1;
+    nn__backward_done(net);
     return NN_OK;
-}
-
-static nn_status check_ready(const nn_t *net)
-{
-    if (!net->have_forward)
-        return NN_ERR_NO_FORWARD;
-    return net->stale || net->single_stale ? NN_ERR_STALE_FORWARD : NN_OK;
 }
 
 static int rate_ok(double rate)
@@ -289,7 +213,7 @@ nn_status nn_loss(const nn_t *net, const double *target, double *loss)
 {
     if (net == NULL || target == NULL || loss == NULL)
         return NN_ERR_NULL_ARG;
-    nn_status status = check_ready(net);
+    nn_status status = nn__forward_ready(net);
     if (status != NN_OK)
         return status;
     const struct nn_layer *out = &net->layers[net->n_layers - 1];
@@ -303,71 +227,12 @@ nn_status nn_backward(nn_t *net, const double *target)
 {
     if (net == NULL || target == NULL)
         return NN_ERR_NULL_ARG;
-    nn_status status = check_ready(net);
+    nn_status status = nn__forward_ready(net);
     if (status != NN_OK)
         return status;
-    if (!nn__all_finite(target, nn_output_count(net)))
+    if (!nn__all_finite(target, net->layers[net->n_layers - 1].n_out))
         return NN_ERR_NOT_FINITE;
     return backward_accumulate(net, target);
-}
-
-/* p -= rate g (unless frozen), then g = 0, one block at a time: each block of
-   g is cleared while it is still in the L1 cache, so the step and the clear
-   take one sweep over g, not two. The same arithmetic as one axpy call. */
-#define NN_STEP_BLOCK 512
-static void step_and_clear(const nn_t *net, size_t n, double rate, double *g, double *p,
-                           int frozen)
-{
-    for (size_t i = 0; i < n; i += NN_STEP_BLOCK) {
-        const size_t len = n - i < NN_STEP_BLOCK ? n - i : NN_STEP_BLOCK;
-        if (!frozen)
-            net->kernels->axpy(len, -rate, g + i, p + i);
-        memset(g + i, 0, len * sizeof(double));
-    }
-}
-
-/* The bound of what nn_step() subtracts from layer l's parameters. */
-static double step_bound(const struct nn_layer *l, double rate)
-{
-    const double r = rate < 0.0 ? -rate : rate;
-    return l->frozen_weights && l->frozen_biases ? 0.0 : r * l->grad_bound;
-}
-
-nn_status nn_step(nn_t *net, double learning_rate)
-{
-    if (net == NULL)
-        return NN_ERR_NULL_ARG;
-    if (!rate_ok(learning_rate))
-        return NN_ERR_NOT_FINITE;
-    /* every layer's check before any is written */
-    for (size_t k = 1; k < net->n_layers; k++) {
-        const struct nn_layer *l = &net->layers[k];
-        const double bound = nn__param_bound(net, k);
-        const double g = nn__grad_bound(net, k);
-        const int moves = !(l->frozen_weights && l->frozen_biases);
-        if (!net->unchecked && moves &&
-            (g > NN_BOUND_LIMIT || !nn__bound_fits(bound, step_bound(l, learning_rate))))
-            return NN_ERR_DIVERGED;
-    }
-    for (size_t k = 1; k < net->n_layers; k++) {
-        struct nn_layer *l = &net->layers[k];
-        if (!net->grads_deferred)
-            step_and_clear(net, l->n_out * l->n_in, learning_rate, l->gw, l->w,
-                           l->frozen_weights);
-        else if (!l->frozen_weights) /* w -= rate (delta a_prev^T); gw is already 0 */
-            net->kernels->ger_step(l->n_out, l->n_in, learning_rate, l->delta,
-                                   net->layers[k - 1].a, l->w);
-        const size_t n_biases = l->bias_mode == NN_BIAS_SHARED ? 1 : l->n_out;
-        step_and_clear(net, n_biases, learning_rate, l->gb, l->b, l->frozen_biases);
-        /* a shared bias leaves the other slots of its gradient unused: 0 */
-        memset(l->gb + n_biases, 0, (l->n_out - n_biases) * sizeof(double));
-        l->param_bound += step_bound(l, learning_rate);
-        l->grad_bound = 0.0;
-    }
-    net->grads_deferred = 0;
-    net->grads_written = 0;
-    net->stale = 1;
-    return NN_OK;
 }
 
 /* nn__all_finite() for at most NN_TINY_LAYER values, the loop written out:
@@ -391,19 +256,18 @@ static int few_finite(const double *x, size_t n)
    nn_backward() gets its largest outputs for its checks. */
 static nn_status after_tiny(nn_t *net, int result)
 {
-    net->have_forward = 1;
-    net->have_backward = result == NN_TINY_DONE;
-    net->single_stale = 0;
-    if (net->stale)
-        net->batch_stale = 1;
-    net->stale = result != NN_TINY_REFUSED;
-    if (result == NN_TINY_DONE)
+    nn__forward_done(net);
+    if (result != NN_TINY_REFUSED)
+        nn__params_changed(net);
+    if (result == NN_TINY_DONE) {
+        nn__backward_done(net);
         return NN_OK;
+    }
     for (size_t k = 0; k < net->n_layers; k++) {
         struct nn_layer *l = &net->layers[k];
         l->a_max = net->kernels->max_abs(l->n_out, l->a);
         if (!nn__max_finite(l->a_max))
-            net->have_forward = 0;
+            nn__forward_lost(net);
     }
     return NN_ERR_DIVERGED;
 }
@@ -452,7 +316,7 @@ static nn_status inspect(const nn_t *net, size_t layer, size_t first_layer, void
         return NN_ERR_LAYER_RANGE;
     if (count != net->layers[layer].n_out)
         return NN_ERR_COUNT;
-    return net->have_forward ? NN_OK : NN_ERR_NO_FORWARD;
+    return nn__has_forward(net) ? NN_OK : NN_ERR_NO_FORWARD;
 }
 
 nn_status nn_get_net_inputs(const nn_t *net, size_t layer, double *z, size_t count)
@@ -474,7 +338,7 @@ nn_status nn_get_outputs(const nn_t *net, size_t layer, double *a, size_t count)
 nn_status nn_get_deltas(const nn_t *net, size_t layer, double *delta, size_t count)
 {
     nn_status status = inspect(net, layer, 1, delta, count);
-    if (status == NN_OK && !net->have_backward)
+    if (status == NN_OK && !nn__has_backward(net))
         status = NN_ERR_NO_BACKWARD;
     if (status == NN_OK)
         memcpy(delta, net->layers[layer].delta, count * sizeof(double));

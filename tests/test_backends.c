@@ -509,10 +509,12 @@ static void check_blas_product(nn_t *net, size_t m, size_t n, size_t k, int layo
     memcpy(c, c0, m * n * sizeof(double));
     memcpy(cb, c0, m * n * sizeof(double));
     net->blas_off = 0;
-    nn__product(net, m, n, k, a, rsa, csa, b, rsb, csb, cb, n, accumulate, pack);
+    const struct nn_matrix va = layout == 1 ? nn__matrix_t(a, m, k, m) : nn__matrix(a, m, k, k);
+    const struct nn_matrix vb = layout == 0 ? nn__matrix_t(b, k, n, k) : nn__matrix(b, k, n, n);
+    nn__product(net, va, vb, cb, n, accumulate, pack);
     net->blas_off = 1;
     assert_false(nn__product_uses_blas(net, m, n, k));
-    nn__product(net, m, n, k, a, rsa, csa, b, rsb, csb, c, n, accumulate, pack);
+    nn__product(net, va, vb, c, n, accumulate, pack);
     for (size_t i = 0; i < m; i++)
         for (size_t j = 0; j < n; j++) {
             long double sum = accumulate ? c0[i * n + j] : 0.0L;

@@ -11,6 +11,7 @@
    the one way left to get one there. */
 #include "internal.h"
 #include "testnet.h"
+#include "bounds.h"
 
 #include <float.h>
 #include <stdint.h>
