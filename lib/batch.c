@@ -22,10 +22,6 @@
 #include <stdint.h>
 #include <string.h>
 
-/* Multiply-adds (rows times weights) that make one more thread worth
-   creating: about 20 to 40 microseconds of work, as long as creating and
-   joining a thread takes. Smaller passes use fewer threads. */
-#define NN_THREAD_MIN_WORK ((double)(1 << 18))
 
 nn_status nn_set_threads(nn_t *net, size_t n_threads)
 {

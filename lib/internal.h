@@ -3,6 +3,7 @@
 #define BACKPROP_INTERNAL_H
 
 #include "backprop.h"
+#include "tuning.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -187,27 +188,13 @@ struct nn_kernels {
        same result at every level: no rounding is involved) */
     double (*max_abs)(size_t n, const double *x);
 };
-#define NN_GEMM_KC 256
-#define NN_GEMM_MC 128
-#define NN_GEMM_NC 480
 const struct nn_kernels *nn__kernels_best(void);
 const struct nn_kernels *nn__kernels_level(int level); /* NULL if not on this CPU */
 nn_status nn__kernels_force(nn_t *net, int level);      /* test hook, not exported */
 size_t nn__gemm_pack_doubles(size_t dim);
-/* Single-sample passes apply the logistic function of a layer of at least
-   this many units through the kernels (vectorised, within 3 ulps of
-   activation.c's); smaller layers, those of every worked example among
-   them, keep activation.c's bits. */
-#define NN_VECTOR_SIGMOID_MIN 16
-#define NN_TINY_LAYER 8 /* layers this small take nn__train_tiny() */
 
-/* Whether the single-sample passes read the weights with gemv_stream: when
-   the parameters are larger than a second-level cache (1 MiB on the
-   machines measured), a pass finds none of them there from the one before
-   and streams them all from the last-level cache or memory. The rule
-   depends on the network alone, so that every single-sample pass of a
-   network forms its sums in the same order whatever the addresses. */
-#define NN_STREAM_BYTES ((size_t)1 << 20)
+/* Whether the single-sample passes read the weights with gemv_stream
+   (tuning.h: NN_STREAM_BYTES). */
 static inline int nn__weights_stream(const nn_t *net)
 {
     return net->n_storage >= NN_STREAM_BYTES / sizeof(double);

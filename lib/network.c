@@ -4,6 +4,7 @@
 #include "batch_buffer.h"
 #include "bounds.h"
 #include "grads.h"
+#include "names.h"
 #include "versions.h"
 
 #include <math.h>
@@ -337,17 +338,13 @@ nn_status nn_set_activation(nn_t *net, size_t layer, int activation)
     return NN_OK;
 }
 
-static int valid_name(const char *name)
+/* The name's length, or NN_MAX_NAME + 1 for any longer one. */
+static size_t name_length(const char *name)
 {
     size_t n = 0;
-    for (; name[n] != '\0'; n++) {
-        const char c = name[n];
-        const int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                       (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
-        if (!ok || n >= NN_MAX_NAME)
-            return 0;
-    }
-    return n > 0;
+    while (n <= NN_MAX_NAME && name[n] != '\0')
+        n++;
+    return n;
 }
 
 nn_status nn_set_custom_activation(nn_t *net, size_t layer, nn_activation_fn f,
@@ -358,7 +355,7 @@ nn_status nn_set_custom_activation(nn_t *net, size_t layer, nn_activation_fn f,
         return status;
     if (f == NULL || df == NULL || name == NULL)
         return NN_ERR_NULL_ARG;
-    if (!valid_name(name))
+    if (!nn__valid_name(name, name_length(name)))
         return NN_ERR_NAME;
     struct nn_layer *l = &net->layers[layer];
     l->activation = NN_ACT_CUSTOM;

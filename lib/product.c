@@ -13,8 +13,6 @@
 #include <limits.h>
 #endif
 
-#define NN_BLAS_MIN_DIM 32
-#define NN_BLAS_MIN_WORK ((double)(1 << 20))
 
 int nn__product_uses_blas(const nn_t *net, size_t m, size_t n, size_t k)
 {
