@@ -556,6 +556,250 @@ BACKPROP_API nn_status nn_zero_grads(nn_t *net);
 /** @} */
 
 /* ------------------------------------------------------------------------- */
+/** @name Optimisers
+ * An optimiser keeps state between steps (moments, step sizes, step counts) and
+ * applies one update from the network's accumulated gradients per
+ * nn_optimizer_step(), in place of nn_step(). The update rules, their
+ * hyperparameters and their defaults are PyTorch 1.13's (@c torch.optim,
+ * single-tensor form); docs/optimizers.md has the table. With g the
+ * accumulated gradient, p a parameter and lr the rate given to the step:
+ * - ::NN_OPT_SGD: d = g + wd p; with momentum mu, buf = d on a block's first
+ *   step, then buf = mu buf + (1 - dampening) d, and d = d + mu buf (Nesterov)
+ *   or d = buf; p -= lr d. Without momentum and weight decay it is nn_step().
+ * - ::NN_OPT_ADAM: g += wd p; m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
+ *   p -= (lr / (1 - b1^t)) m / (sqrt(v) / sqrt(1 - b2^t) + eps).
+ * - ::NN_OPT_ADAMW: p *= 1 - lr wd, then Adam without the L2 term.
+ * - ::NN_OPT_RMSPROP: g += wd p; v = alpha v + (1 - alpha) g^2; p -= lr g /
+ *   (sqrt(v) + eps), or with momentum buf = mu buf + g / (sqrt(v) + eps) and
+ *   p -= lr buf (not centred).
+ * - ::NN_OPT_RPROP: iRPROP-. Each parameter's step size grows by eta_plus when
+ *   its gradient kept its sign, shrinks by eta_minus when it flipped (and the
+ *   gradient then counts as 0), clamped to [step_min, step_max]; p -= sign(g)
+ *   step. A block's first step starts every step size at the rate given
+ *   (clamped); later rates are ignored, so a schedule does nothing.
+ *
+ * The state is kept per block, a block being one layer's weights or one
+ * layer's biases; t is the block's step count. A frozen block (nn_freeze())
+ * is never moved, its state never changes and its step count stays. The
+ * state is allocated once by nn_optimizer_create(), with the network's
+ * allocator: nn_optimizer_step() allocates nothing. An optimiser serves any
+ * network with the parameter layout of the one it was made for (layer sizes
+ * and bias conventions), e.g. a clone.
+ * @{ */
+
+/** @brief An optimiser: its kind, hyperparameters and state (opaque). */
+typedef struct nn_optimizer nn_optimizer_t;
+
+/** @brief The kinds of optimiser (nn_optimizer_create()). */
+enum {
+    NN_OPT_SGD = 0,     /**< Gradient descent with optional momentum, Nesterov and weight decay ("sgd"). */
+    NN_OPT_ADAM = 1,    /**< Adam, weight decay as an L2 term added to the gradient ("adam"). */
+    NN_OPT_ADAMW = 2,   /**< Adam with decoupled weight decay ("adamw"). */
+    NN_OPT_RMSPROP = 3, /**< RMSprop, not centred, optional momentum ("rmsprop"). */
+    NN_OPT_RPROP = 4    /**< Resilient propagation, iRPROP- ("rprop"). */
+};
+
+/**
+ * @brief The hyperparameters (nn_optimizer_set()), with the kinds that take
+ * them, their defaults and their ranges. Every value must be finite.
+ */
+enum {
+    NN_HP_MOMENTUM = 0,     /**< SGD, RMSprop: >= 0 (default 0). */
+    NN_HP_DAMPENING = 1,    /**< SGD: any (default 0); used only with momentum. */
+    NN_HP_NESTEROV = 2,     /**< SGD: 0 or 1 (default 0); 1 needs momentum > 0 and dampening 0 at the step. */
+    NN_HP_WEIGHT_DECAY = 3, /**< SGD, Adam, RMSprop (default 0), AdamW (default 0.01): >= 0. */
+    NN_HP_BETA1 = 4,        /**< Adam, AdamW: [0, 1) (default 0.9). */
+    NN_HP_BETA2 = 5,        /**< Adam, AdamW: [0, 1) (default 0.999). */
+    NN_HP_EPSILON = 6,      /**< Adam, AdamW, RMSprop: >= 0 (default 1e-8). */
+    NN_HP_ALPHA = 7,        /**< RMSprop: [0, 1) (default 0.99). */
+    NN_HP_ETA_MINUS = 8,    /**< RPROP: (0, 1) (default 0.5). */
+    NN_HP_ETA_PLUS = 9,     /**< RPROP: > 1 (default 1.2). */
+    NN_HP_STEP_MIN = 10,    /**< RPROP: >= 0 and <= step_max (default 1e-6). */
+    NN_HP_STEP_MAX = 11     /**< RPROP: >= step_min (default 50). */
+};
+
+/**
+ * @brief Makes an optimiser of @p kind for @p net's parameter layout, with the
+ * kind's default hyperparameters and no state (every step count 0).
+ *
+ * The one allocation goes through @p net's allocator (nn_create_with_allocator());
+ * the optimiser keeps the allocator, so it may outlive the network.
+ * @param[out] out the new optimiser; left unchanged on failure
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_ARGUMENT (an unknown kind) or
+ *         ::NN_ERR_NO_MEMORY.
+ */
+BACKPROP_API nn_status nn_optimizer_create(nn_optimizer_t **out, const nn_t *net, int kind);
+
+/** @brief Releases @p opt (NULL is a no-op). */
+BACKPROP_API void nn_optimizer_free(nn_optimizer_t *opt);
+
+/**
+ * @brief Sets one hyperparameter. The state is kept.
+ *
+ * Ranges are checked here; the rule between two of them (Nesterov needs
+ * momentum and no dampening) is checked by nn_optimizer_step(), so that the
+ * order of the calls does not matter.
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NOT_FINITE (a NaN or infinite value)
+ *         or ::NN_ERR_ARGUMENT (a code the kind does not take, an unknown code, a
+ *         value out of range); on failure nothing changed.
+ */
+BACKPROP_API nn_status nn_optimizer_set(nn_optimizer_t *opt, int hyperparameter, double value);
+
+/**
+ * @brief Reads one hyperparameter into @p value.
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_ARGUMENT (a code the kind does
+ *         not take, an unknown code).
+ */
+BACKPROP_API nn_status nn_optimizer_get(const nn_optimizer_t *opt, int hyperparameter,
+                                        double *value);
+
+/**
+ * @brief Forgets all state: moments, step sizes, previous gradients and step
+ * counts, as just after nn_optimizer_create(). The hyperparameters stay.
+ * @return ::NN_OK or ::NN_ERR_NULL_ARG.
+ */
+BACKPROP_API nn_status nn_optimizer_reset(nn_optimizer_t *opt);
+
+/**
+ * @brief Applies one update from @p net's accumulated gradients to every
+ * parameter that is not frozen, then sets every gradient to 0 (as nn_step()).
+ * Makes the last forward pass stale.
+ *
+ * Each block that is not frozen advances its step count by one. Allocates
+ * nothing.
+ * @param learning_rate lr of the update rules; for RPROP, the initial step
+ *        size of a block's first step only
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NOT_FINITE (a NaN or infinite
+ *         rate), ::NN_ERR_COUNT (@p net has another parameter layout than the
+ *         optimiser's network), ::NN_ERR_ARGUMENT (Nesterov without momentum or
+ *         with dampening) or ::NN_ERR_DIVERGED (an updated parameter or state
+ *         value would not be finite, see @ref divergence); on failure the
+ *         network and the optimiser are as they were.
+ */
+BACKPROP_API nn_status nn_optimizer_step(nn_optimizer_t *opt, nn_t *net, double learning_rate);
+
+/**
+ * @brief The kind of @p opt (an @c NN_OPT_ code) into @p kind.
+ * @return ::NN_OK or ::NN_ERR_NULL_ARG.
+ */
+BACKPROP_API nn_status nn_optimizer_get_kind(const nn_optimizer_t *opt, int *kind);
+
+/**
+ * @brief The name of an optimiser kind, the word of model files: "sgd", "adam",
+ * "adamw", "rmsprop" or "rprop"; NULL for an unknown code. Static.
+ */
+BACKPROP_API const char *nn_optimizer_name(int kind);
+
+/**
+ * @brief The kind named @p name (nn_optimizer_name(); '-' may stand for '_').
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_ARGUMENT (no such kind).
+ */
+BACKPROP_API nn_status nn_optimizer_from_name(const char *name, int *kind);
+
+/**
+ * @brief The name of a hyperparameter code: "momentum", "dampening", "nesterov",
+ * "weight_decay", "beta1", "beta2", "epsilon", "alpha", "eta_minus", "eta_plus",
+ * "step_min" or "step_max"; NULL for an unknown code. Static.
+ */
+BACKPROP_API const char *nn_hyperparameter_name(int code);
+
+/**
+ * @brief The hyperparameter code named @p name (nn_hyperparameter_name(); '-'
+ * may stand for '_').
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_ARGUMENT (no such name).
+ */
+BACKPROP_API nn_status nn_hyperparameter_from_name(const char *name, int *code);
+
+/**
+ * @brief The number of doubles of @p opt's state as a flat array
+ * (nn_optimizer_get_state()).
+ *
+ * The flat state is: the step count of every block, in the flat order of the
+ * parameters (layer 1's weights, layer 1's biases, layer 2's weights, ...),
+ * followed by one array per kind of value, each in the order of
+ * nn_get_params(): SGD the momentum buffer; Adam and AdamW the first moments m,
+ * then the second moments v; RMSprop the averages of g^2, then the momentum
+ * buffer; RPROP the previous gradients, then the step sizes. So the count is
+ * 2 (n_layers - 1) + n_params (SGD) or 2 (n_layers - 1) + 2 n_params (the
+ * others). The hyperparameters are not part of it.
+ * @return ::NN_OK or ::NN_ERR_NULL_ARG.
+ */
+BACKPROP_API nn_status nn_optimizer_state_count(const nn_optimizer_t *opt, size_t *count);
+
+/**
+ * @brief Copies @p opt's state into @p state (see nn_optimizer_state_count()).
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_COUNT (@p count is not the exact count).
+ */
+BACKPROP_API nn_status nn_optimizer_get_state(const nn_optimizer_t *opt, double *state,
+                                              size_t count);
+
+/**
+ * @brief Replaces @p opt's state with @p state (see nn_optimizer_state_count()),
+ * e.g. from a checkpoint or averaged across processes.
+ *
+ * Refused when a value breaks the kind's rules: a step count that is not a
+ * whole number in [0, 2^53], a block with step count 0 whose values are not all
+ * 0, a negative second moment (Adam, AdamW, RMSprop) or step size (RPROP).
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_COUNT, ::NN_ERR_NOT_FINITE (a NaN
+ *         or infinite value) or ::NN_ERR_ARGUMENT; on failure nothing changed.
+ */
+BACKPROP_API nn_status nn_optimizer_set_state(nn_optimizer_t *opt, const double *state,
+                                              size_t count);
+
+/**
+ * @brief Clips the accumulated gradients by their global norm, as PyTorch's
+ * @c clip_grad_norm_: with n the Euclidean norm of every gradient of a block
+ * that is not frozen, every such gradient is multiplied by
+ * max_norm / (n + 1e-6) when that is below 1. Frozen blocks' gradients are
+ * neither counted nor changed.
+ * @param max_norm the largest norm kept, >= 0
+ * @param[out] norm_before n, the norm before clipping (may be NULL)
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NOT_FINITE or ::NN_ERR_ARGUMENT
+ *         (a negative @p max_norm); on failure nothing changed.
+ */
+BACKPROP_API nn_status nn_clip_grad_norm(nn_t *net, double max_norm, double *norm_before);
+
+/**
+ * @brief Step decay (PyTorch's @c StepLR): base_rate gamma^floor(step / step_size).
+ * @param step the number of steps (or epochs) taken, from 0
+ * @param[out] rate the rate for @p step
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NOT_FINITE or ::NN_ERR_ARGUMENT
+ *         (@p step_size 0).
+ */
+BACKPROP_API nn_status nn_schedule_step(double base_rate, size_t step, size_t step_size,
+                                        double gamma, double *rate);
+
+/**
+ * @brief Exponential decay (PyTorch's @c ExponentialLR): base_rate gamma^step.
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_NOT_FINITE.
+ */
+BACKPROP_API nn_status nn_schedule_exponential(double base_rate, size_t step, double gamma,
+                                               double *rate);
+
+/**
+ * @brief Cosine annealing (the closed form of PyTorch's @c CosineAnnealingLR):
+ * min_rate + (base_rate - min_rate) (1 + cos(pi step / period)) / 2. Past
+ * @p period the rate rises again along the cosine, as PyTorch's does.
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NOT_FINITE or ::NN_ERR_ARGUMENT
+ *         (@p period 0).
+ */
+BACKPROP_API nn_status nn_schedule_cosine(double base_rate, size_t step, size_t period,
+                                          double min_rate, double *rate);
+
+/**
+ * @brief Linear warm-up (PyTorch's @c LinearLR): base_rate times a factor going
+ * linearly from @p start_factor at step 0 to @p end_factor at step
+ * @p total_steps and staying there, i.e. start + (end - start)
+ * min(step, total_steps) / total_steps.
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NOT_FINITE or ::NN_ERR_ARGUMENT
+ *         (@p total_steps 0, @p start_factor outside (0, 1], @p end_factor
+ *         outside [0, 1]).
+ */
+BACKPROP_API nn_status nn_schedule_linear(double base_rate, size_t step, size_t total_steps,
+                                          double start_factor, double end_factor, double *rate);
+/** @} */
+
+/* ------------------------------------------------------------------------- */
 /** @name Batches
  * A batch is @p n samples stored row after row: @p n rows of sizes[0] inputs,
  * @p n rows of outputs or targets. The batch calls keep their own state, apart

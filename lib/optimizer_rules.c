@@ -1,0 +1,228 @@
+/* The update rules of the optimisers, one function per kind computing one
+   parameter's step (PyTorch 1.13's torch.optim, single-tensor form, in the
+   same order of operations), the table of kinds (names, state, the
+   hyperparameters each takes and their defaults), and the names and ranges
+   of the hyperparameters. optimizer.c drives the rules. */
+#include "internal.h"
+#include "names.h"
+#include "optimizer.h"
+
+#include <math.h>
+
+/* ---- the rules ---- */
+
+/* s[0]: the momentum buffer, started as d on the block's first step. */
+static void sgd(const struct nn_opt_step *c, double p, double g, const double *s, double *p_out,
+                double *s_out)
+{
+    const double *hp = c->hp, mu = hp[NN_HP_MOMENTUM], wd = hp[NN_HP_WEIGHT_DECAY];
+    double d = wd != 0.0 ? g + wd * p : g;
+    s_out[0] = s[0];
+    s_out[1] = 0.0;
+    if (mu != 0.0) {
+        const double buf = c->t == 1.0 ? d : mu * s[0] + (1.0 - hp[NN_HP_DAMPENING]) * d;
+        s_out[0] = buf;
+        d = hp[NN_HP_NESTEROV] != 0.0 ? d + mu * buf : buf;
+    }
+    *p_out = p - c->rate * d;
+}
+
+/* s[0] = m, s[1] = v. Adam's weight decay is an L2 term on g; AdamW's
+   shrinks p first (decay 0 leaves the rule Adam's, bit for bit). */
+static void adam_core(const struct nn_opt_step *c, double p, double g, const double *s,
+                      double *p_out, double *s_out)
+{
+    const double b1 = c->hp[NN_HP_BETA1], b2 = c->hp[NN_HP_BETA2];
+    const double m = b1 * s[0] + (1.0 - b1) * g;
+    const double v = b2 * s[1] + (1.0 - b2) * g * g;
+    const double denom = sqrt(v) / c->bias2_sqrt + c->hp[NN_HP_EPSILON];
+    s_out[0] = m;
+    s_out[1] = v;
+    *p_out = p - (c->rate / c->bias1) * (m / denom);
+}
+
+static void adam(const struct nn_opt_step *c, double p, double g, const double *s, double *p_out,
+                 double *s_out)
+{
+    const double wd = c->hp[NN_HP_WEIGHT_DECAY];
+    adam_core(c, p, wd != 0.0 ? g + wd * p : g, s, p_out, s_out);
+}
+
+static void adamw(const struct nn_opt_step *c, double p, double g, const double *s, double *p_out,
+                  double *s_out)
+{
+    adam_core(c, p * (1.0 - c->rate * c->hp[NN_HP_WEIGHT_DECAY]), g, s, p_out, s_out);
+}
+
+/* s[0] = the average of g^2, s[1] = the momentum buffer (0 until used). */
+static void rmsprop(const struct nn_opt_step *c, double p, double g, const double *s,
+                    double *p_out, double *s_out)
+{
+    const double *hp = c->hp, alpha = hp[NN_HP_ALPHA], wd = hp[NN_HP_WEIGHT_DECAY];
+    const double mu = hp[NN_HP_MOMENTUM];
+    if (wd != 0.0)
+        g = g + wd * p;
+    const double v = alpha * s[0] + (1.0 - alpha) * g * g;
+    const double avg = sqrt(v) + hp[NN_HP_EPSILON];
+    s_out[0] = v;
+    s_out[1] = s[1];
+    if (mu != 0.0) {
+        s_out[1] = mu * s[1] + g / avg;
+        *p_out = p - c->rate * s_out[1];
+    } else {
+        *p_out = p - c->rate * (g / avg);
+    }
+}
+
+static double sign_of(double x)
+{
+    return x > 0.0 ? 1.0 : x < 0.0 ? -1.0 : 0.0;
+}
+
+/* iRPROP-: s[0] = the previous gradient (0 where the sign flipped), s[1] =
+   the step size, which starts at the rate on the block's first step. */
+static void rprop(const struct nn_opt_step *c, double p, double g, const double *s, double *p_out,
+                  double *s_out)
+{
+    const double *hp = c->hp;
+    const double prev = c->t == 1.0 ? 0.0 : s[0];
+    const double size = c->t == 1.0 ? c->rate : s[1];
+    const double turn = sign_of(g * prev);
+    const double factor = turn > 0.0 ? hp[NN_HP_ETA_PLUS] : turn < 0.0 ? hp[NN_HP_ETA_MINUS] : 1.0;
+    double step = size * factor;
+    step = step < hp[NN_HP_STEP_MIN] ? hp[NN_HP_STEP_MIN] : step;
+    step = step > hp[NN_HP_STEP_MAX] ? hp[NN_HP_STEP_MAX] : step;
+    if (turn < 0.0)
+        g = 0.0;
+    s_out[0] = g;
+    s_out[1] = step;
+    *p_out = p - sign_of(g) * step;
+}
+
+/* ---- the rules for a state set by the caller ---- */
+
+static int any_value(size_t slot, double value)
+{
+    (void)slot;
+    (void)value;
+    return 1;
+}
+
+/* Adam's v, RPROP's step sizes */
+static int second_not_negative(size_t slot, double value)
+{
+    return slot != 1 || value >= 0.0;
+}
+
+/* RMSprop's average of g^2 */
+static int first_not_negative(size_t slot, double value)
+{
+    return slot != 0 || value >= 0.0;
+}
+
+/* ---- the table ---- */
+
+#define HP(h) (1u << (h))
+
+static const struct nn_opt_kind kinds[NN_OPT_KINDS] = {
+    [NN_OPT_SGD] = {{"sgd", NULL}, 1,
+                    HP(NN_HP_MOMENTUM) | HP(NN_HP_DAMPENING) | HP(NN_HP_NESTEROV) |
+                        HP(NN_HP_WEIGHT_DECAY),
+                    {0}, sgd, any_value},
+    [NN_OPT_ADAM] = {{"adam", NULL}, 2,
+                     HP(NN_HP_BETA1) | HP(NN_HP_BETA2) | HP(NN_HP_EPSILON) | HP(NN_HP_WEIGHT_DECAY),
+                     {[NN_HP_BETA1] = 0.9, [NN_HP_BETA2] = 0.999, [NN_HP_EPSILON] = 1e-8},
+                     adam, second_not_negative},
+    [NN_OPT_ADAMW] = {{"adamw", NULL}, 2,
+                      HP(NN_HP_BETA1) | HP(NN_HP_BETA2) | HP(NN_HP_EPSILON) |
+                          HP(NN_HP_WEIGHT_DECAY),
+                      {[NN_HP_BETA1] = 0.9, [NN_HP_BETA2] = 0.999, [NN_HP_EPSILON] = 1e-8,
+                       [NN_HP_WEIGHT_DECAY] = 0.01},
+                      adamw, second_not_negative},
+    [NN_OPT_RMSPROP] = {{"rmsprop", NULL}, 2,
+                        HP(NN_HP_ALPHA) | HP(NN_HP_EPSILON) | HP(NN_HP_WEIGHT_DECAY) |
+                            HP(NN_HP_MOMENTUM),
+                        {[NN_HP_ALPHA] = 0.99, [NN_HP_EPSILON] = 1e-8}, rmsprop,
+                        first_not_negative},
+    [NN_OPT_RPROP] = {{"rprop", NULL}, 2,
+                      HP(NN_HP_ETA_MINUS) | HP(NN_HP_ETA_PLUS) | HP(NN_HP_STEP_MIN) |
+                          HP(NN_HP_STEP_MAX),
+                      {[NN_HP_ETA_MINUS] = 0.5, [NN_HP_ETA_PLUS] = 1.2, [NN_HP_STEP_MIN] = 1e-6,
+                       [NN_HP_STEP_MAX] = 50.0},
+                      rprop, second_not_negative},
+};
+
+const struct nn_opt_kind *nn__opt_kind(int kind)
+{
+    return kind >= 0 && kind < NN_OPT_KINDS ? &kinds[kind] : NULL;
+}
+
+const char *nn_optimizer_name(int kind)
+{
+    const struct nn_opt_kind *k = nn__opt_kind(kind);
+    return k != NULL ? k->names.name : NULL;
+}
+
+nn_status nn_optimizer_from_name(const char *name, int *kind)
+{
+    if (name == NULL || kind == NULL)
+        return NN_ERR_NULL_ARG;
+    for (int i = 0; i < NN_OPT_KINDS; i++) {
+        if (nn__names_match(&kinds[i].names, name)) {
+            *kind = i;
+            return NN_OK;
+        }
+    }
+    return NN_ERR_ARGUMENT;
+}
+
+/* ---- the hyperparameters ---- */
+
+static const struct nn_names hp_names[NN_HP_COUNT] = {
+    [NN_HP_MOMENTUM] = {"momentum", NULL},   [NN_HP_DAMPENING] = {"dampening", NULL},
+    [NN_HP_NESTEROV] = {"nesterov", NULL},   [NN_HP_WEIGHT_DECAY] = {"weight_decay", NULL},
+    [NN_HP_BETA1] = {"beta1", NULL},         [NN_HP_BETA2] = {"beta2", NULL},
+    [NN_HP_EPSILON] = {"epsilon", NULL},     [NN_HP_ALPHA] = {"alpha", NULL},
+    [NN_HP_ETA_MINUS] = {"eta_minus", NULL}, [NN_HP_ETA_PLUS] = {"eta_plus", NULL},
+    [NN_HP_STEP_MIN] = {"step_min", NULL},   [NN_HP_STEP_MAX] = {"step_max", NULL},
+};
+
+const char *nn_hyperparameter_name(int code)
+{
+    return code >= 0 && code < NN_HP_COUNT ? hp_names[code].name : NULL;
+}
+
+nn_status nn_hyperparameter_from_name(const char *name, int *code)
+{
+    if (name == NULL || code == NULL)
+        return NN_ERR_NULL_ARG;
+    for (int i = 0; i < NN_HP_COUNT; i++) {
+        if (nn__names_match(&hp_names[i], name)) {
+            *code = i;
+            return NN_OK;
+        }
+    }
+    return NN_ERR_ARGUMENT;
+}
+
+/* The ranges of one value; the bounds between two of them (step_min <=
+   step_max) and Nesterov's needs are checked where both are known. */
+int nn__hp_in_range(int h, double value)
+{
+    switch (h) {
+    case NN_HP_NESTEROV:
+        return value == 0.0 || value == 1.0;
+    case NN_HP_BETA1:
+    case NN_HP_BETA2:
+    case NN_HP_ALPHA:
+        return value >= 0.0 && value < 1.0;
+    case NN_HP_ETA_MINUS:
+        return value > 0.0 && value < 1.0;
+    case NN_HP_ETA_PLUS:
+        return value > 1.0;
+    case NN_HP_DAMPENING:
+        return 1;
+    default: /* momentum, weight decay, epsilon, step bounds */
+        return value >= 0.0;
+    }
+}
