@@ -328,7 +328,8 @@ typedef void (*nn_dealloc_fn)(void *context, void *ptr);
  * @param out, n_layers, sizes, activations as for nn_create()
  * @param alloc, dealloc the allocator; both must not be NULL
  * @param context passed unchanged to both; owned by the caller, who keeps it
- *        valid as long as the network or a clone of it exists
+ *        valid as long as the network, a clone of it or an optimiser made for
+ *        either (nn_optimizer_create()) exists
  * @return as nn_create(); ::NN_ERR_NULL_ARG also for a NULL @p alloc or @p dealloc.
  */
 BACKPROP_API nn_status nn_create_with_allocator(nn_t **out, size_t n_layers, const size_t *sizes,
@@ -625,6 +626,8 @@ enum {
  * The one allocation goes through @p net's allocator (nn_create_with_allocator());
  * the optimiser keeps the allocator, so it may outlive the network.
  * @param[out] out the new optimiser; left unchanged on failure
+ * @param net the network whose parameter layout and allocator the optimiser takes
+ * @param kind an @c NN_OPT_ code
  * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_ARGUMENT (an unknown kind) or
  *         ::NN_ERR_NO_MEMORY.
  */
@@ -667,6 +670,8 @@ BACKPROP_API nn_status nn_optimizer_reset(nn_optimizer_t *opt);
  *
  * Each block that is not frozen advances its step count by one. Allocates
  * nothing.
+ * @param opt the optimiser
+ * @param net a network with the layout of the optimiser's network
  * @param learning_rate lr of the update rules; for RPROP, the initial step
  *        size of a block's first step only
  * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NOT_FINITE (a NaN or infinite
@@ -752,6 +757,7 @@ BACKPROP_API nn_status nn_optimizer_set_state(nn_optimizer_t *opt, const double 
  * that is not frozen, every such gradient is multiplied by
  * max_norm / (n + 1e-6) when that is below 1. Frozen blocks' gradients are
  * neither counted nor changed.
+ * @param net the network
  * @param max_norm the largest norm kept, >= 0
  * @param[out] norm_before n, the norm before clipping (may be NULL)
  * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NOT_FINITE or ::NN_ERR_ARGUMENT
@@ -761,7 +767,13 @@ BACKPROP_API nn_status nn_clip_grad_norm(nn_t *net, double max_norm, double *nor
 
 /**
  * @brief Step decay (PyTorch's @c StepLR): base_rate gamma^floor(step / step_size).
+ *
+ * Every schedule is a plain function of the step number: call it before each
+ * nn_optimizer_step() (or each epoch) with the number of steps taken so far.
+ * @param base_rate the rate at step 0
  * @param step the number of steps (or epochs) taken, from 0
+ * @param step_size steps between two decays, >= 1
+ * @param gamma the factor of each decay
  * @param[out] rate the rate for @p step
  * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NOT_FINITE or ::NN_ERR_ARGUMENT
  *         (@p step_size 0).
