@@ -287,6 +287,27 @@ static nn_status call_forward_batch_threads(nn_t *net, void *arg)
 }
 
 /* Calls documented to allocate nothing once the buffer holds the batch. */
+/* An optimiser of kind *arg: its one allocation at create, then a clip and
+   a step, which allocate nothing. */
+static nn_status call_optimizer(nn_t *net, void *arg)
+{
+    nn_optimizer_t *opt = NULL;
+    nn_status s = nn_optimizer_create(&opt, net, *(const int *)arg);
+    if (s != NN_OK)
+        return opt == NULL ? s : NN_ERR_ARGUMENT;
+    s = nn_clip_grad_norm(net, 1.0, NULL);
+    if (s == NN_OK)
+        s = nn_optimizer_step(opt, net, 0.1);
+    nn_optimizer_free(opt);
+    return s;
+}
+
+static void optimizer_cases(struct alloc_counts *c, const nn_t *net)
+{
+    for (int kind = NN_OPT_SGD; kind <= NN_OPT_RPROP; kind++)
+        assert_int_equal(FAIL_EACH(c, net, call_optimizer, &kind, SOME), 1);
+}
+
 static nn_status call_training(nn_t *net, void *arg)
 {
     (void)arg;
@@ -466,6 +487,7 @@ static void test_allocator_network(void **state)
     assert_int_equal(FAIL_EACH(&hooks_net, net, call_forward_batch, NULL, SOME), 1);
     FAIL_EACH(&hooks_net, net, call_training, NULL, NONE);
     FAIL_EACH(&hooks_net, net, call_predict, NULL, NONE);
+    optimizer_cases(&hooks_net, net);
     explain_cases(&hooks_net, net);
     struct save_arg save;
     save_arg_open(&save);
@@ -497,6 +519,7 @@ static void test_libc_network(void **state)
     nn_t *net = make_fixture(0);
     FAIL_EACH(&hooks_libc, NULL, call_create, NULL, SOME);
     FAIL_EACH(&hooks_libc, net, call_clone, NULL, SOME);
+    optimizer_cases(&hooks_libc, net);
     FAIL_EACH(&hooks_libc, net, call_forward_batch, NULL, SOME);
     struct explain_arg explain = {NULL, 2}, dot = {NULL, 2};
     FAIL_EACH(&hooks_libc, net, call_explain, &explain, SOME);
