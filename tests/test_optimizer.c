@@ -130,7 +130,7 @@ static void test_sgd_plain_is_nn_step(void **unused)
     assert_int_equal(nn_optimizer_create(&opt, b, NN_OPT_SGD), NN_OK);
     /* dampening and Nesterov off change nothing without momentum */
     assert_int_equal(nn_optimizer_set(opt, NN_HP_DAMPENING, 0.5), NN_OK);
-    double *x = random_rows(8 * 3, 11, -1.0, 1.0), *t = random_rows(8 * 2, 12, -1.0, 1.0);
+    double *x = random_rows(9 * 3, 11, -1.0, 1.0), *t = random_rows(9 * 2, 12, -1.0, 1.0);
     for (size_t s = 0; s < 8; s++) {
         /* one sample leaves the weight gradients deferred; two store them */
         const size_t n = 1 + s % 2;
