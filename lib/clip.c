@@ -6,59 +6,35 @@
 
 #include <math.h>
 
-/* The largest |g| of every block that is not frozen. */
-static double largest(const nn_t *net)
+/* The pass over the gradients: their largest magnitude, then the sum of
+   their squares divided by it (so that no square overflows or underflows to
+   0), then the scaling. */
+struct norm_pass {
+    const nn_t *net;
+    double max, sum, factor;
+};
+
+static void find_max(const struct nn_block *b, void *context)
 {
-    double max = 0.0;
-    size_t flat = 0;
-    for (size_t k = 1; k < net->n_layers; k++) {
-        struct nn_block b[NN_BLOCKS_PER_LAYER];
-        flat = nn__layer_blocks(net, k, flat, b);
-        for (int kind = NN_BLOCK_WEIGHTS; kind <= NN_BLOCK_BIASES; kind++) {
-            if (b[kind].frozen)
-                continue;
-            const double m = net->kernels->max_abs(b[kind].count, b[kind].grads);
-            max = m > max ? m : max;
-        }
-    }
-    return max;
+    struct norm_pass *n = context;
+    const double m = n->net->kernels->max_abs(b->count, b->grads);
+    n->max = m > n->max ? m : n->max;
 }
 
-/* The Euclidean norm, its squares summed after dividing by the largest
-   magnitude so that no square overflows or underflows to 0. */
-static double global_norm(const nn_t *net)
+static void add_squares(const struct nn_block *b, void *context)
 {
-    const double max = largest(net);
-    if (max == 0.0)
-        return 0.0;
-    double sum = 0.0;
-    size_t flat = 0;
-    for (size_t k = 1; k < net->n_layers; k++) {
-        struct nn_block b[NN_BLOCKS_PER_LAYER];
-        flat = nn__layer_blocks(net, k, flat, b);
-        for (int kind = NN_BLOCK_WEIGHTS; kind <= NN_BLOCK_BIASES; kind++) {
-            if (b[kind].frozen)
-                continue;
-            for (size_t i = 0; i < b[kind].count; i++) {
-                const double x = b[kind].grads[i] / max;
-                sum += x * x;
-            }
-        }
+    struct norm_pass *n = context;
+    for (size_t i = 0; i < b->count; i++) {
+        const double x = b->grads[i] / n->max;
+        n->sum += x * x;
     }
-    return max * sqrt(sum);
 }
 
-static void scale(nn_t *net, double factor)
+static void scale(const struct nn_block *b, void *context)
 {
-    size_t flat = 0;
-    for (size_t k = 1; k < net->n_layers; k++) {
-        struct nn_block b[NN_BLOCKS_PER_LAYER];
-        flat = nn__layer_blocks(net, k, flat, b);
-        for (int kind = NN_BLOCK_WEIGHTS; kind <= NN_BLOCK_BIASES; kind++)
-            if (!b[kind].frozen)
-                for (size_t i = 0; i < b[kind].count; i++)
-                    b[kind].grads[i] *= factor;
-    }
+    const struct norm_pass *n = context;
+    for (size_t i = 0; i < b->count; i++)
+        b->grads[i] *= n->factor;
 }
 
 nn_status nn_clip_grad_norm(nn_t *net, double max_norm, double *norm_before)
@@ -70,10 +46,14 @@ nn_status nn_clip_grad_norm(nn_t *net, double max_norm, double *norm_before)
     if (max_norm < 0.0)
         return NN_ERR_ARGUMENT;
     nn__grads_settle(net); /* the same gradients, all stored */
-    const double norm = global_norm(net);
-    const double factor = max_norm / (norm + 1e-6);
-    if (factor < 1.0)
-        scale(net, factor); /* smaller gradients: the gradient bounds still hold */
+    struct norm_pass n = {net, 0.0, 0.0, 1.0};
+    nn__each_moving_block(net, find_max, &n);
+    if (n.max > 0.0)
+        nn__each_moving_block(net, add_squares, &n);
+    const double norm = n.max * sqrt(n.sum);
+    n.factor = max_norm / (norm + 1e-6);
+    if (n.factor < 1.0)
+        nn__each_moving_block(net, scale, &n); /* smaller gradients: their bounds still hold */
     if (norm_before != NULL)
         *norm_before = norm;
     return NN_OK;

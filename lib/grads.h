@@ -89,6 +89,23 @@ static inline size_t nn__layer_blocks(const nn_t *net, size_t k, size_t flat,
     return flat;
 }
 
+/* Calls fn(block, context) for each block of weights or biases that a step
+   moves (not frozen), in the flat order: the loop of the calls that read or
+   change only those (clipping, optimisers' bookkeeping). */
+static inline void nn__each_moving_block(const nn_t *net,
+                                         void (*fn)(const struct nn_block *b, void *context),
+                                         void *context)
+{
+    size_t flat = 0;
+    for (size_t k = 1; k < net->n_layers; k++) {
+        struct nn_block b[NN_BLOCKS_PER_LAYER];
+        flat = nn__layer_blocks(net, k, flat, b);
+        for (int kind = NN_BLOCK_WEIGHTS; kind <= NN_BLOCK_BIASES; kind++)
+            if (!b[kind].frozen)
+                fn(&b[kind], context);
+    }
+}
+
 /* The values in the flat order: their count, the checks of a caller's
    array of them (pointers and count; and with _values, every value finite),
    and the copies between it and the parameters (grads 0) or the stored

@@ -301,16 +301,9 @@ static int is_plain_step(const nn_optimizer_t *opt)
            opt->hp[NN_HP_WEIGHT_DECAY] == 0.0;
 }
 
-static void count_plain_step(nn_optimizer_t *opt, const nn_t *net)
+static void count_step(const struct nn_block *b, void *opt)
 {
-    size_t flat = 0;
-    for (size_t k = 1; k < net->n_layers; k++) {
-        struct nn_block b[NN_BLOCKS_PER_LAYER];
-        flat = nn__layer_blocks(net, k, flat, b);
-        for (int kind = NN_BLOCK_WEIGHTS; kind <= NN_BLOCK_BIASES; kind++)
-            if (!b[kind].frozen)
-                *count_of(opt, &b[kind]) += 1.0;
-    }
+    *count_of(opt, b) += 1.0;
 }
 
 nn_status nn_optimizer_step(nn_optimizer_t *opt, nn_t *net, double learning_rate)
@@ -328,7 +321,7 @@ nn_status nn_optimizer_step(nn_optimizer_t *opt, nn_t *net, double learning_rate
     if (is_plain_step(opt)) {
         const nn_status status = nn_step(net, learning_rate);
         if (status == NN_OK)
-            count_plain_step(opt, net);
+            nn__each_moving_block(net, count_step, opt);
         return status;
     }
     nn__grads_settle(net); /* the same gradients, all stored */
