@@ -16,7 +16,6 @@
 #include "optimizer.h"
 #include "versions.h"
 
-#include <float.h>
 #include <string.h>
 
 struct nn_optimizer {
@@ -240,38 +239,22 @@ static struct nn_opt_step block_step(const nn_optimizer_t *opt, const struct nn_
     c.hp = opt->hp;
     c.rate = rate;
     c.t = *count_of(opt, b) + 1.0;
-    c.bias1 = 1.0 - pow(opt->hp[NN_HP_BETA1], c.t);
+    c.step_size = rate / (1.0 - pow(opt->hp[NN_HP_BETA1], c.t));
     c.bias2_sqrt = sqrt(1.0 - pow(opt->hp[NN_HP_BETA2], c.t));
     return c;
 }
 
-/* One block's step: with write 0, whether every result is finite and
-   every parameter within the divergence checks' limit (nothing written);
-   with write 1, the results written (and 1). */
+/* One block's step: with write 0, whether every result passes (nothing
+   written); with write 1, the results and the step count written. */
 static int block_pass(nn_optimizer_t *opt, const struct nn_block *b, double rate, int write)
 {
     const struct nn_opt_kind *k = nn__opt_kind(opt->kind);
     const struct nn_opt_step c = block_step(opt, b, rate);
-    double *s[NN_OPT_MAX_SLOTS] = {NULL, NULL};
-    for (size_t slot = 0; slot < k->slots; slot++)
-        s[slot] = slot_of(opt, slot, b);
-    for (size_t i = 0; i < b->count; i++) {
-        double in[NN_OPT_MAX_SLOTS] = {0.0, 0.0}, out[NN_OPT_MAX_SLOTS], p;
-        for (size_t slot = 0; slot < k->slots; slot++)
-            in[slot] = s[slot][i];
-        k->rule(&c, b->params[i], b->grads[i], in, &p, out);
-        if (write) {
-            b->params[i] = p;
-            for (size_t slot = 0; slot < k->slots; slot++)
-                s[slot][i] = out[slot];
-        } else if (!(fabs(p) <= NN_BOUND_LIMIT && fabs(out[0]) <= DBL_MAX &&
-                     fabs(out[1]) <= DBL_MAX)) {
-            return 0;
-        }
-    }
+    double *s1 = k->slots > 1 ? slot_of(opt, 1, b) : NULL;
+    const int ok = k->block(&c, b->count, b->params, b->grads, slot_of(opt, 0, b), s1, write);
     if (write)
         *count_of(opt, b) = c.t;
-    return 1;
+    return ok;
 }
 
 /* Both passes over every block that is not frozen; 0 when the first

@@ -13,29 +13,30 @@
 #define NN_HP_COUNT 12
 #define NN_OPT_MAX_SLOTS 2 /* state values per parameter */
 
-/* What one block's step reads besides the parameter, its gradient and its
-   state: the hyperparameters, the rate, and the block's step count after
-   this step (t >= 1; t == 1 on its first). */
+/* What one block's step reads besides the parameters, their gradients and
+   their state: the hyperparameters, the rate, and the block's step count
+   after this step (t >= 1; t == 1 on its first). */
 struct nn_opt_step {
     const double *hp; /* NN_HP_COUNT values */
     double rate;
     double t;
-    double bias1, bias2_sqrt; /* Adam: 1 - beta1^t and sqrt(1 - beta2^t) */
+    double step_size, bias2_sqrt; /* Adam: rate / (1 - beta1^t) and sqrt(1 - beta2^t) */
 };
 
-/* One parameter's update: from p, g and its state s (NN_OPT_MAX_SLOTS
-   values, those the kind does not use are 0), the new parameter *p_out and
-   the new state s_out. Pure: the same input gives the same bits, so that a
-   step can check every result before writing any. */
-typedef void (*nn_opt_rule)(const struct nn_opt_step *c, double p, double g, const double *s,
-                            double *p_out, double *s_out);
+/* One block's step over n parameters p with gradients g and the state
+   arrays s0, s1 (s1 NULL for a kind with one). With write 0 it only checks:
+   1 if every new parameter is within the divergence checks' limit and every
+   new state value finite, else 0; nothing is written. With write 1 it
+   writes the same results (and returns 1). */
+typedef int (*nn_opt_block_fn)(const struct nn_opt_step *c, size_t n, double *p, const double *g,
+                               double *s0, double *s1, int write);
 
 struct nn_opt_kind {
     struct nn_names names;
     size_t slots;             /* state values per parameter */
     unsigned takes;           /* bit h: the kind takes hyperparameter h */
     double defaults[NN_HP_COUNT];
-    nn_opt_rule rule;
+    nn_opt_block_fn block;
     /* whether state value `slot` may hold `value` (finite already checked) */
     int (*state_valid)(size_t slot, double value);
 };

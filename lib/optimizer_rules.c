@@ -7,9 +7,19 @@
 #include "names.h"
 #include "optimizer.h"
 
+#include "bounds.h"
+
+#include <float.h>
 #include <math.h>
 
 /* ---- the rules ---- */
+
+/* One parameter's update: from p, g and its state s (NN_OPT_MAX_SLOTS
+   values, those the kind does not use are 0), the new parameter *p_out and
+   the new state s_out. Pure, so that a step can compute every result twice:
+   once to check, once to write. */
+typedef void (*rule_fn)(const struct nn_opt_step *c, double p, double g, const double *s,
+                        double *p_out, double *s_out);
 
 /* s[0]: the momentum buffer, started as d on the block's first step. */
 static void sgd(const struct nn_opt_step *c, double p, double g, const double *s, double *p_out,
@@ -28,9 +38,12 @@ static void sgd(const struct nn_opt_step *c, double p, double g, const double *s
 }
 
 /* s[0] = m, s[1] = v. Adam's weight decay is an L2 term on g; AdamW's
-   shrinks p first (decay 0 leaves the rule Adam's, bit for bit). */
-static void adam_core(const struct nn_opt_step *c, double p, double g, const double *s,
-                      double *p_out, double *s_out)
+   shrinks p first (decay 0 leaves the rule Adam's, bit for bit). Inline:
+   called out of line, its state array went through the stack, and the
+   loads that read it back waited on the stores (a step took 7 times as
+   long). */
+static inline void adam_core(const struct nn_opt_step *c, double p, double g, const double *s,
+                             double *p_out, double *s_out)
 {
     const double b1 = c->hp[NN_HP_BETA1], b2 = c->hp[NN_HP_BETA2];
     const double m = b1 * s[0] + (1.0 - b1) * g;
@@ -38,7 +51,7 @@ static void adam_core(const struct nn_opt_step *c, double p, double g, const dou
     const double denom = sqrt(v) / c->bias2_sqrt + c->hp[NN_HP_EPSILON];
     s_out[0] = m;
     s_out[1] = v;
-    *p_out = p - (c->rate / c->bias1) * (m / denom);
+    *p_out = p - c->step_size * (m / denom);
 }
 
 static void adam(const struct nn_opt_step *c, double p, double g, const double *s, double *p_out,
@@ -99,6 +112,43 @@ static void rprop(const struct nn_opt_step *c, double p, double g, const double 
     *p_out = p - sign_of(g) * step;
 }
 
+/* ---- one block ---- */
+
+/* The loops of one block, for one rule: inline, so that each kind's block
+   function below has its rule inlined into the loops. */
+static inline int drive(rule_fn rule, const struct nn_opt_step *c, size_t n, double *p,
+                        const double *g, double *s0, double *s1, int write)
+{
+    int ok = 1;
+    for (size_t i = 0; i < n; i++) {
+        const double in[NN_OPT_MAX_SLOTS] = {s0[i], s1 != NULL ? s1[i] : 0.0};
+        double out[NN_OPT_MAX_SLOTS], q;
+        rule(c, p[i], g[i], in, &q, out);
+        if (write) {
+            p[i] = q;
+            s0[i] = out[0];
+            if (s1 != NULL)
+                s1[i] = out[1];
+        } else {
+            ok &= (fabs(q) <= NN_BOUND_LIMIT) & (fabs(out[0]) <= DBL_MAX) &
+                  (fabs(out[1]) <= DBL_MAX);
+        }
+    }
+    return ok;
+}
+
+#define BLOCK_OF(rule)                                                                        \
+    static int rule##_block(const struct nn_opt_step *c, size_t n, double *p, const double *g, \
+                            double *s0, double *s1, int write)                               \
+    {                                                                                         \
+        return drive(rule, c, n, p, g, s0, s1, write);                                       \
+    }
+BLOCK_OF(sgd)
+BLOCK_OF(adam)
+BLOCK_OF(adamw)
+BLOCK_OF(rmsprop)
+BLOCK_OF(rprop)
+
 /* ---- the rules for a state set by the caller ---- */
 
 static int any_value(size_t slot, double value)
@@ -128,28 +178,28 @@ static const struct nn_opt_kind kinds[NN_OPT_KINDS] = {
     [NN_OPT_SGD] = {{"sgd", NULL}, 1,
                     HP(NN_HP_MOMENTUM) | HP(NN_HP_DAMPENING) | HP(NN_HP_NESTEROV) |
                         HP(NN_HP_WEIGHT_DECAY),
-                    {0}, sgd, any_value},
+                    {0}, sgd_block, any_value},
     [NN_OPT_ADAM] = {{"adam", NULL}, 2,
                      HP(NN_HP_BETA1) | HP(NN_HP_BETA2) | HP(NN_HP_EPSILON) | HP(NN_HP_WEIGHT_DECAY),
                      {[NN_HP_BETA1] = 0.9, [NN_HP_BETA2] = 0.999, [NN_HP_EPSILON] = 1e-8},
-                     adam, second_not_negative},
+                     adam_block, second_not_negative},
     [NN_OPT_ADAMW] = {{"adamw", NULL}, 2,
                       HP(NN_HP_BETA1) | HP(NN_HP_BETA2) | HP(NN_HP_EPSILON) |
                           HP(NN_HP_WEIGHT_DECAY),
                       {[NN_HP_BETA1] = 0.9, [NN_HP_BETA2] = 0.999, [NN_HP_EPSILON] = 1e-8,
                        [NN_HP_WEIGHT_DECAY] = 0.01},
-                      adamw, second_not_negative},
+                      adamw_block, second_not_negative},
     [NN_OPT_RMSPROP] = {{"rmsprop", NULL}, 2,
                         HP(NN_HP_ALPHA) | HP(NN_HP_EPSILON) | HP(NN_HP_WEIGHT_DECAY) |
                             HP(NN_HP_MOMENTUM),
-                        {[NN_HP_ALPHA] = 0.99, [NN_HP_EPSILON] = 1e-8}, rmsprop,
+                        {[NN_HP_ALPHA] = 0.99, [NN_HP_EPSILON] = 1e-8}, rmsprop_block,
                         first_not_negative},
     [NN_OPT_RPROP] = {{"rprop", NULL}, 2,
                       HP(NN_HP_ETA_MINUS) | HP(NN_HP_ETA_PLUS) | HP(NN_HP_STEP_MIN) |
                           HP(NN_HP_STEP_MAX),
                       {[NN_HP_ETA_MINUS] = 0.5, [NN_HP_ETA_PLUS] = 1.2, [NN_HP_STEP_MIN] = 1e-6,
                        [NN_HP_STEP_MAX] = 50.0},
-                      rprop, second_not_negative},
+                      rprop_block, second_not_negative},
 };
 
 const struct nn_opt_kind *nn__opt_kind(int kind)
