@@ -681,6 +681,44 @@ static void test_frozen_block(void **unused)
     free(t);
 }
 
+/* After optimiser steps the plain calls train on as before: the same
+   step from a network whose parameters were set to the same values. */
+static void test_plain_calls_after_a_step(void **unused)
+{
+    (void)unused;
+    double *x = random_rows(8 * 3, 5, -1.0, 1.0), *t = random_rows(8 * 2, 6, -1.0, 1.0);
+    for (int k = 0; k < N_KINDS; k++) {
+        nn_t *net = random_net(6);
+        nn_optimizer_t *opt = trained(net, k, x, t);
+        assert_int_equal(nn_zero_grads(net), NN_OK);
+        double *p = params_of(net);
+        nn_t *fresh = random_net(1);
+        assert_int_equal(nn_set_params(fresh, p, nn_param_count(net)), NN_OK);
+        nn_t *nets[2] = {net, fresh};
+        for (size_t i = 0; i < 2; i++) {
+            assert_int_equal(nn_train_sample(nets[i], x, t, 0.1), NN_OK);
+            accumulate(nets[i], x, t, 1, 2);
+            assert_int_equal(nn_step(nets[i], 0.1), NN_OK);
+        }
+        double *a = params_of(net), *b = params_of(fresh);
+        assert_memory_equal(a, b, nn_param_count(net) * sizeof(double));
+        /* and the divergence checks still refuse what they must */
+        double *g = grads_of(net);
+        g[0] = 1e300;
+        assert_int_equal(nn_set_grads(net, g, nn_param_count(net)), NN_OK);
+        assert_int_equal(nn_step(net, 1e10), NN_ERR_DIVERGED);
+        free(g);
+        free(a);
+        free(b);
+        free(p);
+        nn_free(fresh);
+        nn_optimizer_free(opt);
+        nn_free(net);
+    }
+    free(x);
+    free(t);
+}
+
 /* ---- memory: the network's allocator, once, at create ---- */
 
 struct counting {
@@ -759,6 +797,7 @@ int main(void)
         cmocka_unit_test(test_diverged),
         cmocka_unit_test(test_state),
         cmocka_unit_test(test_frozen_block),
+        cmocka_unit_test(test_plain_calls_after_a_step),
         cmocka_unit_test(test_allocator),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
