@@ -62,15 +62,23 @@ struct shape {
     uint64_t min_numbers; /* the fewest numbers the layers can be written with */
 };
 
+/* A line "<keyword> <count>" with nothing after the count. */
+static nn_status expect_count_line(struct nn__parser *p, const char *keyword, const char *what,
+                                   uint64_t *value)
+{
+    nn_status status = nn__expect_line(p, keyword);
+    if (status == NN_OK)
+        status = nn__expect_count(p, what, value);
+    if (status == NN_OK)
+        status = nn__expect_end_of_line(p);
+    return status;
+}
+
 /* The line "layers <count>", within nn_create()'s limits. */
 static nn_status parse_layer_count(struct nn__parser *p, struct shape *s)
 {
     uint64_t count = 0;
-    nn_status status = nn__expect_line(p, "layers");
-    if (status == NN_OK)
-        status = nn__expect_count(p, "layer count", &count);
-    if (status == NN_OK)
-        status = nn__expect_end_of_line(p);
+    const nn_status status = expect_count_line(p, "layers", "layer count", &count);
     if (status != NN_OK)
         return status;
     if (count < 2 || count > NN_MAX_LAYERS)
@@ -228,18 +236,6 @@ static nn_status parse_activation(struct nn__parser *p, const struct customs *cu
         }
     }
     return unknown_activation(p, t, n, 0);
-}
-
-/* A line "<keyword> <count>" with nothing after the count. */
-static nn_status expect_count_line(struct nn__parser *p, const char *keyword, const char *what,
-                                   uint64_t *value)
-{
-    nn_status status = nn__expect_line(p, keyword);
-    if (status == NN_OK)
-        status = nn__expect_count(p, what, value);
-    if (status == NN_OK)
-        status = nn__expect_end_of_line(p);
-    return status;
 }
 
 /* The lines "layer k", "activation", "bias" and "frozen". */

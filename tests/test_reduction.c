@@ -13,50 +13,37 @@
 #include <cmocka.h>
 
 #include "backprop.h"
-#include "check.h"
+#include "testnet.h"
 
-/* A deterministic network of the given shape, parameters in (-1, 1). */
+/* A deterministic network of the given shape, parameters in [-1, 1). */
 static nn_t *make_network(size_t n_layers, const size_t *sizes, const int *activations,
                           uint64_t seed)
 {
-    nn_t *net = NULL;
-    assert_int_equal(nn_create(&net, n_layers, sizes, activations), NN_OK);
-    const size_t n = nn_param_count(net);
-    double *p = malloc(n * sizeof *p);
-    assert_non_null(p);
-    uint64_t s = seed;
-    for (size_t i = 0; i < n; i++) {
-        s = s * 6364136223846793005u + 1442695040888963407u;
-        p[i] = (double)(s >> 11) / 9007199254740992.0 * 2.0 - 1.0;
-    }
-    assert_int_equal(nn_set_params(net, p, n), NN_OK);
+    nn_t *net = create_net(n_layers, sizes, activations);
+    test_rng rng = {seed};
+    double *p = alloc_doubles(nn_param_count(net));
+    fill_random(&rng, p, nn_param_count(net), -1.0, 1.0);
+    assert_int_equal(nn_set_params(net, p, nn_param_count(net)), NN_OK);
     free(p);
     return net;
 }
 
+/* n values in [-2, 2). */
 static double *values(size_t n, uint64_t seed)
 {
-    double *x = malloc(n * sizeof *x);
-    assert_non_null(x);
-    uint64_t s = seed;
-    for (size_t i = 0; i < n; i++) {
-        s = s * 6364136223846793005u + 1442695040888963407u;
-        x[i] = (double)(s >> 11) / 9007199254740992.0 * 4.0 - 2.0;
-    }
+    test_rng rng = {seed};
+    double *x = alloc_doubles(n);
+    fill_random(&rng, x, n, -2.0, 2.0);
     return x;
 }
 
 /* The accumulated gradients after one batch forward and backward pass. */
 static double *batch_grads(nn_t *net, size_t rows, const double *inputs, const double *targets)
 {
-    const size_t n = nn_param_count(net);
-    double *g = malloc(n * sizeof *g);
-    assert_non_null(g);
     assert_int_equal(nn_zero_grads(net), NN_OK);
     assert_int_equal(nn_forward_batch(net, rows, inputs, NULL), NN_OK);
     assert_int_equal(nn_backward_batch(net, rows, targets), NN_OK);
-    assert_int_equal(nn_get_grads(net, g, n), NN_OK);
-    return g;
+    return grads_of(net);
 }
 
 static void test_setters(void **state)
@@ -187,18 +174,13 @@ static void test_single_sample_backward_unchanged(void **state)
     nn_t *sum = make_network(3, sizes, activations, 4);
     nn_t *mean = make_network(3, sizes, activations, 4);
     assert_int_equal(nn_set_reduction(mean, NN_REDUCTION_MEAN), NN_OK);
-    const size_t n = nn_param_count(sum);
-    double *gs = malloc(n * sizeof *gs), *gm = malloc(n * sizeof *gm);
-    assert_non_null(gs);
-    assert_non_null(gm);
     nn_t *nets[] = {sum, mean};
-    double *grads[] = {gs, gm};
     for (size_t i = 0; i < 2; i++) {
         assert_int_equal(nn_forward(nets[i], x, NULL), NN_OK);
         assert_int_equal(nn_backward(nets[i], t), NN_OK);
-        assert_int_equal(nn_get_grads(nets[i], grads[i], n), NN_OK);
     }
-    assert_memory_equal(gs, gm, n * sizeof *gs);
+    double *gs = grads_of(sum), *gm = grads_of(mean);
+    assert_memory_equal(gs, gm, nn_param_count(sum) * sizeof *gs);
     free(gm);
     free(gs);
     nn_free(mean);
