@@ -50,7 +50,7 @@
    byte was written. */
 static int write_model_out(const nn_t *net, struct nn__writer *w)
 {
-    nn__write_model(net, w);
+    nn__write_model(net, NULL, w);
     return nn__writer_finish(w) == NN_OK;
 }
 
@@ -616,7 +616,7 @@ static nn_status load(nn_t **out, const char *data, size_t size, const char *pat
     if (status != NN_OK)
         return status;
     nn__set_message(msg, msg_size, "");
-    status = nn__read_model(&p, settings, out);
+    status = nn__read_model(&p, settings, NULL, out);
     if (status != NN_OK && status != NN_ERR_FORMAT && status != NN_ERR_UNKNOWN_NAME &&
         status != NN_ERR_TOO_LARGE)
         nn__set_message(msg, msg_size, nn_strerror(status));

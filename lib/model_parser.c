@@ -67,15 +67,14 @@ nn_status nn__parse_fail(struct nn__parser *p, nn_status status, size_t line, co
     }
     if (p->over) {
         if (p->msg != NULL && p->msg_size > 0)
-            snprintf(p->msg, p->msg_size,
-                     "line %zu: more than %d bytes before the 'sizes' line", p->line + 1,
-                     NN__HEADER_BYTES);
+            snprintf(p->msg, p->msg_size, "line %zu: more than %d bytes before the 'sizes' line",
+                     p->line + 1, NN__HEADER_BYTES);
         return NN_ERR_FORMAT;
     }
     if (p->long_word) {
         if (p->msg != NULL && p->msg_size > 0)
-            snprintf(p->msg, p->msg_size, "line %zu: a word longer than %d bytes",
-                     p->long_word, NN__MAX_WORD);
+            snprintf(p->msg, p->msg_size, "line %zu: a word longer than %d bytes", p->long_word,
+                     NN__MAX_WORD);
         return NN_ERR_FORMAT;
     }
     if (p->too_long) {
@@ -259,12 +258,12 @@ nn_status nn__expect_line(struct nn__parser *p, const char *keyword)
     const char *t = NULL;
     size_t n = 0;
     if (!nn__next_content_line(p))
-        return nn__parse_fail(p, NN_ERR_FORMAT, p->line + 1, "unexpected end of input; expected '%s'",
-                    keyword);
+        return nn__parse_fail(p, NN_ERR_FORMAT, p->line + 1,
+                              "unexpected end of input; expected '%s'", keyword);
     nn__next_token(p, &t, &n);
     if (!nn__token_is(t, n, keyword))
         return nn__parse_fail(p, NN_ERR_FORMAT, p->line, "expected '%s', found '%s'", keyword,
-                    nn__quote(t, n).text);
+                              nn__quote(t, n).text);
     return NN_OK;
 }
 
@@ -283,7 +282,7 @@ nn_status nn__expect_count(struct nn__parser *p, const char *what, uint64_t *val
     nn_status status = nn__expect_word(p, what, &t, &n);
     if (status == NN_OK && !nn__parse_count(t, n, value))
         status = nn__parse_fail(p, NN_ERR_FORMAT, p->line, "%s '%s' is not a whole number", what,
-                      nn__quote(t, n).text);
+                                nn__quote(t, n).text);
     return status;
 }
 
@@ -293,14 +292,14 @@ nn_status nn__expect_end_of_line(struct nn__parser *p)
     size_t n = 0;
     if (nn__next_token(p, &t, &n))
         return nn__parse_fail(p, NN_ERR_FORMAT, p->line, "unexpected '%s' at the end of the line",
-                    nn__quote(t, n).text);
+                              nn__quote(t, n).text);
     return NN_OK;
 }
 
 /* A line "<keyword> <word>" whose word is one of those name_of() gives for
    0, 1, ... until NULL; *index receives the word's number. */
 nn_status nn__expect_choice(struct nn__parser *p, const char *keyword, const char *what,
-                               const char *(*name_of)(int), int *index)
+                            const char *(*name_of)(int), int *index)
 {
     const char *t = NULL;
     size_t n = 0;
@@ -321,44 +320,46 @@ nn_status nn__expect_choice(struct nn__parser *p, const char *keyword, const cha
         strcat(expected, name_of(i));
     }
     return nn__parse_fail(p, NN_ERR_FORMAT, p->line, "unknown %s '%s' (expected %s)", what,
-                nn__quote(t, n).text, expected);
+                          nn__quote(t, n).text, expected);
 }
 
 /* Reads exactly n numbers, which fill one line, into x. */
 nn_status nn__read_number_line(struct nn__parser *p, double *x, size_t n, const char *what,
-                                  size_t layer)
+                               size_t layer)
 {
     if (!nn__next_content_line(p))
         return nn__parse_fail(p, NN_ERR_FORMAT, p->line + 1,
-                    "unexpected end of input; expected the %s of layer %zu", what, layer);
+                              "unexpected end of input; expected the %s of layer %zu", what, layer);
     for (size_t i = 0; i < n; i++) {
         const char *t = NULL;
         size_t len;
         if (!nn__next_token(p, &t, &len))
             return nn__parse_fail(p, NN_ERR_FORMAT, p->line,
-                        "%zu numbers where the %s of layer %zu need %zu", i, what, layer, n);
+                                  "%zu numbers where the %s of layer %zu need %zu", i, what, layer,
+                                  n);
         switch (nn__parse_hex_double(t, len, &x[i])) {
         case NN_NUMBER_OK:
             break;
         case NN_NUMBER_NOT_FINITE:
-            return nn__parse_fail(p, NN_ERR_FORMAT, p->line,
-                        "'%s' in the %s of layer %zu is not finite; parameters must be finite",
-                        nn__quote(t, len).text, what, layer);
+            return nn__parse_fail(
+                p, NN_ERR_FORMAT, p->line,
+                "'%s' in the %s of layer %zu is not finite; parameters must be finite",
+                nn__quote(t, len).text, what, layer);
         case NN_NUMBER_RANGE:
             return nn__parse_fail(p, NN_ERR_FORMAT, p->line,
-                        "'%s' in the %s of layer %zu is beyond the largest finite double",
-                        nn__quote(t, len).text, what, layer);
+                                  "'%s' in the %s of layer %zu is beyond the largest finite double",
+                                  nn__quote(t, len).text, what, layer);
         default:
             return nn__parse_fail(p, NN_ERR_FORMAT, p->line,
-                        "'%s' in the %s of layer %zu is not a hexadecimal floating-point "
-                        "number such as 0x1.8p+1",
-                        nn__quote(t, len).text, what, layer);
+                                  "'%s' in the %s of layer %zu is not a hexadecimal floating-point "
+                                  "number such as 0x1.8p+1",
+                                  nn__quote(t, len).text, what, layer);
         }
     }
     const char *t = NULL;
     size_t len;
     if (nn__next_token(p, &t, &len))
-        return nn__parse_fail(p, NN_ERR_FORMAT, p->line, "more than %zu numbers in the %s of layer %zu",
-                    n, what, layer);
+        return nn__parse_fail(p, NN_ERR_FORMAT, p->line,
+                              "more than %zu numbers in the %s of layer %zu", n, what, layer);
     return NN_OK;
 }

@@ -335,10 +335,11 @@ static nn_status create_network(struct nn__parser *p, const struct load_settings
 
 /* After `end`: sections in version 2, comments and blank lines only in
    version 1. */
-static nn_status parse_after_end(struct nn__parser *p, nn_t *net, int version)
+static nn_status parse_after_end(struct nn__parser *p, nn_t *net, struct nn__model_extras *x,
+                                 int version)
 {
     if (version == NN__MODEL_VERSION_SECTIONS)
-        return nn__parse_sections(p, net);
+        return nn__parse_sections(p, net, x);
     if (!nn__next_content_line(p))
         return NN_OK;
     const char *t = NULL;
@@ -366,7 +367,7 @@ static nn_status final_status(struct nn__parser *p)
 
 /* The layers, `end` and what follows it, into the created network. */
 static nn_status parse_body(struct nn__parser *p, const struct customs *customs, nn_t *net,
-                            int version)
+                            struct nn__model_extras *x, int version)
 {
     nn_status status = NN_OK;
     for (size_t k = 1; k < net->n_layers && status == NN_OK; k++)
@@ -376,13 +377,14 @@ static nn_status parse_body(struct nn__parser *p, const struct customs *customs,
     if (status == NN_OK)
         status = nn__expect_end_of_line(p);
     if (status == NN_OK)
-        status = parse_after_end(p, net, version);
+        status = parse_after_end(p, net, x, version);
     if (status == NN_OK)
         status = final_status(p);
     return status;
 }
 
-nn_status nn__read_model(struct nn__parser *p, const struct load_settings *settings, nn_t **out)
+nn_status nn__read_model(struct nn__parser *p, const struct load_settings *settings,
+                         struct nn__model_extras *x, nn_t **out)
 {
     int version = 0, loss = 0;
     struct shape shape;
@@ -400,7 +402,7 @@ nn_status nn__read_model(struct nn__parser *p, const struct load_settings *setti
         return status;
     status = nn_set_loss(net, loss);
     if (status == NN_OK)
-        status = parse_body(p, &settings->customs, net, version);
+        status = parse_body(p, &settings->customs, net, x, version);
     if (status != NN_OK) {
         nn_free(net);
         return status;

@@ -11,23 +11,24 @@ static const struct nn__section sections[] = {
 
 #define N_SECTIONS (sizeof sections / sizeof sections[0])
 
-int nn__sections_carried(const nn_t *net)
+int nn__sections_carried(const nn_t *net, const struct nn__model_extras *x)
 {
     for (size_t i = 0; i < N_SECTIONS; i++)
-        if (sections[i].carried(net))
+        if (sections[i].carried(net, x))
             return 1;
     return 0;
 }
 
-void nn__write_sections(const nn_t *net, struct nn__writer *w)
+void nn__write_sections(const nn_t *net, const struct nn__model_extras *x,
+                        struct nn__writer *w)
 {
     for (size_t i = 0; i < N_SECTIONS; i++) {
-        if (!sections[i].carried(net))
+        if (!sections[i].carried(net, x))
             continue;
         nn__write_str(w, "\nsection ");
         nn__write_str(w, sections[i].name);
         nn__write_str(w, "\n");
-        sections[i].write(net, w);
+        sections[i].write(net, x, w);
     }
 }
 
@@ -84,7 +85,7 @@ static nn_status parse_section_line(struct nn__parser *p, size_t *index)
                           nn__quote(t, n).text, known);
 }
 
-nn_status nn__parse_sections(struct nn__parser *p, nn_t *net)
+nn_status nn__parse_sections(struct nn__parser *p, nn_t *net, struct nn__model_extras *x)
 {
     size_t seen_line[N_SECTIONS] = {0};
     while (nn__next_content_line(p)) {
@@ -97,7 +98,7 @@ nn_status nn__parse_sections(struct nn__parser *p, nn_t *net)
                                   "a second section '%s' (the first is on line %zu)",
                                   sections[i].name, seen_line[i]);
         seen_line[i] = p->line;
-        status = sections[i].read(p, net);
+        status = sections[i].read(p, net, x);
         if (status != NN_OK)
             return status;
     }

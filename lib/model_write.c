@@ -97,15 +97,15 @@ static void write_layer(const nn_t *net, struct nn__writer *w, size_t k)
     write_numbers(w, l->b, nn__bias_count(l));
 }
 
-void nn__write_model(const nn_t *net, struct nn__writer *w)
+void nn__write_model(const nn_t *net, const struct nn__model_extras *x, struct nn__writer *w)
 {
-    const int sections = nn__sections_carried(net);
+    const int sections = nn__sections_carried(net, x);
     write_header(net, w, sections ? NN__MODEL_VERSION_SECTIONS : NN__MODEL_VERSION_PLAIN);
     for (size_t k = 1; k < net->n_layers; k++)
         write_layer(net, w, k);
     nn__write_str(w, "end\n");
     if (sections)
-        nn__write_sections(net, w);
+        nn__write_sections(net, x, w);
 }
 
 nn_status nn_save_buffer(const nn_t *net, char *buf, size_t size, size_t *length)
@@ -119,7 +119,7 @@ nn_status nn_save_buffer(const nn_t *net, char *buf, size_t size, size_t *length
     }
     struct nn__writer w;
     nn__writer_count(&w);
-    nn__write_model(net, &w);
+    nn__write_model(net, NULL, &w);
     if (nn__writer_finish(&w) != NN_OK) {
         *length = SIZE_MAX;
         return NN_ERR_BUFFER_SIZE;
@@ -128,7 +128,7 @@ nn_status nn_save_buffer(const nn_t *net, char *buf, size_t size, size_t *length
     if (w.len >= size)
         return NN_ERR_BUFFER_SIZE;
     nn__writer_buffer(&w, buf, size);
-    nn__write_model(net, &w);
+    nn__write_model(net, NULL, &w);
     buf[w.len] = '\0';
     return NN_OK;
 }

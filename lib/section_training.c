@@ -17,20 +17,23 @@ static const char *reduction_word(int code)
     return code >= 0 && code < 2 ? words[code] : NULL;
 }
 
-int nn__training_carried(const nn_t *net)
+int nn__training_carried(const nn_t *net, const struct nn__model_extras *x)
 {
+    (void)x;
     return net->reduction != NN_REDUCTION_SUM;
 }
 
-void nn__training_write(const nn_t *net, struct nn__writer *w)
+void nn__training_write(const nn_t *net, const struct nn__model_extras *x, struct nn__writer *w)
 {
+    (void)x;
     nn__write_str(w, "reduction ");
     nn__write_str(w, reduction_word(net->reduction));
     nn__write_str(w, "\n");
 }
 
-nn_status nn__training_read(struct nn__parser *p, nn_t *net)
+nn_status nn__training_read(struct nn__parser *p, nn_t *net, struct nn__model_extras *x)
 {
+    (void)x;
     int code = 0;
     nn_status status = nn__expect_choice(p, "reduction", "reduction", reduction_word, &code);
     return status == NN_OK ? nn_set_reduction(net, code) : status;

@@ -157,7 +157,8 @@ static void test_version_1_and_empty_version_2_load(void **state)
     net = load_ok(commented);
     assert_int_equal(nn_get_reduction(net), NN_REDUCTION_SUM);
     nn_free(net);
-    char *sum = append(v2, "section training\n# the default, written all the same\nreduction sum\n");
+    char *sum =
+        append(v2, "section training\n# the default, written all the same\nreduction sum\n");
     net = load_ok(sum);
     assert_int_equal(nn_get_reduction(net), NN_REDUCTION_SUM);
     nn_free(net);
