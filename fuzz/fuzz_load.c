@@ -2,7 +2,8 @@
 
    Every input goes through nn_load_buffer_ex() with two custom activations
    on offer. An input that loads is saved again, and the saved text must load
-   back to the same network and save to the same bytes. A refused input must
+   back to the same network (version-2 sections included) and save to the
+   same bytes, as version 2 exactly when the network carries a section. A refused input must
    leave no network and, for a format error, a message naming a line.
    Any mismatch stops the run with abort(). Build and run with fuzz/run.sh. */
 #include <backprop.h>
@@ -59,6 +60,7 @@ static void check_same(const nn_t *a, const nn_t *b)
         check(wa == wb && ba == bb);
     }
     check(nn_get_loss(a) == nn_get_loss(b));
+    check(nn_get_reduction(a) == nn_get_reduction(b));
     const size_t n = nn_param_count(a);
     check(n == nn_param_count(b));
     double *pa = malloc(n * sizeof(double)), *pb = malloc(n * sizeof(double));
@@ -95,6 +97,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     size_t len = 0, len2 = 0;
     char *saved = save(net, &len);
+    /* version 2 exactly when there is a section to carry */
+    check(saved[15] == (nn_get_reduction(net) == NN_REDUCTION_SUM ? '1' : '2'));
     nn_t *again = NULL;
     check(nn_load_buffer_ex(&again, saved, len, 2, names, fs, dfs, contexts, msg, sizeof msg) ==
           NN_OK);

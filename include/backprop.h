@@ -142,7 +142,7 @@ typedef enum nn_status {
     NN_ERR_ARGUMENT = 16,      /**< Another argument is out of its documented range. */
     NN_ERR_IO = 17,            /**< A file could not be opened, read, written or renamed. */
     NN_ERR_FORMAT = 18,        /**< A model file or buffer is malformed. */
-    NN_ERR_UNKNOWN_NAME = 19,  /**< A model names an activation that the caller did not supply. */
+    NN_ERR_UNKNOWN_NAME = 19,  /**< A model names an activation that the caller did not supply, or carries a section (docs/format.md) this library does not know. */
     NN_ERR_PARAMS_NOT_FINITE = 20, /**< The network holds a NaN or infinite parameter and cannot be saved. */
     NN_ERR_BUFFER_SIZE = 21,   /**< A caller-supplied buffer is too small. */
     NN_ERR_BATCH_SIZE = 22,    /**< A batch size of 0, or one that differs from the last batch forward pass. */
@@ -888,11 +888,33 @@ BACKPROP_API nn_status nn_forward_batch(nn_t *net, size_t n, const double *input
 BACKPROP_API nn_status nn_loss_batch(const nn_t *net, size_t n, const double *targets,
                                      double *loss);
 
+/** @brief Batch reductions for nn_set_reduction(): what nn_backward_batch() adds. */
+enum {
+    NN_REDUCTION_SUM = 0, /**< the sum of the samples' gradients (the default) */
+    NN_REDUCTION_MEAN = 1 /**< their mean: the sum divided by the number of samples */
+};
+
+/**
+ * @brief Selects what nn_backward_batch() adds to the gradient accumulators:
+ * the sum over the batch's samples (::NN_REDUCTION_SUM, the default) or their
+ * mean (::NN_REDUCTION_MEAN), so that the learning rate does not have to
+ * shrink as the batch grows. nn_backward(), nn_loss_batch() and the fused
+ * training calls are not affected. Copied by nn_clone(); saved in model files
+ * (a network with the default saves exactly as before, see docs/format.md).
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_ARGUMENT (an unknown code;
+ *         nothing changes).
+ */
+BACKPROP_API nn_status nn_set_reduction(nn_t *net, int reduction);
+/** @brief The network's batch reduction (::NN_REDUCTION_SUM or ::NN_REDUCTION_MEAN), or -1 for NULL. */
+BACKPROP_API int nn_get_reduction(const nn_t *net);
+
 /**
  * @brief Backpropagates the @p n samples of the last nn_forward_batch() and
  * ADDS the sum of their gradients to the accumulators, as @p n calls of
- * nn_backward() would (up to rounding). The per-layer deltas readable with
- * nn_get_deltas() are not touched.
+ * nn_backward() would (up to rounding), or their mean when the network's
+ * reduction is ::NN_REDUCTION_MEAN (nn_set_reduction(): the output deltas are
+ * divided by @p n once, before they are propagated). The per-layer deltas
+ * readable with nn_get_deltas() are not touched.
  *
  * Uses up to nn_get_threads() threads, but no more than the batch buffer has
  * packing areas for (see nn_set_threads()); the gradients are the same bits

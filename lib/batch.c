@@ -331,6 +331,17 @@ static void scale(const struct nn_layer *l, size_t r0, size_t r1, size_t c0, siz
     }
 }
 
+/* The mean reduction: the output deltas of rows r0 .. r1 divided by the
+   batch's n rows, once, so that every gradient below is the mean over the
+   rows and each member's share is the same division whatever the split. */
+static void mean_rows(const struct nn_layer *out, size_t r0, size_t r1, size_t n,
+                      const struct nn__rows *rw)
+{
+    const double rows = (double)n;
+    for (size_t i = r0 * out->n_out; i < r1 * out->n_out; i++)
+        rw->delta[i] /= rows;
+}
+
 struct backward_job {
     nn_t *net;
     size_t n;
@@ -412,6 +423,8 @@ static void backward_part(void *context, struct nn__team *team, size_t index, si
         nn__loss_grad(net->loss, out->n_out, cur.a + r * out->n_out,
                       job->targets + r * out->n_out, cur.delta + r * out->n_out);
     scale(out, r0, r1, 0, out->n_out, &cur, scratch);
+    if (net->reduction == NN_REDUCTION_MEAN)
+        mean_rows(out, r0, r1, n, &cur);
     nn__team_sync(team);
 
     for (size_t k = top; k > 1; k--) {

@@ -1,20 +1,9 @@
 /* The hexadecimal floating-point codec of the model format (hexfloat.h). */
 #include "hexfloat.h"
 
-#include <string.h>
+#include "text.h"
 
-size_t nn__format_uint(uint64_t v, char *out)
-{
-    char tmp[24];
-    size_t n = 0;
-    do {
-        tmp[n++] = (char)('0' + (int)(v % 10));
-        v /= 10;
-    } while (v != 0);
-    for (size_t i = 0; i < n; i++)
-        out[i] = tmp[n - 1 - i];
-    return n;
-}
+#include <string.h>
 
 /* Writes x the way C's printf("%a") does in the "C" locale with glibc:
    [-]0x1.<hex>p<+|-><exp> for normal numbers, [-]0x0.<hex>p-1022 for subnormal
@@ -55,7 +44,7 @@ size_t nn__format_hex_double(double x, char *out)
     }
     out[n++] = 'p';
     out[n++] = exponent < 0 ? '-' : '+';
-    n += nn__format_uint((uint64_t)(exponent < 0 ? -exponent : exponent), out + n);
+    n += nn__format_size((size_t)(exponent < 0 ? -exponent : exponent), out + n);
     return n;
 }
 

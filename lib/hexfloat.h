@@ -17,9 +17,6 @@ enum nn_number_result {
     NN_NUMBER_RANGE       /* beyond the largest finite double */
 };
 
-/* Writes v in decimal, without a NUL; returns the length (at most 20). */
-size_t nn__format_uint(uint64_t v, char *out);
-
 /* Writes the finite x as printf("%a") does in the "C" locale with glibc,
    without a NUL; returns the length (at most NN_HEX_DOUBLE_MAX). */
 size_t nn__format_hex_double(double x, char *out);

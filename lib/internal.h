@@ -54,6 +54,7 @@ struct nn {
     size_t n_storage;  /* doubles in params (and in grads): every bias slot counted */
     size_t max_size;   /* largest layer */
     int loss;
+    int reduction;     /* NN_REDUCTION_SUM or NN_REDUCTION_MEAN: what a batch backward adds */
     /* Which pass saw which parameters (versions.h, the only code that reads
        or writes these): `clock` counts events, each of the others holds the
        tick of the last event of its kind, 0 for none. */

@@ -456,3 +456,18 @@ int nn_get_loss(const nn_t *net)
 {
     return net ? net->loss : -1;
 }
+
+nn_status nn_set_reduction(nn_t *net, int reduction)
+{
+    if (net == NULL)
+        return NN_ERR_NULL_ARG;
+    if (reduction != NN_REDUCTION_SUM && reduction != NN_REDUCTION_MEAN)
+        return NN_ERR_ARGUMENT;
+    net->reduction = reduction;
+    return NN_OK;
+}
+
+int nn_get_reduction(const nn_t *net)
+{
+    return net ? net->reduction : -1;
+}

@@ -23,7 +23,9 @@ const char *nn_strerror(nn_status status)
     case NN_ERR_ARGUMENT: return "an argument is outside its documented range";
     case NN_ERR_IO: return "a file could not be opened, read, written or renamed";
     case NN_ERR_FORMAT: return "the model file or buffer is malformed";
-    case NN_ERR_UNKNOWN_NAME: return "the model names an activation that was not supplied";
+    case NN_ERR_UNKNOWN_NAME:
+        return "the model names an activation that was not supplied, or a section this library "
+               "does not know";
     case NN_ERR_PARAMS_NOT_FINITE: return "the network holds a NaN or infinite parameter";
     case NN_ERR_BUFFER_SIZE: return "the buffer is too small";
     case NN_ERR_BATCH_SIZE: return "the batch size is 0 or differs from the last batch forward pass";

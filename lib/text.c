@@ -91,8 +91,7 @@ void nn__write_str(struct nn__writer *w, const char *s)
     nn__write_bytes(w, s, strlen(s));
 }
 
-/* n in decimal at out (room for 20 digits); returns the count of digits. */
-static size_t decimal(size_t n, char *out)
+size_t nn__format_size(size_t n, char *out)
 {
     char rev[24];
     size_t k = 0;
@@ -108,7 +107,7 @@ static size_t decimal(size_t n, char *out)
 void nn__write_size(struct nn__writer *w, size_t n)
 {
     char out[24];
-    nn__write_bytes(w, out, decimal(n, out));
+    nn__write_bytes(w, out, nn__format_size(n, out));
 }
 
 void nn__write_num(struct nn__writer *w, double x, int digits)
@@ -178,7 +177,7 @@ static char *put_exponent(char *p, int e)
     const size_t magnitude = (size_t)(e < 0 ? -e : e);
     if (magnitude < 10)
         *p++ = '0';
-    return p + decimal(magnitude, p);
+    return p + nn__format_size(magnitude, p);
 }
 
 /* Fixed notation for -4 <= exponent < sci_limit, scientific otherwise (%g's rule). */

@@ -45,6 +45,9 @@ void nn__write_bytes(struct nn__writer *w, const char *s, size_t n);
 void nn__write_str(struct nn__writer *w, const char *s);
 /* A size in decimal. */
 void nn__write_size(struct nn__writer *w, size_t n);
+/* n in decimal at out, without a NUL (room for 20 digits); returns the
+   count of digits. */
+size_t nn__format_size(size_t n, char *out);
 /* A number as nn__fmt_num() and nn__fmt_exact() write it. */
 void nn__write_num(struct nn__writer *w, double x, int digits);
 void nn__write_exact(struct nn__writer *w, double x);

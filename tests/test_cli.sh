@@ -143,7 +143,8 @@ for r in rows:
     assert abs(r[0] - 0.751365069552) < 1e-11 and abs(r[1] - 0.772928465321) < 1e-11
 PY
 printf 'x1,x2,y\n0,0,0\n0,1,1\n1,0,1\n1,1,0\n' > "$work/xor.csv"
-expect 0 "" "$bp" train "$models/example_d_seed0.txt" --data "$work/xor.csv" --rate 0.5 --epochs 2000 --batch 4 --loss-csv "$work/loss.csv" -o "$work/trained.txt"
+# --batch steps with the mean of the batch's gradients: rate 2 is the old sum's 0.5
+expect 0 "" "$bp" train "$models/example_d_seed0.txt" --data "$work/xor.csv" --rate 2 --epochs 2000 --batch 4 --loss-csv "$work/loss.csv" -o "$work/trained.txt"
 checks=$((checks + 1))
 python3 - "$work/loss.csv" <<'PY' || fail "train: the loss CSV is wrong or the loss did not fall"
 import csv, sys
@@ -153,6 +154,21 @@ first, last = float(rows[1][1]), float(rows[-1][1])
 assert abs(first - 0.78137130617) < 1e-9, first   # E(0) of true XOR, seed 0
 assert last < first / 10, (first, last)
 PY
+# the mean at rate 2 and the sum at rate 0.5 are the same steps on 4 rows (up to
+# rounding); the mean at 0.5 steps a quarter as far and ends elsewhere. The
+# saved model keeps its reduction (the sum: a version-1 file).
+expect 0 "" "$bp" train "$models/example_d_seed0.txt" --data "$work/xor.csv" --rate 0.5 --epochs 50 --batch 4 --reduction sum --loss-csv "$work/sum.csv" -o "$work/sum.txt"
+expect 0 "" "$bp" train "$models/example_d_seed0.txt" --data "$work/xor.csv" --rate 2 --epochs 50 --batch 4 --reduction mean --loss-csv "$work/mean.csv" -o "$work/mean.txt"
+expect 0 "" "$bp" train "$models/example_d_seed0.txt" --data "$work/xor.csv" --rate 0.5 --epochs 50 --batch 4 --loss-csv "$work/mean_slow.csv" -o "$work/mean_slow.txt"
+checks=$((checks + 1))
+python3 - "$work/sum.csv" "$work/mean.csv" "$work/mean_slow.csv" "$work/mean.txt" <<'PY' || fail "train: --reduction sum/mean disagree with the arithmetic"
+import csv, sys
+last = [float(list(csv.reader(open(f)))[-1][1]) for f in sys.argv[1:4]]
+assert abs(last[0] - last[1]) <= 1e-12 * abs(last[0]), last
+assert abs(last[2] - last[0]) > 1e-6 * abs(last[0]), last
+assert open(sys.argv[4]).readline() == "backprop-model 1\n"
+PY
+expect 2 "unknown reduction 'average'; valid names: mean, sum" "$bp" train "$models/example_d_seed0.txt" --data "$work/xor.csv" --rate 2 --epochs 1 --batch 4 --reduction average -o "$work/x.txt"
 expect 0 "rankdir=LR" "$bp" dot "$models/example_c.txt"
 expect 0 "rankdir=LR" "$bp" dot "$models/example_c.txt" --input 0.05,0.10 --target 0.01,0.99
 

@@ -1850,7 +1850,7 @@ static void test_wrong_magic_or_version(void **state)
     expect_line_failure(example_b, 1, "\xef\xbb\xbf" "backprop-model 1", NN_ERR_FORMAT, 1, NULL);
     expect_line_failure(example_b, 1, "backprop-models 1", NN_ERR_FORMAT, 1, NULL);
     expect_line_failure(example_b, 1, "# backprop-model 1", NN_ERR_FORMAT, 1, NULL);
-    expect_line_failure(example_b, 1, "backprop-model 2", NN_ERR_FORMAT, 1, "version 2");
+    expect_line_failure(example_b, 1, "backprop-model 3", NN_ERR_FORMAT, 1, "version 3");
     expect_line_failure(example_b, 1, "backprop-model 0", NN_ERR_FORMAT, 1, "version 0");
     expect_line_failure(example_b, 1, "backprop-model one", NN_ERR_FORMAT, 1, "one");
     expect_line_failure(example_b, 1, "backprop-model", NN_ERR_FORMAT, 1, "version");

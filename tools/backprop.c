@@ -48,6 +48,10 @@ static const struct name_code rule_names[] = {
     {"standard", NN_RULE_STANDARD},
     {"sequential", NN_RULE_SEQUENTIAL},
 };
+static const struct name_code reduction_names[] = {
+    {"mean", NN_REDUCTION_MEAN},
+    {"sum", NN_REDUCTION_SUM},
+};
 #define LIBRARY_CHOICE(key, what, name_of, from_name) {key, what, name_of, from_name, NULL, 0}
 #define COMMAND_CHOICE(key, what, table) \
     {key, what, NULL, NULL, table, sizeof table / sizeof table[0]}
@@ -59,9 +63,18 @@ static const struct choice choices[] = {
     LIBRARY_CHOICE("loss", "loss", nn_loss_name, nn_loss_from_name),
     COMMAND_CHOICE("rule", "rule", rule_names),
     LIBRARY_CHOICE("format", "format", nn_explain_format_name, nn_explain_format_from_name),
+    COMMAND_CHOICE("reduction", "reduction", reduction_names),
 };
 
-enum { CHOICE_ACTIVATION, CHOICE_BIAS, CHOICE_INIT, CHOICE_LOSS, CHOICE_RULE, CHOICE_FORMAT };
+enum {
+    CHOICE_ACTIVATION,
+    CHOICE_BIAS,
+    CHOICE_INIT,
+    CHOICE_LOSS,
+    CHOICE_RULE,
+    CHOICE_FORMAT,
+    CHOICE_REDUCTION
+};
 
 /* The i-th name of `c` (its code for the library's choices); NULL past the last. */
 static const char *choice_name(const struct choice *c, size_t i)
@@ -98,10 +111,12 @@ static const char usage_text[] =
     "      remaining N-1 steps run silently and text and markdown end with the loss and\n"
     "      outputs after N steps. -o saves the network after the N steps.\n"
     "  train    MODEL --data FILE.csv --rate R --epochs N [--batch B] [--rule {rule}]\n"
-    "           [--loss-csv FILE] -o MODEL_OUT\n"
+    "           [--reduction {reduction}] [--loss-csv FILE] -o MODEL_OUT\n"
     "      Gradient descent over the CSV samples (each row: the inputs, then the targets;\n"
-    "      a first row that is not numeric is a header). --batch B sums the gradients of\n"
-    "      B samples before each step (default 1: online training). The loss over the\n"
+    "      a first row that is not numeric is a header). --batch B steps once per B\n"
+    "      samples (default 1: online training) with the mean of their gradients, or\n"
+    "      their sum with --reduction sum (then the rate must shrink as B grows); the\n"
+    "      saved model keeps its own reduction setting. The loss over the\n"
     "      whole data set after every epoch goes to --loss-csv as 'epoch,loss'; a\n"
     "      progress line is shown when standard error is a terminal. When the loss or a\n"
     "      parameter stops being a finite number the training stops with status 1 and\n"
@@ -196,7 +211,7 @@ struct options {
     const char *output;
     const char *sizes, *activations, *bias, *init, *range, *loss;
     const char *input, *target, *data, *rule, *format, *names, *param_names, *loss_csv;
-    const char *seed, *rate, *steps, *epochs, *batch, *digits, *threads;
+    const char *seed, *rate, *steps, *epochs, *batch, *digits, *threads, *reduction;
 };
 
 /* Every option and the field it fills; '-o' and '--output' fill the same one. */
@@ -227,6 +242,7 @@ static const struct {
     {"--batch", offsetof(struct options, batch)},
     {"--digits", offsetof(struct options, digits)},
     {"--threads", offsetof(struct options, threads)},
+    {"--reduction", offsetof(struct options, reduction)},
 };
 
 #define N_OPTIONS (sizeof option_table / sizeof option_table[0])
@@ -835,33 +851,52 @@ static nn_status dataset_loss(nn_t *net, const struct csv_table *d, double *loss
 
 /* ---- train ---- */
 
-/* One pass over the data set; on a refused call, the sample it refused. */
-static nn_status train_epoch(nn_t *net, const struct csv_table *d, double rate, size_t batch,
-                             int rule, size_t *failed_sample)
+/* The settings of train besides the model and the data. */
+struct train_plan {
+    double rate;
+    size_t epochs, batch;
+    int rule, reduction;
+};
+
+/* One batch of rows start .. end-1, copied together into `rows` (room for
+   plan->batch rows of inputs, then of targets) for the batched passes, which
+   add the mean or the sum of the gradients as the network's reduction says. */
+static nn_status train_batch(nn_t *net, const struct csv_table *d, size_t start, size_t end,
+                             double rate, double *rows, size_t batch)
+{
+    const size_t n_in = nn_input_count(net), n_out = nn_output_count(net), n = end - start;
+    double *inputs = rows, *targets = rows + batch * n_in;
+    for (size_t i = 0; i < n; i++) {
+        memcpy(inputs + i * n_in, row_inputs(d, start + i), n_in * sizeof *inputs);
+        memcpy(targets + i * n_out, row_targets(d, start + i, n_in), n_out * sizeof *targets);
+    }
+    nn_status s = nn_forward_batch(net, n, inputs, NULL);
+    if (s == NN_OK)
+        s = nn_backward_batch(net, n, targets);
+    if (s == NN_OK)
+        s = nn_step(net, rate);
+    return s;
+}
+
+/* One pass over the data set; on a refused call, the (first) sample it refused. */
+static nn_status train_epoch(nn_t *net, const struct csv_table *d, const struct train_plan *plan,
+                             double *rows, size_t *failed_sample)
 {
     const size_t n_in = nn_input_count(net);
     nn_status s = NN_OK;
-    for (size_t start = 0; start < d->rows; start += batch) {
-        const size_t end = start + batch < d->rows ? start + batch : d->rows;
+    for (size_t start = 0; start < d->rows && s == NN_OK; start += plan->batch) {
+        const size_t end = start + plan->batch < d->rows ? start + plan->batch : d->rows;
         *failed_sample = start + 1;
-        if (rule == NN_RULE_SEQUENTIAL) {
-            s = nn_train_sequential(net, row_inputs(d, start), row_targets(d, start, n_in), rate);
-        } else if (end - start == 1) {
-            s = nn_train_sample(net, row_inputs(d, start), row_targets(d, start, n_in), rate);
-        } else {
-            for (size_t i = start; s == NN_OK && i < end; i++) {
-                *failed_sample = i + 1;
-                s = nn_forward(net, row_inputs(d, i), NULL);
-                if (s == NN_OK)
-                    s = nn_backward(net, row_targets(d, i, n_in));
-            }
-            if (s == NN_OK)
-                s = nn_step(net, rate);
-        }
-        if (s != NN_OK)
-            return s;
+        if (plan->rule == NN_RULE_SEQUENTIAL)
+            s = nn_train_sequential(net, row_inputs(d, start), row_targets(d, start, n_in),
+                                    plan->rate);
+        else if (end - start == 1)
+            s = nn_train_sample(net, row_inputs(d, start), row_targets(d, start, n_in),
+                                plan->rate);
+        else
+            s = train_batch(net, d, start, end, plan->rate, rows, plan->batch);
     }
-    return NN_OK;
+    return s;
 }
 
 /* 1 when every weight and bias of `net` is a finite number; `params` holds
@@ -885,17 +920,11 @@ static int diverged(size_t epoch, const char *what, double rate)
                 epoch, what, rate);
 }
 
-/* The settings of train besides the model and the data. */
-struct train_plan {
-    double rate;
-    size_t epochs, batch;
-    int rule;
-};
-
 static int parse_train_settings(const struct options *o, struct train_plan *plan)
 {
     plan->batch = 1;
     plan->rule = NN_RULE_STANDARD;
+    plan->reduction = NN_REDUCTION_MEAN;
     int status = parse_rate(o->rate, &plan->rate);
     if (status != 0)
         return status;
@@ -906,6 +935,8 @@ static int parse_train_settings(const struct options *o, struct train_plan *plan
         return fail(EXIT_USAGE, "--batch: expected a positive whole number, got '%s'",
                     quote_str(o->batch).text);
     if (o->rule && (status = lookup(CHOICE_RULE, o->rule, &plan->rule)) != 0)
+        return status;
+    if (o->reduction && (status = lookup(CHOICE_REDUCTION, o->reduction, &plan->reduction)) != 0)
         return status;
     if (plan->rule == NN_RULE_SEQUENTIAL && plan->batch != 1)
         return fail(EXIT_USAGE, "the sequential rule trains one sample at a time (--batch 1)");
@@ -931,7 +962,8 @@ static int train_checked_epoch(nn_t *net, const struct csv_table *d,
 {
     char what[160];
     size_t sample = 0;
-    nn_status s = train_epoch(net, d, plan->rate, plan->batch, plan->rule, &sample);
+    /* params holds room for a batch's rows after the parameters */
+    nn_status s = train_epoch(net, d, plan, params + nn_param_count(net), &sample);
     *recorded = s == NN_OK;
     if (s == NN_ERR_DIVERGED) /* its nn_strerror advice is the --rate hint below */
         snprintf(what, sizeof what, "sample %zu: a value would become NaN or infinite", sample);
@@ -977,7 +1009,9 @@ static int train_on(nn_t *net, const struct csv_table *d, const struct train_pla
 {
     FILE *csv = NULL;
     double loss = 0.0;
-    double *params = malloc(nn_param_count(net) * sizeof *params);
+    /* the parameters, then a batch's rows of inputs and targets */
+    const size_t n_rows = plan->batch * (nn_input_count(net) + nn_output_count(net));
+    double *params = malloc((nn_param_count(net) + n_rows) * sizeof *params);
     int status = params == NULL ? fail(1, "out of memory") : initial_loss(net, d, &loss);
     if (status == 0 && loss_csv) {
         csv = fopen(loss_csv, "w");
@@ -987,7 +1021,11 @@ static int train_on(nn_t *net, const struct csv_table *d, const struct train_pla
             fprintf(csv, "epoch,loss\n%d,%.17g\n", 0, loss);
     }
     if (status == 0) {
+        /* this run's reduction; the model keeps its own */
+        const int saved_reduction = nn_get_reduction(net);
+        (void)nn_set_reduction(net, plan->reduction);
         status = train_epochs(net, d, plan, params, loss, csv);
+        (void)nn_set_reduction(net, saved_reduction);
         if (isatty(STDERR_FILENO) && plan->epochs > 0)
             fputc('\n', stderr); /* after the progress line */
     }
@@ -999,8 +1037,9 @@ static int train_on(nn_t *net, const struct csv_table *d, const struct train_pla
 
 static int cmd_train(const struct options *o)
 {
-    static const char *const allowed[] = {"--data", "--rate", "--epochs", "--batch", "--rule",
-                                          "--loss-csv", "-o", NULL};
+    static const char *const allowed[] = {"--data",     "--rate", "--epochs", "--batch",
+                                          "--rule",     "--reduction", "--loss-csv", "-o",
+                                          NULL};
     int status = reject_others(o, allowed, "train");
     if (status)
         return status;
@@ -1017,6 +1056,8 @@ static int cmd_train(const struct options *o)
     char expectation[96];
     snprintf(expectation, sizeof expectation, " (%zu inputs and %zu targets)", n_in, n_out);
     status = read_data(o->data, n_in + n_out, expectation, &d);
+    if (plan.batch > d.rows) /* a batch is at most the whole data set */
+        plan.batch = d.rows > 0 ? d.rows : 1;
     if (status == 0)
         status = train_on(net, &d, &plan, o->loss_csv);
     if (status == 0)

@@ -63,6 +63,8 @@ nn_status nn_set_frozen(nn_t *net, size_t layer, int freeze_weights, int freeze_
 nn_status nn_get_frozen(const nn_t *net, size_t layer, int *freeze_weights, int *freeze_biases);
 nn_status nn_set_loss(nn_t *net, int loss);
 int nn_get_loss(const nn_t *net);
+nn_status nn_set_reduction(nn_t *net, int reduction);
+int nn_get_reduction(const nn_t *net);
 
 nn_status nn_forward(nn_t *net, const double *input, double *output);
 nn_status nn_loss(const nn_t *net, const double *target, double *loss);
@@ -104,6 +106,7 @@ M.status = {
 M.activation = { linear = 0, sigmoid = 1, tanh = 2, relu = 3, leaky_relu = 4, softplus = 5,
                  custom = 100 }
 M.loss = { half_sse = 0, mse = 1 }
+M.reduction = { sum = 0, mean = 1 }
 M.bias_mode = { per_neuron = 0, shared = 1 }
 M.init = { uniform = 0, xavier = 1, he = 2 }
 
@@ -460,6 +463,16 @@ end
 
 function Network:get_loss()
   return L().nn_get_loss(self:handle())
+end
+
+-- What a batch backward pass adds: "sum" (the default) or "mean", or a code.
+function Network:set_reduction(reduction)
+  check(L().nn_set_reduction(self:handle(), code_of(M.reduction, reduction, "reduction")),
+        "nn_set_reduction")
+end
+
+function Network:get_reduction()
+  return L().nn_get_reduction(self:handle())
 end
 
 -- seed: a whole number that fits a C unsigned long; its low 32 bits are used.

@@ -18,13 +18,14 @@ soname ``libbackprop.so.0``.
 from . import constants
 from ._native import ENV_VARIABLE, BackpropError, DivergedError, Library
 from .constants import *  # noqa: F401,F403  (ACT_*, LOSS_*, BIAS_*, INIT_*, ERR_*, OK)
-from .constants import Activation, BiasMode, ExplainFormat, Init, Loss, Rule, Status
+from .constants import (Activation, BiasMode, ExplainFormat, Init, Loss, Reduction, Rule,
+                        Status)
 from .network import Network, Rng, numpy_available
 
 __all__ = [
     "Activation", "BackpropError", "BiasMode", "DivergedError", "ENV_VARIABLE", "ExplainFormat",
     "Init", "Library",
-    "Loss", "Network", "Rng", "Rule", "Status", "load_library", "numpy_available",
+    "Loss", "Network", "Reduction", "Rng", "Rule", "Status", "load_library", "numpy_available",
     "strerror", "version", "version_number",
 ]
 __all__ += [name for name in dir(constants)

@@ -112,6 +112,8 @@ OPTIONAL_PROTOTYPES = {
     "nn_forward_batch": (_S, [_H, _Z, _P, _P]),
     "nn_loss_batch": (_S, [_H, _Z, _P, _P]),
     "nn_backward_batch": (_S, [_H, _Z, _P]),
+    "nn_set_reduction": (_S, [_H, _I]),
+    "nn_get_reduction": (_I, [_H]),
     "nn_set_threads": (_S, [_H, _Z]),
     "nn_get_threads": (_Z, [_H]),
     "nn_inference_workspace_size": (_Z, [_H, _Z]),

@@ -88,6 +88,13 @@ class Rule(enum.IntEnum):
     SEQUENTIAL = 1
 
 
+class Reduction(enum.IntEnum):
+    """What ``Network.backward_batch`` adds (``NN_REDUCTION_*``)."""
+
+    SUM = 0
+    MEAN = 1
+
+
 # Limits from the header, for callers that want to check before calling.
 MAX_LAYERS = 1024
 MAX_LAYER_SIZE = 16777216
@@ -98,7 +105,8 @@ MAX_NAME = 31
 def _export_aliases(namespace):
     for prefix, group in (("ACT_", Activation), ("LOSS_", Loss),
                           ("BIAS_", BiasMode), ("INIT_", Init), ("", Status),
-                          ("EXPLAIN_", ExplainFormat), ("RULE_", Rule)):
+                          ("EXPLAIN_", ExplainFormat), ("RULE_", Rule),
+                          ("REDUCTION_", Reduction)):
         for member in group:
             namespace[prefix + member.name] = member
 
@@ -113,6 +121,7 @@ _NAMES = {
     Init: {m.name.lower(): m for m in Init},
     ExplainFormat: {m.name.lower(): m for m in ExplainFormat},
     Rule: {m.name.lower(): m for m in Rule},
+    Reduction: {m.name.lower(): m for m in Reduction},
 }
 
 

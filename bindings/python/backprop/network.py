@@ -9,8 +9,8 @@ import threading
 
 from ._native import (ACTIVATION_DERIV_FN, ACTIVATION_FN, WRITE_FN, Library,
                       c_double_p)
-from .constants import (Activation, BiasMode, ExplainFormat, Init, Loss, Rule,
-                        Status, _c_int, code)
+from .constants import (Activation, BiasMode, ExplainFormat, Init, Loss, Reduction,
+                        Rule, Status, _c_int, code)
 
 try:
     import numpy as _np
@@ -714,6 +714,19 @@ class Network(_Handle):
         """The loss code (a :class:`Loss` member)."""
         return Loss(self._lib.nn_get_loss(self._get()))
 
+    @_locked
+    def set_reduction(self, reduction):
+        """Selects what :meth:`backward_batch` adds: "sum" (the default) or
+        "mean" of the batch's gradients, or a :class:`Reduction` code."""
+        self._lib.require("nn_set_reduction")
+        self._call("nn_set_reduction", self._get(), code(Reduction, reduction))
+
+    @_locked
+    def get_reduction(self):
+        """The batch reduction (a :class:`Reduction` member)."""
+        self._lib.require("nn_get_reduction")
+        return Reduction(self._lib.nn_get_reduction(self._get()))
+
     # ---------------------------------------------------------------- training
     def _sample(self, values, n_expected, fname, what):
         # The C calls without a count read exactly n_expected doubles, so the
@@ -898,7 +911,8 @@ class Network(_Handle):
 
     @_locked
     def backward_batch(self, targets):
-        """Adds the summed gradients of the last :meth:`forward_batch`."""
+        """Adds the summed gradients of the last :meth:`forward_batch`, or
+        their mean (see :meth:`set_reduction`)."""
         h = self._get()
         ptr, n, _keep = self._rows(targets, self._lib.nn_output_count(h), "nn_backward_batch",
                                   "targets")

@@ -422,6 +422,46 @@ class BatchMixin(Checks):
         self.assertClose(net.loss_batch([0, 1, 1, 0]), D_E1)
         self.assertGreaterEqual(net.batch_capacity, 4)
 
+    def test_mean_batch_step(self):
+        net = self.net
+        self.assertIs(net.get_reduction(), backprop.Reduction.SUM)
+        net.forward_batch(D_X)
+        net.backward_batch(D_T)
+        summed = list(net.grads())
+        net.zero_grads()
+        net.set_reduction("mean")
+        self.assertIs(net.get_reduction(), backprop.Reduction.MEAN)
+        net.forward_batch(D_X)
+        net.backward_batch(D_T)
+        # four rows: the mean is the sum divided by 4, bit for bit
+        self.assertEqual(list(net.grads()), [g / 4 for g in summed])
+        self.assertCloseList(net.grads(), [g / 4 for g in D_GRADS])
+        twin = net.clone()
+        self.assertIs(twin.get_reduction(), backprop.Reduction.MEAN)
+        twin.close()
+        self.assertRaisesStatus(Status.ERR_ARGUMENT, net.set_reduction, 2)
+        self.assertIs(net.get_reduction(), backprop.Reduction.MEAN)
+        self.assertRaises(ValueError, net.set_reduction, "average")
+        net.set_reduction(backprop.REDUCTION_SUM)
+        self.assertIs(net.get_reduction(), backprop.Reduction.SUM)
+
+    def test_reduction_saved(self):
+        net = self.net
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "m.txt")
+            net.save(path)
+            with open(path) as f:
+                self.assertEqual(f.readline(), "backprop-model 1\n")
+            net.set_reduction("mean")
+            net.save(path)
+            with open(path) as f:
+                text = f.read()
+            self.assertTrue(text.startswith("backprop-model 2\n"))
+            self.assertTrue(text.endswith("end\n\nsection training\nreduction mean\n"))
+            back = Network.load(path, use_numpy=self.use_numpy)
+            self.assertIs(back.get_reduction(), backprop.Reduction.MEAN)
+            back.close()
+
     def test_predict_leaves_the_network_alone(self):
         net = self.net
         expected = []
