@@ -16,6 +16,7 @@
 #include "internal.h"
 #include "bounds.h"
 #include "grads.h"
+#include "tiny_calls.h"
 #include "versions.h"
 
 #include <string.h>
@@ -176,6 +177,16 @@ nn_status nn_step(nn_t *net, double learning_rate)
             return NN_ERR_DIVERGED;
     }
     const int deferred = net->grads_state == NN_GRADS_DEFERRED;
+    if (nn__is_tiny(net)) {
+        for (size_t k = 1; k < net->n_layers; k++) {
+            nn__step_layer_tiny(net, k, learning_rate, deferred);
+            nn__params_grew(&net->layers[k], step_bound(&net->layers[k], learning_rate));
+            nn__grads_cleared(&net->layers[k]);
+        }
+        net->grads_state = NN_GRADS_ZERO;
+        nn__params_changed(net);
+        return NN_OK;
+    }
     size_t flat = 0;
     for (size_t k = 1; k < net->n_layers; k++) {
         struct nn_layer *l = &net->layers[k];

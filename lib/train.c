@@ -3,6 +3,7 @@
 #include "internal.h"
 #include "bounds.h"
 #include "grads.h"
+#include "tiny_calls.h"
 #include "versions.h"
 
 #include <string.h>
@@ -30,6 +31,14 @@ static double grad_factor(const struct nn_layer *l, double a_max, int w, int b)
 static int forward_pass(nn_t *net, const double *input, double input_max)
 {
     nn__grads_settle(net); /* the pass overwrites the deferred factors */
+    if (nn__is_tiny(net)) {
+        const int done = nn__forward_tiny(net, input, input_max);
+        if (done)
+            nn__forward_done(net);
+        else
+            nn__forward_lost(net);
+        return done;
+    }
     memcpy(net->layers[0].a, input, net->layers[0].n_out * sizeof(double));
     net->layers[0].a_max = input_max;
     const int stream = nn__weights_stream(net);
@@ -124,12 +133,16 @@ static nn_status backward_accumulate(nn_t *net, const double *target)
     const size_t top = net->n_layers - 1;
     nn__grads_settle(net); /* the deferred values need this pass's arrays */
     nn__backward_lost(net);
-    output_deltas(net, target);
-    for (size_t k = top; k > 1; k--) {
-        struct nn_layer *l = &net->layers[k], *below = &net->layers[k - 1];
-        net->kernels->gemv_t(l->n_out, l->n_in, l->w, l->delta, below->delta);
-        scale_by_derivative(net, below);
-        below->delta_max = net->kernels->max_abs(below->n_out, below->delta);
+    if (nn__is_tiny(net)) {
+        nn__deltas_tiny(net, target);
+    } else {
+        output_deltas(net, target);
+        for (size_t k = top; k > 1; k--) {
+            struct nn_layer *l = &net->layers[k], *below = &net->layers[k - 1];
+            net->kernels->gemv_t(l->n_out, l->n_in, l->w, l->delta, below->delta);
+            scale_by_derivative(net, below);
+            below->delta_max = net->kernels->max_abs(below->n_out, below->delta);
+        }
     }
     for (size_t k = top; k >= 1; k--)
         if (!layer_fits(net, k, 1.0, 0))
@@ -139,7 +152,10 @@ static nn_status backward_accumulate(nn_t *net, const double *target)
     nn__grads_set(net, defer ? NN_GRADS_DEFERRED : NN_GRADS_WRITTEN);
     for (size_t k = top; k >= 1; k--) {
         struct nn_layer *l = &net->layers[k];
-        accumulate(net, l, net->layers[k - 1].a, defer);
+        if (nn__is_tiny(net))
+            nn__accumulate_tiny(net, k, defer);
+        else
+            accumulate(net, l, net->layers[k - 1].a, defer);
         nn__grads_grew(l, l->delta_max * grad_factor(l, net->layers[k - 1].a_max, 1, 1));
     }
     nn__backward_done(net);
