@@ -24,18 +24,28 @@
 #endif
 
 /* Each body below takes `cap`, a bound on the units of every layer, and
-   runs its loops to it, skipping the units a layer lacks: the wrappers pass
-   a constant (2, 4 or NN_TINY_LAYER), so that the compiler unrolls the loops
-   completely, as in tiny.c. */
+   `top`, the index of the output layer; it runs its loops to cap, skipping
+   the units a layer lacks. The dispatch passes constants where it can (cap
+   2, 4 or NN_TINY_LAYER; top 2 for one hidden layer), so that the compiler
+   unrolls the loops completely, as in tiny.c. */
 #if defined(__GNUC__)
 #define TINY_INLINE inline __attribute__((always_inline))
 #else
 #define TINY_INLINE inline
 #endif
+#if defined(__GNUC__) && !defined(__clang__)
+#define TINY_UNROLL _Pragma("GCC unroll 4")
+#else
+#define TINY_UNROLL
+#endif
 
-/* The three bounds: one function per bound calls the body with it. */
+/* call(cap, top) with the bounds of net */
 #define TINY_DISPATCH(net, call)                                                    \
-    ((net)->max_size <= 2 ? call(2) : (net)->max_size <= 4 ? call(4) : call(NN_TINY_LAYER))
+    ((net)->n_layers == 3 && (net)->max_size <= 2   ? call(2, 2)                    \
+     : (net)->n_layers == 3 && (net)->max_size <= 4 ? call(4, 2)                    \
+     : (net)->max_size <= 2                         ? call(2, (net)->n_layers - 1)  \
+     : (net)->max_size <= 4                         ? call(4, (net)->n_layers - 1)  \
+                                                    : call(NN_TINY_LAYER, (net)->n_layers - 1))
 
 static TINY_INLINE double largest_magnitude(size_t n, const double *x, const size_t cap)
 {
@@ -47,18 +57,23 @@ static TINY_INLINE double largest_magnitude(size_t n, const double *x, const siz
 }
 
 static TINY_INLINE int forward_body(nn_t *net, const double *input, double input_max,
-                                    const size_t cap)
+                                    const size_t cap, const size_t top)
 {
     struct nn_layer *layers = net->layers;
+    double x[NN_TINY_LAYER] = {0.0}; /* outputs of the layer below, kept in registers */
     for (size_t i = 0; i < cap; i++)
-        if (i < layers[0].n_out)
-            layers[0].a[i] = input[i];
+        if (i < layers[0].n_out) {
+            x[i] = input[i];
+            layers[0].a[i] = x[i];
+        }
     layers[0].a_max = input_max;
-    for (size_t k = 1; k < net->n_layers; k++) {
+    TINY_UNROLL
+    for (size_t k = 1; k <= top; k++) {
         struct nn_layer *l = &layers[k];
-        const double *x = layers[k - 1].a;
         const size_t n_in = l->n_in, n_out = l->n_out;
         const int shared = l->bias_mode == NN_BIAS_SHARED;
+        const int logistic = l->activation == NN_ACT_SIGMOID;
+        double y[NN_TINY_LAYER] = {0.0};
         for (size_t j = 0; j < cap; j++)
             if (j < n_out) {
                 const double *row = l->w + j * n_in;
@@ -66,23 +81,28 @@ static TINY_INLINE int forward_body(nn_t *net, const double *input, double input
                 for (size_t i = 0; i < cap; i++)
                     if (i < n_in)
                         sum += row[i] * x[i];
-                l->z[j] = sum + l->b[shared ? 0 : j];
+                const double z = sum + l->b[shared ? 0 : j];
+                l->z[j] = z;
+                y[j] = logistic ? 1.0 / (1.0 + exp(-z)) : 0.0;
             }
-        if (l->activation == NN_ACT_SIGMOID) {
-            for (size_t j = 0; j < cap; j++)
-                if (j < n_out)
-                    l->a[j] = 1.0 / (1.0 + exp(-l->z[j]));
-        } else {
+        if (!logistic)
             nn__activate(l, l->z, l->a, n_out);
-        }
-        l->a_max = largest_magnitude(n_out, l->a, cap);
+        for (size_t j = 0; j < cap; j++)
+            if (j < n_out) {
+                if (logistic)
+                    l->a[j] = y[j];
+                else
+                    y[j] = l->a[j];
+                x[j] = y[j];
+            }
+        l->a_max = largest_magnitude(n_out, x, cap);
         if (!nn__max_finite(l->a_max) && !net->unchecked)
             return 0;
     }
     return 1;
 }
 
-#define FORWARD(cap) forward_body(net, input, input_max, cap)
+#define FORWARD(cap, top) forward_body(net, input, input_max, cap, top)
 TINY_ATTR int nn__forward_tiny(nn_t *net, const double *input, double input_max)
 {
     return TINY_DISPATCH(net, FORWARD);
@@ -105,13 +125,14 @@ static TINY_INLINE void times_derivative(const struct nn_layer *l, double *d, co
             d[j] *= f[j];
 }
 
-static TINY_INLINE void deltas_body(nn_t *net, const double *target, const size_t cap)
+static TINY_INLINE void deltas_body(nn_t *net, const double *target, const size_t cap,
+                                    const size_t top)
 {
-    const size_t top = net->n_layers - 1;
     struct nn_layer *out = &net->layers[top];
     nn__loss_grad(net->loss, out->n_out, out->a, target, out->delta);
     times_derivative(out, out->delta, cap);
     out->delta_max = largest_magnitude(out->n_out, out->delta, cap);
+    TINY_UNROLL
     for (size_t k = top; k > 1; k--) {
         const struct nn_layer *l = &net->layers[k];
         struct nn_layer *below = &net->layers[k - 1];
@@ -130,7 +151,7 @@ static TINY_INLINE void deltas_body(nn_t *net, const double *target, const size_
     }
 }
 
-#define DELTAS(cap) (deltas_body(net, target, cap), 0)
+#define DELTAS(cap, top) (deltas_body(net, target, cap, top), 0)
 TINY_ATTR void nn__deltas_tiny(nn_t *net, const double *target)
 {
     (void)TINY_DISPATCH(net, DELTAS);
@@ -157,8 +178,16 @@ static TINY_INLINE void accumulate_body(nn_t *net, size_t k, int defer, const si
             l->gb[j] += l->delta[j];
 }
 
-#define ACCUMULATE(cap) (accumulate_body(net, k, defer, cap), 0)
-TINY_ATTR void nn__accumulate_tiny(nn_t *net, size_t k, int defer)
+static TINY_INLINE void accumulate_layers(nn_t *net, int defer, const size_t cap,
+                                          const size_t top)
+{
+    TINY_UNROLL
+    for (size_t k = 1; k <= top; k++)
+        accumulate_body(net, k, defer, cap);
+}
+
+#define ACCUMULATE(cap, top) (accumulate_layers(net, defer, cap, top), 0)
+TINY_ATTR void nn__accumulate_tiny(nn_t *net, int defer)
 {
     (void)TINY_DISPATCH(net, ACCUMULATE);
 }
@@ -168,18 +197,23 @@ static TINY_INLINE void step_body(nn_t *net, size_t k, double rate, int deferred
                                   const size_t cap)
 {
     struct nn_layer *l = &net->layers[k];
-    const double *x = net->layers[k - 1].a;
     const size_t n_in = l->n_in, n_out = l->n_out;
-    if (deferred) {
+    if (deferred && !l->frozen_weights) {
         /* w -= rate (delta a_prev^T), the product formed first (ger_step);
            gw is already 0 */
-        if (!l->frozen_weights)
-            for (size_t j = 0; j < cap; j++)
-                if (j < n_out)
-                    for (size_t i = 0; i < cap; i++)
-                        if (i < n_in)
-                            l->w[j * n_in + i] -= rate * (l->delta[j] * x[i]);
-    } else {
+        double d[NN_TINY_LAYER] = {0.0}, x[NN_TINY_LAYER] = {0.0};
+        for (size_t i = 0; i < cap; i++) {
+            if (i < n_out)
+                d[i] = l->delta[i];
+            if (i < n_in)
+                x[i] = net->layers[k - 1].a[i];
+        }
+        for (size_t j = 0; j < cap; j++)
+            if (j < n_out)
+                for (size_t i = 0; i < cap; i++)
+                    if (i < n_in)
+                        l->w[j * n_in + i] -= rate * (d[j] * x[i]);
+    } else if (!deferred) {
         const size_t n_weights = n_out * n_in;
         for (size_t i = 0; i < cap * cap; i++)
             if (i < n_weights) {
@@ -189,17 +223,25 @@ static TINY_INLINE void step_body(nn_t *net, size_t k, double rate, int deferred
             }
     }
     /* the unused slots of a shared bias have gradients 0 too */
-    const size_t n_biases = nn__bias_count(l);
+    const size_t n_biases = l->frozen_biases ? 0 : nn__bias_count(l);
     for (size_t j = 0; j < cap; j++)
         if (j < n_out) {
-            if (j < n_biases && !l->frozen_biases)
+            if (j < n_biases)
                 l->b[j] += -rate * l->gb[j];
             l->gb[j] = 0.0;
         }
 }
 
-#define STEP(cap) (step_body(net, k, rate, deferred, cap), 0)
-TINY_ATTR void nn__step_layer_tiny(nn_t *net, size_t k, double rate, int deferred)
+static TINY_INLINE void step_layers(nn_t *net, double rate, int deferred, const size_t cap,
+                                    const size_t top)
+{
+    TINY_UNROLL
+    for (size_t k = 1; k <= top; k++)
+        step_body(net, k, rate, deferred, cap);
+}
+
+#define STEP(cap, top) (step_layers(net, rate, deferred, cap, top), 0)
+TINY_ATTR void nn__step_tiny(nn_t *net, double rate, int deferred)
 {
     (void)TINY_DISPATCH(net, STEP);
 }

@@ -18,12 +18,12 @@ int nn__forward_tiny(nn_t *net, const double *input, double input_max);
 /* Every delta of the last forward pass for `target`, and each layer's
    delta_max. */
 void nn__deltas_tiny(nn_t *net, const double *target);
-/* nn_backward()'s addition of layer k's gradients: the weights' unless
+/* nn_backward()'s addition of every layer's gradients: the weights' unless
    `defer`, and the biases'. */
-void nn__accumulate_tiny(nn_t *net, size_t k, int defer);
-/* nn_step()'s update of layer k: the parameters step by the gradients
-   (deferred ones: the layer's deltas and the outputs below), which then are
+void nn__accumulate_tiny(nn_t *net, int defer);
+/* nn_step()'s update of every layer: the parameters step by the gradients
+   (deferred ones: the layers' deltas and the outputs below), which then are
    0. The caller has checked the step and keeps the bounds. */
-void nn__step_layer_tiny(nn_t *net, size_t k, double rate, int deferred);
+void nn__step_tiny(nn_t *net, double rate, int deferred);
 
 #endif

@@ -150,11 +150,11 @@ static nn_status backward_accumulate(nn_t *net, const double *target)
     /* defer the weight gradients when none are stored (see grads.c) */
     const int defer = nn__grads_may_defer(net);
     nn__grads_set(net, defer ? NN_GRADS_DEFERRED : NN_GRADS_WRITTEN);
+    if (nn__is_tiny(net))
+        nn__accumulate_tiny(net, defer);
     for (size_t k = top; k >= 1; k--) {
         struct nn_layer *l = &net->layers[k];
-        if (nn__is_tiny(net))
-            nn__accumulate_tiny(net, k, defer);
-        else
+        if (!nn__is_tiny(net))
             accumulate(net, l, net->layers[k - 1].a, defer);
         nn__grads_grew(l, l->delta_max * grad_factor(l, net->layers[k - 1].a_max, 1, 1));
     }
@@ -213,7 +213,9 @@ nn_status nn_forward(nn_t *net, const double *input, double *output)
 {
     if (net == NULL || input == NULL)
         return NN_ERR_NULL_ARG;
-    const double input_max = net->kernels->max_abs(net->layers[0].n_out, input);
+    const size_t n_in = net->layers[0].n_out;
+    const double input_max = nn__is_tiny(net) ? nn__magnitude(nn__magnitude_bits(0, 0, n_in, input))
+                                              : net->kernels->max_abs(n_in, input);
     if (!nn__max_finite(input_max))
         return NN_ERR_NOT_FINITE;
     if (!forward_pass(net, input, input_max))
