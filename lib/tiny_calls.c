@@ -11,35 +11,17 @@
    argument check, divergence check, gradient state and version. */
 #include "internal.h"
 #include "bounds.h"
+#include "tiny_attr.h"
 #include "tiny_calls.h"
 
 #include <math.h>
-
-/* Scalar code only, for the reason tiny.c gives (a vector load of values
-   just stored one at a time waits for the stores to reach the cache). */
-#if defined(__GNUC__) && !defined(__clang__)
-#define TINY_ATTR __attribute__((optimize("no-tree-vectorize")))
-#else
-#define TINY_ATTR
-#endif
 
 /* Each body below takes `cap`, a bound on the units of every layer, and
    `top`, the index of the output layer; it runs its loops to cap, skipping
    the units a layer lacks. The dispatch passes constants where it can (cap
    2, 4 or NN_TINY_LAYER; top 2 for one hidden layer), so that the compiler
-   unrolls the loops completely, as in tiny.c. */
-#if defined(__GNUC__)
-#define TINY_INLINE inline __attribute__((always_inline))
-#else
-#define TINY_INLINE inline
-#endif
-#if defined(__GNUC__) && !defined(__clang__)
-#define TINY_UNROLL _Pragma("GCC unroll 4")
-#else
-#define TINY_UNROLL
-#endif
-
-/* call(cap, top) with the bounds of net */
+   unrolls the loops completely, as in tiny.c: TINY_DISPATCH(net, call)
+   evaluates call(cap, top) with the bounds of net. */
 #define TINY_DISPATCH(net, call)                                                    \
     ((net)->n_layers == 3 && (net)->max_size <= 2   ? call(2, 2)                    \
      : (net)->n_layers == 3 && (net)->max_size <= 4 ? call(4, 2)                    \
