@@ -29,10 +29,8 @@ static void add_deferred(const nn_t *net, size_t k, double *g)
     net->kernels->ger_add(l->n_out, l->n_in, l->delta, net->layers[k - 1].a, g);
 }
 
-void nn__grads_settle(nn_t *net)
+void nn__grads_settle_deferred(nn_t *net)
 {
-    if (net->grads_state != NN_GRADS_DEFERRED)
-        return;
     for (size_t k = 1; k < net->n_layers; k++)
         add_deferred(net, k, net->layers[k].gw);
     net->grads_state = NN_GRADS_WRITTEN;

@@ -204,6 +204,21 @@ static nn_status backward_update(nn_t *net, const double *target, enum backward_
     return NN_OK;
 }
 
+/* nn__all_finite() for at most NN_TINY_LAYER values, the loop written out:
+   its general form spends more on setting up than on checking so few. */
+static int few_finite(const double *x, size_t n)
+{
+    const uint64_t exponent = 0x7ff0000000000000u, one = 0x0010000000000000u;
+    uint64_t bad = 0;
+    for (size_t i = 0; i < NN_TINY_LAYER; i++)
+        if (i < n) {
+            uint64_t b;
+            memcpy(&b, x + i, sizeof b);
+            bad |= (b & exponent) + one;
+        }
+    return (bad >> 63) == 0;
+}
+
 static int rate_ok(double rate)
 {
     return nn__all_finite(&rate, 1);
@@ -248,24 +263,10 @@ nn_status nn_backward(nn_t *net, const double *target)
     nn_status status = nn__forward_ready(net);
     if (status != NN_OK)
         return status;
-    if (!nn__all_finite(target, net->layers[net->n_layers - 1].n_out))
+    const size_t n_out = net->layers[net->n_layers - 1].n_out;
+    if (nn__is_tiny(net) ? !few_finite(target, n_out) : !nn__all_finite(target, n_out))
         return NN_ERR_NOT_FINITE;
     return backward_accumulate(net, target);
-}
-
-/* nn__all_finite() for at most NN_TINY_LAYER values, the loop written out:
-   its general form spends more on setting up than on checking so few. */
-static int few_finite(const double *x, size_t n)
-{
-    const uint64_t exponent = 0x7ff0000000000000u, one = 0x0010000000000000u;
-    uint64_t bad = 0;
-    for (size_t i = 0; i < NN_TINY_LAYER; i++)
-        if (i < n) {
-            uint64_t b;
-            memcpy(&b, x + i, sizeof b);
-            bad |= (b & exponent) + one;
-        }
-    return (bad >> 63) == 0;
 }
 
 /* The flags after nn__train_tiny(), as forward_pass() and backward_update()
