@@ -181,12 +181,22 @@ static void warm_up(double seconds)
 #define W4_SINGLE 2000
 #define W4_BATCHES 200
 
-static double run_w1(const struct workload *w, size_t updates, double *sum)
+/* W1 with nn_train_sample(), or with the three calls nn_forward(),
+   nn_backward() and nn_step() */
+static double run_w1(const struct workload *w, size_t updates, int three_calls, double *sum)
 {
     nn_t *net = make_net(w);
     const double t0 = now();
-    for (size_t u = 0; u < updates; u++)
-        nn_train_sample(net, w->x + (u % 4) * 2, w->t + u % 4, W1_RATE);
+    for (size_t u = 0; u < updates; u++) {
+        const double *x = w->x + (u % 4) * 2, *t = w->t + u % 4;
+        if (three_calls) {
+            nn_forward(net, x, NULL);
+            nn_backward(net, t);
+            nn_step(net, W1_RATE);
+        } else {
+            nn_train_sample(net, x, t, W1_RATE);
+        }
+    }
     const double dt = now() - t0;
     *sum = checksum(net);
     nn_free(net);
@@ -388,7 +398,7 @@ static double fann_infer(const struct workload *w, size_t batch, double *sum)
 /* ---- results ---- */
 
 enum {
-    R_W1_LIB, R_W1_LIB_SHORT, R_W1_FANN, R_W1_TORCH,
+    R_W1_LIB, R_W1_LIB_3CALL, R_W1_LIB_SHORT, R_W1_FANN, R_W1_TORCH,
     R_W2_LIB_FUSED, R_W2_LIB_3CALL, R_W2_FANN, R_W2_TORCH,
     R_W3_LIB_1, R_W3_LIB_2, R_W3_TORCH_1, R_W3_TORCH_2,
     R_W4_LIB_1, R_W4_LIB_64, R_W4_FANN_1, R_W4_FANN_64, R_W4_TORCH_1, R_W4_TORCH_64,
@@ -397,7 +407,8 @@ enum {
 };
 
 static const char *result_names[R_COUNT] = {
-    "W1 libbackprop train_sample", "W1 libbackprop (10k, for the torch checksum)",
+    "W1 libbackprop train_sample", "W1 libbackprop forward+backward+step",
+    "W1 libbackprop (10k, for the torch checksum)",
     "W1 FANN fann_train", "W1 PyTorch (10k updates)",
     "W2 libbackprop train_sample", "W2 libbackprop forward+backward+step",
     "W2 FANN fann_train", "W2 PyTorch",
@@ -577,8 +588,9 @@ int main(int argc, char **argv)
         record(r, rep, t_, s);               \
     } while (0)
     for (int rep = 0; rep < reps; rep++) {
-        RUN(R_W1_LIB, run_w1(&w1, w1_updates, &s));
-        RUN(R_W1_LIB_SHORT, run_w1(&w1, W1_TORCH_UPDATES, &s));
+        RUN(R_W1_LIB, run_w1(&w1, w1_updates, 0, &s));
+        RUN(R_W1_LIB_3CALL, run_w1(&w1, w1_updates, 1, &s));
+        RUN(R_W1_LIB_SHORT, run_w1(&w1, W1_TORCH_UPDATES, 0, &s));
         RUN(R_W2_LIB_FUSED, run_w2(&w2, 0, &s));
         RUN(R_W2_LIB_3CALL, run_w2(&w2, 1, &s));
         RUN(R_W3_LIB_1, run_w3(&w3, 1, &s));
@@ -612,6 +624,7 @@ int main(int argc, char **argv)
     printf("\nratios (peer time / libbackprop time; above 1 means libbackprop is faster)\n");
     const struct comparison ratios[] = {
         {"W1 vs FANN", R_W1_LIB, R_W1_FANN},
+        {"W1 3-call vs FANN", R_W1_LIB_3CALL, R_W1_FANN},
         {"W1 vs PyTorch (per update)", R_W1_LIB_SHORT, R_W1_TORCH},
         {"W2 train_sample vs FANN", R_W2_LIB_FUSED, R_W2_FANN},
         {"W2 train_sample vs PyTorch", R_W2_LIB_FUSED, R_W2_TORCH},
@@ -657,6 +670,7 @@ int main(int argc, char **argv)
     const struct comparison checks[] = {
         {"W1 PyTorch (10k updates)", R_W1_LIB_SHORT, R_W1_TORCH},
         {"W1 floor", R_W1_LIB, R_W1_FLOOR},
+        {"W1 3-call", R_W1_LIB, R_W1_LIB_3CALL},
         {"W2 PyTorch", R_W2_LIB_FUSED, R_W2_TORCH},
         {"W2 3-call", R_W2_LIB_FUSED, R_W2_LIB_3CALL},
         {"W3 PyTorch 1 thread", R_W3_LIB_1, R_W3_TORCH_1},

@@ -9,7 +9,8 @@
 #           the first of the pair alternating from round to round
 #   RUNS    runs (default 3), each printed on its own, then all rounds together
 # The revisions are checked out in a temporary directory (git worktree) and
-# removed afterwards; the peers (FANN, PyTorch) are not compared.
+# removed afterwards; the peers (FANN, PyTorch) are not compared. A row that
+# only one revision's bench has shows nan for the other.
 set -euo pipefail
 
 if [ $# -lt 2 ]; then
@@ -41,7 +42,8 @@ for side in old new; do
 done
 
 # The rows compared, as the bench names them.
-rows=("W1 libbackprop train_sample" "W2 libbackprop train_sample"
+rows=("W1 libbackprop train_sample" "W1 libbackprop forward+backward+step"
+      "W2 libbackprop train_sample"
       "W2 libbackprop forward+backward+step" "W3 libbackprop 1 thread"
       "W3 libbackprop 2 threads" "W4 libbackprop batch 1" "W4 libbackprop batch 64")
 
@@ -91,7 +93,8 @@ for run in $(seq 0 "$runs"); do
         n=$(median "$work/new.txt" "$i" "$run")
         r=$(awk -v o="$o" -v n="$n" 'BEGIN { if (o > 0) printf "%.3f", n / o; else print "nan" }')
         printf '%-40s %10s %10s %8s\n' "${rows[$i]}" "$o" "$n" "$r"
-        if [ "$run" -ne 0 ]; then
+        # a row that one revision's bench lacks has no ratio (nan)
+        if [ "$run" -ne 0 ] && [ "$r" != nan ]; then
             worst=$(awk -v w="$worst" -v r="$r" 'BEGIN { print (r > w ? r : w) }')
         fi
     done

@@ -16,8 +16,10 @@
 #include "internal.h"
 #include "bounds.h"
 #include "grads.h"
+#include "tiny_calls.h"
 #include "versions.h"
 
+#include <math.h>
 #include <string.h>
 
 /* g (n_out x n_in) += layer k's deferred weight gradients */
@@ -27,10 +29,8 @@ static void add_deferred(const nn_t *net, size_t k, double *g)
     net->kernels->ger_add(l->n_out, l->n_in, l->delta, net->layers[k - 1].a, g);
 }
 
-void nn__grads_settle(nn_t *net)
+void nn__grads_settle_deferred(nn_t *net)
 {
-    if (net->grads_state != NN_GRADS_DEFERRED)
-        return;
     for (size_t k = 1; k < net->n_layers; k++)
         add_deferred(net, k, net->layers[k].gw);
     net->grads_state = NN_GRADS_WRITTEN;
@@ -152,11 +152,11 @@ static void step_and_clear(const nn_t *net, size_t n, double rate, double *g, do
     }
 }
 
-/* The bound of what nn_step() subtracts from layer l's parameters. */
-static double step_bound(const struct nn_layer *l, double rate)
+/* The bound of what nn_step() subtracts from layer l's parameters, given
+   the magnitude of the rate. */
+static double step_bound(const struct nn_layer *l, double abs_rate)
 {
-    const double r = rate < 0.0 ? -rate : rate;
-    return l->frozen_weights && l->frozen_biases ? 0.0 : r * l->grad_bound;
+    return l->frozen_weights && l->frozen_biases ? 0.0 : abs_rate * l->grad_bound;
 }
 
 nn_status nn_step(nn_t *net, double learning_rate)
@@ -165,6 +165,7 @@ nn_status nn_step(nn_t *net, double learning_rate)
         return NN_ERR_NULL_ARG;
     if (!nn__all_finite(&learning_rate, 1))
         return NN_ERR_NOT_FINITE;
+    const double abs_rate = fabs(learning_rate);
     /* every layer's check before any is written */
     for (size_t k = 1; k < net->n_layers; k++) {
         const struct nn_layer *l = &net->layers[k];
@@ -172,10 +173,20 @@ nn_status nn_step(nn_t *net, double learning_rate)
         const double g = nn__grad_bound(net, k);
         const int moves = !(l->frozen_weights && l->frozen_biases);
         if (!net->unchecked && moves &&
-            (g > NN_BOUND_LIMIT || !nn__bound_fits(bound, step_bound(l, learning_rate))))
+            (g > NN_BOUND_LIMIT || !nn__bound_fits(bound, step_bound(l, abs_rate))))
             return NN_ERR_DIVERGED;
     }
     const int deferred = net->grads_state == NN_GRADS_DEFERRED;
+    if (nn__is_tiny(net)) {
+        nn__step_tiny(net, learning_rate, deferred);
+        for (size_t k = 1; k < net->n_layers; k++) {
+            nn__params_grew(&net->layers[k], step_bound(&net->layers[k], abs_rate));
+            nn__grads_cleared(&net->layers[k]);
+        }
+        net->grads_state = NN_GRADS_ZERO;
+        nn__params_changed(net);
+        return NN_OK;
+    }
     size_t flat = 0;
     for (size_t k = 1; k < net->n_layers; k++) {
         struct nn_layer *l = &net->layers[k];
@@ -190,7 +201,7 @@ nn_status nn_step(nn_t *net, double learning_rate)
         step_and_clear(net, bias->count, learning_rate, bias->grads, bias->params, bias->frozen);
         /* a shared bias leaves the other slots of its gradient unused: 0 */
         memset(b[NN_BLOCK_UNUSED].grads, 0, b[NN_BLOCK_UNUSED].count * sizeof(double));
-        nn__params_grew(l, step_bound(l, learning_rate));
+        nn__params_grew(l, step_bound(l, abs_rate));
         nn__grads_cleared(l);
     }
     net->grads_state = NN_GRADS_ZERO;

@@ -17,7 +17,12 @@ enum nn_grads_state {
 /* Writes deferred gradients into the accumulators (a no-op when none are):
    before a call overwrites the arrays they are read from, or adds to the
    accumulators. */
-void nn__grads_settle(nn_t *net);
+void nn__grads_settle_deferred(nn_t *net);
+static inline void nn__grads_settle(nn_t *net)
+{
+    if (net->grads_state == NN_GRADS_DEFERRED) /* inline: every pass asks */
+        nn__grads_settle_deferred(net);
+}
 /* Whether nn_backward() may defer the weight gradients (none are stored),
    and the record that it did or wrote them. */
 static inline int nn__grads_may_defer(const nn_t *net)

@@ -153,6 +153,30 @@ static inline int nn__all_finite(const double *x, size_t n)
     return ((a0 | a1 | a2 | a3) >> 63) == 0;
 }
 
+/* The bits of |x| compared as integers order like the magnitudes, and every
+   infinity and NaN lies above every finite value: the largest of them, read
+   back as a double, is the largest magnitude, or an infinity or a NaN. The
+   loop over x[first..n) that keeps the largest bits so far in `best` (the
+   scalar max_abs kernel, the tail of the vector ones, the tiny passes). */
+#define NN_MAGNITUDE_BITS 0x7fffffffffffffffLL
+static inline long long nn__magnitude_bits(long long best, size_t first, size_t n,
+                                           const double *x)
+{
+    for (size_t i = first; i < n; i++) {
+        long long b;
+        memcpy(&b, x + i, sizeof b);
+        b &= NN_MAGNITUDE_BITS;
+        best = b > best ? b : best;
+    }
+    return best;
+}
+static inline double nn__magnitude(long long bits)
+{
+    double max;
+    memcpy(&max, &bits, sizeof max);
+    return max;
+}
+
 /* kernels.c: every loop over a matrix. A table holds one variant (level) of
    the loops; see kernels.c for the levels. */
 struct nn_kernels {

@@ -118,23 +118,10 @@ static void scalar_sigmoid(size_t n, const double *z, double *a)
         a[i] = 1.0 / (1.0 + exp(-z[i]));
 }
 
-/* The bits of |x| compared as integers order like the magnitudes, and every
-   infinity and NaN lies above every finite value: the largest of them, read
-   back as a double, is the largest magnitude, or an infinity or a NaN. */
-#define NN_MAGNITUDE_BITS 0x7fffffffffffffffLL
-
+/* (the loop: nn__magnitude_bits() in internal.h) */
 static double scalar_max_abs(size_t n, const double *x)
 {
-    long long best = 0;
-    for (size_t i = 0; i < n; i++) {
-        long long b;
-        memcpy(&b, x + i, sizeof b);
-        b &= NN_MAGNITUDE_BITS;
-        best = b > best ? b : best;
-    }
-    double max;
-    memcpy(&max, &best, sizeof max);
-    return max;
+    return nn__magnitude(nn__magnitude_bits(0, 0, n, x));
 }
 
 static const struct nn_kernels scalar_table = {

@@ -453,15 +453,7 @@ static KATTR double KN(max_abs)(size_t n, const double *x)
     long long best = 0;
     for (int l = 0; l < VW; l++)
         best = m[l] > best ? m[l] : best;
-    for (size_t i = nv; i < n; i++) {
-        long long b;
-        memcpy(&b, x + i, sizeof b);
-        b &= NN_MAGNITUDE_BITS;
-        best = b > best ? b : best;
-    }
-    double max;
-    memcpy(&max, &best, sizeof max);
-    return max;
+    return nn__magnitude(nn__magnitude_bits(best, nv, n, x));
 }
 
 static const struct nn_kernels KN(table) = {

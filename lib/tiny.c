@@ -10,36 +10,11 @@
    kernels, so that it gives their bits. */
 #include "internal.h"
 #include "bounds.h"
+#include "tiny_attr.h"
 
 #include <math.h>
 
 #define TINY_SIGMOID(z) (1.0 / (1.0 + exp(-(z))))
-
-/* Scalar code only: the previous step stored each weight one double at a
-   time, and a vector load of two of them cannot take them from the store
-   buffer (it waits until the stores reach the cache, 20 ns a step at -O3).
-   GCC vectorises at -O2 since version 12. */
-#if defined(__GNUC__) && !defined(__clang__)
-#define TINY_ATTR __attribute__((optimize("no-tree-vectorize")))
-#else
-#define TINY_ATTR
-#endif
-
-/* The bodies are inlined into the callers below, which pass the top layer's
-   index: a constant for networks of one hidden layer, so that the loops over
-   layers unroll too. */
-#if defined(__GNUC__)
-#define TINY_INLINE inline __attribute__((always_inline))
-#else
-#define TINY_INLINE inline
-#endif
-
-/* Unrolls the loops over layers when their count is a constant. */
-#if defined(__GNUC__) && !defined(__clang__)
-#define TINY_UNROLL _Pragma("GCC unroll 4")
-#else
-#define TINY_UNROLL
-#endif
 
 #define TINY_NAME train_tiny2
 #define TINY_MAX 2

@@ -3,6 +3,7 @@
 #include "internal.h"
 #include "bounds.h"
 #include "grads.h"
+#include "tiny_calls.h"
 #include "versions.h"
 
 #include <string.h>
@@ -30,6 +31,14 @@ static double grad_factor(const struct nn_layer *l, double a_max, int w, int b)
 static int forward_pass(nn_t *net, const double *input, double input_max)
 {
     nn__grads_settle(net); /* the pass overwrites the deferred factors */
+    if (nn__is_tiny(net)) {
+        const int done = nn__forward_tiny(net, input, input_max);
+        if (done)
+            nn__forward_done(net);
+        else
+            nn__forward_lost(net);
+        return done;
+    }
     memcpy(net->layers[0].a, input, net->layers[0].n_out * sizeof(double));
     net->layers[0].a_max = input_max;
     const int stream = nn__weights_stream(net);
@@ -124,12 +133,16 @@ static nn_status backward_accumulate(nn_t *net, const double *target)
     const size_t top = net->n_layers - 1;
     nn__grads_settle(net); /* the deferred values need this pass's arrays */
     nn__backward_lost(net);
-    output_deltas(net, target);
-    for (size_t k = top; k > 1; k--) {
-        struct nn_layer *l = &net->layers[k], *below = &net->layers[k - 1];
-        net->kernels->gemv_t(l->n_out, l->n_in, l->w, l->delta, below->delta);
-        scale_by_derivative(net, below);
-        below->delta_max = net->kernels->max_abs(below->n_out, below->delta);
+    if (nn__is_tiny(net)) {
+        nn__deltas_tiny(net, target);
+    } else {
+        output_deltas(net, target);
+        for (size_t k = top; k > 1; k--) {
+            struct nn_layer *l = &net->layers[k], *below = &net->layers[k - 1];
+            net->kernels->gemv_t(l->n_out, l->n_in, l->w, l->delta, below->delta);
+            scale_by_derivative(net, below);
+            below->delta_max = net->kernels->max_abs(below->n_out, below->delta);
+        }
     }
     for (size_t k = top; k >= 1; k--)
         if (!layer_fits(net, k, 1.0, 0))
@@ -137,9 +150,12 @@ static nn_status backward_accumulate(nn_t *net, const double *target)
     /* defer the weight gradients when none are stored (see grads.c) */
     const int defer = nn__grads_may_defer(net);
     nn__grads_set(net, defer ? NN_GRADS_DEFERRED : NN_GRADS_WRITTEN);
+    if (nn__is_tiny(net))
+        nn__accumulate_tiny(net, defer);
     for (size_t k = top; k >= 1; k--) {
         struct nn_layer *l = &net->layers[k];
-        accumulate(net, l, net->layers[k - 1].a, defer);
+        if (!nn__is_tiny(net))
+            accumulate(net, l, net->layers[k - 1].a, defer);
         nn__grads_grew(l, l->delta_max * grad_factor(l, net->layers[k - 1].a_max, 1, 1));
     }
     nn__backward_done(net);
@@ -188,6 +204,21 @@ static nn_status backward_update(nn_t *net, const double *target, enum backward_
     return NN_OK;
 }
 
+/* nn__all_finite() for at most NN_TINY_LAYER values, the loop written out:
+   its general form spends more on setting up than on checking so few. */
+static int few_finite(const double *x, size_t n)
+{
+    const uint64_t exponent = 0x7ff0000000000000u, one = 0x0010000000000000u;
+    uint64_t bad = 0;
+    for (size_t i = 0; i < NN_TINY_LAYER; i++)
+        if (i < n) {
+            uint64_t b;
+            memcpy(&b, x + i, sizeof b);
+            bad |= (b & exponent) + one;
+        }
+    return (bad >> 63) == 0;
+}
+
 static int rate_ok(double rate)
 {
     return nn__all_finite(&rate, 1);
@@ -197,7 +228,9 @@ nn_status nn_forward(nn_t *net, const double *input, double *output)
 {
     if (net == NULL || input == NULL)
         return NN_ERR_NULL_ARG;
-    const double input_max = net->kernels->max_abs(net->layers[0].n_out, input);
+    const size_t n_in = net->layers[0].n_out;
+    const double input_max = nn__is_tiny(net) ? nn__magnitude(nn__magnitude_bits(0, 0, n_in, input))
+                                              : net->kernels->max_abs(n_in, input);
     if (!nn__max_finite(input_max))
         return NN_ERR_NOT_FINITE;
     if (!forward_pass(net, input, input_max))
@@ -230,24 +263,10 @@ nn_status nn_backward(nn_t *net, const double *target)
     nn_status status = nn__forward_ready(net);
     if (status != NN_OK)
         return status;
-    if (!nn__all_finite(target, net->layers[net->n_layers - 1].n_out))
+    const size_t n_out = net->layers[net->n_layers - 1].n_out;
+    if (nn__is_tiny(net) ? !few_finite(target, n_out) : !nn__all_finite(target, n_out))
         return NN_ERR_NOT_FINITE;
     return backward_accumulate(net, target);
-}
-
-/* nn__all_finite() for at most NN_TINY_LAYER values, the loop written out:
-   its general form spends more on setting up than on checking so few. */
-static int few_finite(const double *x, size_t n)
-{
-    const uint64_t exponent = 0x7ff0000000000000u, one = 0x0010000000000000u;
-    uint64_t bad = 0;
-    for (size_t i = 0; i < NN_TINY_LAYER; i++)
-        if (i < n) {
-            uint64_t b;
-            memcpy(&b, x + i, sizeof b);
-            bad |= (b & exponent) + one;
-        }
-    return (bad >> 63) == 0;
 }
 
 /* The flags after nn__train_tiny(), as forward_pass() and backward_update()
