@@ -399,7 +399,8 @@ test("Adam by hand", function()
     for i = 1, 2 do
       m[i] = b1 * m[i] + (1 - b1) * g[i]
       v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
-      p[i] = p[i] - rate / (1 - b1 ^ step) * m[i] / (math.sqrt(v[i]) / math.sqrt(1 - b2 ^ step) + eps)
+      local denominator = math.sqrt(v[i]) / math.sqrt(1 - b2 ^ step) + eps
+      p[i] = p[i] - rate / (1 - b1 ^ step) * m[i] / denominator
     end
     net:forward({ x })
     net:backward({ t })
