@@ -303,6 +303,30 @@ local function from_doubles(buf, n)
   return t
 end
 
+-- Gives class the methods of an object that owns one C handle in self.h,
+-- released by the C function free_name: handle() (an error once closed),
+-- close() (releases it now and removes the finaliser; safe to call twice)
+-- and closed().
+local function owns_handle(class, name, free_name)
+  function class:handle()
+    if self.h == nil then error("operation on a closed " .. name, 3) end
+    return self.h
+  end
+
+  function class:close()
+    local h = self.h
+    if h ~= nil then
+      self.h = nil
+      ffi.gc(h, nil)
+      L()[free_name](h)
+    end
+  end
+
+  function class:closed()
+    return self.h == nil
+  end
+end
+
 local Network = {}
 Network.__index = Network
 M.Network = Network
@@ -341,24 +365,7 @@ end
 
 setmetatable(Network, { __call = function(_, ...) return Network.new(...) end })
 
-function Network:handle()
-  if self.h == nil then error("operation on a closed Network", 3) end
-  return self.h
-end
-
--- Releases the network now; the finaliser is removed. Safe to call twice.
-function Network:close()
-  local h = self.h
-  if h ~= nil then
-    self.h = nil
-    ffi.gc(h, nil)
-    L().nn_free(h)
-  end
-end
-
-function Network:closed()
-  return self.h == nil
-end
+owns_handle(Network, "Network", "nn_free")
 
 function Network:clone()
   local out = ffi.new("nn_t *[1]")
@@ -595,24 +602,7 @@ end
 
 setmetatable(Optimizer, { __call = function(_, ...) return Optimizer.new(...) end })
 
-function Optimizer:handle()
-  if self.h == nil then error("operation on a closed Optimizer", 3) end
-  return self.h
-end
-
--- Releases the optimiser now; the finaliser is removed. Safe to call twice.
-function Optimizer:close()
-  local h = self.h
-  if h ~= nil then
-    self.h = nil
-    ffi.gc(h, nil)
-    L().nn_optimizer_free(h)
-  end
-end
-
-function Optimizer:closed()
-  return self.h == nil
-end
+owns_handle(Optimizer, "Optimizer", "nn_optimizer_free")
 
 -- The kind's name, e.g. "adam".
 function Optimizer:kind()

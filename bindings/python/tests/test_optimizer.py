@@ -17,10 +17,12 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import backprop  # noqa: E402
 from backprop import (BackpropError, Hyperparameter, Network, Optimizer,  # noqa: E402
                       OptimizerKind, Status)
+from test_backprop import CountingFree  # noqa: E402
 
 REFERENCE = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                          "..", "..", "..", "tests", "ref", "optimizers.h")
@@ -327,17 +329,6 @@ class OptimizerTest(Checks, unittest.TestCase):
             self.assertIsInstance(state, numpy.ndarray)
             self.assertEqual(state.shape, (2 + 2 * 3,))
             opt.set_state(numpy.zeros(8))
-
-
-class CountingFree:
-    def __init__(self, obj):
-        self.calls = 0
-        self.real = obj._free
-        obj._free = self
-
-    def __call__(self, handle):
-        self.calls += 1
-        self.real(handle)
 
 
 class LifecycleTest(unittest.TestCase):
