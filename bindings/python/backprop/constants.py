@@ -176,6 +176,10 @@ def _c_int(value, what):
     return value
 
 
+# How code() names a group in its errors, where the class name would not read well.
+_GROUP_WORDS = {OptimizerKind: "optimizer kind"}
+
+
 def code(group, value):
     """Turns a name such as ``"sigmoid"`` or an integer into an ``int`` code.
 
@@ -184,16 +188,15 @@ def code(group, value):
     that the library itself reports an unknown code with its own status;
     larger ones raise ``OverflowError``.
     """
+    what = _GROUP_WORDS.get(group, group.__name__.lower())
     if isinstance(value, str):
         try:
             return int(_NAMES[group][value.lower()])
         except KeyError:
             known = ", ".join(sorted(_NAMES[group]))
-            raise ValueError("unknown %s name %r (known: %s)"
-                             % (group.__name__.lower(), value, known)) from None
+            raise ValueError("unknown %s name %r (known: %s)" % (what, value, known)) from None
     if isinstance(value, bool):
-        raise TypeError("expected a %s name or code, not a bool" % group.__name__.lower())
+        raise TypeError("expected a %s name or code, not a bool" % what)
     if not hasattr(value, "__index__"):
-        raise TypeError("expected a %s name or integer code, got %r"
-                        % (group.__name__.lower(), value))
-    return _c_int(value, "%s code" % group.__name__.lower())
+        raise TypeError("expected a %s name or integer code, got %r" % (what, value))
+    return _c_int(value, "%s code" % what)

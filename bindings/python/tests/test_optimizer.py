@@ -250,14 +250,14 @@ class OptimizerTest(Checks, unittest.TestCase):
             self.assertEqual(opt.hyperparameters["weight_decay"], 0.25)
 
     def test_errors(self):
-        with self.assertRaises(ValueError):
+        with self.assertRaisesRegex(ValueError, "unknown optimizer kind name 'adagrad'"):
             Optimizer(self.net, "adagrad")
         with self.assertRaises(TypeError):
             Optimizer([2, 1], "adam")
         self.assertRaisesStatus(Status.ERR_ARGUMENT, Optimizer, self.net, 99)
         # a hyperparameter the kind does not take, or out of range: refused at create
         self.assertRaisesStatus(Status.ERR_ARGUMENT, Optimizer, self.net, "adam", momentum=0.9)
-        with self.assertRaises(ValueError):
+        with self.assertRaisesRegex(ValueError, "unknown hyperparameter name 'beta3'"):
             Optimizer(self.net, "adam", beta3=0.9)
         with Optimizer(self.net, "adam") as opt:
             self.assertRaisesStatus(Status.ERR_ARGUMENT, opt.set, "beta1", 1.0)
