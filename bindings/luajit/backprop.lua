@@ -89,6 +89,23 @@ nn_status nn_get_grads(const nn_t *net, double *grads, size_t count);
 nn_status nn_set_grads(nn_t *net, const double *grads, size_t count);
 
 nn_status nn_init_random(nn_t *net, unsigned long seed, int scheme, double lo, double hi);
+
+typedef struct nn_optimizer nn_optimizer_t;
+nn_status nn_optimizer_create(nn_optimizer_t **out, const nn_t *net, int kind);
+void nn_optimizer_free(nn_optimizer_t *opt);
+nn_status nn_optimizer_set(nn_optimizer_t *opt, int hyperparameter, double value);
+nn_status nn_optimizer_get(const nn_optimizer_t *opt, int hyperparameter, double *value);
+nn_status nn_optimizer_reset(nn_optimizer_t *opt);
+nn_status nn_optimizer_step(nn_optimizer_t *opt, nn_t *net, double learning_rate);
+nn_status nn_optimizer_get_kind(const nn_optimizer_t *opt, int *kind);
+const char *nn_optimizer_name(int kind);
+nn_status nn_optimizer_from_name(const char *name, int *kind);
+const char *nn_hyperparameter_name(int code);
+nn_status nn_hyperparameter_from_name(const char *name, int *code);
+nn_status nn_optimizer_state_count(const nn_optimizer_t *opt, size_t *count);
+nn_status nn_optimizer_get_state(const nn_optimizer_t *opt, double *state, size_t count);
+nn_status nn_optimizer_set_state(nn_optimizer_t *opt, const double *state, size_t count);
+nn_status nn_clip_grad_norm(nn_t *net, double max_norm, double *norm_before);
 ]]
 ffi.cdef(declarations)
 
@@ -109,6 +126,10 @@ M.loss = { half_sse = 0, mse = 1 }
 M.reduction = { sum = 0, mean = 1 }
 M.bias_mode = { per_neuron = 0, shared = 1 }
 M.init = { uniform = 0, xavier = 1, he = 2 }
+M.optimizer = { sgd = 0, adam = 1, adamw = 2, rmsprop = 3, rprop = 4 }
+M.hyperparameter = { momentum = 0, dampening = 1, nesterov = 2, weight_decay = 3, beta1 = 4,
+                     beta2 = 5, epsilon = 6, alpha = 7, eta_minus = 8, eta_plus = 9,
+                     step_min = 10, step_max = 11 }
 
 local lib -- the loaded clib, set by M.load()
 
@@ -282,6 +303,30 @@ local function from_doubles(buf, n)
   return t
 end
 
+-- Gives class the methods of an object that owns one C handle in self.h,
+-- released by the C function free_name: handle() (an error once closed),
+-- close() (releases it now and removes the finaliser; safe to call twice)
+-- and closed().
+local function owns_handle(class, name, free_name)
+  function class:handle()
+    if self.h == nil then error("operation on a closed " .. name, 3) end
+    return self.h
+  end
+
+  function class:close()
+    local h = self.h
+    if h ~= nil then
+      self.h = nil
+      ffi.gc(h, nil)
+      L()[free_name](h)
+    end
+  end
+
+  function class:closed()
+    return self.h == nil
+  end
+end
+
 local Network = {}
 Network.__index = Network
 M.Network = Network
@@ -320,24 +365,7 @@ end
 
 setmetatable(Network, { __call = function(_, ...) return Network.new(...) end })
 
-function Network:handle()
-  if self.h == nil then error("operation on a closed Network", 3) end
-  return self.h
-end
-
--- Releases the network now; the finaliser is removed. Safe to call twice.
-function Network:close()
-  local h = self.h
-  if h ~= nil then
-    self.h = nil
-    ffi.gc(h, nil)
-    L().nn_free(h)
-  end
-end
-
-function Network:closed()
-  return self.h == nil
-end
+owns_handle(Network, "Network", "nn_free")
 
 function Network:clone()
   local out = ffi.new("nn_t *[1]")
@@ -534,6 +562,102 @@ Network.train_sample = trainer("nn_train_sample")
 
 function Network:zero_grads()
   check(L().nn_zero_grads(self:handle()), "nn_zero_grads")
+end
+
+-- Clips the accumulated gradients by their global norm (PyTorch's
+-- clip_grad_norm_); returns the norm before clipping.
+function Network:clip_grad_norm(max_norm)
+  local norm = ffi.new("double[1]")
+  check(L().nn_clip_grad_norm(self:handle(), max_norm, norm), "nn_clip_grad_norm")
+  return norm[0]
+end
+
+-- Optimizer(net, kind, hyperparameters): an optimiser with state for net's
+-- parameter layout. kind is a name of backprop.optimizer ("sgd", "adam",
+-- "adamw", "rmsprop", "rprop") or a code; hyperparameters, if given, a table
+-- such as { beta1 = 0.8 } (names of backprop.hyperparameter). The optimiser
+-- keeps net, the network opt:step() updates unless given another one of the
+-- same parameter layout; the C optimiser does not use the network's memory,
+-- so the two may be released in any order. Its handle is released by
+-- opt:close() or by the garbage collector.
+local Optimizer = {}
+Optimizer.__index = Optimizer
+M.Optimizer = Optimizer
+
+function Optimizer.new(net, kind, hyperparameters)
+  local C = L()
+  local out = ffi.new("nn_optimizer_t *[1]")
+  check(C.nn_optimizer_create(out, net:handle(), code_of(M.optimizer, kind, "optimizer kind")),
+        "nn_optimizer_create")
+  local self = setmetatable({ h = ffi.gc(out[0], C.nn_optimizer_free), net = net }, Optimizer)
+  for name, value in pairs(hyperparameters or {}) do
+    local ok, err = pcall(self.set, self, name, value)
+    if not ok then
+      self:close()
+      error(err, 2)
+    end
+  end
+  return self
+end
+
+setmetatable(Optimizer, { __call = function(_, ...) return Optimizer.new(...) end })
+
+owns_handle(Optimizer, "Optimizer", "nn_optimizer_free")
+
+-- The kind's name, e.g. "adam".
+function Optimizer:kind()
+  local kind = ffi.new("int[1]")
+  check(L().nn_optimizer_get_kind(self:handle(), kind), "nn_optimizer_get_kind")
+  return ffi.string(L().nn_optimizer_name(kind[0]))
+end
+
+function Optimizer:set(hyperparameter, value)
+  check(L().nn_optimizer_set(self:handle(),
+                             code_of(M.hyperparameter, hyperparameter, "hyperparameter"), value),
+        "nn_optimizer_set")
+end
+
+function Optimizer:get(hyperparameter)
+  local value = ffi.new("double[1]")
+  check(L().nn_optimizer_get(self:handle(),
+                             code_of(M.hyperparameter, hyperparameter, "hyperparameter"), value),
+        "nn_optimizer_get")
+  return value[0]
+end
+
+-- Forgets all state, as just after creation; the hyperparameters stay.
+function Optimizer:reset()
+  check(L().nn_optimizer_reset(self:handle()), "nn_optimizer_reset")
+end
+
+-- One update from the accumulated gradients of net (default: the network
+-- the optimiser was made with), which are then cleared.
+function Optimizer:step(rate, net)
+  local h = self:handle()
+  check(L().nn_optimizer_step(h, (net or self.net):handle(), rate), "nn_optimizer_step")
+end
+
+function Optimizer:state_count()
+  local n = ffi.new("size_t[1]")
+  check(L().nn_optimizer_state_count(self:handle(), n), "nn_optimizer_state_count")
+  return tonumber(n[0])
+end
+
+-- The state as a flat table: every block's step count, then the kind's
+-- per-parameter values (docs/optimizers.md has the layout).
+function Optimizer:state()
+  local n = self:state_count()
+  local buf = ffi.new("double[?]", n > 0 and n or 1)
+  check(L().nn_optimizer_get_state(self:handle(), buf, n), "nn_optimizer_get_state")
+  return from_doubles(buf, n)
+end
+
+function Optimizer:set_state(values)
+  local h = self:handle()
+  local buf, n = to_doubles(values)
+  check(L().nn_optimizer_set_state(h, buf, n), "nn_optimizer_set_state", function()
+    return string.format("expected %s, got %d", plural(self:state_count(), "value", "values"), n)
+  end)
 end
 
 return M

@@ -307,6 +307,219 @@ test("batch reduction", function()
   net:close()
 end)
 
+-- tests/ref/optimizers.h (PyTorch 1.13, float64) read as Lua: its arrays and
+-- case tables are C initialisers, which are Lua table constructors once the
+-- array names are bound.
+local function read_reference()
+  local f = assert(io.open(here .. "/../../tests/ref/optimizers.h", "r"))
+  local text = f:read("*a"):gsub("/%*.-%*/", " ")
+  f:close()
+  local ref = { arrays = {}, macros = {} }
+  for name, value in text:gmatch("#define ([%w_]+) ([%-%d%.e]+)%s") do
+    ref.macros[name] = tonumber(value)
+  end
+  for name, body in text:gmatch("static const double ([%w_]+)%[%d+%] = (%b{});") do
+    ref.arrays[name] = assert(loadstring("return " .. body))()
+  end
+  for name, body in text:gmatch("static const struct [%w_]+ ([%w_]+)%[%] = (%b{});") do
+    local chunk = assert(loadstring("return " .. body))
+    ref[name] = setfenv(chunk, ref.arrays)()
+  end
+  return ref
+end
+
+local function close_to_torch(ours, torch, what)
+  assert(#ours == #torch, what .. ": length " .. #ours .. " ~= " .. #torch)
+  for i = 1, #torch do
+    if not (math.abs(ours[i] - torch[i]) <= 1e-12 * math.max(1, math.abs(torch[i]))) then
+      error(string.format("%s[%d] = %.17g, torch %.17g", what, i, ours[i], torch[i]), 2)
+    end
+  end
+end
+
+local function slice(t, first, n)
+  local out = {}
+  for i = 1, n do out[i] = t[first + i] end
+  return out
+end
+
+test("optimisers against PyTorch", function()
+  local ref = read_reference()
+  local steps, samples = ref.macros.REF_STEPS, ref.macros.REF_SAMPLES
+  local kind_names = {}
+  for name, code in pairs(backprop.optimizer) do kind_names[code] = name end
+  local hp_names = {}
+  for name, code in pairs(backprop.hyperparameter) do hp_names[code] = name end
+  local seen, n_cases = {}, 0
+  for c, rc in ipairs(ref.ref_opt_cases) do
+    -- fields as in struct ref_opt_case
+    local n_layers, sizes, acts, loss, shared, kind, n_hp, hp_codes, hp_values, rate, frozen,
+          n_params, n_state, params0, x, t, params, state = unpack(rc)
+    local net = backprop.Network(slice(sizes, 0, n_layers), slice(acts, 0, n_layers - 1))
+    net:set_loss(loss)
+    if shared ~= 0 then net:set_bias_mode(shared, "shared") end
+    net:set_params(params0)
+    local hps = {}
+    for h = 1, n_hp do hps[hp_names[hp_codes[h]]] = hp_values[h] end
+    local opt = backprop.Optimizer(net, kind_names[kind], hps)
+    local n_in, n_out = sizes[1], sizes[n_layers]
+    for s = 0, steps - 1 do
+      for k = 1, n_layers - 1 do
+        local bits = math.floor(frozen[s + 1] / 4 ^ (k - 1)) % 4
+        net:set_frozen(k, bits % 2 == 1, bits >= 2)
+      end
+      for r = s * samples, s * samples + samples - 1 do
+        net:forward(slice(x, r * n_in, n_in))
+        net:backward(slice(t, r * n_out, n_out))
+      end
+      opt:step(rate * (1 - 0.05 * s))
+    end
+    close_to_torch(net:params(), params, "case " .. (c - 1) .. " params")
+    assert(opt:state_count() == n_state)
+    close_to_torch(opt:state(), state, "case " .. (c - 1) .. " state")
+    seen[kind] = true
+    n_cases = n_cases + 1
+    opt:close()
+    net:close()
+  end
+  assert(n_cases >= 5, "only " .. n_cases .. " cases")
+  for code = 0, 4 do assert(seen[code], "no case of kind " .. code) end
+end)
+
+test("Adam by hand", function()
+  -- y = w x + b, E = (y - t)^2 / 2: dE/dw = (y - t) x, dE/db = y - t
+  local x, t, rate, b1, b2, eps = 2.0, 1.0, 0.01, 0.8, 0.999, 1e-8
+  local p, m, v = { 0.5, 0.1 }, { 0, 0 }, { 0, 0 }
+  local net = backprop.Network({ 1, 1 }, "linear")
+  net:set_params(p)
+  local opt = backprop.Optimizer(net, "adam", { beta1 = b1 })
+  for step = 1, 3 do
+    local err = p[1] * x + p[2] - t
+    local g = { err * x, err }
+    for i = 1, 2 do
+      m[i] = b1 * m[i] + (1 - b1) * g[i]
+      v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
+      local denominator = math.sqrt(v[i]) / math.sqrt(1 - b2 ^ step) + eps
+      p[i] = p[i] - rate / (1 - b1 ^ step) * m[i] / denominator
+    end
+    net:forward({ x })
+    net:backward({ t })
+    opt:step(rate)
+  end
+  close_list(net:params(), p, 1e-14, "params")
+  close_list(opt:state(), { 3, 3, m[1], m[2], v[1], v[2] }, 1e-14, "state")
+  opt:close()
+  net:close()
+end)
+
+test("optimiser settings and errors", function()
+  local net = example_c()
+  local opt = backprop.Optimizer(net, "sgd", { momentum = 0.9 })
+  assert(opt:kind() == "sgd")
+  assert(opt:get("momentum") == 0.9 and opt:get("dampening") == 0)
+  opt:set(backprop.hyperparameter.weight_decay, 0.5)
+  assert(opt:get("weight_decay") == 0.5)
+  raises(S.ERR_ARGUMENT, opt.set, opt, "beta1", 0.5)      -- not an SGD hyperparameter
+  raises(S.ERR_ARGUMENT, opt.set, opt, "momentum", -1)    -- out of range
+  raises(S.ERR_NOT_FINITE, opt.set, opt, "momentum", 0 / 0)
+  assert(opt:get("momentum") == 0.9)
+  assert(not pcall(opt.set, opt, "beta3", 0.5))
+  raises(S.ERR_ARGUMENT, backprop.Optimizer, net, 99)
+  assert(not pcall(backprop.Optimizer, net, "adagrad"))
+  raises(S.ERR_ARGUMENT, backprop.Optimizer, net, "rprop", { eta_plus = 0.5 })
+  local other = backprop.Network({ 2, 3, 2 }, "sigmoid")
+  raises(S.ERR_COUNT, opt.step, opt, 0.1, other)
+  other:close()
+  local adamw = backprop.Optimizer(net, backprop.optimizer.adamw)
+  assert(adamw:kind() == "adamw" and adamw:get("weight_decay") == 0.01)
+  adamw:close()
+  opt:close()
+  net:close()
+end)
+
+test("optimiser state, reset and lifetime", function()
+  local net = example_c()
+  local opt = backprop.Optimizer(net, "adam")
+  -- 2 (n_layers - 1) step counts, then m and v for the 10 parameters
+  assert(opt:state_count() == 4 + 2 * 10)
+  net:forward(X)
+  net:backward(T)
+  opt:step(0.01)
+  local g = net:grads()
+  for i = 1, #g do assert(g[i] == 0, "gradients are cleared") end
+  local state = opt:state()
+  -- the frozen shared biases keep step count 0
+  assert(state[1] == 1 and state[2] == 0 and state[3] == 1 and state[4] == 0)
+  local twin = net:clone()
+  local other = backprop.Optimizer(twin, "adam")
+  other:set_state(state)
+  close_list(other:state(), state, 0, "state copied")
+  local err = raises(S.ERR_COUNT, other.set_state, other, { 1, 2 })
+  assert(err.detail == "expected 24 values, got 2", err.detail)
+  for _, pair in ipairs({ { net, opt }, { twin, other } }) do
+    pair[1]:forward(X)
+    pair[1]:backward(T)
+    pair[2]:step(0.01)
+  end
+  close_list(twin:params(), net:params(), 0, "continued run")
+  opt:reset()
+  for _, v in ipairs(opt:state()) do assert(v == 0, "reset clears the state") end
+  -- the network may go first: the optimiser does not use its memory
+  net:close()
+  assert(opt:get("beta1") == 0.9)
+  assert(not pcall(opt.step, opt, 0.01))
+  opt:close()
+  opt:close()
+  assert(opt:closed())
+  assert(not pcall(opt.state, opt))
+  for i = 1, 500 do
+    local o = backprop.Optimizer(twin, "rmsprop", { momentum = 0.5 })
+    o:step(0.01)
+  end
+  collectgarbage()
+  collectgarbage()
+  other:close()
+  twin:close()
+end)
+
+test("clip_grad_norm against PyTorch", function()
+  local ref = read_reference()
+  for c, rc in ipairs(ref.ref_clip_cases) do
+    local n_layers, sizes, acts, loss, shared, max_norm, norm, frozen, n_params, params0, x, t,
+          grads = unpack(rc)
+    local net = backprop.Network(slice(sizes, 0, n_layers), slice(acts, 0, n_layers - 1))
+    net:set_loss(loss)
+    if shared ~= 0 then net:set_bias_mode(shared, "shared") end
+    net:set_params(params0)
+    assert(net:param_count() == n_params)
+    for k = 1, n_layers - 1 do
+      local bits = math.floor(frozen / 4 ^ (k - 1)) % 4
+      net:set_frozen(k, bits % 2 == 1, bits >= 2)
+    end
+    local n_in, n_out = sizes[1], sizes[n_layers]
+    for r = 0, ref.macros.REF_SAMPLES - 1 do
+      net:forward(slice(x, r * n_in, n_in))
+      net:backward(slice(t, r * n_out, n_out))
+    end
+    local what = "case " .. (c - 1)
+    close_to_torch({ net:clip_grad_norm(max_norm) }, { norm }, what .. " norm")
+    -- torch has no gradient for a frozen block: compare the others
+    local at = 0
+    for k = 1, n_layers - 1 do
+      local fw, fb = net:get_frozen(k)
+      local w, b = net:weight_grads(k), net:bias_grads(k)
+      if not fw then close_to_torch(w, slice(grads, at, #w), what .. " weight grads") end
+      if not fb then close_to_torch(b, slice(grads, at + #w, #b), what .. " bias grads") end
+      at = at + #w + #b
+    end
+    assert(at == n_params)
+    net:close()
+  end
+  local net = example_c()
+  raises(S.ERR_ARGUMENT, net.clip_grad_norm, net, -1)
+  net:close()
+end)
+
 test("close and garbage collection", function()
   local net = example_c()
   net:close()
@@ -363,6 +576,8 @@ test("name tables match the library's lookups", function()
     { backprop.activation, C.nn_activation_name, C.nn_activation_from_name, { custom = true } },
     { backprop.loss, C.nn_loss_name, C.nn_loss_from_name, {} },
     { backprop.bias_mode, C.nn_bias_mode_name, C.nn_bias_mode_from_name, {} },
+    { backprop.optimizer, C.nn_optimizer_name, C.nn_optimizer_from_name, {} },
+    { backprop.hyperparameter, C.nn_hyperparameter_name, C.nn_hyperparameter_from_name, {} },
   }
   for _, g in ipairs(groups) do
     local tbl, name_of, from_name, extra = g[1], g[2], g[3], g[4]

@@ -17,16 +17,19 @@ soname ``libbackprop.so.0``.
 
 from . import constants
 from ._native import ENV_VARIABLE, BackpropError, DivergedError, Library
-from .constants import *  # noqa: F401,F403  (ACT_*, LOSS_*, BIAS_*, INIT_*, ERR_*, OK)
-from .constants import (Activation, BiasMode, ExplainFormat, Init, Loss, Reduction, Rule,
-                        Status)
+from .constants import *  # noqa: F401,F403  (ACT_*, LOSS_*, BIAS_*, INIT_*, OPT_*, HP_*, ERR_*, OK)
+from .constants import (Activation, BiasMode, ExplainFormat, Hyperparameter, Init, Loss,
+                        OptimizerKind, Reduction, Rule, Status)
 from .network import Network, Rng, numpy_available
+from .optimizer import Optimizer
+from .schedules import schedule_cosine, schedule_exponential, schedule_linear, schedule_step
 
 __all__ = [
     "Activation", "BackpropError", "BiasMode", "DivergedError", "ENV_VARIABLE", "ExplainFormat",
-    "Init", "Library",
-    "Loss", "Network", "Reduction", "Rng", "Rule", "Status", "load_library", "numpy_available",
-    "strerror", "version", "version_number",
+    "Hyperparameter", "Init", "Library",
+    "Loss", "Network", "Optimizer", "OptimizerKind", "Reduction", "Rng", "Rule", "Status",
+    "load_library", "numpy_available", "schedule_cosine", "schedule_exponential",
+    "schedule_linear", "schedule_step", "strerror", "version", "version_number",
 ]
 __all__ += [name for name in dir(constants)
             if name.isupper() and not name.startswith("_")]

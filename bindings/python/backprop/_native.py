@@ -21,7 +21,7 @@ ABI_MAJOR = 0
 c_double_p = ctypes.POINTER(ctypes.c_double)
 c_size_t_p = ctypes.POINTER(ctypes.c_size_t)
 c_int_p = ctypes.POINTER(ctypes.c_int)
-# nn_t* and nn_rng_t* are opaque: they travel as void pointers.
+# nn_t*, nn_rng_t* and the other handles are opaque: they travel as void pointers.
 handle_t = ctypes.c_void_p
 handle_p = ctypes.POINTER(ctypes.c_void_p)
 status_t = ctypes.c_int  # nn_status is a C enum with int-sized values
@@ -141,6 +141,26 @@ OPTIONAL_PROTOTYPES = {
     "nn_explain_options_set_param_name": (_S, [_H, _Z, _CP]),
     "nn_explain": (_S, [_H, _H, _P, _Z, _P, _Z, _D, WRITE_FN, _VP]),
     "nn_export_dot": (_S, [_H, _H, _P, _Z, _P, _Z, WRITE_FN, _VP]),
+    # optimisers, clipping and schedules
+    "nn_optimizer_create": (_S, [handle_p, _H, _I]),
+    "nn_optimizer_free": (None, [_H]),
+    "nn_optimizer_set": (_S, [_H, _I, _D]),
+    "nn_optimizer_get": (_S, [_H, _I, _P]),
+    "nn_optimizer_reset": (_S, [_H]),
+    "nn_optimizer_step": (_S, [_H, _H, _D]),
+    "nn_optimizer_get_kind": (_S, [_H, c_int_p]),
+    "nn_optimizer_state_count": (_S, [_H, c_size_t_p]),
+    "nn_optimizer_get_state": (_S, [_H, _P, _Z]),
+    "nn_optimizer_set_state": (_S, [_H, _P, _Z]),
+    "nn_optimizer_name": (_CP, [_I]),
+    "nn_optimizer_from_name": (_S, [_CP, c_int_p]),
+    "nn_hyperparameter_name": (_CP, [_I]),
+    "nn_hyperparameter_from_name": (_S, [_CP, c_int_p]),
+    "nn_clip_grad_norm": (_S, [_H, _D, _P]),
+    "nn_schedule_step": (_S, [_D, _Z, _Z, _D, _P]),
+    "nn_schedule_exponential": (_S, [_D, _Z, _D, _P]),
+    "nn_schedule_cosine": (_S, [_D, _Z, _Z, _D, _P]),
+    "nn_schedule_linear": (_S, [_D, _Z, _Z, _D, _D, _P]),
 }
 
 

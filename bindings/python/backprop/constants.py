@@ -95,6 +95,34 @@ class Reduction(enum.IntEnum):
     MEAN = 1
 
 
+class OptimizerKind(enum.IntEnum):
+    """Kinds of :class:`Optimizer` (``NN_OPT_*``)."""
+
+    SGD = 0
+    ADAM = 1
+    ADAMW = 2
+    RMSPROP = 3
+    RPROP = 4
+
+
+class Hyperparameter(enum.IntEnum):
+    """Hyperparameters of an :class:`Optimizer` (``NN_HP_*``); each kind takes
+    some of them (docs/optimizers.md)."""
+
+    MOMENTUM = 0
+    DAMPENING = 1
+    NESTEROV = 2
+    WEIGHT_DECAY = 3
+    BETA1 = 4
+    BETA2 = 5
+    EPSILON = 6
+    ALPHA = 7
+    ETA_MINUS = 8
+    ETA_PLUS = 9
+    STEP_MIN = 10
+    STEP_MAX = 11
+
+
 # Limits from the header, for callers that want to check before calling.
 MAX_LAYERS = 1024
 MAX_LAYER_SIZE = 16777216
@@ -106,7 +134,8 @@ def _export_aliases(namespace):
     for prefix, group in (("ACT_", Activation), ("LOSS_", Loss),
                           ("BIAS_", BiasMode), ("INIT_", Init), ("", Status),
                           ("EXPLAIN_", ExplainFormat), ("RULE_", Rule),
-                          ("REDUCTION_", Reduction)):
+                          ("REDUCTION_", Reduction), ("OPT_", OptimizerKind),
+                          ("HP_", Hyperparameter)):
         for member in group:
             namespace[prefix + member.name] = member
 
@@ -122,6 +151,8 @@ _NAMES = {
     ExplainFormat: {m.name.lower(): m for m in ExplainFormat},
     Rule: {m.name.lower(): m for m in Rule},
     Reduction: {m.name.lower(): m for m in Reduction},
+    OptimizerKind: {m.name.lower(): m for m in OptimizerKind},
+    Hyperparameter: {m.name.lower(): m for m in Hyperparameter},
 }
 
 
@@ -145,6 +176,10 @@ def _c_int(value, what):
     return value
 
 
+# How code() names a group in its errors, where the class name would not read well.
+_GROUP_WORDS = {OptimizerKind: "optimizer kind"}
+
+
 def code(group, value):
     """Turns a name such as ``"sigmoid"`` or an integer into an ``int`` code.
 
@@ -153,16 +188,15 @@ def code(group, value):
     that the library itself reports an unknown code with its own status;
     larger ones raise ``OverflowError``.
     """
+    what = _GROUP_WORDS.get(group, group.__name__.lower())
     if isinstance(value, str):
         try:
             return int(_NAMES[group][value.lower()])
         except KeyError:
             known = ", ".join(sorted(_NAMES[group]))
-            raise ValueError("unknown %s name %r (known: %s)"
-                             % (group.__name__.lower(), value, known)) from None
+            raise ValueError("unknown %s name %r (known: %s)" % (what, value, known)) from None
     if isinstance(value, bool):
-        raise TypeError("expected a %s name or code, not a bool" % group.__name__.lower())
+        raise TypeError("expected a %s name or code, not a bool" % what)
     if not hasattr(value, "__index__"):
-        raise TypeError("expected a %s name or integer code, got %r"
-                        % (group.__name__.lower(), value))
-    return _c_int(value, "%s code" % group.__name__.lower())
+        raise TypeError("expected a %s name or integer code, got %r" % (what, value))
+    return _c_int(value, "%s code" % what)

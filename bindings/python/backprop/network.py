@@ -790,6 +790,17 @@ class Network(_Handle):
         self._train("nn_train_sample", inputs, targets, learning_rate)
 
     @_locked
+    def clip_grad_norm(self, max_norm):
+        """Clips the accumulated gradients by their global norm (PyTorch's
+        ``clip_grad_norm_``): when the Euclidean norm n of the gradients of
+        the blocks that are not frozen exceeds *max_norm*, they are scaled by
+        ``max_norm / (n + 1e-6)``. Returns n, the norm before clipping."""
+        self._lib.require("nn_clip_grad_norm")
+        norm = ctypes.c_double()
+        self._call("nn_clip_grad_norm", self._get(), float(max_norm), ctypes.byref(norm))
+        return norm.value
+
+    @_locked
     def zero_grads(self):
         """Sets every accumulated gradient to 0."""
         self._call("nn_zero_grads", self._get())

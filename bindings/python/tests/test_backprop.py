@@ -821,7 +821,9 @@ class PrototypeTest(unittest.TestCase):
         table = {
             "nn_t*": ctypes.c_void_p, "nn_rng_t*": ctypes.c_void_p,
             "nn_explain_options_t*": ctypes.c_void_p, "void*": ctypes.c_void_p,
+            "nn_optimizer_t*": ctypes.c_void_p,
             "nn_t**": n.handle_p, "nn_rng_t**": n.handle_p, "nn_explain_options_t**": n.handle_p,
+            "nn_optimizer_t**": n.handle_p,
             "size_t": ctypes.c_size_t, "size_t*": n.c_size_t_p,
             "int": ctypes.c_int, "int*": n.c_int_p, "nn_status": n.status_t,
             "unsigned long": ctypes.c_ulong, "double": ctypes.c_double,
@@ -859,14 +861,16 @@ class PrototypeTest(unittest.TestCase):
 
 
 class NamesTest(unittest.TestCase):
-    """The binding's names of activations, losses and bias conventions are
-    the library's (nn_activation_name() and the others, listed until NULL)."""
+    """The binding's names of activations, losses, bias conventions,
+    optimiser kinds and hyperparameters are the library's
+    (nn_activation_name() and the others, listed until NULL)."""
 
     def test_tables_match_the_library(self):
         from backprop import constants
         lib = backprop.load_library()
         groups = ((backprop.Activation, "activation"), (backprop.Loss, "loss"),
-                  (backprop.BiasMode, "bias_mode"))
+                  (backprop.BiasMode, "bias_mode"), (backprop.OptimizerKind, "optimizer"),
+                  (backprop.Hyperparameter, "hyperparameter"))
         for group, stem in groups:
             self.assertTrue(lib.has("nn_%s_name" % stem))
             name_of = getattr(lib, "nn_%s_name" % stem)
