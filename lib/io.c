@@ -29,6 +29,7 @@
 
 #include "hexfloat.h"
 #include "internal.h"
+#include "activation.h"
 #include "load_options.h"
 #include "names.h"
 
@@ -1344,6 +1345,7 @@ static nn_status parse_model(struct parser *p, const struct load_settings *setti
     if (status != NN_OK)
         return status;
     loss = choice;
+    const size_t loss_line = p->line;
     for (size_t k = 0; k + 1 < n_layers; k++)
         activations[k] = NN_ACT_LINEAR;
     nn_t *net = NULL;
@@ -1356,7 +1358,6 @@ static nn_status parse_model(struct parser *p, const struct load_settings *setti
         set_message(p->msg, p->msg_size, nn_strerror(status));
         return status;
     }
-    status = nn_set_loss(net, loss);
     for (size_t k = 1; k < n_layers && status == NN_OK; k++)
         status = parse_layer(p, &settings->customs, net, k);
     if (status == NN_OK)
@@ -1380,6 +1381,12 @@ static nn_status parse_model(struct parser *p, const struct load_settings *setti
                           : "unknown activation '%s' (a custom one is written 'activation "
                             "custom NAME')",
                       p->unknown_name);
+    /* the loss once the output layer's activation is known: they must fit */
+    if (status == NN_OK && nn_set_loss(net, loss) != NN_OK)
+        status = fail(p, NN_ERR_LOSS_OUTPUT, loss_line,
+                      "the loss '%s' needs outputs in (0, 1], which the output activation '%s' "
+                      "does not give (use sigmoid or softmax)",
+                      nn_loss_name(loss), nn_activation_name(nn_get_activation(net, n_layers - 1)));
     if (status != NN_OK) {
         nn_free(net);
         return status;

@@ -1,6 +1,8 @@
 /* Creating, copying and releasing networks; the memory layout; shape queries;
    parameter access and per-layer settings. */
 #include "internal.h"
+#include "activation.h"
+#include "loss.h"
 #include "batch_buffer.h"
 #include "bounds.h"
 #include "grads.h"
@@ -329,6 +331,13 @@ nn_status nn_set_activation(nn_t *net, size_t layer, int activation)
     if (!nn__activation_is_builtin(activation))
         return NN_ERR_ACTIVATION;
     struct nn_layer *l = &net->layers[layer];
+    if (layer == net->n_layers - 1) {
+        struct nn_layer candidate = *l;
+        candidate.activation = activation;
+        status = nn__loss_fits(net->loss, &candidate);
+        if (status != NN_OK)
+            return status;
+    }
     l->activation = activation;
     l->custom_f = NULL;
     l->custom_df = NULL;
@@ -448,6 +457,9 @@ nn_status nn_set_loss(nn_t *net, int loss)
         return NN_ERR_NULL_ARG;
     if (!nn__loss_is_valid(loss))
         return NN_ERR_LOSS;
+    nn_status status = nn__loss_fits(loss, &net->layers[net->n_layers - 1]);
+    if (status != NN_OK)
+        return status;
     net->loss = loss;
     return NN_OK;
 }

@@ -11,6 +11,8 @@
 #define BACKPROP_EXPLAIN_COMMON_H
 
 #include "../internal.h"
+#include "../activation.h"
+#include "../loss.h"
 #include "../text.h"
 
 #include <stddef.h>
@@ -107,13 +109,6 @@ static inline const double *nn__tr(const struct nn__trace *t, const double *arr,
                                    size_t k)
 {
     return arr + s * t->n_units + t->off[k];
-}
-
-/* One output's term of the loss: 1/2 (t - o)^2, or (t - o)^2 / n for the mean. */
-static inline double nn__loss_term(int loss, size_t n, double o, double t)
-{
-    const double d = t - o;
-    return loss == NN_LOSS_MSE ? d * d / (double)n : 0.5 * d * d;
 }
 
 /* ---- output formats (formats.c) ---- */
