@@ -1494,7 +1494,7 @@ static nn_status load(nn_t **out, const char *data, size_t size, const char *pat
     set_message(msg, msg_size, "");
     status = parse_model(&p, settings, out);
     if (status != NN_OK && status != NN_ERR_FORMAT && status != NN_ERR_UNKNOWN_NAME &&
-        status != NN_ERR_TOO_LARGE)
+        status != NN_ERR_TOO_LARGE && status != NN_ERR_LOSS_OUTPUT)
         set_message(msg, msg_size, nn_strerror(status));
     if (p.stream != NULL) {
         input_close(&stream.in);
