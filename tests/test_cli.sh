@@ -265,6 +265,12 @@ for names in 'linear|sigmoid|tanh|relu|leaky_relu|softplus' 'per_neuron|shared' 
 done
 expect 2 "unknown activation 'sigmod'; valid names: linear, sigmoid, tanh, relu, leaky_relu, softplus" "$bp" init --sizes 2,2 --activations sigmod -o "$work/x.txt"
 expect 2 "unknown loss 'l1'; valid names: half_sse, mse" "$bp" init --sizes 2,2 --activations sigmoid --loss l1 -o "$work/x.txt"
+# a cross-entropy needs a sigmoid or softmax output layer; with one, the file has the words
+expect 2 "--loss cross_entropy: the loss takes the log of the outputs" "$bp" init --sizes 2,3,2 --activations tanh,linear --loss cross-entropy -o "$work/x.txt"
+[ ! -e "$work/x.txt" ] || fail "init: a refused --loss still wrote a model"
+expect 0 "" "$bp" init --sizes 2,3,2 --activations tanh,softmax --loss cross-entropy --seed 1 -o "$work/softmax.txt"
+grep -q '^loss cross_entropy$' "$work/softmax.txt" && grep -q '^activation softmax$' "$work/softmax.txt" \
+    || fail "init: the softmax model lacks its words"
 expect 2 "unknown initialisation 'zeros'; valid names: uniform, xavier, he" "$bp" init --sizes 2,2 --activations sigmoid --init zeros -o "$work/x.txt"
 expect 2 "unknown bias convention 'none'; valid names: per_neuron, shared" "$bp" init --sizes 2,2 --activations sigmoid --bias none -o "$work/x.txt"
 expect 2 "unknown rule 'fast'; valid names: standard, sequential" "$bp" train "$models/example_c.txt" --data "$work/bom.csv" --rate 0.5 --epochs 1 --rule fast -o "$work/x.txt"
