@@ -81,6 +81,7 @@ struct nn__trace {
     int depth;                       /* one of NN__TRACE_* */
     size_t n_layers, n_samples, n_params, n_units, n_in, n_out;
     int rule;
+    int fused;                       /* the output deltas take the loss's closed form in z */
     double eta;
     const double *inputs;            /* n_samples * n_in */
     const double *targets;           /* n_samples * n_out */
