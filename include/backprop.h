@@ -403,6 +403,8 @@ BACKPROP_API nn_status nn_get_biases(const nn_t *net, size_t layer, double *b, s
 /**
  * @brief Sets a built-in activation on @p layer (::NN_ERR_ACTIVATION for an
  * unknown code, including ::NN_ACT_CUSTOM). Makes the last forward pass stale.
+ * On the output layer of a network whose loss is a cross-entropy, an activation
+ * with values outside (0, 1] is refused with ::NN_ERR_LOSS_OUTPUT, the layer unchanged.
  */
 BACKPROP_API nn_status nn_set_activation(nn_t *net, size_t layer, int activation);
 
@@ -471,7 +473,8 @@ BACKPROP_API nn_status nn_get_frozen(const nn_t *net, size_t layer, int *freeze_
 /**
  * @brief Selects the loss (::NN_ERR_LOSS for an unknown code). Pending gradients
  * and the last forward pass are kept: the loss only enters nn_loss() and
- * nn_backward().
+ * nn_backward(). A cross-entropy after an output activation whose values are not
+ * all in (0, 1] is refused with ::NN_ERR_LOSS_OUTPUT, the loss unchanged.
  */
 BACKPROP_API nn_status nn_set_loss(nn_t *net, int loss);
 /** @brief The network's loss code, or -1 for NULL. */
@@ -532,7 +535,9 @@ BACKPROP_API nn_status nn_step(nn_t *net, double learning_rate);
  * once with @p learning_rate, and only then propagates the deltas to the layer
  * below, through the weights it has just changed. The standard rule
  * (nn_backward() then nn_step()) propagates through the old weights instead; the
- * two differ slightly for networks with a hidden layer. The per-layer deltas of
+ * two differ slightly for networks with a hidden layer. A softmax layer (a vector
+ * activation) is passed as in the other rules: the vector propagated to it
+ * through the updated weights is multiplied by its Jacobian as a whole. The per-layer deltas of
  * this pass stay readable; the accumulated gradients are not touched.
  * Makes the last forward pass stale.
  * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NOT_FINITE or ::NN_ERR_DIVERGED
