@@ -60,12 +60,19 @@ static double cross_entropy_term(size_t n, double o, double t)
     return t == 0.0 ? 0.0 : -t * log(o);
 }
 
-static double cross_entropy_value(size_t n, const double *o, const double *t)
+/* E as the sum of the terms, output by output */
+static double sum_of_terms(size_t n, const double *o, const double *t,
+                           double (*term)(size_t n, double o, double t))
 {
     double sum = 0.0;
     for (size_t i = 0; i < n; i++)
-        sum += cross_entropy_term(n, o[i], t[i]);
+        sum += term(n, o[i], t[i]);
     return sum;
+}
+
+static double cross_entropy_value(size_t n, const double *o, const double *t)
+{
+    return sum_of_terms(n, o, t, cross_entropy_term);
 }
 
 static void cross_entropy_grad(size_t n, const double *o, const double *t, double *g)
@@ -113,10 +120,7 @@ static double binary_cross_entropy_term(size_t n, double o, double t)
 
 static double binary_cross_entropy_value(size_t n, const double *o, const double *t)
 {
-    double sum = 0.0;
-    for (size_t i = 0; i < n; i++)
-        sum += binary_cross_entropy_term(n, o[i], t[i]);
-    return sum;
+    return sum_of_terms(n, o, t, binary_cross_entropy_term);
 }
 
 static void binary_cross_entropy_grad(size_t n, const double *o, const double *t, double *g)
