@@ -85,6 +85,10 @@ struct nn {
        step as it would be, NaN and infinities included: on them the single-sample
        passes skip the divergence checks (train.c). */
     int unchecked;
+    /* Whether every activation and the loss opt in to nn_train_sample()'s
+       register path (nn__tiny_fits); network.c refreshes it whenever one
+       of them changes, so that the step does not ask the tables again. */
+    int tiny_fits;
 };
 
 /* network.c */

@@ -69,22 +69,32 @@ double nn__loss_value(int loss, const struct nn_layer *out, const double *z, con
    activation's backward (`scratch`: n_out doubles). Every pass forms them
    here. Inline, with the commonest pair (o - t through the logistic
    function) in one loop that gives the bits of the general form, because
-   the register path (tiny.c) of a tiny network waits on it. */
-static inline void nn__output_delta(int loss, const struct nn_layer *out, const double *z,
-                                    const double *o, const double *t, double *delta,
-                                    double *scratch)
+   the register path (tiny.c) of a tiny network waits on it: that path
+   passes its constant bound on the layer size (`bound` >= n_out), so that
+   the loop unrolls and the deltas stay in registers. */
+static inline void nn__output_delta_bounded(int loss, const struct nn_layer *out,
+                                            const double *z, const double *o, const double *t,
+                                            double *delta, double *scratch, size_t bound)
 {
     const struct nn_loss *e = &nn__loss_table[loss];
     const size_t n = out->n_out;
     if (nn__loss_fused(loss, out)) {
         e->fused_delta(n, o, t, delta);
     } else if (e->difference && nn__activation_logistic(out)) {
-        for (size_t i = 0; i < n; i++)
-            delta[i] = (o[i] - t[i]) * (o[i] * (1.0 - o[i]));
+        for (size_t i = 0; i < bound; i++)
+            if (i < n)
+                delta[i] = (o[i] - t[i]) * (o[i] * (1.0 - o[i]));
     } else {
         e->grad(n, o, t, delta);
         nn__activation_backward(out, z, o, delta, n, scratch);
     }
+}
+
+static inline void nn__output_delta(int loss, const struct nn_layer *out, const double *z,
+                                    const double *o, const double *t, double *delta,
+                                    double *scratch)
+{
+    nn__output_delta_bounded(loss, out, z, o, t, delta, scratch, out->n_out);
 }
 
 /* dE/do of one sample (explain shows it); the deltas come from nn__output_delta. */

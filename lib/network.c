@@ -160,6 +160,7 @@ nn_status nn_create_with_allocator(nn_t **out, size_t n_layers, const size_t *si
     }
     nn__layout(net);
     nn__params_replaced(net, 0); /* the model loader writes them straight in */
+    net->tiny_fits = nn__tiny_fits(net);
     *out = net;
     return NN_OK;
 }
@@ -343,6 +344,7 @@ nn_status nn_set_activation(nn_t *net, size_t layer, int activation)
     l->custom_df = NULL;
     l->custom_context = NULL;
     l->custom_name[0] = '\0';
+    net->tiny_fits = nn__tiny_fits(net);
     nn__params_changed(net);
     return NN_OK;
 }
@@ -372,6 +374,7 @@ nn_status nn_set_custom_activation(nn_t *net, size_t layer, nn_activation_fn f,
     l->custom_df = df;
     l->custom_context = context;
     memmove(l->custom_name, name, strlen(name) + 1); /* name may be this layer's own */
+    net->tiny_fits = nn__tiny_fits(net);
     nn__params_changed(net);
     return NN_OK;
 }
@@ -461,6 +464,7 @@ nn_status nn_set_loss(nn_t *net, int loss)
     if (status != NN_OK)
         return status;
     net->loss = loss;
+    net->tiny_fits = nn__tiny_fits(net);
     return NN_OK;
 }
 

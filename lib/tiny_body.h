@@ -78,10 +78,10 @@ static TINY_INLINE int TINY_NAME(nn_t *net, const double *input, const double *t
     struct nn_layer *out = &layers[top];
     double d[TINY_MAX] = {0.0};
     double scratch[TINY_MAX];
-    nn__output_delta(net->loss, out, out->z, out->a, target, out->delta, scratch);
+    nn__output_delta_bounded(net->loss, out, out->z, x, target, d, scratch, TINY_MAX);
     for (size_t j = 0; j < TINY_MAX; j++)
         if (j < out->n_out)
-            d[j] = out->delta[j];
+            out->delta[j] = d[j];
     TINY_UNROLL
     for (size_t k = top; k >= 1; k--) {
         struct nn_layer *l = &layers[k];

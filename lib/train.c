@@ -276,7 +276,7 @@ static inline nn_status train_one(nn_t *net, const double *input, const double *
     if (net == NULL || input == NULL || target == NULL)
         return NN_ERR_NULL_ARG;
     const size_t n_in = net->layers[0].n_out, n_out = net->layers[net->n_layers - 1].n_out;
-    if (mode == FUSED && net->max_size <= NN_TINY_LAYER && nn__tiny_fits(net)) {
+    if (mode == FUSED && net->max_size <= NN_TINY_LAYER && net->tiny_fits) {
         /* the same two passes with the loops written out (tiny.c) */
         if (!rate_ok(rate) || !few_finite(input, n_in) || !few_finite(target, n_out))
             return NN_ERR_NOT_FINITE;
