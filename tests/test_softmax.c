@@ -206,6 +206,36 @@ static void test_tiny_path_cross_entropies(void **state)
     }
 }
 
+/* A softmax set on a tiny network after its creation takes it off the
+   register path (which has no vector backward): nn_train_sample() still
+   agrees with nn_forward + nn_backward + nn_step. */
+static void test_softmax_set_later_leaves_tiny_path(void **state)
+{
+    (void)state;
+    const size_t sizes[3] = { 2, 3, 3 };
+    const int acts[2] = { NN_ACT_TANH, NN_ACT_SIGMOID };
+    const double x[2] = { 0.3, -0.8 }, t[3] = { 0.0, 1.0, 0.0 };
+    nn_t *fused = create_net(3, sizes, acts), *three = NULL;
+    assert_int_equal(nn_init_random(fused, 9, NN_INIT_UNIFORM, -1.0, 1.0), NN_OK);
+    assert_int_equal(nn_set_loss(fused, NN_LOSS_CROSS_ENTROPY), NN_OK);
+    assert_int_equal(nn_set_activation(fused, 1, NN_ACT_SOFTMAX), NN_OK);
+    assert_int_equal(nn_set_activation(fused, 2, NN_ACT_SOFTMAX), NN_OK);
+    assert_int_equal(nn_clone(fused, &three), NN_OK);
+    for (int s = 0; s < 5; s++) {
+        assert_int_equal(nn_train_sample(fused, x, t, 0.5), NN_OK);
+        assert_int_equal(nn_forward(three, x, NULL), NN_OK);
+        assert_int_equal(nn_backward(three, t), NN_OK);
+        assert_int_equal(nn_step(three, 0.5), NN_OK);
+    }
+    double *a = params_of(fused), *b = params_of(three);
+    for (size_t i = 0; i < nn_param_count(fused); i++)
+        assert_rel(a[i], b[i], 1e-14);
+    free(a);
+    free(b);
+    nn_free(fused);
+    nn_free(three);
+}
+
 /* With one weight layer the sequential rule is the fused one (nothing is
    propagated); with softmax hidden layers it propagates through the
    softmax's Jacobian as the other rules do, and trains. */
@@ -377,6 +407,7 @@ int main(void)
         cmocka_unit_test(test_predict_matches_batch),
         cmocka_unit_test(test_train_sample_against_torch),
         cmocka_unit_test(test_tiny_path_cross_entropies),
+        cmocka_unit_test(test_softmax_set_later_leaves_tiny_path),
         cmocka_unit_test(test_sequential_rule),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_load_refuses_pair),
