@@ -147,7 +147,8 @@ typedef enum nn_status {
     NN_ERR_BUFFER_SIZE = 21,   /**< A caller-supplied buffer is too small. */
     NN_ERR_BATCH_SIZE = 22,    /**< A batch size of 0, or one that differs from the last batch forward pass. */
     NN_ERR_NO_BATCH = 23,      /**< A batch call needs nn_forward_batch() first. */
-    NN_ERR_DIVERGED = 24       /**< Training diverged: a value the call computes would be NaN or infinite (see @ref divergence); try a lower learning rate. */
+    NN_ERR_DIVERGED = 24,      /**< Training diverged: a value the call computes would be NaN or infinite (see @ref divergence); try a lower learning rate. */
+    NN_ERR_LOSS_OUTPUT = 25    /**< The loss takes the log of the outputs (::NN_LOSS_CROSS_ENTROPY, ::NN_LOSS_BINARY_CROSS_ENTROPY) but the output layer's activation gives values outside (0, 1] (linear, tanh, ReLU, leaky ReLU, softplus): use ::NN_ACT_SIGMOID or ::NN_ACT_SOFTMAX there. nn_set_loss() and nn_set_activation() of the output layer refuse such a pair, and so does loading a model that names one. A user-supplied output activation is trusted. */
 } nn_status;
 
 /**
@@ -173,6 +174,7 @@ enum {
     NN_ACT_RELU = 3,       /**< f(z) = max(0, z); f' = 1 for z > 0, else 0. */
     NN_ACT_LEAKY_RELU = 4, /**< f(z) = z for z > 0, else 0.01 z; f' = 1 or 0.01. */
     NN_ACT_SOFTPLUS = 5,   /**< f(z) = log(1 + exp(z)); f' = 1 / (1 + exp(-z)). */
+    NN_ACT_SOFTMAX = 6,    /**< a_j = exp(z_j) / sum_k exp(z_k) over the layer, computed as exp(z_j - max z) / sum_k exp(z_k - max z) so that nothing overflows. A vector activation: each a_j depends on every z of the layer, and the backward pass multiplies by its Jacobian, dE/dz_j = a_j (dE/da_j - sum_i a_i dE/da_i). Any layer may have it, in every pass (nn_train_sample() of tiny networks takes its general path). */
     NN_ACT_CUSTOM = 100    /**< Reported by nn_get_activation() for a user-supplied activation. */
 };
 /** @} */
@@ -202,7 +204,19 @@ typedef void (*nn_activation_deriv_fn)(void *context, size_t n, const double *z,
  * @{ */
 enum {
     NN_LOSS_HALF_SSE = 0, /**< E = sum over outputs of 1/2 (t - o)^2 (the default). */
-    NN_LOSS_MSE = 1       /**< E = (1/n_outputs) sum over outputs of (t - o)^2. */
+    NN_LOSS_MSE = 1,      /**< E = (1/n_outputs) sum over outputs of (t - o)^2. */
+    /** E = -sum_j t_j log(o_j). After a ::NN_ACT_SOFTMAX output it is computed from the net
+     * inputs, E = sum_j t_j (log sum_k exp(z_k) - z_j), so that no log(0) arises, and the
+     * output deltas are o_j sum(t) - t_j (o - t for one-hot targets). After a ::NN_ACT_SIGMOID
+     * output it is the general formula, dE/do_j = -t_j / o_j; a target of 0 adds nothing even
+     * where its output is 0. It needs outputs in (0, 1]: see ::NN_ERR_LOSS_OUTPUT. */
+    NN_LOSS_CROSS_ENTROPY = 2,
+    /** E = -sum_j [t_j log(o_j) + (1 - t_j) log(1 - o_j)]. After a ::NN_ACT_SIGMOID output it
+     * is computed from the net inputs, E = sum_j [max(z_j, 0) - t_j z_j + log(1 + exp(-|z_j|))],
+     * and the output deltas are o - t. After a ::NN_ACT_SOFTMAX output it is the general
+     * formula, dE/do_j = (o_j - t_j) / (o_j (1 - o_j)), infinite (::NN_ERR_DIVERGED) where an
+     * output rounds to 1. It needs outputs in (0, 1]: see ::NN_ERR_LOSS_OUTPUT. */
+    NN_LOSS_BINARY_CROSS_ENTROPY = 3
 };
 /** @} */
 
@@ -390,6 +404,8 @@ BACKPROP_API nn_status nn_get_biases(const nn_t *net, size_t layer, double *b, s
 /**
  * @brief Sets a built-in activation on @p layer (::NN_ERR_ACTIVATION for an
  * unknown code, including ::NN_ACT_CUSTOM). Makes the last forward pass stale.
+ * On the output layer of a network whose loss is a cross-entropy, an activation
+ * with values outside (0, 1] is refused with ::NN_ERR_LOSS_OUTPUT, the layer unchanged.
  */
 BACKPROP_API nn_status nn_set_activation(nn_t *net, size_t layer, int activation);
 
@@ -458,7 +474,8 @@ BACKPROP_API nn_status nn_get_frozen(const nn_t *net, size_t layer, int *freeze_
 /**
  * @brief Selects the loss (::NN_ERR_LOSS for an unknown code). Pending gradients
  * and the last forward pass are kept: the loss only enters nn_loss() and
- * nn_backward().
+ * nn_backward(). A cross-entropy after an output activation whose values are not
+ * all in (0, 1] is refused with ::NN_ERR_LOSS_OUTPUT, the loss unchanged.
  */
 BACKPROP_API nn_status nn_set_loss(nn_t *net, int loss);
 /** @brief The network's loss code, or -1 for NULL. */
@@ -519,7 +536,9 @@ BACKPROP_API nn_status nn_step(nn_t *net, double learning_rate);
  * once with @p learning_rate, and only then propagates the deltas to the layer
  * below, through the weights it has just changed. The standard rule
  * (nn_backward() then nn_step()) propagates through the old weights instead; the
- * two differ slightly for networks with a hidden layer. The per-layer deltas of
+ * two differ slightly for networks with a hidden layer. A softmax layer (a vector
+ * activation) is passed as in the other rules: the vector propagated to it
+ * through the updated weights is multiplied by its Jacobian as a whole. The per-layer deltas of
  * this pass stay readable; the accumulated gradients are not touched.
  * Makes the last forward pass stale.
  * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NOT_FINITE or ::NN_ERR_DIVERGED

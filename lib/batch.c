@@ -13,10 +13,12 @@
    count, as long as the products use the built-in kernels (see product.c
    for the CBLAS). */
 #include "internal.h"
+#include "activation.h"
 #include "batch.h"
 #include "batch_buffer.h"
 #include "bounds.h"
 #include "grads.h"
+#include "loss.h"
 #include "versions.h"
 
 #include <stdint.h>
@@ -125,7 +127,6 @@ static int by_units(size_t units, size_t n, size_t size)
 static void finish(const nn_t *net, const struct nn_layer *l, size_t r0, size_t r1, size_t c0,
                    size_t c1, double *z, double *a)
 {
-    const int vector_sigmoid = l->activation == NN_ACT_SIGMOID;
     for (size_t r = r0; r < r1; r++) {
         double *zr = z + r * l->n_out + c0;
         if (l->bias_mode == NN_BIAS_SHARED) {
@@ -134,10 +135,7 @@ static void finish(const nn_t *net, const struct nn_layer *l, size_t r0, size_t 
         } else {
             nn__vec_add(c1 - c0, l->b + c0, zr);
         }
-        if (vector_sigmoid)
-            net->kernels->sigmoid(c1 - c0, zr, a + r * l->n_out + c0);
-        else
-            nn__activate(l, zr, a + r * l->n_out + c0, c1 - c0);
+        nn__activate(net->kernels, l, zr, a + r * l->n_out + c0, c1 - c0);
     }
 }
 
@@ -176,7 +174,7 @@ static void forward_arrays(const struct nn__forward_job *job, size_t k, double *
 
 /* One member's share of each layer: its band of the product (by rows of the
    batch or by units, see by_units), then the bias and activation of the same
-   band; a custom activation, which takes whole rows, waits for the whole
+   band; an activation that takes whole rows (a vector or custom one) waits for the whole
    product and then takes the member's rows. A barrier closes each stage
    that the next one reads across members. The first layer reads the
    caller's inputs, so copying them into the batch buffer needs no barrier. */
@@ -221,7 +219,7 @@ void nn__forward_part(void *context, struct nn__team *team, size_t index, size_t
                 nn__product(net, nn__matrix(prev, n, l->n_in, l->n_in),
                             nn__matrix_t(l->w + c0 * l->n_in, l->n_in, c1 - c0, l->n_in),
                             z + c0, l->n_out, 0, pack);
-            if (nn__activation_is_builtin(l->activation)) {
+            if (!nn__activation_takes_rows(l)) {
                 finish(net, l, 0, n, c0, c1, z, a);
                 b_r0 = 0;
                 b_r1 = n;
@@ -311,23 +309,25 @@ nn_status nn_loss_batch(const nn_t *net, size_t n, const double *targets, double
     const size_t top = net->n_layers - 1;
     const size_t n_out = net->layers[top].n_out;
     const struct nn__rows out = nn__batch_rows(net, top);
+    const struct nn_layer *l = &net->layers[top];
     double sum = 0.0;
     for (size_t r = 0; r < n; r++)
-        sum += nn__loss_value(net->loss, n_out, out.a + r * n_out, targets + r * n_out);
+        sum += nn__loss_value(net->loss, l, out.z + r * n_out, out.a + r * n_out,
+                              targets + r * n_out);
     *loss = sum;
     return NN_OK;
 }
 
 /* ---- the batched backward pass ---- */
 
-/* delta *= f'(z) for units [c0, c1) of rows [r0, r1), with one row of scratch. */
+/* delta = dE/dz from dE/da for units [c0, c1) of rows [r0, r1) (whole
+   rows for an activation that takes them), with one row of scratch. */
 static void scale(const struct nn_layer *l, size_t r0, size_t r1, size_t c0, size_t c1,
                   const struct nn__rows *rw, double *scratch)
 {
     for (size_t r = r0; r < r1; r++) {
         const size_t o = r * l->n_out + c0;
-        nn__activation_deriv(l, rw->z + o, rw->a + o, scratch, c1 - c0);
-        nn__vec_mul(c1 - c0, scratch, rw->delta + o);
+        nn__activation_backward(l, rw->z + o, rw->a + o, rw->delta + o, c1 - c0, scratch);
     }
 }
 
@@ -419,17 +419,18 @@ static void backward_part(void *context, struct nn__team *team, size_t index, si
 
     struct nn__rows cur = nn__batch_rows(net, top);
     const struct nn_layer *out = &net->layers[top];
-    for (size_t r = r0; r < r1; r++)
-        nn__loss_grad(net->loss, out->n_out, cur.a + r * out->n_out,
-                      job->targets + r * out->n_out, cur.delta + r * out->n_out);
-    scale(out, r0, r1, 0, out->n_out, &cur, scratch);
+    for (size_t r = r0; r < r1; r++) {
+        const size_t o = r * out->n_out;
+        nn__output_delta(net->loss, out, cur.z + o, cur.a + o, job->targets + o, cur.delta + o,
+                         scratch);
+    }
     if (net->reduction == NN_REDUCTION_MEAN)
         mean_rows(out, r0, r1, n, &cur);
     nn__team_sync(team);
 
     for (size_t k = top; k > 1; k--) {
-        /* Delta_prev = Delta W, then times f'(z) of the layer below, on
-           the same band (or, for a custom activation, by rows) */
+        /* Delta_prev = Delta W, then through the activation of the layer
+           below, on the same band (or by rows, for one that takes them) */
         struct nn_layer *l = &net->layers[k];
         const struct nn__rows below = nn__batch_rows(net, k - 1);
         const struct nn_layer *lb = &net->layers[k - 1];
@@ -443,7 +444,7 @@ static void backward_part(void *context, struct nn__team *team, size_t index, si
                 nn__product(net, nn__matrix(cur.delta, n, l->n_out, l->n_out),
                             nn__matrix(l->w + c0, l->n_out, c1 - c0, l->n_in), below.delta + c0,
                             l->n_in, 0, pack);
-            if (nn__activation_is_builtin(lb->activation)) {
+            if (!nn__activation_takes_rows(lb)) {
                 scale(lb, 0, n, c0, c1, &below, scratch);
             } else {
                 nn__team_sync(team);

@@ -86,6 +86,10 @@ struct nn {
        step as it would be, NaN and infinities included: on them the single-sample
        passes skip the divergence checks (train.c). */
     int unchecked;
+    /* Whether every activation and the loss opt in to nn_train_sample()'s
+       register path (nn__tiny_fits); network.c refreshes it whenever one
+       of them changes, so that the step does not ask the tables again. */
+    int tiny_fits;
 };
 
 /* network.c */
@@ -231,6 +235,8 @@ enum nn_tiny_result {
     NN_TINY_PARTLY   /* a lower layer failed after the layers above it were updated */
 };
 int nn__train_tiny(nn_t *net, const double *input, const double *target, double rate);
+/* Whether the network's activations and loss opt in to nn__train_tiny(). */
+int nn__tiny_fits(const nn_t *net);
 
 /* parallel.c: a team of threads for the length of one call. The caller is
    member 0; `size` is the number of members that actually run (at most the
@@ -276,15 +282,6 @@ void nn__vec_add(size_t n, const double *x, double *y);
 void nn__vec_mul(size_t n, const double *x, double *y);
 double nn__sum(size_t n, const double *x);
 
-/* activation.c; the names: nn_activation_name() */
-int nn__activation_is_builtin(int activation);
-void nn__activate(const struct nn_layer *layer, const double *z, double *a, size_t n);
-void nn__activation_deriv(const struct nn_layer *layer, const double *z, const double *a,
-                          double *d, size_t n);
-
-/* loss.c */
-int nn__loss_is_valid(int loss);
-double nn__loss_value(int loss, size_t n, const double *out, const double *target);
-void nn__loss_grad(int loss, size_t n, const double *out, const double *target, double *grad);
+/* activation.c and loss.c: their tables are in activation.h and loss.h */
 
 #endif

@@ -618,7 +618,7 @@ static nn_status load(nn_t **out, const char *data, size_t size, const char *pat
     nn__set_message(msg, msg_size, "");
     status = nn__read_model(&p, settings, NULL, out);
     if (status != NN_OK && status != NN_ERR_FORMAT && status != NN_ERR_UNKNOWN_NAME &&
-        status != NN_ERR_TOO_LARGE)
+        status != NN_ERR_TOO_LARGE && status != NN_ERR_LOSS_OUTPUT)
         nn__set_message(msg, msg_size, nn_strerror(status));
     if (p.stream != NULL) {
         input_close(&in);

@@ -4,6 +4,7 @@
    the input's length and (when that length is known: a buffer or a regular
    file) against the bytes that remain before anything is allocated, and
    every failure releases what was allocated. */
+#include "activation.h"
 #include "model_format.h"
 #include "model_sections.h"
 #include "names.h"
@@ -396,13 +397,19 @@ nn_status nn__read_model(struct nn__parser *p, const struct load_settings *setti
         status = nn__expect_choice(p, "loss", "loss", nn_loss_name, &loss);
     if (status != NN_OK)
         return status;
+    const size_t loss_line = p->line;
     nn_t *net = NULL;
     status = create_network(p, settings, &shape, &net);
     if (status != NN_OK)
         return status;
-    status = nn_set_loss(net, loss);
-    if (status == NN_OK)
-        status = parse_body(p, &settings->customs, net, x, version);
+    status = parse_body(p, &settings->customs, net, x, version);
+    /* the loss once the output layer's activation is known: they must fit */
+    if (status == NN_OK && nn_set_loss(net, loss) != NN_OK)
+        status = nn__parse_fail(p, NN_ERR_LOSS_OUTPUT, loss_line,
+                                "the loss '%s' needs outputs in (0, 1], which the output "
+                                "activation '%s' does not give (use sigmoid or softmax)",
+                                nn_loss_name(loss),
+                                nn_activation_name(nn_get_activation(net, net->n_layers - 1)));
     if (status != NN_OK) {
         nn_free(net);
         return status;

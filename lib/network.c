@@ -1,6 +1,8 @@
 /* Creating, copying and releasing networks; the memory layout; shape queries;
    parameter access and per-layer settings. */
 #include "internal.h"
+#include "activation.h"
+#include "loss.h"
 #include "batch_buffer.h"
 #include "bounds.h"
 #include "grads.h"
@@ -158,6 +160,7 @@ nn_status nn_create_with_allocator(nn_t **out, size_t n_layers, const size_t *si
     }
     nn__layout(net);
     nn__params_replaced(net, 0); /* the model loader writes them straight in */
+    net->tiny_fits = nn__tiny_fits(net);
     *out = net;
     return NN_OK;
 }
@@ -329,11 +332,19 @@ nn_status nn_set_activation(nn_t *net, size_t layer, int activation)
     if (!nn__activation_is_builtin(activation))
         return NN_ERR_ACTIVATION;
     struct nn_layer *l = &net->layers[layer];
+    if (layer == net->n_layers - 1) {
+        struct nn_layer candidate = *l;
+        candidate.activation = activation;
+        status = nn__loss_fits(net->loss, &candidate);
+        if (status != NN_OK)
+            return status;
+    }
     l->activation = activation;
     l->custom_f = NULL;
     l->custom_df = NULL;
     l->custom_context = NULL;
     l->custom_name[0] = '\0';
+    net->tiny_fits = nn__tiny_fits(net);
     nn__params_changed(net);
     return NN_OK;
 }
@@ -363,6 +374,7 @@ nn_status nn_set_custom_activation(nn_t *net, size_t layer, nn_activation_fn f,
     l->custom_df = df;
     l->custom_context = context;
     memmove(l->custom_name, name, strlen(name) + 1); /* name may be this layer's own */
+    net->tiny_fits = nn__tiny_fits(net);
     nn__params_changed(net);
     return NN_OK;
 }
@@ -448,7 +460,11 @@ nn_status nn_set_loss(nn_t *net, int loss)
         return NN_ERR_NULL_ARG;
     if (!nn__loss_is_valid(loss))
         return NN_ERR_LOSS;
+    nn_status status = nn__loss_fits(loss, &net->layers[net->n_layers - 1]);
+    if (status != NN_OK)
+        return status;
     net->loss = loss;
+    net->tiny_fits = nn__tiny_fits(net);
     return NN_OK;
 }
 

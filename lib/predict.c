@@ -4,6 +4,7 @@
    be the inputs themselves but share no other double with them or with the
    workspace. */
 #include "internal.h"
+#include "activation.h"
 #include "batch.h"
 #include "batch_buffer.h"
 #include "bounds.h"
@@ -73,10 +74,7 @@ static void predict_part(void *context, struct nn__team *team, size_t index, siz
             const double bias = l->b[l->bias_mode == NN_BIAS_SHARED ? 0 : i];
             for (size_t j = 0; j < n; j++)
                 zi[j] += bias;
-            if (l->activation == NN_ACT_SIGMOID)
-                net->kernels->sigmoid(n, zi, ai);
-            else
-                nn__activate(l, zi, ai, n);
+            nn__activate(net->kernels, l, zi, ai, n); /* elementwise: predict_unit_major */
             if (!nn__max_finite(net->kernels->max_abs(n, ai)))
                 job->diverged[index] = 1;
             if (k == top && job->outputs != NULL)
@@ -91,9 +89,9 @@ static void predict_part(void *context, struct nn__team *team, size_t index, siz
     }
 }
 
-/* Whether nn_predict() of n rows takes predict_part(): only built-in
-   activations (a custom one may read a sample's units as a whole, so it
-   needs them side by side), and no product that the CBLAS would serve (it
+/* Whether nn_predict() of n rows takes predict_part(): only activations
+   that work unit by unit (a vector one such as softmax, or a custom one,
+   reads a sample's units as a whole, so it needs them side by side), and no product that the CBLAS would serve (it
    may round differently with the operands swapped). */
 static int predict_unit_major(const nn_t *net, size_t n)
 {
@@ -101,7 +99,7 @@ static int predict_unit_major(const nn_t *net, size_t n)
         return 0;
     for (size_t k = 1; k < net->n_layers; k++) {
         const struct nn_layer *l = &net->layers[k];
-        if (!nn__activation_is_builtin(l->activation) ||
+        if (nn__activation_takes_rows(l) ||
             nn__product_uses_blas(net, n, l->n_out, l->n_in))
             return 0;
     }

@@ -31,6 +31,7 @@ const char *nn_strerror(nn_status status)
     case NN_ERR_BATCH_SIZE: return "the batch size is 0 or differs from the last batch forward pass";
     case NN_ERR_NO_BATCH: return "no batch forward pass has been run yet";
     case NN_ERR_DIVERGED: return "training diverged: a value would be NaN or infinite; try a lower learning rate";
+    case NN_ERR_LOSS_OUTPUT: return "the loss takes the log of the outputs, but the output activation gives values outside (0, 1]; use sigmoid or softmax";
     }
     return "unknown status code";
 }

@@ -9,8 +9,10 @@
    expressions, and in the order, of activation.c, loss.c and the scalar
    kernels, so that it gives their bits. */
 #include "internal.h"
+#include "activation.h"
 #include "bounds.h"
 #include "tiny_attr.h"
+#include "loss.h"
 
 #include <math.h>
 
@@ -49,6 +51,16 @@ static TINY_ATTR int train_tiny_any(nn_t *net, const double *input, const double
     if (net->max_size <= 4)
         return train_tiny4(net, input, target, rate, top);
     return train_tiny8(net, input, target, rate, top);
+}
+
+int nn__tiny_fits(const nn_t *net)
+{
+    if (!nn__loss(net->loss)->tiny)
+        return 0;
+    for (size_t k = 1; k < net->n_layers; k++)
+        if (!nn__activation_tiny(&net->layers[k]))
+            return 0;
+    return 1;
 }
 
 int nn__train_tiny(nn_t *net, const double *input, const double *target, double rate)

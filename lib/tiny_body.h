@@ -11,10 +11,11 @@
    online step of a tiny network waits on, never waits for a store to be
    read back. Values are still stored in the layers' z, a and delta (off
    that chain) for the inspection calls. */
-/* d[j] *= f'(z_j) over the units of layer L, whose outputs are A */
+/* d[j] *= f'(z_j) over the units of layer L, whose outputs are A (every
+   activation here is elementwise: nn__tiny_fits) */
 #define TINY_TIMES_DERIV(L, A, D)                                                   \
     do {                                                                            \
-        if ((L)->activation == NN_ACT_SIGMOID) {                                    \
+        if (nn__activation_logistic(L)) {                                           \
             for (size_t u_ = 0; u_ < TINY_MAX; u_++)                                \
                 if (u_ < (L)->n_out)                                                \
                     (D)[u_] *= (A)[u_] * (1.0 - (A)[u_]);                            \
@@ -45,7 +46,7 @@ static TINY_INLINE int TINY_NAME(nn_t *net, const double *input, const double *t
     for (size_t k = 1; k <= top; k++) {
         struct nn_layer *l = &layers[k];
         const size_t n_in = l->n_in, n_out = l->n_out;
-        const int logistic = l->activation == NN_ACT_SIGMOID;
+        const int logistic = nn__activation_logistic(l);
         const int shared = l->bias_mode == NN_BIAS_SHARED;
         double y[TINY_MAX] = {0.0};
         for (size_t j = 0; j < TINY_MAX; j++)
@@ -60,7 +61,7 @@ static TINY_INLINE int TINY_NAME(nn_t *net, const double *input, const double *t
                 y[j] = logistic ? TINY_SIGMOID(z) : z; /* z is replaced below */
             }
         if (!logistic)
-            nn__activate(l, l->z, l->a, n_out);
+            nn__activate(NULL, l, l->z, l->a, n_out);
         for (size_t j = 0; j < TINY_MAX; j++)
             if (j < n_out) {
                 if (logistic)
@@ -73,21 +74,11 @@ static TINY_INLINE int TINY_NAME(nn_t *net, const double *input, const double *t
     }
     const double abs_rate = fabs(rate);
     int written = 0;
-    /* output deltas: dE/do (o - t for half the sum of squares, as loss.c
-       forms it) times f'(z) */
+    /* output deltas, as every pass forms them */
     struct nn_layer *out = &layers[top];
     double d[TINY_MAX] = {0.0};
-    if (net->loss == NN_LOSS_HALF_SSE) {
-        for (size_t j = 0; j < TINY_MAX; j++)
-            if (j < out->n_out)
-                d[j] = x[j] - target[j];
-    } else {
-        nn__loss_grad(net->loss, out->n_out, out->a, target, out->delta);
-        for (size_t j = 0; j < TINY_MAX; j++)
-            if (j < out->n_out)
-                d[j] = out->delta[j];
-    }
-    TINY_TIMES_DERIV(out, x, d);
+    double scratch[TINY_MAX];
+    nn__output_delta_bounded(net->loss, out, out->z, x, target, d, scratch, TINY_MAX);
     for (size_t j = 0; j < TINY_MAX; j++)
         if (j < out->n_out)
             out->delta[j] = d[j];

@@ -10,7 +10,9 @@
    Only arithmetic lives here: the callers (train.c, grads.c) keep every
    argument check, divergence check, gradient state and version. */
 #include "internal.h"
+#include "activation.h"
 #include "bounds.h"
+#include "loss.h"
 #include "tiny_attr.h"
 #include "tiny_calls.h"
 
@@ -54,7 +56,7 @@ static TINY_INLINE int forward_body(nn_t *net, const double *input, double input
         struct nn_layer *l = &layers[k];
         const size_t n_in = l->n_in, n_out = l->n_out;
         const int shared = l->bias_mode == NN_BIAS_SHARED;
-        const int logistic = l->activation == NN_ACT_SIGMOID;
+        const int logistic = nn__activation_logistic(l);
         double y[NN_TINY_LAYER] = {0.0};
         for (size_t j = 0; j < cap; j++)
             if (j < n_out) {
@@ -68,7 +70,7 @@ static TINY_INLINE int forward_body(nn_t *net, const double *input, double input
                 y[j] = logistic ? 1.0 / (1.0 + exp(-z)) : 0.0;
             }
         if (!logistic)
-            nn__activate(l, l->z, l->a, n_out);
+            nn__activate(NULL, l, l->z, l->a, n_out);
         for (size_t j = 0; j < cap; j++)
             if (j < n_out) {
                 if (logistic)
@@ -94,7 +96,7 @@ TINY_ATTR int nn__forward_tiny(nn_t *net, const double *input, double input_max)
 /* d *= f'(z) over the units of layer l */
 static TINY_INLINE void times_derivative(const struct nn_layer *l, double *d, const size_t cap)
 {
-    if (l->activation == NN_ACT_SIGMOID) {
+    if (nn__activation_logistic(l)) {
         for (size_t j = 0; j < cap; j++)
             if (j < l->n_out)
                 d[j] *= l->a[j] * (1.0 - l->a[j]);
@@ -111,8 +113,8 @@ static TINY_INLINE void deltas_body(nn_t *net, const double *target, const size_
                                     const size_t top)
 {
     struct nn_layer *out = &net->layers[top];
-    nn__loss_grad(net->loss, out->n_out, out->a, target, out->delta);
-    times_derivative(out, out->delta, cap);
+    double scratch[NN_TINY_LAYER];
+    nn__output_delta_bounded(net->loss, out, out->z, out->a, target, out->delta, scratch, cap);
     out->delta_max = largest_magnitude(out->n_out, out->delta, cap);
     TINY_UNROLL
     for (size_t k = top; k > 1; k--) {

@@ -9,7 +9,7 @@
 /* Whether a network takes the tiny paths: every layer at most NN_TINY_LAYER units. */
 static inline int nn__is_tiny(const nn_t *net)
 {
-    return net->max_size <= NN_TINY_LAYER;
+    return net->max_size <= NN_TINY_LAYER && net->tiny_fits;
 }
 /* The layers of the forward pass of `input` (its largest magnitude
    `input_max`): z, a and a_max of every layer. Returns 0 at the first layer

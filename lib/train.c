@@ -1,6 +1,8 @@
 /* The passes: forward, loss, backward (standard, sequential and fused), step,
    and inspection of what the last passes computed. */
 #include "internal.h"
+#include "activation.h"
+#include "loss.h"
 #include "bounds.h"
 #include "grads.h"
 #include "tiny_calls.h"
@@ -54,10 +56,8 @@ static int forward_pass(nn_t *net, const double *input, double input_max)
         } else {
             nn__vec_add(l->n_out, l->b, l->z);
         }
-        if (l->activation == NN_ACT_SIGMOID && l->n_out >= NN_VECTOR_SIGMOID_MIN)
-            net->kernels->sigmoid(l->n_out, l->z, l->a);
-        else
-            nn__activate(l, l->z, l->a, l->n_out);
+        nn__activate(l->n_out >= NN_VECTOR_SIGMOID_MIN ? net->kernels : NULL, l, l->z, l->a,
+                     l->n_out);
         l->a_max = net->kernels->max_abs(l->n_out, l->a);
         if (!nn__max_finite(l->a_max) && !net->unchecked) {
             nn__forward_lost(net);
@@ -68,11 +68,10 @@ static int forward_pass(nn_t *net, const double *input, double input_max)
     return 1;
 }
 
-/* delta *= f'(z) for layer l, using the scratch buffer. */
+/* delta = dE/dz from dE/da for layer l, using the scratch buffer. */
 static void scale_by_derivative(nn_t *net, struct nn_layer *l)
 {
-    nn__activation_deriv(l, l->z, l->a, net->scratch, l->n_out);
-    nn__vec_mul(l->n_out, net->scratch, l->delta);
+    nn__activation_backward(l, l->z, l->a, l->delta, l->n_out, net->scratch);
 }
 
 static void apply_update(const nn_t *net, struct nn_layer *l, const double *a_prev, double rate,
@@ -104,8 +103,7 @@ static void accumulate(const nn_t *net, struct nn_layer *l, const double *a_prev
 static void output_deltas(nn_t *net, const double *target)
 {
     struct nn_layer *out = &net->layers[net->n_layers - 1];
-    nn__loss_grad(net->loss, out->n_out, out->a, target, out->delta);
-    scale_by_derivative(net, out);
+    nn__output_delta(net->loss, out, out->z, out->a, target, out->delta, net->scratch);
     out->delta_max = net->kernels->max_abs(out->n_out, out->delta);
 }
 
@@ -252,7 +250,7 @@ nn_status nn_loss(const nn_t *net, const double *target, double *loss)
     const struct nn_layer *out = &net->layers[net->n_layers - 1];
     if (!nn__all_finite(target, out->n_out))
         return NN_ERR_NOT_FINITE;
-    *loss = nn__loss_value(net->loss, out->n_out, out->a, target);
+    *loss = nn__loss_value(net->loss, out, out->z, out->a, target);
     return NN_OK;
 }
 
@@ -297,7 +295,7 @@ static inline nn_status train_one(nn_t *net, const double *input, const double *
     if (net == NULL || input == NULL || target == NULL)
         return NN_ERR_NULL_ARG;
     const size_t n_in = net->layers[0].n_out, n_out = net->layers[net->n_layers - 1].n_out;
-    if (mode == FUSED && net->max_size <= NN_TINY_LAYER) {
+    if (mode == FUSED && net->max_size <= NN_TINY_LAYER && net->tiny_fits) {
         /* the same two passes with the loops written out (tiny.c) */
         if (!rate_ok(rate) || !few_finite(input, n_in) || !few_finite(target, n_out))
             return NN_ERR_NOT_FINITE;

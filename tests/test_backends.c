@@ -310,6 +310,10 @@ static void test_threads_same_bits(void **state)
         {4, {40, 300, 500, 6}, {NN_ACT_SIGMOID, NN_ACT_CUSTOM, NN_ACT_LINEAR}, 2,
          {37, 64, 2, 0}, 8},
         {3, {1000, 700, 3, 0}, {NN_ACT_CUSTOM, NN_ACT_LINEAR, 0}, 1, {3, 9, 0, 0}, 3},
+        /* softmax takes whole rows: a layer of more units than rows, which
+           the team divides by units, waits for the whole product */
+        {4, {40, 300, 500, 6}, {NN_ACT_SOFTMAX, NN_ACT_CUSTOM, NN_ACT_SOFTMAX}, 2,
+         {37, 64, 2, 0}, 8},
     };
     static const size_t thread_counts[] = {2, 3, 4, 7};
     struct witness witness;
@@ -322,6 +326,8 @@ static void test_threads_same_bits(void **state)
         nn_t *ref = NULL;
         assert_int_equal(nn_create(&ref, sh->n_layers, sh->sizes, acts), NN_OK);
         assert_int_equal(nn_init_random(ref, 7 + s, NN_INIT_UNIFORM, -0.3, 0.3), NN_OK);
+        if (acts[sh->n_layers - 2] == NN_ACT_SOFTMAX)
+            assert_int_equal(nn_set_loss(ref, NN_LOSS_CROSS_ENTROPY), NN_OK);
         assert_int_equal(nn_set_custom_activation(ref, (size_t)sh->witness_layer, witness_tanh,
                                                   witness_tanh_deriv, &witness, "tanh-witness"),
                          NN_OK);

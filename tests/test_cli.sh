@@ -281,6 +281,29 @@ for names in 'linear|sigmoid|tanh|relu|leaky_relu|softplus' 'per_neuron|shared' 
 done
 expect 2 "unknown activation 'sigmod'; valid names: linear, sigmoid, tanh, relu, leaky_relu, softplus" "$bp" init --sizes 2,2 --activations sigmod -o "$work/x.txt"
 expect 2 "unknown loss 'l1'; valid names: half_sse, mse" "$bp" init --sizes 2,2 --activations sigmoid --loss l1 -o "$work/x.txt"
+# a cross-entropy needs a sigmoid or softmax output layer; with one, the file has the words
+expect 2 "--loss cross_entropy: the loss takes the log of the outputs" "$bp" init --sizes 2,3,2 --activations tanh,linear --loss cross-entropy -o "$work/x.txt"
+[ ! -e "$work/x.txt" ] || fail "init: a refused --loss still wrote a model"
+expect 0 "" "$bp" init --sizes 2,3,2 --activations tanh,softmax --loss cross-entropy --seed 1 -o "$work/softmax.txt"
+grep -q '^loss cross_entropy$' "$work/softmax.txt" && grep -q '^activation softmax$' "$work/softmax.txt" \
+    || fail "init: the softmax model lacks its words"
+# explain writes out the softmax terms and the o*sum(t) - t delta with its reason
+expect 0 "delta_o2 = dE/dnet_o2 = out_o2\*sum\(t\) - t_o2 = " "$bp" explain "$work/softmax.txt" --input 0.5,-0.2 --target 0,1 --rate 0.5
+"$bp" explain "$work/softmax.txt" --input 0.5,-0.2 --target 0,1 --rate 0.5 > "$work/softmax_explain.txt"
+grep -q '^S = exp(' "$work/softmax_explain.txt" && grep -q '^out_o1 = exp(net_o1 - m)/S = ' "$work/softmax_explain.txt" \
+    && grep -q '^Why: with a softmax output' "$work/softmax_explain.txt" \
+    && grep -q '^E_o2 = -t_o2\*ln(out_o2) = ' "$work/softmax_explain.txt" \
+    || fail "explain: the softmax terms or the cross-entropy delta are missing"
+"$bp" explain "$work/softmax.txt" --input 0.5,-0.2 --target 0,1 --rate 0.5 --format json > "$work/softmax.json"
+python3 - "$work/softmax.json" <<'PY' || fail "explain: the JSON lacks the softmax terms"
+import json, math, sys
+top = json.load(open(sys.argv[1]))["samples"][0]["layers"][-1]
+sm = top["softmax"]
+assert top["delta_form"] == "softmax_cross_entropy", top["delta_form"]
+assert abs(sum(sm["exp"]) - sm["sum"]) < 1e-12 * sm["sum"]
+assert all(abs(e / sm["sum"] - a) < 1e-12 for e, a in zip(sm["exp"], top["a"]))
+assert all(abs(d - (a - t)) < 1e-12 for d, a, t in zip(top["delta"], top["a"], [0, 1]))
+PY
 expect 2 "unknown initialisation 'zeros'; valid names: uniform, xavier, he" "$bp" init --sizes 2,2 --activations sigmoid --init zeros -o "$work/x.txt"
 expect 2 "unknown bias convention 'none'; valid names: per_neuron, shared" "$bp" init --sizes 2,2 --activations sigmoid --bias none -o "$work/x.txt"
 expect 2 "unknown rule 'fast'; valid names: standard, sequential" "$bp" train "$models/example_c.txt" --data "$work/bom.csv" --rate 0.5 --epochs 1 --rule fast -o "$work/x.txt"

@@ -367,10 +367,10 @@ static void refusals_flat(nn_t *net)
 
 static void refusals_settings(nn_t *net)
 {
-    static const int bad_acts[] = { -1, NN_ACT_SOFTPLUS + 1, NN_ACT_CUSTOM, NN_ACT_CUSTOM - 1,
+    static const int bad_acts[] = { -1, NN_ACT_SOFTMAX + 1, NN_ACT_CUSTOM, NN_ACT_CUSTOM - 1,
                                     NN_ACT_CUSTOM + 1, INT_MAX, INT_MIN };
     static const int bad_modes[] = { -1, 2, 3, INT_MAX, INT_MIN };
-    static const int bad_losses[] = { -1, 2, INT_MAX, INT_MIN };
+    static const int bad_losses[] = { -1, NN_LOSS_BINARY_CROSS_ENTROPY + 1, INT_MAX, INT_MIN };
     int fw = 0, fb = 0;
 
     REFUSED(net, NN_ERR_NULL_ARG, nn_set_activation(NULL, 1, NN_ACT_TANH));
@@ -684,7 +684,7 @@ static void test_create_refusals(void **state)
         wide[k] = 362;
     CREATE_REFUSED(NN_MAX_LAYERS, wide, acts, NN_ERR_TOO_LARGE);
 
-    static const int bad_acts[] = { -1, NN_ACT_SOFTPLUS + 1, NN_ACT_CUSTOM, INT_MAX, INT_MIN };
+    static const int bad_acts[] = { -1, NN_ACT_SOFTMAX + 1, NN_ACT_CUSTOM, INT_MAX, INT_MIN };
     for (size_t b = 0; b < sizeof bad_acts / sizeof bad_acts[0]; b++)
         for (size_t k = 0; k < 3; k++) {
             const int keep = a[k];

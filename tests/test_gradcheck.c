@@ -38,6 +38,14 @@
 static double loss_by_hand(int loss, size_t n, const double *out, const double *target)
 {
     double sum = 0.0;
+    if (loss == NN_LOSS_CROSS_ENTROPY || loss == NN_LOSS_BINARY_CROSS_ENTROPY) {
+        for (size_t i = 0; i < n; i++) {
+            sum -= target[i] * log(out[i]);
+            if (loss == NN_LOSS_BINARY_CROSS_ENTROPY)
+                sum -= (1.0 - target[i]) * log(1.0 - out[i]);
+        }
+        return sum;
+    }
     for (size_t i = 0; i < n; i++)
         sum += (out[i] - target[i]) * (out[i] - target[i]);
     return loss == NN_LOSS_MSE ? sum / (double)n : sum / 2.0;
@@ -134,7 +142,10 @@ static double loss_at(nn_t *net, const struct net_spec *c, const double *x, cons
     assert_int_equal(nn_forward(net, x, out), NN_OK);
     assert_int_equal(nn_loss(net, t, &loss), NN_OK);
     const double expected = loss_by_hand(c->loss, n_out, out, t);
-    assert_rel(loss, expected, 4e-16 * (double)n_out);
+    /* the cross-entropies after softmax or sigmoid are the library's from z,
+       the sums here from the outputs: a few rounding errors apart */
+    const int from_z = c->loss == NN_LOSS_CROSS_ENTROPY || c->loss == NN_LOSS_BINARY_CROSS_ENTROPY;
+    assert_rel(loss, expected, (from_z ? 1e-13 : 4e-16) * (double)n_out);
     return loss;
 }
 
@@ -228,7 +239,10 @@ static void prepare(nn_t *net, const struct net_spec *c, test_rng *r, double *x,
         random_params(net, r, p);
         assert_int_equal(nn_set_params(net, p, n_params), NN_OK);
         fill_random(r, x, c->sizes[0], -1.0, 1.0);
-        fill_random(r, t, c->sizes[c->n_layers - 1], -1.0, 1.0);
+        /* the cross-entropies take probabilities as targets */
+        const int probabilities =
+            c->loss == NN_LOSS_CROSS_ENTROPY || c->loss == NN_LOSS_BINARY_CROSS_ENTROPY;
+        fill_random(r, t, c->sizes[c->n_layers - 1], probabilities ? 0.0 : -1.0, 1.0);
         assert_int_equal(nn_forward(net, x, NULL), NN_OK);
         if (kink_distance(net, c) >= KINK_MARGIN)
             break;
@@ -292,6 +306,48 @@ static void test_builtin_activations(void **state)
                   "tolerance\n",
                   stats.cases, stats.params_checked, stats.worst);
     assert_true(stats.params_checked > 10000);
+}
+
+/* Softmax on hidden and output layers among the other activations, and the
+   cross-entropies after softmax and sigmoid outputs (their fused deltas, and
+   the general formula for the other pairing), against finite differences. */
+static void test_softmax_and_cross_entropies(void **state)
+{
+    (void)state;
+    static const int hidden[] = { NN_ACT_SOFTMAX, NN_ACT_SOFTMAX, NN_ACT_TANH, NN_ACT_SIGMOID,
+                                   NN_ACT_LEAKY_RELU, NN_ACT_SOFTPLUS, ACT_CUBIC };
+    static const struct { int act, loss; } tops[] = {
+        { NN_ACT_SOFTMAX, NN_LOSS_CROSS_ENTROPY },
+        { NN_ACT_SOFTMAX, NN_LOSS_HALF_SSE },
+        { NN_ACT_SOFTMAX, NN_LOSS_MSE },
+        { NN_ACT_SOFTMAX, NN_LOSS_BINARY_CROSS_ENTROPY },
+        { NN_ACT_SIGMOID, NN_LOSS_BINARY_CROSS_ENTROPY },
+        { NN_ACT_SIGMOID, NN_LOSS_CROSS_ENTROPY },
+        { NN_ACT_LINEAR, NN_LOSS_HALF_SSE },
+    };
+    test_rng r = { 4000 };
+    struct gc_stats stats = { 0, 0, 0.0 };
+    size_t softmax_hidden = 0;
+    for (size_t i = 0; i < 280; i++) {
+        struct net_spec c;
+        const size_t top = tops[i % (sizeof tops / sizeof tops[0])].act;
+        make_case(&c, &r, 2 + (i / 7) % 4, 0, NN_ACT_LINEAR, (int)(i % 3),
+                  tops[i % (sizeof tops / sizeof tops[0])].loss);
+        for (size_t k = 1; k + 1 < c.n_layers; k++) {
+            c.acts[k] = hidden[rng_below(&r, sizeof hidden / sizeof hidden[0])];
+            softmax_hidden += c.acts[k] == NN_ACT_SOFTMAX;
+        }
+        c.acts[c.n_layers - 1] = (int)top;
+        /* a softmax of one unit is 1, where the binary cross-entropy's log(1 - o) is not finite */
+        if (top == NN_ACT_SOFTMAX && c.sizes[c.n_layers - 1] == 1)
+            c.sizes[c.n_layers - 1] = 2;
+        run_case(&c, &r, &stats);
+    }
+    print_message("softmax and cross-entropies: %zu cases (%zu softmax hidden layers), %zu "
+                  "gradients, worst error %.3g of the tolerance\n",
+                  stats.cases, softmax_hidden, stats.params_checked, stats.worst);
+    assert_true(softmax_hidden > 100);
+    assert_true(stats.params_checked > 5000);
 }
 
 static void test_custom_activations(void **state)
@@ -625,6 +681,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_builtin_activations),
         cmocka_unit_test(test_custom_activations),
+        cmocka_unit_test(test_softmax_and_cross_entropies),
         cmocka_unit_test(test_mixed_layers),
         cmocka_unit_test(test_frozen_still_have_gradients),
         cmocka_unit_test(test_backward_accumulates),

@@ -526,7 +526,11 @@ static int make_network(const struct init_plan *plan, const char *output)
         return fail(refusal_status(s), "cannot create the network: %s", nn_strerror(s));
     for (size_t k = 1; k < plan->n_layers; k++)
         nn_set_bias_mode(net, k, plan->bias);
-    nn_set_loss(net, plan->loss);
+    s = nn_set_loss(net, plan->loss);
+    if (s != NN_OK) {
+        nn_free(net);
+        return fail(EXIT_USAGE, "--loss %s: %s", nn_loss_name(plan->loss), nn_strerror(s));
+    }
     s = nn_init_random(net, (unsigned long)plan->seed, plan->scheme, plan->lo, plan->hi);
     const int status = s == NN_OK ? save_model(net, output)
                                   : fail(refusal_status(s), "initialisation: %s", nn_strerror(s));

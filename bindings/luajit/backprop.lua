@@ -118,11 +118,11 @@ M.status = {
   ERR_NOT_FINITE = 9, ERR_NO_FORWARD = 10, ERR_STALE_FORWARD = 11, ERR_NO_BACKWARD = 12,
   ERR_LOSS = 13, ERR_BIAS_MODE = 14, ERR_NAME = 15, ERR_ARGUMENT = 16, ERR_IO = 17,
   ERR_FORMAT = 18, ERR_UNKNOWN_NAME = 19, ERR_PARAMS_NOT_FINITE = 20, ERR_BUFFER_SIZE = 21,
-  ERR_BATCH_SIZE = 22, ERR_NO_BATCH = 23, ERR_DIVERGED = 24,
+  ERR_BATCH_SIZE = 22, ERR_NO_BATCH = 23, ERR_DIVERGED = 24, ERR_LOSS_OUTPUT = 25,
 }
 M.activation = { linear = 0, sigmoid = 1, tanh = 2, relu = 3, leaky_relu = 4, softplus = 5,
-                 custom = 100 }
-M.loss = { half_sse = 0, mse = 1 }
+                 softmax = 6, custom = 100 }
+M.loss = { half_sse = 0, mse = 1, cross_entropy = 2, binary_cross_entropy = 3 }
 M.reduction = { sum = 0, mean = 1 }
 M.bias_mode = { per_neuron = 0, shared = 1 }
 M.init = { uniform = 0, xavier = 1, he = 2 }

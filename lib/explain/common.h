@@ -11,6 +11,8 @@
 #define BACKPROP_EXPLAIN_COMMON_H
 
 #include "../internal.h"
+#include "../activation.h"
+#include "../loss.h"
 #include "../text.h"
 
 #include <stddef.h>
@@ -79,6 +81,7 @@ struct nn__trace {
     int depth;                       /* one of NN__TRACE_* */
     size_t n_layers, n_samples, n_params, n_units, n_in, n_out;
     int rule;
+    int fused;                       /* the output deltas take the loss's closed form in z */
     double eta;
     const double *inputs;            /* n_samples * n_in */
     const double *targets;           /* n_samples * n_out */
@@ -107,13 +110,6 @@ static inline const double *nn__tr(const struct nn__trace *t, const double *arr,
                                    size_t k)
 {
     return arr + s * t->n_units + t->off[k];
-}
-
-/* One output's term of the loss: 1/2 (t - o)^2, or (t - o)^2 / n for the mean. */
-static inline double nn__loss_term(int loss, size_t n, double o, double t)
-{
-    const double d = t - o;
-    return loss == NN_LOSS_MSE ? d * d / (double)n : 0.5 * d * d;
 }
 
 /* ---- output formats (formats.c) ---- */

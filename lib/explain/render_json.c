@@ -174,6 +174,36 @@ static void params(const struct json *j)
 
 /* ---- samples ---- */
 
+/* A softmax layer's terms: m = max z, e_j = exp(z_j - m), S = sum e_j, so
+   that a_j = e_j / S. */
+static void softmax_terms(const struct json *j, size_t s, size_t k)
+{
+    const char *in = "            ";
+    const struct nn__trace *t = j->t;
+    const size_t n = nn_layer_size(t->net, k);
+    const double *z = nn__tr(t, t->z, s, k);
+    double m = z[0], sum = 0.0;
+    for (size_t u = 1; u < n; u++)
+        if (z[u] > m)
+            m = z[u];
+    put(j, ",\n");
+    key(j, "          ", "softmax");
+    put(j, "{\n");
+    key(j, in, "max");
+    num(j, m);
+    put(j, ",\n");
+    key(j, in, "exp");
+    put(j, "[");
+    for (size_t u = 0; u < n; u++) {
+        put(j, u ? ", " : "");
+        num(j, exp(z[u] - m));
+        sum += exp(z[u] - m);
+    }
+    put(j, "]");
+    field_num(j, in, "sum", sum);
+    put(j, "\n          }");
+}
+
 static void sample_layer(const struct json *j, size_t s, size_t k)
 {
     const char *in = "          ";
@@ -187,6 +217,15 @@ static void sample_layer(const struct json *j, size_t s, size_t k)
     field_array(j, in, "activation_derivative", nn__tr(t, t->fprime, s, k), n);
     field_array(j, in, "dE_da", nn__tr(t, t->dEda, s, k), n);
     field_array(j, in, "delta", nn__tr(t, t->delta, s, k), n);
+    if (nn_get_activation(t->net, k) == NN_ACT_SOFTMAX)
+        softmax_terms(j, s, k);
+    if (k + 1 == t->n_layers) {
+        put(j, ",\n");
+        key(j, in, "delta_form");
+        str(j, !t->fused ? "chain"
+               : nn_get_loss(t->net) == NN_LOSS_CROSS_ENTROPY ? "softmax_cross_entropy"
+                                                               : "sigmoid_binary_cross_entropy");
+    }
     put(j, "\n        }");
 }
 

@@ -58,6 +58,18 @@ struct dialect {
     const char *positive, *not_positive; /* a value and why: value, net */
     const char *frozen;          /* p+ = p = value, unchanged */
     const char *before;          /* the loss before the step: symbol, value */
+    const char *loss_ce, *loss_bce; /* the header's definitions of the cross-entropies */
+    const char *term_ce;         /* E, t, out, t, out, value */
+    const char *term_bce;        /* E, t, out, t, out, t, out, value */
+    const char *grad_ce;         /* t, out, t, out, value */
+    const char *grad_bce;        /* out, t, out, out, out, t, out, out, value */
+    const char *softmax_max;     /* m: value */
+    const char *softmax_exp;     /* one term of the sum: net's value, m */
+    const char *softmax_out;     /* net, exp's value, S, value */
+    const char *softmax_dot;     /* the sum of out_i dE/dout_i over the layer: value */
+    const char *softmax_delta;   /* out, dE/dout, out's value, dE/dout's value, dot, value */
+    const char *fused_ce;        /* out, t, out's value, sum t, t's value, value */
+    const char *fused_bce;       /* out, t, out's value, t's value, value */
 };
 
 struct render {
@@ -341,8 +353,12 @@ static void put_network(const struct render *r)
 
 static void put_loss_definition(const struct render *r)
 {
-    const int mse = nn_get_loss(r->t->net) == NN_LOSS_MSE;
-    emit(r, "%sLoss: %s\n", r->d->item, mse ? r->d->loss_mse : r->d->loss_half_sse);
+    const int loss = nn_get_loss(r->t->net);
+    const char *definition = loss == NN_LOSS_MSE                 ? r->d->loss_mse
+                             : loss == NN_LOSS_CROSS_ENTROPY        ? r->d->loss_ce
+                             : loss == NN_LOSS_BINARY_CROSS_ENTROPY ? r->d->loss_bce
+                                                                    : r->d->loss_half_sse;
+    emit(r, "%sLoss: %s\n", r->d->item, definition);
     emit(r, "%sLearning rate: %$%s = %g%$\n", r->d->item, r->d->eta, r->t->eta);
 }
 
@@ -448,6 +464,49 @@ static void layer_heading(const struct render *r, size_t k, const char *what)
     heading(r, 3, title, "");
 }
 
+/* The largest net input m of layer k and S = sum_j e^(net_j - m): the
+   terms of a softmax, as activation.c forms them. */
+static double softmax_max(const struct render *r, size_t s, size_t k)
+{
+    double m = unit_val(r, r->t->z, s, k, 0);
+    for (size_t j = 1; j < size_of(r, k); j++)
+        if (unit_val(r, r->t->z, s, k, j) > m)
+            m = unit_val(r, r->t->z, s, k, j);
+    return m;
+}
+
+/* A softmax layer: every net input first, then m, the sum S of the
+   exponentials, and each output exp(net - m) / S. */
+static void put_softmax_forward(const struct render *r, size_t s, size_t k)
+{
+    const size_t n = size_of(r, k);
+    const double m = softmax_max(r, s, k);
+    double sum = 0.0;
+    for (size_t j = 0; j < n; j++)
+        net_line(r, s, k, j);
+    eq_open(r);
+    emit(r, r->d->softmax_max, m);
+    eq_close(r);
+    eq_open(r);
+    put(r, "S = ");
+    for (size_t j = 0; j < n; j++) {
+        put(r, j ? " + " : "");
+        emit(r, r->d->softmax_exp, unit_val(r, r->t->z, s, k, j), m);
+        sum += exp(unit_val(r, r->t->z, s, k, j) - m);
+    }
+    for (size_t j = 0; j < n && n > 1; j++)
+        emit(r, j ? " + %p" : " = %g", exp(unit_val(r, r->t->z, s, k, j) - m));
+    emit(r, " = %g", sum);
+    eq_close(r);
+    for (size_t j = 0; j < n; j++) {
+        eq_open(r);
+        emit(r, "%s = ", unit_q(r, "out", k, j).s);
+        emit(r, r->d->softmax_out, unit_q(r, "net", k, j).s,
+             exp(unit_val(r, r->t->z, s, k, j) - m), sum, unit_val(r, r->t->a, s, k, j));
+        eq_close(r);
+    }
+}
+
 static void put_forward(const struct render *r, size_t s)
 {
     char suffix[64];
@@ -455,6 +514,10 @@ static void put_forward(const struct render *r, size_t s)
     put_values(r, "Input:", 0, r->t->inputs + s * r->t->n_in);
     for (size_t k = 1; k < r->t->n_layers; k++) {
         layer_heading(r, k, "");
+        if (nn_get_activation(r->t->net, k) == NN_ACT_SOFTMAX) {
+            put_softmax_forward(r, s, k);
+            continue;
+        }
         for (size_t j = 0; j < size_of(r, k); j++) {
             net_line(r, s, k, j);
             out_line(r, s, k, j);
@@ -470,11 +533,15 @@ static void loss_term_line(const struct render *r, size_t s, size_t j)
     const double o = unit_val(r, r->t->a, s, top, j), t = r->t->targets[s * n + j];
     const sym e = unit_q(r, "E", top, j), tq = unit_q(r, "t", top, j);
     const sym oq = unit_q(r, "out", top, j);
-    const int mse = nn_get_loss(r->t->net) == NN_LOSS_MSE;
-    const double term = nn__loss_term(nn_get_loss(r->t->net), n, o, t);
+    const int loss = nn_get_loss(r->t->net);
+    const double term = nn__loss_term(loss, n, o, t);
     eq_open(r);
-    if (mse)
+    if (loss == NN_LOSS_MSE)
         emit(r, r->d->term_mse, e.s, n, tq.s, oq.s, n, t, o, term);
+    else if (loss == NN_LOSS_CROSS_ENTROPY)
+        emit(r, r->d->term_ce, e.s, tq.s, oq.s, t, o, term);
+    else if (loss == NN_LOSS_BINARY_CROSS_ENTROPY)
+        emit(r, r->d->term_bce, e.s, tq.s, oq.s, tq.s, oq.s, t, o, t, o, term);
     else
         emit(r, r->d->term_half_sse, e.s, tq.s, oq.s, t, o, term);
     eq_close(r);
@@ -518,8 +585,13 @@ static void output_error_line(const struct render *r, size_t s, size_t j)
     const double g = unit_val(r, r->t->dEda, s, top, j);
     eq_open(r);
     emit(r, "%s = ", deriv(r, loss_sym(r, s).s, oq.s).s);
-    if (nn_get_loss(r->t->net) == NN_LOSS_MSE)
+    const int loss = nn_get_loss(r->t->net);
+    if (loss == NN_LOSS_MSE)
         emit(r, r->d->grad_mse, n, oq.s, tq.s, n, o, t, g);
+    else if (loss == NN_LOSS_CROSS_ENTROPY)
+        emit(r, r->d->grad_ce, tq.s, oq.s, t, o, g);
+    else if (loss == NN_LOSS_BINARY_CROSS_ENTROPY)
+        emit(r, r->d->grad_bce, oq.s, tq.s, oq.s, oq.s, o, t, o, o, g);
     else
         emit(r, "%s - %s = %g - %p = %g", oq.s, tq.s, o, t, g);
     eq_close(r);
@@ -597,6 +669,15 @@ static void delta_line(const struct render *r, size_t s, size_t k, size_t j)
 
 /* dE/dp = dE/dout * dout/dnet * dnet/dp for a weight or a bias into unit j of
    layer k; dnet/dp is the value the weight carries, or 1 for a bias. */
+/* Whether layer k's deltas are dE/dout times one derivative per unit (not
+   a softmax layer's, nor the closed form of a loss at the output). */
+static int per_unit_chain(const struct render *r, size_t k)
+{
+    if (k + 1 == r->t->n_layers && r->t->fused)
+        return 0;
+    return nn_get_activation(r->t->net, k) != NN_ACT_SOFTMAX;
+}
+
 static void chain_line(const struct render *r, size_t s, size_t k, size_t j, size_t flat,
                        double dnet_dp)
 {
@@ -604,6 +685,13 @@ static void chain_line(const struct render *r, size_t s, size_t k, size_t j, siz
     const sym p = param_sym(r, flat, 0);
     eq_open(r);
     emit(r, "%s = ", deriv(r, e.s, p.s).s);
+    if (!per_unit_chain(r, k)) { /* the delta shown above: dE/dnet times dnet/dp */
+        emit(r, "%s%M", deriv(r, e.s, net.s).s);
+        emit(r, "%s = %p%M%p = %g", deriv(r, net.s, p.s).s, unit_val(r, r->t->delta, s, k, j),
+             dnet_dp, r->t->sample_grads[s * r->t->n_params + flat]);
+        eq_close(r);
+        return;
+    }
     emit(r, "%s%M%s%M", deriv(r, e.s, out.s).s, deriv(r, out.s, net.s).s);
     emit(r, "%s = ", deriv(r, net.s, p.s).s);
     emit(r, "%p%M%p%M%p = %g", unit_val(r, r->t->dEda, s, k, j),
@@ -669,19 +757,86 @@ static void layer_updates(const struct render *r, size_t k)
         update_line(r, f, frozen(r, k, 1));
 }
 
+/* The output deltas of a loss with a closed form for the output
+   activation (softmax with cross-entropy, sigmoid with the binary one), and
+   why they take that form. */
+static void put_fused_deltas(const struct render *r, size_t s)
+{
+    const size_t top = r->t->n_layers - 1, n = r->t->n_out;
+    const double *t = r->t->targets + s * n;
+    const int ce = nn_get_loss(r->t->net) == NN_LOSS_CROSS_ENTROPY;
+    double t_sum = 0.0;
+    for (size_t j = 0; j < n; j++)
+        t_sum += t[j];
+    for (size_t j = 0; j < n; j++) {
+        const sym out = unit_q(r, "out", top, j), tq = unit_q(r, "t", top, j);
+        const double o = unit_val(r, r->t->a, s, top, j), d = unit_val(r, r->t->delta, s, top, j);
+        eq_open(r);
+        emit(r, "%s = %s = ", unit_q(r, "delta", top, j).s,
+             deriv(r, loss_sym(r, s).s, unit_q(r, "net", top, j).s).s);
+        if (ce)
+            emit(r, r->d->fused_ce, out.s, tq.s, o, t_sum, t[j], d);
+        else
+            emit(r, r->d->fused_bce, out.s, tq.s, o, t[j], d);
+        eq_close(r);
+    }
+    put(r, ce ? "Why: with a softmax output, dE/dout_j = -t_j/out_j and dout_i/dnet_j = "
+                "out_i*([i = j] - out_j); their product summed over i is out_j*sum(t) - t_j "
+                "(out - t for a one-hot target), computed so without dividing by out.\n"
+              : "Why: with a sigmoid output, dE/dout = (out - t)/(out*(1 - out)) and "
+                "dout/dnet = out*(1 - out) cancel: delta = out - t, computed so without "
+                "dividing by out*(1 - out).\n");
+}
+
+/* A softmax layer's deltas: each output depends on every net input of the
+   layer, so delta_j = out_j*(dE/dout_j - sum_i out_i*dE/dout_i). */
+static void put_softmax_deltas(const struct render *r, size_t s, size_t k)
+{
+    const size_t n = size_of(r, k);
+    double dot = 0.0;
+    for (size_t j = 0; j < n; j++)
+        dot += unit_val(r, r->t->a, s, k, j) * unit_val(r, r->t->dEda, s, k, j);
+    eq_open(r);
+    emit(r, r->d->softmax_dot, dot);
+    eq_close(r);
+    for (size_t j = 0; j < n; j++) {
+        const sym out = unit_q(r, "out", k, j), net = unit_q(r, "net", k, j);
+        const sym e = loss_sym(r, s);
+        eq_open(r);
+        emit(r, "%s = %s = ", unit_q(r, "delta", k, j).s, deriv(r, e.s, net.s).s);
+        emit(r, r->d->softmax_delta, out.s, deriv(r, e.s, out.s).s,
+             unit_val(r, r->t->a, s, k, j), unit_val(r, r->t->dEda, s, k, j), dot,
+             unit_val(r, r->t->delta, s, k, j));
+        eq_close(r);
+    }
+}
+
 static void put_backward(const struct render *r, size_t s)
 {
     char suffix[64];
     heading(r, 2, "Backward pass", sample_suffix(r, s, suffix, sizeof suffix));
     for (size_t k = r->t->n_layers - 1; k >= 1; k--) {
         layer_heading(r, k, "");
-        for (size_t j = 0; j < size_of(r, k); j++) {
-            if (k + 1 == r->t->n_layers)
-                output_error_line(r, s, j);
-            else
-                hidden_error_line(r, s, k, j);
-            fprime_line(r, s, k, j);
-            delta_line(r, s, k, j);
+        const int top = k + 1 == r->t->n_layers;
+        if (top && r->t->fused) {
+            put_fused_deltas(r, s);
+        } else if (nn_get_activation(r->t->net, k) == NN_ACT_SOFTMAX) {
+            for (size_t j = 0; j < size_of(r, k); j++) {
+                if (top)
+                    output_error_line(r, s, j);
+                else
+                    hidden_error_line(r, s, k, j);
+            }
+            put_softmax_deltas(r, s, k);
+        } else {
+            for (size_t j = 0; j < size_of(r, k); j++) {
+                if (top)
+                    output_error_line(r, s, j);
+                else
+                    hidden_error_line(r, s, k, j);
+                fprime_line(r, s, k, j);
+                delta_line(r, s, k, j);
+            }
         }
         gradient_lines(r, s, k);
         if (r->t->rule == NN_RULE_SEQUENTIAL) {
@@ -786,6 +941,19 @@ static const struct dialect text_dialect = {
     "%g (since %s <= 0)",
     "%s = %g (frozen, unchanged)",
     " (before the step: %s = %g)",
+    "E = -sum over the outputs of t*ln(out)",
+    "E = -sum over the outputs of (t*ln(out) + (1 - t)*ln(1 - out))",
+    "%s = -%s*ln(%s) = -%p*ln(%g) = %g",
+    "%s = -(%s*ln(%s) + (1 - %s)*ln(1 - %s)) = -(%p*ln(%g) + (1 - %p)*ln(1 - %g)) = %g",
+    "-%s/%s = -%p/%p = %g",
+    "(%s - %s)/(%s*(1 - %s)) = (%g - %p)/(%p*(1 - %p)) = %g",
+    "m = max over the layer of net = %g",
+    "exp(%p - %p)",
+    "exp(%s - m)/S = %g/%g = %g",
+    "sum over the layer of out_i*dE/dout_i = %g",
+    "%s*(%s - sum_i out_i*dE/dout_i) = %p*(%p - %p) = %g",
+    "%s*sum(t) - %s = %g*%p - %p = %g",
+    "%s - %s = %g - %p = %g",
 };
 
 static const struct dialect markdown_dialect = {
@@ -807,6 +975,19 @@ static const struct dialect markdown_dialect = {
     "%g \\quad (%s \\le 0)",
     "%s = %g \\quad \\text{(frozen, unchanged)}",
     " \\quad \\text{before the step: } %s = %g",
+    "$E = -\\sum_{k} t_{k} \\ln out_{k}$ over the outputs",
+    "$E = -\\sum_{k} (t_{k} \\ln out_{k} + (1 - t_{k}) \\ln(1 - out_{k}))$ over the outputs",
+    "%s = -%s \\ln %s = -%p \\ln %g = %g",
+    "%s = -(%s \\ln %s + (1 - %s) \\ln(1 - %s)) = -(%p \\ln %g + (1 - %p) \\ln(1 - %g)) = %g",
+    "-\\frac{%s}{%s} = -\\frac{%g}{%g} = %g",
+    "\\frac{%s - %s}{%s (1 - %s)} = \\frac{%g - %p}{%p (1 - %p)} = %g",
+    "m = \\max_{k} net_{k} = %g",
+    "e^{%g - %p}",
+    "\\frac{e^{%s - m}}{S} = \\frac{%g}{%g} = %g",
+    "\\sum_{i} out_{i} \\frac{\\partial E}{\\partial out_{i}} = %g",
+    "%s (%s - \\sum_{i} out_{i} \\frac{\\partial E}{\\partial out_{i}}) = %p (%p - %p) = %g",
+    "%s \\sum_{k} t_{k} - %s = %g \\cdot %p - %p = %g",
+    "%s - %s = %g - %p = %g",
 };
 
 static void render(const struct nn__trace *t, const struct dialect *d, int digits,

@@ -65,6 +65,7 @@ nn_status nn__trace_init(struct nn__trace *t, const nn_t *net, const struct nn__
     t->n_params = nn_param_count(net);
     t->n_in = nn_input_count(net);
     t->n_out = nn_output_count(net);
+    t->fused = nn__loss_fused(net->loss, &net->layers[t->n_layers - 1]);
     t->off = nn__alloc(net, t->n_layers * sizeof *t->off);
     if (t->off == NULL)
         return NN_ERR_NO_MEMORY;
@@ -99,7 +100,12 @@ static void record_forward(struct nn__trace *t, const nn_t *probe, size_t s)
             continue;
         double *z = tr_mut(t, t->z, s, k);
         nn_get_net_inputs(probe, k, z, n);
-        nn__activation_deriv(&probe->layers[k], z, a, tr_mut(t, t->fprime, s, k), n);
+        /* a vector activation (softmax) has no derivative per unit: the
+           diagonal of its Jacobian, da_j/dz_j = a_j (1 - a_j), stands there */
+        double *d = tr_mut(t, t->fprime, s, k);
+        if (!nn__activation_deriv(&probe->layers[k], z, a, d, n))
+            for (size_t j = 0; j < n; j++)
+                d[j] = a[j] * (1.0 - a[j]);
     }
 }
 

@@ -37,6 +37,7 @@ class Status(enum.IntEnum):
     ERR_BATCH_SIZE = 22
     ERR_NO_BATCH = 23
     ERR_DIVERGED = 24
+    ERR_LOSS_OUTPUT = 25
 
 
 class Activation(enum.IntEnum):
@@ -48,6 +49,7 @@ class Activation(enum.IntEnum):
     RELU = 3
     LEAKY_RELU = 4
     SOFTPLUS = 5
+    SOFTMAX = 6
     CUSTOM = 100
 
 
@@ -56,6 +58,8 @@ class Loss(enum.IntEnum):
 
     HALF_SSE = 0
     MSE = 1
+    CROSS_ENTROPY = 2
+    BINARY_CROSS_ENTROPY = 3
 
 
 class BiasMode(enum.IntEnum):
@@ -145,7 +149,7 @@ _export_aliases(globals())
 # Lower-case names accepted wherever a code is expected, e.g. "sigmoid".
 _NAMES = {
     Activation: {m.name.lower(): m for m in Activation if m is not Activation.CUSTOM},
-    Loss: {"half_sse": Loss.HALF_SSE, "mse": Loss.MSE},
+    Loss: {m.name.lower(): m for m in Loss},
     BiasMode: {"per_neuron": BiasMode.PER_NEURON, "shared": BiasMode.SHARED},
     Init: {m.name.lower(): m for m in Init},
     ExplainFormat: {m.name.lower(): m for m in ExplainFormat},

@@ -706,7 +706,9 @@ class Network(_Handle):
 
     @_locked
     def set_loss(self, loss):
-        """Selects the loss: "half_sse" (the default), "mse" or a code."""
+        """Selects the loss: "half_sse" (the default), "mse", "cross_entropy",
+        "binary_cross_entropy" or a code. The cross-entropies need a sigmoid or
+        softmax output layer (``ERR_LOSS_OUTPUT`` otherwise)."""
         self._call("nn_set_loss", self._get(), code(Loss, loss))
 
     @_locked

@@ -353,7 +353,7 @@ class ErrorTest(Checks, unittest.TestCase):
         with self.assertRaises(ValueError):
             net.set_activation(1, "no_such_activation")
         with self.assertRaises(ValueError):
-            net.set_loss("cross_entropy")
+            net.set_loss("no_such_loss")
         self.assertEqual(net.get_activation_name(1), "sigmoid")
         self.assertEqual(net.get_loss(), backprop.LOSS_HALF_SSE)
 
