@@ -404,6 +404,7 @@ nn_status nn__read_model(struct nn__parser *p, const struct load_settings *setti
     if (status == NN_OK)
         status = parse_body(p, &settings->customs, net, x, version);
     if (status != NN_OK) {
+        nn__release_extras(x);
         nn_free(net);
         return status;
     }
