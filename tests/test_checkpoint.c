@@ -166,7 +166,8 @@ static void test_resume_is_exact(void **state)
                 fail_msg("%s (%s): the parameters differ after resuming", configs[c].what,
                          via_file ? "file" : "buffer");
             size_t n_a = 0, n_b = 0;
-            double *s_straight = state_of(opt_straight, &n_a), *s_resumed = state_of(opt_resumed, &n_b);
+            double *s_straight = state_of(opt_straight, &n_a);
+            double *s_resumed = state_of(opt_resumed, &n_b);
             assert_int_equal(n_a, n_b);
             if (memcmp(s_straight, s_resumed, n_a * sizeof(double)) != 0)
                 fail_msg("%s (%s): the optimiser state differs after resuming", configs[c].what,
@@ -394,7 +395,8 @@ static void test_refusals(void **state)
         size_t line;
         const char *needle;
     } cases[] = {
-        {"kind sgdx\n", 18, "unknown optimizer kind 'sgdx' (expected sgd, adam, adamw, rmsprop or rprop)"},
+        {"kind sgdx\n", 18,
+         "unknown optimizer kind 'sgdx' (expected sgd, adam, adamw, rmsprop or rprop)"},
         {"kind\n", 18, "missing optimizer kind"},
         {"kind sgd\nbeta1 0x1p-1\n", 19,
          "sgd takes no hyperparameter 'beta1' (it takes momentum, dampening, nesterov and "
@@ -434,7 +436,8 @@ static void test_refusals(void **state)
         {"kind sgd\nstate 5\n0x1p+54 0x1p+0\n", 20, "whole numbers from 0 to 2^53"},
         {"kind sgd\nstate 5\n0x1p+0 0x0p+0\n-0x1.2p+1 -0x1.2p+2\n-0x1.2p+1\n", 22,
          "the momentum buffers of layer 1 must be 0 where the step count is 0"},
-        {"kind sgd\nstate 5\n0x1p+0 0x1p+0\nnan 0x0p+0\n", 21, "'nan' in the momentum buffers of layer 1 is not finite"},
+        {"kind sgd\nstate 5\n0x1p+0 0x1p+0\nnan 0x0p+0\n", 21,
+         "'nan' in the momentum buffers of layer 1 is not finite"},
         {"kind adam\nstate 8\n0x1p+0 0x1p+0\n0x1p-1 0x1p-1\n0x1p-1\n0x1p-1 -0x1p-1\n0x1p-1\n", 23,
          "the second moments of layer 1 must not be negative"},
         {"kind rmsprop\nstate 8\n0x1p+0 0x1p+0\n0x1p-1 -0x1p-1\n", 21,
@@ -488,8 +491,8 @@ static void test_refusals(void **state)
 static void test_hyperparameters_in_any_order(void **state)
 {
     (void)state;
-    char *text = with_tail("kind rprop\nstep_min 0x1.4p+6\nstep_max 0x1.9p+6\n"
-                           "state 8\n0x0p+0 0x0p+0\n0x0p+0 0x0p+0\n0x0p+0\n0x0p+0 0x0p+0\n0x0p+0\n");
+    char *text = with_tail("kind rprop\nstep_min 0x1.4p+6\nstep_max 0x1.9p+6\nstate 8\n"
+                           "0x0p+0 0x0p+0\n0x0p+0 0x0p+0\n0x0p+0\n0x0p+0 0x0p+0\n0x0p+0\n");
     nn_t *net = NULL;
     nn_optimizer_t *opt = NULL;
     char msg[256];
@@ -595,20 +598,8 @@ static void count_dealloc(void *context, void *p)
     free(p);
 }
 
-static void softsign(void *context, size_t n, const double *z, double *a)
-{
-    (void)context;
-    for (size_t i = 0; i < n; i++)
-        a[i] = z[i] / (1.0 + fabs(z[i]));
-}
-
-static void softsign_deriv(void *context, size_t n, const double *z, const double *a, double *d)
-{
-    (void)context;
-    (void)a;
-    for (size_t i = 0; i < n; i++)
-        d[i] = 1.0 / ((1.0 + fabs(z[i])) * (1.0 + fabs(z[i])));
-}
+/* The custom activation of the options test (testnet.h's isru). */
+static struct act_context isru = ISRU_CONTEXT("isru", 0.5);
 
 /* The options' custom activation, allocator and cap apply; the optimiser
    comes from the allocator and is released through it. */
@@ -616,8 +607,7 @@ static void test_load_options(void **state)
 {
     (void)state;
     nn_t *net = make_network();
-    assert_int_equal(nn_set_custom_activation(net, 2, softsign, softsign_deriv, NULL, "softsign"),
-                     NN_OK);
+    assert_int_equal(nn_set_custom_activation(net, 2, context_f, context_df, &isru, "isru"), NN_OK);
     nn_optimizer_t *opt = make_optimizer(net, &configs[2]);
     train(net, opt, 0, 3);
     size_t len = 0;
@@ -630,7 +620,7 @@ static void test_load_options(void **state)
     nn_load_options_t *options = NULL;
     assert_int_equal(nn_load_options_create(&options), NN_OK);
     assert_int_equal(
-        nn_load_options_add_activation(options, "softsign", softsign, softsign_deriv, NULL), NN_OK);
+        nn_load_options_add_activation(options, "isru", context_f, context_df, &isru), NN_OK);
     assert_int_equal(nn_load_options_set_allocator(options, count_alloc, count_dealloc, NULL),
                      NN_OK);
     assert_int_equal(nn_load_options_set_max_bytes(options, len - 1), NN_OK);
