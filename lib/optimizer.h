@@ -5,6 +5,7 @@
 #ifndef BACKPROP_OPTIMIZER_H
 #define BACKPROP_OPTIMIZER_H
 
+#include "backprop.h"
 #include "names.h"
 
 #include <stddef.h>
@@ -46,5 +47,16 @@ const struct nn_opt_kind *nn__opt_kind(int kind);
 
 /* Whether `value` (finite) is in hyperparameter h's range. */
 int nn__hp_in_range(int h, double value);
+
+/* The largest step count a block may hold (exact as a double). */
+#define NN_OPT_MAX_STEPS 0x1p53
+
+/* The flat state itself (nn_optimizer_get_state()'s order), for the model
+   file's section `optimizer` (section_optimizer.c), which writes it and
+   reads a new optimiser's state into it. */
+const double *nn__optimizer_state(const nn_optimizer_t *opt);
+double *nn__optimizer_state_mut(nn_optimizer_t *opt);
+/* 1 when `net` has the parameter layout of the optimiser's network. */
+int nn__optimizer_fits(const nn_optimizer_t *opt, const nn_t *net);
 
 #endif
