@@ -128,9 +128,10 @@ BLOCK_OF(rprop)
    both (through drive() a step took 17 ns a parameter). Each loop forms
    every value in the same order of operations. ISO C mode keeps GCC from
    fusing multiply-adds; the library builds with -fno-math-errno, which lets
-   the square root (of a v never negative) vectorise. The checks stay
-   scalar (GCC sees control flow in them), and the common one has neither a
-   square root nor a division. */
+   the square root (of a v never negative) vectorise. A check keeps its
+   verdict in a double chosen by each comparison, a form GCC vectorises
+   (an integer flag it did not), and the common check has neither a square
+   root nor a division. */
 #if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF
 #endif
@@ -179,7 +180,7 @@ static int adam_check_exact(const struct adam_consts *k, size_t n, const double 
                             const double *restrict g, const double *restrict m,
                             const double *restrict v)
 {
-    unsigned long long bad = 0;
+    double bad = 0.0; /* 1 once a result fails; NaN fails every test */
     for (size_t i = 0; i < n; i++) {
         const double pi = k->decoupled ? p[i] * k->shrink : p[i];
         const double gi = k->l2 ? g[i] + k->wd * p[i] : g[i];
@@ -187,10 +188,11 @@ static int adam_check_exact(const struct adam_consts *k, size_t n, const double 
         const double vi = k->b2 * v[i] + k->keep2 * gi * gi;
         const double denom = sqrt(vi) / k->bias2_sqrt + k->eps;
         const double q = pi - k->step_size * (mi / denom);
-        bad |= (unsigned long long)(!(fabs(q) <= NN_BOUND_LIMIT) | !(fabs(mi) <= DBL_MAX) |
-                                    !(fabs(vi) <= DBL_MAX));
+        bad = fabs(q) <= NN_BOUND_LIMIT ? bad : 1.0;
+        bad = fabs(mi) <= DBL_MAX ? bad : 1.0;
+        bad = fabs(vi) <= DBL_MAX ? bad : 1.0;
     }
-    return bad == 0;
+    return bad == 0.0;
 }
 
 /* Whether every result passes, shown without a square root or a division:
@@ -206,16 +208,17 @@ static int adam_check_bound(const struct adam_consts *k, size_t n, const double 
     if (!(k->eps > 0.0))
         return 0;
     const double reach = fabs(k->step_size) / k->eps; /* a negative rate too */
-    unsigned long long bad = 0;
+    double bad = 0.0; /* 1 once a result fails; NaN fails every test */
     for (size_t i = 0; i < n; i++) {
         const double pi = k->decoupled ? p[i] * k->shrink : p[i];
         const double gi = k->l2 ? g[i] + k->wd * p[i] : g[i];
         const double mi = k->b1 * m[i] + k->keep1 * gi;
         const double vi = k->b2 * v[i] + k->keep2 * gi * gi;
         const double bound = 4.0 * (fabs(pi) + reach * fabs(mi));
-        bad |= (unsigned long long)(!(bound <= NN_BOUND_LIMIT) | !(fabs(vi) <= DBL_MAX));
+        bad = bound <= NN_BOUND_LIMIT ? bad : 1.0;
+        bad = fabs(vi) <= DBL_MAX ? bad : 1.0;
     }
-    return bad == 0;
+    return bad == 0.0;
 }
 
 static int adam_kind_block(const struct nn_opt_step *c, size_t n, double *p, const double *g,
