@@ -66,6 +66,7 @@ static const struct choice choices[] = {
     COMMAND_CHOICE("rule", "rule", rule_names),
     LIBRARY_CHOICE("format", "format", nn_explain_format_name, nn_explain_format_from_name),
     COMMAND_CHOICE("reduction", "reduction", reduction_names),
+    LIBRARY_CHOICE("optimizer", "optimizer", nn_optimizer_name, nn_optimizer_from_name),
 };
 
 enum {
@@ -75,7 +76,8 @@ enum {
     CHOICE_LOSS,
     CHOICE_RULE,
     CHOICE_FORMAT,
-    CHOICE_REDUCTION
+    CHOICE_REDUCTION,
+    CHOICE_OPTIMIZER
 };
 
 /* The i-th name of `c` (its code for the library's choices); NULL past the last. */
@@ -157,8 +159,6 @@ static const char usage_text[] =
 /* The names a placeholder {key} of the usage text stands for. */
 static void put_key(const char *key, size_t length)
 {
-    if (length == strlen("optimizer") && strncmp(key, "optimizer", length) == 0)
-        optimizer_options_put_kinds(stdout, "|");
     if (length == strlen("hyperparameter") && strncmp(key, "hyperparameter", length) == 0)
         optimizer_options_put_hyperparameters(stdout, " ");
     for (size_t i = 0; i < sizeof choices / sizeof choices[0]; i++)

@@ -34,12 +34,6 @@ int optimizer_options_first_given(const struct optimizer_options *o)
     return -1;
 }
 
-void optimizer_options_put_kinds(FILE *f, const char *sep)
-{
-    for (int kind = 0; nn_optimizer_name(kind) != NULL; kind++)
-        fprintf(f, "%s%s", kind ? sep : "", nn_optimizer_name(kind));
-}
-
 void optimizer_options_put_hyperparameters(FILE *f, const char *sep)
 {
     char name[64];

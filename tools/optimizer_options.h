@@ -28,8 +28,7 @@ int optimizer_options_first_given(const struct optimizer_options *o);
 /* The option naming hyperparameter `code` ("--weight-decay") into `buffer`. */
 const char *optimizer_options_name(int code, char *buffer, size_t size);
 
-/* Writes the kinds' names, or the hyperparameter options, separated by `sep`. */
-void optimizer_options_put_kinds(FILE *f, const char *sep);
+/* Writes the hyperparameter options, separated by `sep`. */
 void optimizer_options_put_hyperparameters(FILE *f, const char *sep);
 
 /* Makes the optimiser the options ask for, for `net`, into *out (NULL when
