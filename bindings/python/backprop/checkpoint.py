@@ -4,8 +4,8 @@
 import ctypes
 
 from ._native import Library
-from .network import (Network, _Customs, _custom_arrays, _name_bytes, _np, _path,
-                      _unsigned)
+from .network import (Network, _CallOptions, _Customs, _custom_arrays, _name_bytes, _np,
+                      _path, _unsigned)
 from .optimizer import Optimizer
 
 
@@ -54,15 +54,13 @@ def _need(optimizer, network, what):
     return optimizer
 
 
-class _LoadOptions:
+class _LoadOptions(_CallOptions):
     """An nn_load_options_t for one load, released when the load ends."""
 
+    _prefix = "nn_load_options_"
+
     def __init__(self, lib, names, states, max_bytes):
-        self._lib = lib
-        out = ctypes.c_void_p()
-        lib.check(lib.require("nn_load_options_create")(ctypes.byref(out)),
-                  "nn_load_options_create")
-        self.handle = out.value
+        super().__init__(lib)
         try:
             for name, state in zip(names, states):
                 self._set("nn_load_options_add_activation", _name_bytes(name),
@@ -72,21 +70,6 @@ class _LoadOptions:
         except BaseException:
             self.close()
             raise
-
-    def _set(self, fname, *args):
-        self._lib.check(self._lib.require(fname)(self.handle, *args), fname)
-
-    def close(self):
-        handle, self.handle = self.handle, None
-        if handle is not None:
-            self._lib.nn_load_options_free(handle)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return False
 
 
 def _load(fname, source, extra, custom, max_bytes, library, use_numpy):

@@ -241,15 +241,42 @@ class _Writer:
         return b"".join(self.chunks).decode("utf-8")
 
 
-class _ExplainOptions:
+class _CallOptions:
+    """A C options handle for one call, released when the call ends: made by
+    the C function "<prefix>create", freed by "<prefix>free"."""
+
+    _prefix = None
+
+    def __init__(self, lib):
+        self.lib = lib
+        create = lib.require(self._prefix + "create")
+        out = ctypes.c_void_p()
+        lib.check(create(ctypes.byref(out)), self._prefix + "create")
+        self.handle = out.value
+
+    def _set(self, fname, *args):
+        self.lib.check(self.lib.require(fname)(self.handle, *args), fname)
+
+    def close(self):
+        handle, self.handle = self.handle, None
+        if handle is not None:
+            getattr(self.lib, self._prefix + "free")(handle)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+
+class _ExplainOptions(_CallOptions):
     """An nn_explain_options_t for one call, released when the call ends."""
 
+    _prefix = "nn_explain_options_"
+
     def __init__(self, lib, fmt, digits, rule, apply, unit_names, param_names):
-        self.lib = lib
-        create = lib.require("nn_explain_options_create")
-        out = ctypes.c_void_p()
-        lib.check(create(ctypes.byref(out)), "nn_explain_options_create")
-        self.handle = out.value
+        super().__init__(lib)
         try:
             if fmt is not None:
                 self._set("nn_explain_options_set_format", code(ExplainFormat, fmt))
@@ -268,21 +295,6 @@ class _ExplainOptions:
         except BaseException:
             self.close()
             raise
-
-    def _set(self, fname, *args):
-        self.lib.check(getattr(self.lib, fname)(self.handle, *args), fname)
-
-    def close(self):
-        handle, self.handle = self.handle, None
-        if handle is not None:
-            self.lib.nn_explain_options_free(handle)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return False
 
 
 class _Handle:
