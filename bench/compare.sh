@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Compares the speed of two revisions of the library on the benchmark's
-# libbackprop rows (W1 to W4): builds each revision's bench in a release build
+# libbackprop rows (W1 to W5): builds each revision's bench in a release build
 # with threads, then runs the two benches alternately, one round each at a
 # time, and prints per row the median time of each and the ratio new/old.
 #
@@ -45,7 +45,8 @@ done
 rows=("W1 libbackprop train_sample" "W1 libbackprop forward+backward+step"
       "W2 libbackprop train_sample"
       "W2 libbackprop forward+backward+step" "W3 libbackprop 1 thread"
-      "W3 libbackprop 2 threads" "W4 libbackprop batch 1" "W4 libbackprop batch 64")
+      "W3 libbackprop 2 threads" "W4 libbackprop batch 1" "W4 libbackprop batch 64"
+      "W5 libbackprop Adam, 1 thread")
 
 # One round of one side: appends "<run> <row index> <seconds>" to $work/<side>.txt.
 # The bench runs in an empty directory, where it finds no PyTorch peer script.
