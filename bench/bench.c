@@ -9,6 +9,8 @@
      W3  784-256-256-10 (sigmoid, sigmoid, linear), minibatch 64, 200 batches,
          1 and 2 threads
      W4  inference with the W3 network, batch 1 (2,000 samples) and 64 (200 batches)
+     W5  784-128-10 classifier (ReLU, softmax + cross-entropy), Adam, minibatch
+         32 with the mean reduction, 200 batches
    Each measurement is the median of --reps interleaved runs (default 5). A
    checksum of the final weights is printed for each peer. Hand-written
    floors of W1, W2 and W4 (floors.c) run in the same rounds and show how
@@ -180,6 +182,9 @@ static void warm_up(double seconds)
 #define W3_RATE 0.001
 #define W4_SINGLE 2000
 #define W4_BATCHES 200
+#define W5_BATCH 32
+#define W5_BATCHES 200
+#define W5_RATE 0.001
 
 /* W1 with nn_train_sample(), or with the three calls nn_forward(),
    nn_backward() and nn_step() */
@@ -240,6 +245,29 @@ static double run_w3(const struct workload *w, size_t threads, double *sum)
     }
     const double dt = now() - t0;
     *sum = checksum(net);
+    nn_free(net);
+    return dt;
+}
+
+/* W5: a classifier trained by Adam on the mean of each batch's gradients */
+static double run_w5(const struct workload *w, double *sum)
+{
+    nn_t *net = make_net(w);
+    ok(nn_set_loss(net, NN_LOSS_CROSS_ENTROPY), "loss");
+    ok(nn_set_reduction(net, NN_REDUCTION_MEAN), "reduction");
+    ok(nn_reserve_batch(net, W5_BATCH), "reserve");
+    nn_optimizer_t *opt = NULL;
+    ok(nn_optimizer_create(&opt, net, NN_OPT_ADAM), "optimizer");
+    const double t0 = now();
+    for (size_t b = 0; b < W5_BATCHES; b++) {
+        const size_t first = b * W5_BATCH;
+        ok(nn_forward_batch(net, W5_BATCH, w->x + first * 784, NULL), "forward batch");
+        ok(nn_backward_batch(net, W5_BATCH, w->t + first * 10), "backward batch");
+        ok(nn_optimizer_step(opt, net, W5_RATE), "optimizer step");
+    }
+    const double dt = now() - t0;
+    *sum = checksum(net);
+    nn_optimizer_free(opt);
     nn_free(net);
     return dt;
 }
@@ -403,6 +431,7 @@ enum {
     R_W3_LIB_1, R_W3_LIB_2, R_W3_TORCH_1, R_W3_TORCH_2,
     R_W4_LIB_1, R_W4_LIB_64, R_W4_FANN_1, R_W4_FANN_64, R_W4_TORCH_1, R_W4_TORCH_64,
     R_W1_FLOOR, R_W2_FLOOR, R_W4_FLOOR,
+    R_W5_LIB, R_W5_TORCH,
     R_COUNT
 };
 
@@ -418,6 +447,7 @@ static const char *result_names[R_COUNT] = {
     "W4 FANN batch 64 (64 runs)", "W4 PyTorch batch 1", "W4 PyTorch batch 64",
     "W1 floor: registers only", "W2 floor: two sweeps of layer 1",
     "W4 floor: one read of the weights",
+    "W5 libbackprop Adam, 1 thread", "W5 PyTorch Adam, 1 thread",
 };
 
 /* a libbackprop result and a peer's, compared by time or by checksum */
@@ -560,7 +590,10 @@ int main(int argc, char **argv)
                           W3_BATCH * W3_BATCHES, NULL, NULL, NULL, 0};
     setup(&w1, 1);
     setup(&w2, 0);
+    struct workload w5 = {"W5", 3, {784, 128, 10}, {NN_ACT_RELU, NN_ACT_SOFTMAX}, 5, -0.05,
+                          0.05, W5_BATCH * W5_BATCHES, NULL, NULL, NULL, 0};
     setup(&w3, 0);
+    setup(&w5, 0);
     const size_t w1_updates = quick ? W1_UPDATES / 10 : W1_UPDATES;
 
     char dir[] = "nnbench-data-XXXXXX"; /* in the working directory */
@@ -574,6 +607,9 @@ int main(int argc, char **argv)
         write_file(dir, "w3_init.bin", w3.init, w3.n_params);
         write_file(dir, "w3_x.bin", w3.x, w3.n_samples * 784);
         write_file(dir, "w3_t.bin", w3.t, w3.n_samples * 10);
+        write_file(dir, "w5_init.bin", w5.init, w5.n_params);
+        write_file(dir, "w5_x.bin", w5.x, w5.n_samples * 784);
+        write_file(dir, "w5_t.bin", w5.t, w5.n_samples * 10);
     }
 
     /* 20 ms of busy work, then the run, then the record of its time and
@@ -597,6 +633,7 @@ int main(int argc, char **argv)
         RUN(R_W3_LIB_2, run_w3(&w3, 2, &s));
         RUN(R_W4_LIB_1, run_w4(&w3, 1, &s));
         RUN(R_W4_LIB_64, run_w4(&w3, 64, &s));
+        RUN(R_W5_LIB, run_w5(&w5, &s));
         RUN(R_W1_FLOOR, run_w1_floor(&w1, w1_updates, &s));
         RUN(R_W2_FLOOR, run_w2_floor(&w2, &s));
         RUN(R_W4_FLOOR, run_w4_floor(&w3, &s));
@@ -636,6 +673,7 @@ int main(int argc, char **argv)
         {"W4 batch 64 vs PyTorch", R_W4_LIB_64, R_W4_TORCH_64},
         {"W4 batch 1 vs FANN", R_W4_LIB_1, R_W4_FANN_1},
         {"W4 batch 64 vs FANN", R_W4_LIB_64, R_W4_FANN_64},
+        {"W5 Adam 1 thread vs PyTorch 1 thread", R_W5_LIB, R_W5_TORCH},
     };
     for (size_t i = 0; i < sizeof ratios / sizeof ratios[0]; i++) {
         if (have[ratios[i].lib] && have[ratios[i].peer])
@@ -680,6 +718,7 @@ int main(int argc, char **argv)
         {"W4 PyTorch batch 1 (sum of first outputs)", R_W4_LIB_1, R_W4_TORCH_1},
         {"W4 PyTorch batch 64 (sum of first outputs)", R_W4_LIB_64, R_W4_TORCH_64},
         {"W4 FANN batch 1 (sum of first outputs)", R_W4_LIB_1, R_W4_FANN_1},
+        {"W5 PyTorch Adam", R_W5_LIB, R_W5_TORCH},
     };
     for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++) {
         if (have[checks[i].lib] && have[checks[i].peer])
@@ -724,7 +763,8 @@ int main(int argc, char **argv)
 
     if (use_torch) {
         const char *names[] = {"w1_init.bin", "w2_init.bin", "w2_x.bin", "w2_t.bin",
-                               "w3_init.bin", "w3_x.bin",   "w3_t.bin"};
+                               "w3_init.bin", "w3_x.bin",   "w3_t.bin",
+                               "w5_init.bin", "w5_x.bin",   "w5_t.bin"};
         char path[4096];
         for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
             snprintf(path, sizeof path, "%s/%s", dir, names[i]);
@@ -735,5 +775,6 @@ int main(int argc, char **argv)
     free(w1.x), free(w1.t), free(w1.init);
     free(w2.x), free(w2.t), free(w2.init);
     free(w3.x), free(w3.t), free(w3.init);
+    free(w5.x), free(w5.t), free(w5.init);
     return 0;
 }

@@ -3,7 +3,7 @@
 Usage: peer_torch.py DATA_DIR QUICK
 
 Reads the initial weights and data that bench wrote to DATA_DIR, runs the same
-workloads in float64 with plain SGD, and prints one line per result:
+workloads in float64 (plain SGD, and Adam for W5), and prints one line per result:
 "<result index> <seconds> <checksum>" (the indices are bench.c's R_* values).
 """
 import ctypes
@@ -15,11 +15,13 @@ import torch
 
 R_W1_TORCH, R_W2_TORCH, R_W3_TORCH_1, R_W3_TORCH_2 = 4, 8, 11, 12
 R_W4_TORCH_1, R_W4_TORCH_64 = 17, 18
+R_W5_TORCH = 23
 
 W1_UPDATES = 10000
 W1_RATE, W2_RATE, W3_RATE = 0.5, 0.05, 0.001
 W3_BATCH, W3_BATCHES = 64, 200
 W4_SINGLE, W4_BATCHES = 2000, 200
+W5_BATCH, W5_BATCHES, W5_RATE = 32, 200, 0.001
 
 
 def blas_thread_setter():
@@ -66,6 +68,8 @@ def build(sizes, acts, flat):
         layers.append(lin)
         if acts[k - 1] == "sigmoid":
             layers.append(torch.nn.Sigmoid())
+        elif acts[k - 1] == "relu":
+            layers.append(torch.nn.ReLU())
     return torch.nn.Sequential(*layers)
 
 
@@ -147,6 +151,25 @@ def main():
                 total += float(y[0, 0])
             dt = time.perf_counter() - t0
         print(index, dt, total, flush=True)
+
+    # W5: 784-128-10 classifier, Adam on the mean over batches of 32. The
+    # library's network ends in softmax with the cross-entropy -sum t log o;
+    # PyTorch's cross_entropy takes the logits and forms the same loss, so the
+    # model stops at the last linear layer. The one-hot targets become labels.
+    model = build([784, 128, 10], ["relu", "linear"], load(directory, "w5_init.bin"))
+    n5 = W5_BATCH * W5_BATCHES
+    x5 = torch.from_numpy(load(directory, "w5_x.bin", (n5, 784)))
+    labels5 = torch.from_numpy(load(directory, "w5_t.bin", (n5, 10))).argmax(dim=1)
+    xs = [x5[b * W5_BATCH:(b + 1) * W5_BATCH] for b in range(W5_BATCHES)]
+    ls = [labels5[b * W5_BATCH:(b + 1) * W5_BATCH] for b in range(W5_BATCHES)]
+    opt = torch.optim.Adam(model.parameters(), lr=W5_RATE, foreach=False)
+    t0 = time.perf_counter()
+    for x, label in zip(xs, ls):
+        opt.zero_grad(set_to_none=True)
+        loss = torch.nn.functional.cross_entropy(model(x), label)
+        loss.backward()
+        opt.step()
+    print(R_W5_TORCH, time.perf_counter() - t0, checksum(model), flush=True)
 
 
 if __name__ == "__main__":

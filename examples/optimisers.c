@@ -2,23 +2,29 @@
  * by side.
  *
  * The data: 90 points of the plane in three clusters, one class each, with
- * one-hot targets. The network: 2 inputs, 8 tanh units, 3 sigmoid outputs,
- * the loss 1/2 (t - o)^2 per sample (a softmax output with cross-entropy is
- * the usual choice for classes). Every run starts from the same weights and
- * takes one full-batch step per epoch: the gradients of all 90 samples are
- * summed (nn_backward() adds them), then nn_optimizer_step() applies them.
+ * one-hot targets. The network: 2 inputs, 8 tanh units, 3 softmax outputs
+ * (the outputs are the class probabilities), the loss the cross-entropy
+ * -sum_j t_j log(o_j) per sample. Every run starts from the same weights and
+ * takes one full-batch step per epoch: nn_forward_batch() and
+ * nn_backward_batch() over all 90 samples with the mean reduction
+ * (nn_set_reduction()), so the gradient is the mean over the samples and the
+ * rates need not shrink as the data grow; then nn_optimizer_step() applies it.
  *
- * The rates are each optimiser's own: SGD's is small because the gradient is
- * a sum over 90 samples, Adam's and RMSprop's updates do not scale with the
- * gradient, and RPROP takes its rate only as the initial step size.
+ * The rates are each optimiser's own: Adam's and RMSprop's updates do not
+ * scale with the gradient, and RPROP takes its rate only as the initial step
+ * size.
  *
- * Exits non-zero if a call fails or an optimiser does not lower the loss. */
+ * Exits non-zero if a call fails, or if an optimiser does not halve the loss
+ * or does not classify at least 95% of the points. */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "backprop.h"
 
 enum { N_POINTS = 90, N_CLASSES = 3, N_EPOCHS = 40, N_RUNS = 6 };
+
+/* The share of the points each optimiser must classify after its last step. */
+#define MIN_ACCURACY 0.95
 
 struct run {
     const char *label;
@@ -29,8 +35,8 @@ struct run {
 };
 
 static const struct run runs[N_RUNS] = {
-    {"sgd", NN_OPT_SGD, 0.01, -1, 0.0},
-    {"sgd+mom", NN_OPT_SGD, 0.005, NN_HP_MOMENTUM, 0.9},
+    {"sgd", NN_OPT_SGD, 0.5, -1, 0.0},
+    {"sgd+mom", NN_OPT_SGD, 0.1, NN_HP_MOMENTUM, 0.9},
     {"adam", NN_OPT_ADAM, 0.05, -1, 0.0},
     {"adamw", NN_OPT_ADAMW, 0.05, -1, 0.0},
     {"rmsprop", NN_OPT_RMSPROP, 0.01, -1, 0.0},
@@ -59,24 +65,40 @@ static int make_data(void)
     return 1;
 }
 
-/* One epoch: the summed gradients of every sample, one step; the mean loss
-   of the epoch's forward passes (before the step) into *loss. */
+/* One epoch: the mean gradient of every sample (the network's reduction is
+   the mean), one step; the mean loss of the epoch's forward pass (before the
+   step) into *loss. */
 static nn_status epoch(nn_t *net, nn_optimizer_t *opt, double rate, double *loss)
 {
     double sum = 0.0;
-    for (size_t i = 0; i < N_POINTS; i++) {
-        double e = 0.0;
-        nn_status status = nn_forward(net, inputs[i], NULL);
-        if (status == NN_OK)
-            status = nn_loss(net, targets[i], &e);
-        if (status == NN_OK)
-            status = nn_backward(net, targets[i]);
-        if (status != NN_OK)
-            return status;
-        sum += e;
-    }
+    nn_status status = nn_forward_batch(net, N_POINTS, &inputs[0][0], NULL);
+    if (status == NN_OK)
+        status = nn_loss_batch(net, N_POINTS, &targets[0][0], &sum);
+    if (status == NN_OK)
+        status = nn_backward_batch(net, N_POINTS, &targets[0][0]);
+    if (status != NN_OK)
+        return status;
     *loss = sum / N_POINTS;
     return nn_optimizer_step(opt, net, rate);
+}
+
+/* The share of the points whose largest output is their class. */
+static nn_status accuracy(nn_t *net, double *share)
+{
+    static double outputs[N_POINTS][N_CLASSES];
+    const nn_status status = nn_forward_batch(net, N_POINTS, &inputs[0][0], &outputs[0][0]);
+    if (status != NN_OK)
+        return status;
+    size_t right = 0;
+    for (size_t i = 0; i < N_POINTS; i++) {
+        size_t best = 0;
+        for (size_t j = 1; j < N_CLASSES; j++)
+            if (outputs[i][j] > outputs[i][best])
+                best = j;
+        right += targets[i][best] == 1.0;
+    }
+    *share = (double)right / N_POINTS;
+    return NN_OK;
 }
 
 static void fail(const char *what, nn_status status)
@@ -88,14 +110,18 @@ static void fail(const char *what, nn_status status)
 int main(void)
 {
     static const size_t sizes[3] = {2, 8, N_CLASSES};
-    static const int acts[2] = {NN_ACT_TANH, NN_ACT_SIGMOID};
-    static double losses[N_RUNS][N_EPOCHS];
+    static const int acts[2] = {NN_ACT_TANH, NN_ACT_SOFTMAX};
+    static double losses[N_RUNS][N_EPOCHS], accuracies[N_RUNS];
     if (!make_data())
         fail("data", NN_ERR_NO_MEMORY);
     nn_t *start = NULL;
     nn_status status = nn_create(&start, 3, sizes, acts);
     if (status == NN_OK)
         status = nn_init_random(start, 7, NN_INIT_XAVIER, 0.0, 0.0);
+    if (status == NN_OK)
+        status = nn_set_loss(start, NN_LOSS_CROSS_ENTROPY);
+    if (status == NN_OK)
+        status = nn_set_reduction(start, NN_REDUCTION_MEAN); /* nn_clone() copies both */
     if (status != NN_OK)
         fail("network", status);
 
@@ -109,6 +135,8 @@ int main(void)
             status = nn_optimizer_set(opt, runs[r].hyperparameter, runs[r].value);
         for (size_t e = 0; status == NN_OK && e < N_EPOCHS; e++)
             status = epoch(net, opt, runs[r].rate, &losses[r][e]);
+        if (status == NN_OK)
+            status = accuracy(net, &accuracies[r]);
         if (status != NN_OK)
             fail(runs[r].label, status);
         nn_optimizer_free(opt);
@@ -116,7 +144,7 @@ int main(void)
     }
     nn_free(start);
 
-    printf("mean loss per epoch (1/2 (t - o)^2 per sample, before the epoch's step)\n");
+    printf("mean loss per epoch (cross-entropy per sample, before the epoch's step)\n");
     printf("%5s", "epoch");
     for (size_t r = 0; r < N_RUNS; r++)
         printf(" %9s", runs[r].label);
@@ -127,10 +155,19 @@ int main(void)
             printf(" %9.5f", losses[r][e]);
         printf("\n");
     }
+    printf("%5s", "acc.");
+    for (size_t r = 0; r < N_RUNS; r++)
+        printf(" %8.1f%%", 100.0 * accuracies[r]);
+    printf("\n");
     int lowered = 1;
     for (size_t r = 0; r < N_RUNS; r++) {
         if (!(losses[r][N_EPOCHS - 1] < 0.5 * losses[r][0])) {
             fprintf(stderr, "optimisers: %s did not halve the loss\n", runs[r].label);
+            lowered = 0;
+        }
+        if (!(accuracies[r] >= MIN_ACCURACY)) {
+            fprintf(stderr, "optimisers: %s classified %.1f%% of the points, under %.0f%%\n",
+                    runs[r].label, 100.0 * accuracies[r], 100.0 * MIN_ACCURACY);
             lowered = 0;
         }
     }

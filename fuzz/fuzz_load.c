@@ -5,6 +5,10 @@
    back to the same network (version-2 sections included) and save to the
    same bytes, as version 2 exactly when the network carries a section. A refused input must
    leave no network and, for a format error, a message naming a line.
+   Every input also goes through nn_load_checkpoint_buffer_with() with the
+   same activations: it must give the same status and message, the same
+   network, and an optimiser whose checkpoint loads back to the same kind,
+   hyperparameters and state and saves to the same bytes.
    Any mismatch stops the run with abort(). Build and run with fuzz/run.sh. */
 #include <backprop.h>
 
@@ -71,6 +75,78 @@ static void check_same(const nn_t *a, const nn_t *b)
     free(pb);
 }
 
+static char *save_checkpoint(const nn_t *net, const nn_optimizer_t *opt, size_t *len)
+{
+    check(nn_save_checkpoint_buffer(net, opt, NULL, 0, len) == NN_ERR_BUFFER_SIZE);
+    char *text = malloc(*len + 1);
+    check(text != NULL);
+    size_t written = 0;
+    check(nn_save_checkpoint_buffer(net, opt, text, *len + 1, &written) == NN_OK);
+    check(written == *len && text[written] == '\0');
+    return text;
+}
+
+static void check_same_optimizer(const nn_optimizer_t *a, const nn_optimizer_t *b)
+{
+    int ka = -1, kb = -2;
+    check(nn_optimizer_get_kind(a, &ka) == NN_OK && nn_optimizer_get_kind(b, &kb) == NN_OK);
+    check(ka == kb);
+    for (int h = 0; h < 12; h++) {
+        double va = 0.0, vb = 0.0;
+        const nn_status sa = nn_optimizer_get(a, h, &va);
+        check(nn_optimizer_get(b, h, &vb) == sa && memcmp(&va, &vb, sizeof va) == 0);
+    }
+    size_t na = 0, nb = 0;
+    check(nn_optimizer_state_count(a, &na) == NN_OK && nn_optimizer_state_count(b, &nb) == NN_OK);
+    check(na == nb);
+    double *sa = malloc(na * sizeof(double)), *sb = malloc(na * sizeof(double));
+    check(sa != NULL && sb != NULL);
+    check(nn_optimizer_get_state(a, sa, na) == NN_OK && nn_optimizer_get_state(b, sb, nb) == NN_OK);
+    check(memcmp(sa, sb, na * sizeof(double)) == 0);
+    free(sa);
+    free(sb);
+}
+
+/* The checkpoint loader on the same input: the network loader's status,
+   message and network (plain, NULL when refused), and a round trip of the
+   optimiser when the input carries one. */
+static void check_checkpoint(const char *text, size_t size, const nn_load_options_t *options,
+                             nn_status plain_status, const char *plain_msg, const nn_t *plain)
+{
+    char msg[160];
+    int marker = 0;
+    nn_t *net = (nn_t *)&marker;
+    nn_optimizer_t *opt = (nn_optimizer_t *)&marker;
+    const nn_status status =
+        nn_load_checkpoint_buffer_with(&net, &opt, text, size, options, msg, sizeof msg);
+    check(status == plain_status && strcmp(msg, plain_msg) == 0);
+    if (status != NN_OK) {
+        check(net == (nn_t *)&marker && opt == (nn_optimizer_t *)&marker);
+        return;
+    }
+    check_same(plain, net);
+    if (opt != NULL) {
+        size_t len = 0, len2 = 0;
+        char *saved = save_checkpoint(net, opt, &len);
+        check(saved[15] == '2');
+        nn_t *net2 = NULL;
+        nn_optimizer_t *opt2 = NULL;
+        check(nn_load_checkpoint_buffer_with(&net2, &opt2, saved, len, options, msg, sizeof msg) ==
+              NN_OK);
+        check(opt2 != NULL);
+        check_same(net, net2);
+        check_same_optimizer(opt, opt2);
+        char *saved2 = save_checkpoint(net2, opt2, &len2);
+        check(len == len2 && memcmp(saved, saved2, len) == 0);
+        free(saved);
+        free(saved2);
+        nn_optimizer_free(opt2);
+        nn_free(net2);
+    }
+    nn_optimizer_free(opt);
+    nn_free(net);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -87,6 +163,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const nn_status status =
         nn_load_buffer_ex(&net, text, size, 2, names, fs, dfs, contexts, msg, sizeof msg);
     check(memchr(msg, '\0', sizeof msg) != NULL);
+    nn_load_options_t *options = NULL;
+    check(nn_load_options_create(&options) == NN_OK);
+    for (int i = 0; i < 2; i++)
+        check(nn_load_options_add_activation(options, names[i], fs[i], dfs[i], contexts[i]) ==
+              NN_OK);
+    check_checkpoint(text, size, options, status, msg, net);
+    nn_load_options_free(options);
     if (status != NN_OK) {
         check(net == NULL);
         if (status == NN_ERR_FORMAT || status == NN_ERR_UNKNOWN_NAME)

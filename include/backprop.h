@@ -1363,6 +1363,125 @@ BACKPROP_API nn_status nn_load_buffer_with(nn_t **out, const char *data, size_t 
 /** @} */
 
 /* ------------------------------------------------------------------------- */
+/** @name Checkpoints
+ * A checkpoint is a model file (docs/format.md) that also carries an
+ * optimiser (nn_optimizer_create()): its kind, its hyperparameters and its
+ * whole state, in the version-2 section `optimizer`, with every number written
+ * exactly. Training resumed from a checkpoint takes the same steps, bit for
+ * bit, as training that never stopped: k steps, save, load, k more steps give
+ * the parameters and state of 2k uninterrupted steps (docs/optimizers.md,
+ * "Checkpoints").
+ *
+ * A checkpoint is saved and loaded under the rules of nn_save() and nn_load()
+ * (safe replacement of the file; caps on the input's length, which grow by
+ * what the optimiser's state may take; messages "line N: ..."). nn_load() and
+ * the other network loaders read a checkpoint too: they check the optimiser's
+ * section and drop it, so the network alone is loaded. The checkpoint loaders
+ * read any model file: one without an optimiser gives the network and a NULL
+ * optimiser.
+ * @{ */
+
+/**
+ * @brief Saves @p net and @p opt to the file @p path, replacing it safely as
+ * nn_save() does.
+ *
+ * The file is version 2 and holds the network as nn_save() writes it,
+ * followed by the section `optimizer`. To save the network alone, call
+ * nn_save(): a NULL @p opt is refused.
+ * @param net the network; not changed
+ * @param opt an optimiser made for @p net's parameter layout; not changed
+ * @param path the file to create or replace
+ * @return as nn_save(), and ::NN_ERR_NULL_ARG for a NULL @p opt,
+ *         ::NN_ERR_COUNT when @p opt was made for another parameter layout
+ *         (nothing is created or changed then).
+ */
+BACKPROP_API nn_status nn_save_checkpoint(const nn_t *net, const nn_optimizer_t *opt,
+                                          const char *path);
+
+/**
+ * @brief Writes the checkpoint text of @p net and @p opt into the caller's
+ * buffer, like nn_save_buffer().
+ * @param net the network; not changed
+ * @param opt an optimiser made for @p net's parameter layout; not changed
+ * @param buf receives the text and a terminating NUL; may be NULL when @p size is 0
+ * @param size bytes available at @p buf
+ * @param length as for nn_save_buffer()
+ * @return as nn_save_buffer(), and ::NN_ERR_NULL_ARG for a NULL @p opt,
+ *         ::NN_ERR_COUNT when @p opt was made for another parameter layout.
+ */
+BACKPROP_API nn_status nn_save_checkpoint_buffer(const nn_t *net, const nn_optimizer_t *opt,
+                                                 char *buf, size_t size, size_t *length);
+
+/**
+ * @brief Loads a network and its optimiser from the file @p path (built-in
+ * activations only).
+ *
+ * The optimiser has the network's allocator, the kind, hyperparameters and
+ * state of the saved one; steps on the loaded pair continue where the saved
+ * pair stopped.
+ * @param[out] net receives the new network (release it with nn_free());
+ *        unchanged on failure
+ * @param[out] opt receives the new optimiser (release it with
+ *        nn_optimizer_free()), or NULL when the file carries none (a plain
+ *        model file); unchanged on failure
+ * @param path the checkpoint or model file
+ * @return as nn_load(). A malformed section `optimizer` is ::NN_ERR_FORMAT:
+ *         an unknown kind, a hyperparameter the kind does not take, a repeated
+ *         one, a value out of its range (see nn_optimizer_set()), a state count
+ *         other than the network's layout gives, a step count that is not a
+ *         whole number in [0, 2^53], a state value that breaks the kind's rules
+ *         (see nn_optimizer_set_state()), or missing or extra lines or numbers.
+ */
+BACKPROP_API nn_status nn_load_checkpoint(nn_t **net, nn_optimizer_t **opt, const char *path);
+
+/**
+ * @brief nn_load_checkpoint() from @p size bytes at @p data instead of a file
+ * (which need not be NUL-terminated).
+ * @param[out] net as for nn_load_checkpoint()
+ * @param[out] opt as for nn_load_checkpoint()
+ * @param data the text, owned by the caller; not kept
+ * @param size its length in bytes
+ * @return as nn_load_checkpoint(), without ::NN_ERR_IO.
+ */
+BACKPROP_API nn_status nn_load_checkpoint_buffer(nn_t **net, nn_optimizer_t **opt,
+                                                 const char *data, size_t size);
+
+/**
+ * @brief nn_load_checkpoint() with @p options (custom activations, a cap on
+ * the input's length, an allocator for the network, the optimiser and a
+ * file's window) and an explanation of any failure, as nn_load_with().
+ * @param[out] net as for nn_load_checkpoint()
+ * @param[out] opt as for nn_load_checkpoint()
+ * @param path the checkpoint or model file
+ * @param options the settings, or NULL for the defaults; only read
+ * @param message as for nn_load_with()
+ * @param message_size size of @p message (0 when @p message is NULL)
+ * @return as nn_load_with() and nn_load_checkpoint().
+ */
+BACKPROP_API nn_status nn_load_checkpoint_with(nn_t **net, nn_optimizer_t **opt,
+                                               const char *path,
+                                               const nn_load_options_t *options, char *message,
+                                               size_t message_size);
+
+/**
+ * @brief nn_load_checkpoint_with() from @p size bytes at @p data instead of a
+ * file (which need not be NUL-terminated).
+ * @param[out] net as for nn_load_checkpoint()
+ * @param[out] opt as for nn_load_checkpoint()
+ * @param data the text, owned by the caller; not kept
+ * @param size its length in bytes
+ * @param options as for nn_load_checkpoint_with()
+ * @param message as for nn_load_with()
+ * @param message_size size of @p message (0 when @p message is NULL)
+ * @return as nn_load_checkpoint_with(), without ::NN_ERR_IO.
+ */
+BACKPROP_API nn_status nn_load_checkpoint_buffer_with(nn_t **net, nn_optimizer_t **opt,
+                                                      const char *data, size_t size,
+                                                      const nn_load_options_t *options,
+                                                      char *message, size_t message_size);
+/** @} */
+
+/* ------------------------------------------------------------------------- */
 /** @name Worked examples and diagrams
  * nn_explain() writes one training step as a worked calculation, every number
  * being the library's own; nn_export_dot() draws the network as a Graphviz

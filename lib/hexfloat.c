@@ -195,3 +195,17 @@ enum nn_number_result nn__parse_hex_double(const char *t, size_t n, double *out)
         return NN_NUMBER_SYNTAX;
     return compose_double(negative, m, sticky, e2 + (exp_negative ? -exponent : exponent), out);
 }
+
+/* n numbers separated by single spaces, then a newline. */
+void nn__write_number_line(struct nn__writer *w, const double *x, size_t n)
+{
+    char tmp[1 + NN_HEX_DOUBLE_MAX]; /* a space and a number */
+    for (size_t i = 0; i < n; i++) {
+        size_t len = 0;
+        if (i > 0)
+            tmp[len++] = ' ';
+        len += nn__format_hex_double(x[i], tmp + len);
+        nn__write_bytes(w, tmp, len);
+    }
+    nn__write_str(w, "\n");
+}

@@ -25,4 +25,9 @@ size_t nn__format_hex_double(double x, char *out);
    the nearest double; *out is set only on NN_NUMBER_OK. */
 enum nn_number_result nn__parse_hex_double(const char *t, size_t n, double *out);
 
+/* n numbers as the model format writes a line of them: separated by single
+   spaces, then a newline (nn__read_number_line() reads them back). */
+struct nn__writer;
+void nn__write_number_line(struct nn__writer *w, const double *x, size_t n);
+
 #endif

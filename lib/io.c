@@ -18,6 +18,7 @@
 #endif
 
 #include "model_format.h"
+#include "model_sections.h"
 #include "names.h"
 
 #include <errno.h>
@@ -46,11 +47,12 @@
 #define TEMP_EXTRA 22      /* "." + "." + 16 hex digits + ".tmp" */
 #define TEMP_ATTEMPTS 64
 
-/* Writes the model through w, which the caller has set up; 1 when every
-   byte was written. */
-static int write_model_out(const nn_t *net, struct nn__writer *w)
+/* Writes the model (with the sections of x) through w, which the caller
+   has set up; 1 when every byte was written. */
+static int write_model_out(const nn_t *net, const struct nn__model_extras *x,
+                           struct nn__writer *w)
 {
-    nn__write_model(net, NULL, w);
+    nn__write_model(net, x, w);
     return nn__writer_finish(w) == NN_OK;
 }
 
@@ -330,13 +332,14 @@ static int open_target_dir(struct save_area *area, size_t dir_len, nn_status *st
 /* Writes the model to the open temporary fd, gives it its final mode (only
    after the last byte, just before the rename), syncs it and renames it over
    base; then syncs the directory. On failure the temporary is removed. */
-static nn_status write_and_rename(const nn_t *net, struct save_area *area, int dir_fd, int fd,
-                                  const char *base, long mode)
+static nn_status write_and_rename(const nn_t *net, const struct nn__model_extras *x,
+                                  struct save_area *area, int dir_fd, int fd, const char *base,
+                                  long mode)
 {
     errno = 0;
     struct nn__writer w;
     nn__writer_callback(&w, write_fd, &fd, area->stage, sizeof area->stage);
-    const int ok = write_model_out(net, &w) && fchmod(fd, (mode_t)mode) == 0 &&
+    const int ok = write_model_out(net, x, &w) && fchmod(fd, (mode_t)mode) == 0 &&
                    fsync(fd) == 0 && renameat(dir_fd, area->temp, dir_fd, base) == 0;
     if (!ok) {
         const nn_status status = errno_status();
@@ -350,7 +353,7 @@ static nn_status write_and_rename(const nn_t *net, struct save_area *area, int d
     return NN_OK;
 }
 
-static nn_status save_file(const nn_t *net, const char *path)
+static nn_status save_file(const nn_t *net, const struct nn__model_extras *x, const char *path)
 {
     struct save_area *area = save_alloc(net, sizeof *area);
     if (area == NULL)
@@ -369,7 +372,7 @@ static nn_status save_file(const nn_t *net, const char *path)
         status = new_file_mode(dir_fd, area, base, n, &mode);
     const int fd = status == NN_OK ? create_temp(dir_fd, area, base, n, &status) : -1;
     if (fd >= 0) {
-        status = write_and_rename(net, area, dir_fd, fd, base, mode);
+        status = write_and_rename(net, x, area, dir_fd, fd, base, mode);
         close(fd);
     }
     if (dir_fd >= 0)
@@ -450,13 +453,13 @@ static FILE *create_temp_stdio(char *temp, size_t dir_len, const char *base, siz
 
 /* Writes the model to fp, closes it and renames temp over path; on failure
    the temporary is removed. 1 when the model is in place. */
-static int write_and_rename_stdio(const nn_t *net, FILE *fp, char *stage, const char *temp,
-                                  const char *path)
+static int write_and_rename_stdio(const nn_t *net, const struct nn__model_extras *x, FILE *fp,
+                                  char *stage, const char *temp, const char *path)
 {
     (void)setvbuf(fp, NULL, _IONBF, 0); /* the text is staged already */
     struct nn__writer w;
     nn__writer_file(&w, fp, stage, SAVE_STAGE_BYTES);
-    int ok = write_model_out(net, &w) && fflush(fp) == 0 && !ferror(fp);
+    int ok = write_model_out(net, x, &w) && fflush(fp) == 0 && !ferror(fp);
     ok = fclose(fp) == 0 && ok;
     if (ok && rename(temp, path) != 0) {
 #if defined(_WIN32)
@@ -471,7 +474,7 @@ static int write_and_rename_stdio(const nn_t *net, FILE *fp, char *stage, const 
     return ok;
 }
 
-static nn_status save_file(const nn_t *net, const char *path)
+static nn_status save_file(const nn_t *net, const struct nn__model_extras *x, const char *path)
 {
     size_t dir_len = strlen(path);
     while (dir_len > 0 && path[dir_len - 1] != '/' && path[dir_len - 1] != '\\')
@@ -485,7 +488,7 @@ static nn_status save_file(const nn_t *net, const char *path)
     char *temp = stage + SAVE_STAGE_BYTES;
     memcpy(temp, path, dir_len);
     FILE *fp = create_temp_stdio(temp, dir_len, base, temp_base_length(base));
-    const int ok = fp != NULL && write_and_rename_stdio(net, fp, stage, temp, path);
+    const int ok = fp != NULL && write_and_rename_stdio(net, x, fp, stage, temp, path);
     save_free(net, stage);
     return ok ? NN_OK : NN_ERR_IO;
 }
@@ -524,7 +527,22 @@ nn_status nn_save(const nn_t *net, const char *path)
         return status;
     if (path[0] == '\0')
         return NN_ERR_IO;
-    return save_file(net, path);
+    return save_file(net, NULL, path);
+}
+
+nn_status nn_save_checkpoint(const nn_t *net, const nn_optimizer_t *opt, const char *path)
+{
+    if (net == NULL || opt == NULL || path == NULL)
+        return NN_ERR_NULL_ARG;
+    nn_status status = nn__check_savable(net);
+    if (status == NN_OK)
+        status = nn__check_checkpoint(net, opt);
+    if (status != NN_OK)
+        return status;
+    if (path[0] == '\0')
+        return NN_ERR_IO;
+    const struct nn__model_extras x = {opt, NULL};
+    return save_file(net, &x, path);
 }
 
 /* The parallel arrays of nn_load_ex(): every entry present, every name valid. */
@@ -599,7 +617,8 @@ static nn_status open_stream(struct nn__parser *p, struct nn__stream *stream, st
    path, read through a window of NN__MODEL_WINDOW_BYTES: loading a file
    needs that besides the network. */
 static nn_status load(nn_t **out, const char *data, size_t size, const char *path,
-                      const struct load_settings *settings, char *msg, size_t msg_size)
+                      const struct load_settings *settings, struct nn__model_extras *x,
+                      char *msg, size_t msg_size)
 {
     struct nn__parser p;
     memset(&p, 0, sizeof p);
@@ -616,7 +635,7 @@ static nn_status load(nn_t **out, const char *data, size_t size, const char *pat
     if (status != NN_OK)
         return status;
     nn__set_message(msg, msg_size, "");
-    status = nn__read_model(&p, settings, NULL, out);
+    status = nn__read_model(&p, settings, x, out);
     if (status != NN_OK && status != NN_ERR_FORMAT && status != NN_ERR_UNKNOWN_NAME &&
         status != NN_ERR_TOO_LARGE && status != NN_ERR_LOSS_OUTPUT)
         nn__set_message(msg, msg_size, nn_strerror(status));
@@ -655,7 +674,7 @@ nn_status nn_load_buffer_with(nn_t **out, const char *data, size_t size,
 {
     struct load_settings settings;
     const nn_status status = options_settings(out, data, options, msg, msg_size, &settings);
-    return status != NN_OK ? status : load(out, data, size, NULL, &settings, msg, msg_size);
+    return status != NN_OK ? status : load(out, data, size, NULL, &settings, NULL, msg, msg_size);
 }
 
 nn_status nn_load_with(nn_t **out, const char *path, const nn_load_options_t *options,
@@ -663,7 +682,7 @@ nn_status nn_load_with(nn_t **out, const char *path, const nn_load_options_t *op
 {
     struct load_settings settings;
     const nn_status status = options_settings(out, path, options, msg, msg_size, &settings);
-    return status != NN_OK ? status : load(out, NULL, 0, path, &settings, msg, msg_size);
+    return status != NN_OK ? status : load(out, NULL, 0, path, &settings, NULL, msg, msg_size);
 }
 
 /* The old loaders' arrays as settings, checked; the rest are defaults. */
@@ -691,7 +710,7 @@ nn_status nn_load_buffer_ex(nn_t **out, const char *data, size_t size, size_t n_
     struct load_settings settings;
     const nn_status status = legacy_settings(out, data, n_custom, names, fs, dfs, contexts, msg,
                                              msg_size, &settings);
-    return status != NN_OK ? status : load(out, data, size, NULL, &settings, msg, msg_size);
+    return status != NN_OK ? status : load(out, data, size, NULL, &settings, NULL, msg, msg_size);
 }
 
 nn_status nn_load_buffer(nn_t **out, const char *data, size_t size)
@@ -706,10 +725,59 @@ nn_status nn_load_ex(nn_t **out, const char *path, size_t n_custom, const char *
     struct load_settings settings;
     const nn_status status = legacy_settings(out, path, n_custom, names, fs, dfs, contexts, msg,
                                              msg_size, &settings);
-    return status != NN_OK ? status : load(out, NULL, 0, path, &settings, msg, msg_size);
+    return status != NN_OK ? status : load(out, NULL, 0, path, &settings, NULL, msg, msg_size);
 }
 
 nn_status nn_load(nn_t **out, const char *path)
 {
     return nn_load_with(out, path, NULL, NULL, 0);
+}
+
+/* The checkpoint loaders: from size bytes at data or, when data is NULL,
+   from the file at path (source is the one given, checked for NULL). *net
+   and *opt change only on success; *opt is NULL for a file without an
+   optimiser. */
+static nn_status load_checkpoint(nn_t **net, nn_optimizer_t **opt, const void *source,
+                                 const char *data, size_t size, const char *path,
+                                 const nn_load_options_t *options, char *msg, size_t msg_size)
+{
+    if (net == NULL || opt == NULL || source == NULL || (msg == NULL && msg_size > 0)) {
+        nn__set_message(msg, msg_size, nn_strerror(NN_ERR_NULL_ARG));
+        return NN_ERR_NULL_ARG;
+    }
+    struct load_settings settings;
+    nn__load_settings(options, &settings);
+    struct nn__model_extras x = {NULL, NULL};
+    nn_t *loaded = NULL;
+    const nn_status status = load(&loaded, data, size, path, &settings, &x, msg, msg_size);
+    if (status == NN_OK) {
+        *net = loaded;
+        *opt = x.loaded_optimizer;
+    }
+    return status;
+}
+
+nn_status nn_load_checkpoint_buffer_with(nn_t **net, nn_optimizer_t **opt, const char *data,
+                                         size_t size, const nn_load_options_t *options,
+                                         char *message, size_t message_size)
+{
+    return load_checkpoint(net, opt, data, data, size, NULL, options, message, message_size);
+}
+
+nn_status nn_load_checkpoint_with(nn_t **net, nn_optimizer_t **opt, const char *path,
+                                  const nn_load_options_t *options, char *message,
+                                  size_t message_size)
+{
+    return load_checkpoint(net, opt, path, NULL, 0, path, options, message, message_size);
+}
+
+nn_status nn_load_checkpoint_buffer(nn_t **net, nn_optimizer_t **opt, const char *data,
+                                    size_t size)
+{
+    return nn_load_checkpoint_buffer_with(net, opt, data, size, NULL, NULL, 0);
+}
+
+nn_status nn_load_checkpoint(nn_t **net, nn_optimizer_t **opt, const char *path)
+{
+    return nn_load_checkpoint_with(net, opt, path, NULL, NULL, 0);
 }

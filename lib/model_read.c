@@ -411,6 +411,7 @@ nn_status nn__read_model(struct nn__parser *p, const struct load_settings *setti
                                 nn_loss_name(loss),
                                 nn_activation_name(nn_get_activation(net, net->n_layers - 1)));
     if (status != NN_OK) {
+        nn__release_extras(x);
         nn_free(net);
         return status;
     }

@@ -7,6 +7,8 @@
 static const struct nn__section sections[] = {
     {"training", nn__training_carried, nn__training_write, nn__training_read,
      nn__training_max_bytes},
+    {"optimizer", nn__optimizer_carried, nn__optimizer_write, nn__optimizer_read,
+     nn__optimizer_max_bytes},
 };
 
 #define N_SECTIONS (sizeof sections / sizeof sections[0])
@@ -38,6 +40,14 @@ uint64_t nn__sections_max_bytes(size_t n_layers, const size_t *sizes, uint64_t p
     for (size_t i = 0; i < N_SECTIONS; i++)
         total += sections[i].max_bytes(n_layers, sizes, params);
     return total;
+}
+
+void nn__release_extras(struct nn__model_extras *x)
+{
+    if (x == NULL)
+        return;
+    nn_optimizer_free(x->loaded_optimizer);
+    x->loaded_optimizer = NULL;
 }
 
 /* The known sections' names, for a message: "a, b or c". */

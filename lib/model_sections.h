@@ -7,7 +7,8 @@
    functions live in a file of their own (section_<name>.c, declared below):
    - carried: 1 when the network (or an object of x) has something to write
      in the section (the file is then version 2 and the section is written);
-   - write: the section's lines after "section <name>", through the writer;
+   - write: the section's lines after "section <name>", through the writer
+     (a line of numbers: nn__write_number_line() of hexfloat.h);
    - read: reads exactly those lines (nn__expect_line() and the other calls of
      model_parser.h) and applies them to the loaded network (or hands what it
      read to the caller through x), leaving any line it does not expect to
@@ -15,7 +16,11 @@
    - max_bytes: the most bytes the section may take, its "section" line and
      room for comments included, given the network's shape; the loader adds
      it to the input's cap for every version-2 file, so keep it to what a
-     section can legitimately hold. Not installed. */
+     section can legitimately hold.
+   A section's file calls the parser (model_parser.h), the writer (text.h,
+   hexfloat.h) and the library's calls, never model_write.c, model_read.c or
+   this table's file, which call it (the `abi` suite refuses a cycle of
+   calls between files). Not installed. */
 #ifndef BACKPROP_MODEL_SECTIONS_H
 #define BACKPROP_MODEL_SECTIONS_H
 
@@ -27,11 +32,17 @@
 #include <stdint.h>
 
 /* Objects a file carries beside the network, for sections that hold more
-   than the network's own settings (a checkpoint's optimiser): the writer's
-   caller says what to write, the loader's caller where what a section read
-   goes. nn_save() and nn_load() pass none (NULL). The type gets its members,
-   here, with the first section that needs one. */
-struct nn__model_extras;
+   than the network's own settings: the writer's caller says what to write,
+   the loader's caller where what a section read goes. nn_save() and
+   nn_load() pass none (NULL): their sections then write nothing of x, and
+   read what the file holds, check it and drop it. */
+struct nn__model_extras {
+    /* writing: the optimiser of a checkpoint (section `optimizer`); NULL: none */
+    const nn_optimizer_t *optimizer;
+    /* reading: the optimiser that section `optimizer` made, NULL when the
+       file has none; the loader's caller owns it */
+    nn_optimizer_t *loaded_optimizer;
+};
 
 struct nn__section {
     const char *name;
@@ -51,6 +62,8 @@ void nn__write_sections(const nn_t *net, const struct nn__model_extras *x,
 nn_status nn__parse_sections(struct nn__parser *p, nn_t *net, struct nn__model_extras *x);
 /* The bytes every known section may take together. */
 uint64_t nn__sections_max_bytes(size_t n_layers, const size_t *sizes, uint64_t params);
+/* Releases what the sections read into x (a failed load); NULL: nothing. */
+void nn__release_extras(struct nn__model_extras *x);
 
 /* section_training.c: the network's training settings that the layers do
    not hold (the batch reduction). */
@@ -58,5 +71,15 @@ int nn__training_carried(const nn_t *net, const struct nn__model_extras *x);
 void nn__training_write(const nn_t *net, const struct nn__model_extras *x, struct nn__writer *w);
 nn_status nn__training_read(struct nn__parser *p, nn_t *net, struct nn__model_extras *x);
 uint64_t nn__training_max_bytes(size_t n_layers, const size_t *sizes, uint64_t params);
+
+/* section_optimizer.c: a checkpoint's optimiser (kind, hyperparameters and
+   flat state). */
+int nn__optimizer_carried(const nn_t *net, const struct nn__model_extras *x);
+void nn__optimizer_write(const nn_t *net, const struct nn__model_extras *x, struct nn__writer *w);
+nn_status nn__optimizer_read(struct nn__parser *p, nn_t *net, struct nn__model_extras *x);
+uint64_t nn__optimizer_max_bytes(size_t n_layers, const size_t *sizes, uint64_t params);
+/* What saving a checkpoint of net and opt needs beyond nn__check_savable():
+   NN_OK, NN_ERR_NULL_ARG (no optimiser) or NN_ERR_COUNT (another layout). */
+nn_status nn__check_checkpoint(const nn_t *net, const nn_optimizer_t *opt);
 
 #endif

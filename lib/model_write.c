@@ -32,20 +32,6 @@ nn_status nn__check_savable(const nn_t *net)
     return NN_OK;
 }
 
-/* n numbers separated by single spaces, then a newline. */
-static void write_numbers(struct nn__writer *w, const double *x, size_t n)
-{
-    char tmp[1 + NN_HEX_DOUBLE_MAX]; /* a space and a number */
-    for (size_t i = 0; i < n; i++) {
-        size_t len = 0;
-        if (i > 0)
-            tmp[len++] = ' ';
-        len += nn__format_hex_double(x[i], tmp + len);
-        nn__write_bytes(w, tmp, len);
-    }
-    nn__write_str(w, "\n");
-}
-
 /* "<keyword> <word>\n" */
 static void write_setting(struct nn__writer *w, const char *keyword, const char *word)
 {
@@ -90,11 +76,11 @@ static void write_layer(const nn_t *net, struct nn__writer *w, size_t k)
     nn__write_size(w, l->n_in);
     nn__write_str(w, "\n");
     for (size_t j = 0; j < l->n_out; j++)
-        write_numbers(w, l->w + j * l->n_in, l->n_in);
+        nn__write_number_line(w, l->w + j * l->n_in, l->n_in);
     nn__write_str(w, "biases ");
     nn__write_size(w, nn__bias_count(l));
     nn__write_str(w, "\n");
-    write_numbers(w, l->b, nn__bias_count(l));
+    nn__write_number_line(w, l->b, nn__bias_count(l));
 }
 
 void nn__write_model(const nn_t *net, const struct nn__model_extras *x, struct nn__writer *w)
@@ -108,6 +94,27 @@ void nn__write_model(const nn_t *net, const struct nn__model_extras *x, struct n
         nn__write_sections(net, x, w);
 }
 
+/* The model text of net and x into the caller's buffer, as nn_save_buffer()
+   describes. */
+static nn_status save_buffer(const nn_t *net, const struct nn__model_extras *x, char *buf,
+                             size_t size, size_t *length)
+{
+    struct nn__writer w;
+    nn__writer_count(&w);
+    nn__write_model(net, x, &w);
+    if (nn__writer_finish(&w) != NN_OK) {
+        *length = SIZE_MAX;
+        return NN_ERR_BUFFER_SIZE;
+    }
+    *length = w.len;
+    if (w.len >= size)
+        return NN_ERR_BUFFER_SIZE;
+    nn__writer_buffer(&w, buf, size);
+    nn__write_model(net, x, &w);
+    buf[w.len] = '\0';
+    return NN_OK;
+}
+
 nn_status nn_save_buffer(const nn_t *net, char *buf, size_t size, size_t *length)
 {
     if (net == NULL || length == NULL || (buf == NULL && size > 0))
@@ -117,18 +124,21 @@ nn_status nn_save_buffer(const nn_t *net, char *buf, size_t size, size_t *length
         *length = 0;
         return status;
     }
-    struct nn__writer w;
-    nn__writer_count(&w);
-    nn__write_model(net, NULL, &w);
-    if (nn__writer_finish(&w) != NN_OK) {
-        *length = SIZE_MAX;
-        return NN_ERR_BUFFER_SIZE;
+    return save_buffer(net, NULL, buf, size, length);
+}
+
+nn_status nn_save_checkpoint_buffer(const nn_t *net, const nn_optimizer_t *opt, char *buf,
+                                    size_t size, size_t *length)
+{
+    if (net == NULL || opt == NULL || length == NULL || (buf == NULL && size > 0))
+        return NN_ERR_NULL_ARG;
+    nn_status status = nn__check_savable(net);
+    if (status == NN_OK)
+        status = nn__check_checkpoint(net, opt);
+    if (status != NN_OK) {
+        *length = 0;
+        return status;
     }
-    *length = w.len;
-    if (w.len >= size)
-        return NN_ERR_BUFFER_SIZE;
-    nn__writer_buffer(&w, buf, size);
-    nn__write_model(net, NULL, &w);
-    buf[w.len] = '\0';
-    return NN_OK;
+    const struct nn__model_extras x = {opt, NULL};
+    return save_buffer(net, &x, buf, size, length);
 }

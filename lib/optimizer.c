@@ -33,8 +33,7 @@ struct nn_optimizer {
 
 /* Blocks with a step count: a layer's weights and its biases. */
 #define COUNTED_PER_LAYER 2
-/* The largest step count (exact as a double). */
-#define MAX_STEPS 0x1p53
+#define MAX_STEPS NN_OPT_MAX_STEPS
 
 static size_t round_up(size_t bytes)
 {
@@ -80,6 +79,21 @@ static int same_layout(const nn_optimizer_t *opt, const nn_t *net)
             return 0;
     }
     return 1;
+}
+
+int nn__optimizer_fits(const nn_optimizer_t *opt, const nn_t *net)
+{
+    return same_layout(opt, net);
+}
+
+const double *nn__optimizer_state(const nn_optimizer_t *opt)
+{
+    return opt->state;
+}
+
+double *nn__optimizer_state_mut(nn_optimizer_t *opt)
+{
+    return opt->state;
 }
 
 /* ---- creating, settings ---- */
@@ -321,11 +335,6 @@ nn_status nn_optimizer_step(nn_optimizer_t *opt, nn_t *net, double learning_rate
 }
 
 /* ---- for nn_explain() ---- */
-
-int nn__optimizer_fits(const nn_optimizer_t *opt, const nn_t *net)
-{
-    return same_layout(opt, net);
-}
 
 nn_status nn__optimizer_copy(nn_optimizer_t **out, const nn_optimizer_t *opt, const nn_t *net)
 {

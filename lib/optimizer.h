@@ -63,8 +63,6 @@ const char *const *nn__opt_state_names(int kind);
 void nn__opt_block_terms(int kind, const struct nn_opt_step *c, size_t n, const double *p,
                          const double *g, const double *s0, const double *s1, double *x);
 
-/* Whether opt serves net (the same parameter layout). */
-int nn__optimizer_fits(const nn_optimizer_t *opt, const nn_t *net);
 /* A copy of opt (kind, hyperparameters, state) made with net's allocator;
    net must have opt's layout. NN_ERR_NO_MEMORY. */
 nn_status nn__optimizer_copy(nn_optimizer_t **out, const nn_optimizer_t *opt, const nn_t *net);
@@ -74,5 +72,15 @@ nn_status nn__optimizer_copy(nn_optimizer_t **out, const nn_optimizer_t *opt, co
    terms (NN_OPT_TERMS per parameter, flat order). Frozen blocks: nothing. */
 void nn__optimizer_terms(const nn_optimizer_t *opt, nn_t *net, double rate,
                          struct nn_opt_step *steps, double *terms);
+/* The largest step count a block may hold (exact as a double). */
+#define NN_OPT_MAX_STEPS 0x1p53
+
+/* The flat state itself (nn_optimizer_get_state()'s order), for the model
+   file's section `optimizer` (section_optimizer.c), which writes it and
+   reads a new optimiser's state into it. */
+const double *nn__optimizer_state(const nn_optimizer_t *opt);
+double *nn__optimizer_state_mut(nn_optimizer_t *opt);
+/* 1 when `net` has the parameter layout of the optimiser's network. */
+int nn__optimizer_fits(const nn_optimizer_t *opt, const nn_t *net);
 
 #endif

@@ -332,6 +332,103 @@ else
     expect 2 "--threads: this build has no thread support" "$bp" run "$models/example_c.txt" --input 1,2 --threads 2
 fi
 
+# ---- optimisers, clipping and schedules ----
+blobs=$src/examples/data/three_blobs.csv
+# the classifier of the README: softmax output, cross-entropy, Adam; the loss falls
+expect 0 "" "$bp" init --sizes 2,8,3 --activations relu,softmax --loss cross-entropy --init he --seed 1 -o "$work/blobs.txt"
+expect 0 "" "$bp" train "$work/blobs.txt" --data "$blobs" --optimizer adam --rate 0.01 --epochs 100 --loss-csv "$work/blobs.csv" -o "$work/blobs_trained.txt"
+checks=$((checks + 1))
+python3 - "$work/blobs.csv" <<'PY' || fail "train --optimizer adam: the loss did not fall"
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1])))
+assert len(rows) == 102, len(rows)
+first, last = float(rows[2][1]), float(rows[-1][1])
+assert last < first / 10, (first, last)
+PY
+checks=$((checks + 1))
+out=$("$bp" run "$work/blobs_trained.txt" --data "$blobs" 2>&1)
+python3 - "$blobs" "$out" <<'PY' || fail "the trained classifier misses the classes: $(head -c 300 <<<"$out")"
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1])))[1:]
+outs = [list(map(float, line.split(','))) for line in sys.argv[2].split()]
+assert len(outs) == len(rows) == 30
+for o, r in zip(outs, rows):
+    assert abs(sum(o) - 1) < 1e-12, o          # softmax outputs
+    assert o.index(max(o)) == r[2:].index('1'), (o, r)
+PY
+# two Adam steps on a 1-1 linear network (w = 0.5, b = 0, x = 2, t = 0) by hand
+printf 'backprop-model 1\nlayers 2\nsizes 1 1\nloss half_sse\n\nlayer 1\nactivation linear\nbias per_neuron\nfrozen none\nweights 1 1\n0x1p-1\nbiases 1\n0x0p+0\nend\n' > "$work/lin.txt"
+printf '2,0\n' > "$work/one.csv"
+expect 0 "" "$bp" train "$work/lin.txt" --data "$work/one.csv" --rate 0.1 --epochs 2 --optimizer adam --beta1 0.5 --beta2 0.75 --epsilon 0.5 -o "$work/adam2.txt"
+checks=$((checks + 1))
+python3 - "$work/adam2.txt" <<'PY' || fail "train --optimizer adam: not the hand-computed Adam steps"
+import sys
+lines = open(sys.argv[1]).read().split('\n')
+got = [float.fromhex(lines[lines.index(k) + 1]) for k in ('weights 1 1', 'biases 1')]
+p, m, v = [0.5, 0.0], [0.0, 0.0], [0.0, 0.0]
+b1, b2, eps, lr = 0.5, 0.75, 0.5, 0.1
+for t in (1, 2):
+    o = 2 * p[0] + p[1]
+    g = [o * 2, o]            # dE/dw = (o - t) x, dE/db = o - t
+    for i in range(2):
+        m[i] = b1 * m[i] + (1 - b1) * g[i]
+        v[i] = b2 * v[i] + (1 - b2) * g[i] ** 2
+        p[i] -= lr / (1 - b1 ** t) * m[i] / (v[i] ** 0.5 / (1 - b2 ** t) ** 0.5 + eps)
+assert all(abs(a - b) <= 1e-15 for a, b in zip(got, p)), (got, p)
+assert abs(p[0] - 0.5) > 0.1    # far from plain gradient descent's 0.5 - 0.1*2
+PY
+# the options a kind does not take, values out of range, unknown kinds: status 2
+expect 2 "adam does not take --momentum; it takes --weight-decay --beta1 --beta2 --epsilon$" "$bp" train "$work/lin.txt" --data "$work/one.csv" --rate 0.1 --epochs 1 --optimizer adam --momentum 0.9 -o "$work/x.txt"
+expect 2 "rprop does not take --weight-decay; it takes --eta-minus --eta-plus --step-min --step-max$" "$bp" train "$work/lin.txt" --data "$work/one.csv" --rate 0.1 --epochs 1 --optimizer rprop --weight-decay 0.1 -o "$work/x.txt"
+expect 2 "--beta1: 1 is out of range for adam" "$bp" train "$work/lin.txt" --data "$work/one.csv" --rate 0.1 --epochs 1 --optimizer adam --beta1 1 -o "$work/x.txt"
+expect 2 "--epsilon: 'x' is not a finite number" "$bp" train "$work/lin.txt" --data "$work/one.csv" --rate 0.1 --epochs 1 --optimizer adam --epsilon x -o "$work/x.txt"
+expect 2 "--beta1 needs --optimizer" "$bp" train "$work/lin.txt" --data "$work/one.csv" --rate 0.1 --epochs 1 --beta1 0.5 -o "$work/x.txt"
+expect 2 "unknown optimizer 'adm'; valid names: sgd, adam, adamw, rmsprop, rprop$" "$bp" train "$work/lin.txt" --data "$work/one.csv" --rate 0.1 --epochs 1 --optimizer adm -o "$work/x.txt"
+expect 2 "option '--beta1' does not apply to 'run'" "$bp" run "$work/lin.txt" --input 1 --beta1 0.5
+expect 2 "option '--optimizer' does not apply to 'explain'" "$bp" explain "$work/lin.txt" --input 1 --target 0 --rate 0.1 --optimizer adam
+expect 2 "option '--clip' does not apply to 'init'" "$bp" init --sizes 1,1 --activations linear --clip 1 -o "$work/x.txt"
+expect 2 "nesterov 1 needs --momentum above 0" "$bp" train "$work/lin.txt" --data "$work/one.csv" --rate 0.1 --epochs 1 --optimizer sgd --nesterov 1 -o "$work/x.txt"
+expect 2 "takes no --optimizer or --clip" "$bp" train "$work/lin.txt" --data "$work/one.csv" --rate 0.1 --epochs 1 --rule sequential --optimizer adam -o "$work/x.txt"
+expect 2 "--clip: expected a number >= 0, got '-1'" "$bp" train "$work/lin.txt" --data "$work/one.csv" --rate 0.1 --epochs 1 --clip -1 -o "$work/x.txt"
+expect 2 "--schedule: expected step:N:GAMMA" "$bp" train "$work/lin.txt" --data "$work/one.csv" --rate 0.1 --epochs 1 --schedule cosine:0 -o "$work/x.txt"
+expect 2 "--schedule: expected step:N:GAMMA" "$bp" train "$work/lin.txt" --data "$work/one.csv" --rate 0.1 --epochs 1 --schedule step:2:-0.5 -o "$work/x.txt"
+[ ! -e "$work/x.txt" ] || fail "a refused optimiser option still wrote a model"
+# STEP_MIN above the default STEP_MAX is fine when --step-max is raised too
+expect 0 "" "$bp" train "$work/lin.txt" --data "$work/one.csv" --rate 0.1 --epochs 1 --optimizer rprop --step-min 60 --step-max 100 -o "$work/rprop.txt"
+expect 0 "" "$bp" train "$work/lin.txt" --data "$work/one.csv" --rate 0.1 --epochs 1 --optimizer rprop --step-max 100 --step-min 60 -o "$work/rprop2.txt"
+checks=$((checks + 1))
+cmp -s "$work/rprop.txt" "$work/rprop2.txt" && ! cmp -s "$work/rprop.txt" "$work/lin.txt" \
+    || fail "rprop: the order of --step-min and --step-max changed the result"
+# divergence under an optimiser: status 1, epoch and sample named, nothing saved
+expect 1 "epoch 1: sample 1: a value would become NaN or infinite; training stopped, nothing saved" "$bp" train "$work/lin.txt" --data "$work/one.csv" --rate 1e308 --epochs 1 --optimizer sgd --momentum 0.5 -o "$work/x.txt"
+[ ! -e "$work/x.txt" ] || fail "a diverged optimiser run still wrote a model"
+# --clip with a norm never reached changes no bit: online, batched, with Adam
+for extra in "" "--batch 4" "--optimizer adam" "--batch 3 --optimizer rmsprop --momentum 0.5"; do
+    # shellcheck disable=SC2086
+    "$bp" train "$models/example_d_seed0.txt" --data "$work/xor.csv" --rate 0.5 --epochs 20 $extra -o "$work/noclip.txt"
+    # shellcheck disable=SC2086
+    "$bp" train "$models/example_d_seed0.txt" --data "$work/xor.csv" --rate 0.5 --epochs 20 $extra --clip 1e300 -o "$work/clip.txt"
+    # shellcheck disable=SC2086
+    "$bp" train "$models/example_d_seed0.txt" --data "$work/xor.csv" --rate 0.5 --epochs 20 $extra --clip 0.001 -o "$work/clipped.txt"
+    checks=$((checks + 1))
+    cmp -s "$work/noclip.txt" "$work/clip.txt" || fail "--clip 1e300 $extra changed the result"
+    checks=$((checks + 1))
+    ! cmp -s "$work/noclip.txt" "$work/clipped.txt" || fail "--clip 0.001 $extra changed nothing"
+done
+sanitizer_reports "the clip runs"
+# --schedule exponential:0.5 trains epoch 2 at half the rate of epoch 1
+"$bp" train "$models/example_d_seed0.txt" --data "$work/xor.csv" --rate 0.8 --epochs 2 --schedule exponential:0.5 -o "$work/sched.txt"
+"$bp" train "$models/example_d_seed0.txt" --data "$work/xor.csv" --rate 0.8 --epochs 1 -o "$work/sched1.txt"
+"$bp" train "$work/sched1.txt" --data "$work/xor.csv" --rate 0.4 --epochs 1 -o "$work/sched2.txt"
+"$bp" train "$models/example_d_seed0.txt" --data "$work/xor.csv" --rate 0.8 --epochs 2 -o "$work/nosched.txt"
+checks=$((checks + 1))
+cmp -s "$work/sched.txt" "$work/sched2.txt" && ! cmp -s "$work/sched.txt" "$work/nosched.txt" \
+    || fail "--schedule exponential:0.5 is not epoch 1 at the rate, epoch 2 at half of it"
+sanitizer_reports "the schedule runs"
+# --help lists the library's kinds and hyperparameter options
+expect 0 "--optimizer sgd\|adam\|adamw\|rmsprop\|rprop\]" "$bp" --help
+expect 0 "--momentum --dampening --nesterov --weight-decay --beta1 --beta2 --epsilon --alpha --eta-minus --eta-plus --step-min --step-max" "$bp" --help
+
 # ---- -o - writes the model to standard output ----
 "$bp" init --sizes 2,3,1 --activations tanh,sigmoid --seed 7 -o - > "$work/stdout.txt"
 "$bp" init --sizes 2,3,1 --activations tanh,sigmoid --seed 7 -o "$work/file.txt"

@@ -63,6 +63,7 @@ struct snapshot {
     int frozen_weights[MAXL];
     int frozen_biases[MAXL];
     int loss;
+    int reduction;
     /* what the last passes left */
     nn_status loss_status;
     double loss_value;
@@ -108,6 +109,7 @@ static void snap_take(struct snapshot *s, const nn_t *net)
                          NN_OK);
     }
     s->loss = nn_get_loss(net);
+    s->reduction = nn_get_reduction(net);
     s->loss_status = nn_loss(net, probe_target, &s->loss_value);
     if (s->loss_status != NN_OK)
         s->loss_value = 0.0;
@@ -156,6 +158,8 @@ static void snap_compare(const struct snapshot *before, const nn_t *net, const c
         differs("frozen flags", call, file, line);
     if (!SAME_BYTES(loss))
         differs("loss setting", call, file, line);
+    if (!SAME_BYTES(reduction))
+        differs("batch reduction", call, file, line);
     if (!SAME_BYTES(loss_status) || !SAME_BYTES(loss_value))
         differs("last forward pass (loss or its state)", call, file, line);
     if (!SAME_BYTES(z) || !SAME_BYTES(a))
@@ -937,6 +941,248 @@ static void test_setters_keep_gradients(void **state)
     }
 }
 
+/* ---- the losses-and-optimisers calls ---- */
+
+#define N_HP (NN_HP_STEP_MAX + 1)
+#define OPT_MAXS 128 /* optimiser state values a snapshot can hold */
+
+/* What an optimiser holds: its kind, every hyperparameter (or the status of
+   asking for one it does not take) and its flat state. */
+struct opt_snapshot {
+    int kind;
+    nn_status hp_status[N_HP];
+    double hp[N_HP];
+    size_t n_state;
+    double state[OPT_MAXS];
+};
+
+static void opt_take(struct opt_snapshot *s, const nn_optimizer_t *opt)
+{
+    memset(s, 0, sizeof *s);
+    assert_int_equal(nn_optimizer_get_kind(opt, &s->kind), NN_OK);
+    for (int h = 0; h < N_HP; h++)
+        s->hp_status[h] = nn_optimizer_get(opt, h, &s->hp[h]);
+    assert_int_equal(nn_optimizer_state_count(opt, &s->n_state), NN_OK);
+    assert_true(s->n_state <= OPT_MAXS);
+    assert_int_equal(nn_optimizer_get_state(opt, s->state, s->n_state), NN_OK);
+}
+
+static void opt_compare(const struct opt_snapshot *before, const nn_optimizer_t *opt,
+                        const char *call, const char *file, int line)
+{
+    struct opt_snapshot after;
+    opt_take(&after, opt);
+    if (memcmp(before, &after, sizeof after) != 0) {
+        print_error("%s changed the optimiser%s%s\n", call, context_text[0] ? " - " : "",
+                    context_text);
+        _fail(file, line);
+    }
+}
+
+/* The call must return `want` and leave `net` and `opt` exactly as they were. */
+#define OPT_REFUSED(net, opt, want, call)                                 \
+    do {                                                                  \
+        struct opt_snapshot opt_before_;                                  \
+        opt_take(&opt_before_, (opt));                                    \
+        REFUSED(net, want, call);                                         \
+        opt_compare(&opt_before_, (opt), #call, __FILE__, __LINE__);      \
+    } while (0)
+
+/* An optimiser of `kind` that has taken two steps on the fixture, which then
+   has a forward and a backward pass pending. */
+static nn_optimizer_t *stepped_optimizer(nn_t *net, int kind)
+{
+    nn_optimizer_t *opt = NULL;
+    assert_int_equal(nn_optimizer_create(&opt, net, kind), NN_OK);
+    for (int s = 0; s < 2; s++) {
+        make_ready(net);
+        assert_int_equal(nn_optimizer_step(opt, net, 0.05), NN_OK);
+    }
+    make_ready(net);
+    return opt;
+}
+
+/* A hyperparameter value out of its range (NAN: every finite value is taken). */
+static const double out_of_range[N_HP] = {
+    [NN_HP_MOMENTUM] = -0.1, [NN_HP_DAMPENING] = NAN,  [NN_HP_NESTEROV] = 0.5,
+    [NN_HP_WEIGHT_DECAY] = -1e-3, [NN_HP_BETA1] = 1.0, [NN_HP_BETA2] = -0.5,
+    [NN_HP_EPSILON] = -1e-12, [NN_HP_ALPHA] = 1.0,     [NN_HP_ETA_MINUS] = 1.0,
+    [NN_HP_ETA_PLUS] = 1.0, [NN_HP_STEP_MIN] = 60.0,   [NN_HP_STEP_MAX] = 1e-7,
+};
+
+/* Every refusal of the optimiser calls, on every kind, with a network in the
+   middle of training: the network (its passes included) and the optimiser
+   (hyperparameters and state) stay as they were, and *out is not touched. */
+static void test_refusals_optimizer(void **state)
+{
+    (void)state;
+    static const int bad_kinds[] = { -1, NN_OPT_RPROP + 1, INT_MAX, INT_MIN };
+    static const int bad_codes[] = { -1, N_HP, INT_MAX, INT_MIN };
+    const double bad_rates[3] = { nan_value(), INFINITY, -INFINITY };
+    /* 34 parameters, as the fixture, in another layout: 3-3-3-3, layer 2 shared */
+    const size_t other_sizes[FIX_LAYERS] = { 3, 3, 3, 3 };
+    const int other_acts[3] = { NN_ACT_TANH, NN_ACT_TANH, NN_ACT_SIGMOID };
+    for (int k = NN_OPT_SGD; k <= NN_OPT_RPROP; k++) {
+        snprintf(context_text, sizeof context_text, "optimiser kind %d", k);
+        nn_t *net = make_fixture();
+        nn_optimizer_t *opt = stepped_optimizer(net, k), *kept = opt;
+
+        for (size_t b = 0; b < sizeof bad_kinds / sizeof bad_kinds[0]; b++)
+            OPT_REFUSED(net, opt, NN_ERR_ARGUMENT, nn_optimizer_create(&kept, net, bad_kinds[b]));
+        assert_ptr_equal(kept, opt);
+        OPT_REFUSED(net, opt, NN_ERR_NULL_ARG, nn_optimizer_create(&kept, NULL, k));
+        assert_ptr_equal(kept, opt);
+
+        OPT_REFUSED(net, opt, NN_ERR_NULL_ARG, nn_optimizer_step(NULL, net, 0.1));
+        OPT_REFUSED(net, opt, NN_ERR_NULL_ARG, nn_optimizer_step(opt, NULL, 0.1));
+        for (size_t b = 0; b < 3; b++)
+            OPT_REFUSED(net, opt, NN_ERR_NOT_FINITE, nn_optimizer_step(opt, net, bad_rates[b]));
+
+        nn_t *other = NULL;
+        assert_int_equal(nn_create(&other, FIX_LAYERS, other_sizes, other_acts), NN_OK);
+        assert_int_equal(nn_set_bias_mode(other, 2, NN_BIAS_SHARED), NN_OK);
+        assert_int_equal(nn_param_count(other), FIX_PARAMS);
+        make_ready(other);
+        OPT_REFUSED(other, opt, NN_ERR_COUNT, nn_optimizer_step(opt, other, 0.1));
+        nn_free(other);
+
+        for (size_t b = 0; b < sizeof bad_codes / sizeof bad_codes[0]; b++)
+            OPT_REFUSED(net, opt, NN_ERR_ARGUMENT, nn_optimizer_set(opt, bad_codes[b], 0.5));
+        for (int h = 0; h < N_HP; h++) {
+            double value = 0.0;
+            if (nn_optimizer_get(opt, h, &value) != NN_OK) { /* a code this kind does not take */
+                OPT_REFUSED(net, opt, NN_ERR_ARGUMENT, nn_optimizer_set(opt, h, 0.5));
+                continue;
+            }
+            for (size_t b = 0; b < 3; b++)
+                OPT_REFUSED(net, opt, NN_ERR_NOT_FINITE, nn_optimizer_set(opt, h, bad_rates[b]));
+            if (!isnan(out_of_range[h]))
+                OPT_REFUSED(net, opt, NN_ERR_ARGUMENT, nn_optimizer_set(opt, h, out_of_range[h]));
+        }
+        if (k == NN_OPT_SGD) { /* Nesterov without momentum, checked at the step */
+            assert_int_equal(nn_optimizer_set(opt, NN_HP_NESTEROV, 1.0), NN_OK);
+            OPT_REFUSED(net, opt, NN_ERR_ARGUMENT, nn_optimizer_step(opt, net, 0.1));
+        }
+        /* after all that, a step still works and moves the network */
+        if (k == NN_OPT_SGD)
+            assert_int_equal(nn_optimizer_set(opt, NN_HP_NESTEROV, 0.0), NN_OK);
+        double before[FIX_PARAMS], after[FIX_PARAMS];
+        assert_int_equal(nn_get_params(net, before, FIX_PARAMS), NN_OK);
+        assert_int_equal(nn_optimizer_step(opt, net, 0.1), NN_OK);
+        assert_int_equal(nn_get_params(net, after, FIX_PARAMS), NN_OK);
+        assert_true(memcmp(before, after, sizeof before) != 0);
+        nn_optimizer_free(opt);
+        nn_free(net);
+    }
+    context_text[0] = '\0';
+}
+
+/* Clipping and the batch reduction refuse without touching the network. */
+static void test_refusals_clip_reduction(void **state)
+{
+    (void)state;
+    nn_t *net = make_fixture();
+    make_ready(net);
+    assert_int_equal(nn_set_reduction(net, NN_REDUCTION_MEAN), NN_OK); /* not the default */
+    double norm = 42.0;
+    REFUSED(net, NN_ERR_NULL_ARG, nn_clip_grad_norm(NULL, 1.0, &norm));
+    const double bad[3] = { nan_value(), INFINITY, -INFINITY };
+    for (size_t b = 0; b < 3; b++)
+        REFUSED(net, NN_ERR_NOT_FINITE, nn_clip_grad_norm(net, bad[b], &norm));
+    REFUSED(net, NN_ERR_ARGUMENT, nn_clip_grad_norm(net, -1e-300, &norm));
+    REFUSED(net, NN_ERR_ARGUMENT, nn_clip_grad_norm(net, -1.0, NULL));
+    assert_true(norm == 42.0);
+    static const int bad_reductions[] = { -1, NN_REDUCTION_MEAN + 1, INT_MAX, INT_MIN };
+    REFUSED(net, NN_ERR_NULL_ARG, nn_set_reduction(NULL, NN_REDUCTION_SUM));
+    for (size_t b = 0; b < sizeof bad_reductions / sizeof bad_reductions[0]; b++)
+        REFUSED(net, NN_ERR_ARGUMENT, nn_set_reduction(net, bad_reductions[b]));
+    HARMLESS(net, nn_set_reduction(net, NN_REDUCTION_MEAN));
+    nn_free(net);
+}
+
+/* Every real argument of every schedule: NaN and both infinities are refused
+   with NN_ERR_NOT_FINITE, and the rate is not written. */
+static void test_refusals_schedules(void **state)
+{
+    (void)state;
+    const double bad[3] = { nan_value(), INFINITY, -INFINITY };
+    for (size_t b = 0; b < 3; b++)
+        for (int arg = 0; arg < 3; arg++) {
+            double v[3] = { 0.5, 0.5, 0.5 }, rate = 7.0;
+            v[arg] = bad[b];
+            snprintf(context_text, sizeof context_text, "argument %d, value %g", arg, bad[b]);
+            if (arg < 2) {
+                assert_int_equal(nn_schedule_step(v[0], 3, 2, v[1], &rate), NN_ERR_NOT_FINITE);
+                assert_int_equal(nn_schedule_exponential(v[0], 3, v[1], &rate),
+                                 NN_ERR_NOT_FINITE);
+                assert_int_equal(nn_schedule_cosine(v[0], 3, 5, v[1], &rate), NN_ERR_NOT_FINITE);
+            }
+            assert_int_equal(nn_schedule_linear(v[0], 3, 5, v[1], v[2], &rate),
+                             NN_ERR_NOT_FINITE);
+            assert_true(rate == 7.0);
+        }
+    context_text[0] = '\0';
+}
+
+/* A ready 3-4-3 network: tanh, then `out_act`, with `loss`. */
+static nn_t *ready_log_loss_net(int out_act, int loss)
+{
+    const size_t sizes[3] = { 3, 4, 3 };
+    const int acts[2] = { NN_ACT_TANH, out_act };
+    nn_t *net = NULL;
+    assert_int_equal(nn_create(&net, 3, sizes, acts), NN_OK);
+    assert_int_equal(nn_init_random(net, 5, NN_INIT_UNIFORM, -1.0, 1.0), NN_OK);
+    assert_int_equal(nn_set_loss(net, loss), NN_OK);
+    make_ready(net);
+    return net;
+}
+
+/* Softmax and the cross-entropies, on networks in the middle of training: an
+   impossible pair and a target that is not finite are refused, the passes,
+   gradients and settings kept. */
+static void test_refusals_log_losses(void **state)
+{
+    (void)state;
+    static const int wrong[] = { NN_ACT_LINEAR, NN_ACT_TANH, NN_ACT_RELU, NN_ACT_LEAKY_RELU,
+                                 NN_ACT_SOFTPLUS };
+    const double bad[3] = { nan_value(), INFINITY, -INFINITY };
+    const double x[6] = { 0.2, -0.4, 0.7, -0.1, 0.3, 0.9 };
+    struct { int act, loss; } pairs[] = {
+        { NN_ACT_SOFTMAX, NN_LOSS_CROSS_ENTROPY }, { NN_ACT_SOFTMAX, NN_LOSS_BINARY_CROSS_ENTROPY },
+        { NN_ACT_SIGMOID, NN_LOSS_CROSS_ENTROPY }, { NN_ACT_SIGMOID, NN_LOSS_BINARY_CROSS_ENTROPY },
+    };
+    for (size_t p = 0; p < sizeof pairs / sizeof pairs[0]; p++) {
+        snprintf(context_text, sizeof context_text, "output %d, loss %d", pairs[p].act,
+                 pairs[p].loss);
+        nn_t *net = ready_log_loss_net(pairs[p].act, pairs[p].loss);
+        for (size_t w = 0; w < sizeof wrong / sizeof wrong[0]; w++)
+            REFUSED(net, NN_ERR_LOSS_OUTPUT, nn_set_activation(net, 2, wrong[w]));
+        for (size_t b = 0; b < 3; b++)
+            for (size_t i = 0; i < 3; i++) {
+                double t[6] = { 0.0, 1.0, 0.0, 0.2, 0.5, 0.3 }, loss = 0.0;
+                t[i] = bad[b];
+                REFUSED(net, NN_ERR_NOT_FINITE, nn_loss(net, t, &loss));
+                REFUSED(net, NN_ERR_NOT_FINITE, nn_backward(net, t));
+                REFUSED(net, NN_ERR_NOT_FINITE, nn_train_sample(net, x, t, 0.1));
+                /* in a batch: the second row's target */
+                t[3 + i] = t[i];
+                t[i] = 0.5;
+                assert_int_equal(nn_forward_batch(net, 2, x, NULL), NN_OK);
+                REFUSED(net, NN_ERR_NOT_FINITE, nn_loss_batch(net, 2, t, &loss));
+                REFUSED(net, NN_ERR_NOT_FINITE, nn_backward_batch(net, 2, t));
+            }
+        nn_free(net);
+        /* the loss after an output whose values leave (0, 1] (once per loss) */
+        for (size_t w = 0; pairs[p].act == NN_ACT_SOFTMAX && w < sizeof wrong / sizeof wrong[0];
+             w++) {
+            nn_t *plain = ready_log_loss_net(wrong[w], NN_LOSS_HALF_SSE);
+            REFUSED(plain, NN_ERR_LOSS_OUTPUT, nn_set_loss(plain, pairs[p].loss));
+            nn_free(plain);
+        }
+    }
+    context_text[0] = '\0';
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -950,6 +1196,10 @@ int main(void)
         cmocka_unit_test(test_no_backward),
         cmocka_unit_test(test_stale_forward),
         cmocka_unit_test(test_setters_keep_gradients),
+        cmocka_unit_test(test_refusals_optimizer),
+        cmocka_unit_test(test_refusals_clip_reduction),
+        cmocka_unit_test(test_refusals_schedules),
+        cmocka_unit_test(test_refusals_log_losses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -238,6 +238,14 @@ static void check_kind(int kind)
     assert_true(terms->n >= 3);
     assert_int_equal(need(json_at(&terms->items[0], n - 1))->type, J_NULL);
     assert_int_equal(need(json_at(&terms->items[0], 0))->type, J_NUM);
+    /* the rule's terms give the step's results bit for bit: p+ = base - update */
+    const int adam_kind = kind == NN_OPT_ADAM || kind == NN_OPT_ADAMW;
+    const struct jval *sub = json_get(terms, kind == NN_OPT_RPROP ? "move" : "update");
+    for (size_t f = 0; f + 1 < n; f++) { /* the last is the frozen bias */
+        const double base = adam_kind ? jnum(json_at(json_get(terms, "p_decayed"), f))
+                                      : jnum(json_get(json_at(json_get(&root, "params"), f), "value"));
+        assert_rel(base - jnum(json_at(sub, f)), p[f], 0.0);
+    }
     /* hyperparameters: every one the kind takes */
     const struct jval *hp = need(json_get(jo, "hyperparameters"));
     for (int h = 0; h <= NN_HP_STEP_MAX; h++) {

@@ -419,11 +419,13 @@ static void explain_cases(struct alloc_counts *c, const nn_t *net)
     nn_explain_options_free(named);
 }
 
-/* nn_save() into a folder of its own that holds only the old model: a failed
-   save leaves that file byte for byte and nothing beside it. */
+/* nn_save() (nn_save_checkpoint() when opt is given) into a folder of its
+   own that holds only the old model: a failed save leaves that file byte for
+   byte and nothing beside it. */
 struct save_arg {
     char dir[64];
     char path[96];
+    const nn_optimizer_t *opt;
 };
 
 static const char old_model[] = "not a model: the file that was there before\n";
@@ -433,6 +435,7 @@ static void save_arg_open(struct save_arg *a)
     strcpy(a->dir, "/tmp/nn-fault-XXXXXX");
     assert_non_null(mkdtemp(a->dir));
     snprintf(a->path, sizeof a->path, "%s/model.txt", a->dir);
+    a->opt = NULL;
 }
 
 static void save_arg_close(struct save_arg *a)
@@ -460,7 +463,8 @@ static nn_status call_save(nn_t *net, void *arg)
     assert_non_null(f);
     assert_int_equal(fputs(old_model, f) >= 0, 1);
     assert_int_equal(fclose(f), 0);
-    const nn_status status = nn_save(net, a->path);
+    const nn_status status =
+        a->opt != NULL ? nn_save_checkpoint(net, a->opt, a->path) : nn_save(net, a->path);
     if (status != NN_OK) {
         char text[sizeof old_model + 8] = {0};
         f = fopen(a->path, "r");
@@ -472,6 +476,31 @@ static nn_status call_save(nn_t *net, void *arg)
             return NN_ERR_ARGUMENT; /* the old file changed, or a temporary remains */
     }
     return status;
+}
+
+/* A checkpoint's text into a buffer: allocates nothing. */
+static nn_status call_save_checkpoint_buffer(nn_t *net, void *arg)
+{
+    char buf[8192];
+    size_t len = 0;
+    return nn_save_checkpoint_buffer(net, arg, buf, sizeof buf, &len);
+}
+
+/* nn_save_checkpoint() with an Adam optimiser after a step, as nn_save(); its
+   text into a buffer allocates nothing. */
+static void checkpoint_save_cases(struct alloc_counts *c, const nn_t *net, struct save_arg *save)
+{
+    nn_t *copy = NULL;
+    assert_int_equal(nn_clone(net, &copy), NN_OK);
+    nn_optimizer_t *opt = NULL;
+    assert_int_equal(nn_optimizer_create(&opt, copy, NN_OPT_ADAM), NN_OK);
+    assert_int_equal(nn_optimizer_step(opt, copy, 0.01), NN_OK);
+    save->opt = opt;
+    assert_true(FAIL_EACH(c, copy, call_save, save, SOME) >= 1);
+    save->opt = NULL;
+    FAIL_EACH(c, copy, call_save_checkpoint_buffer, opt, NONE);
+    nn_optimizer_free(opt);
+    nn_free(copy);
 }
 
 /* ---- networks with the caller's allocator ---- */
@@ -492,6 +521,7 @@ static void test_allocator_network(void **state)
     struct save_arg save;
     save_arg_open(&save);
     assert_true(FAIL_EACH(&hooks_net, net, call_save, &save, SOME) >= 1);
+    checkpoint_save_cases(&hooks_net, net, &save);
     save_arg_close(&save);
     nn_free(net);
 }
@@ -527,6 +557,7 @@ static void test_libc_network(void **state)
     struct save_arg save;
     save_arg_open(&save);
     assert_true(FAIL_EACH(&hooks_libc, net, call_save, &save, SOME) >= 1);
+    checkpoint_save_cases(&hooks_libc, net, &save);
     save_arg_close(&save);
     nn_free(net);
 }
@@ -620,6 +651,61 @@ static nn_status call_load_with(nn_t *none, void *arg)
     return loaded(status, net);
 }
 
+/* The status of a checkpoint loader that has returned `net` and `opt`
+   (both released); a checkpoint must give an optimiser. */
+static nn_status loaded_checkpoint(nn_status status, nn_t *net, nn_optimizer_t *opt)
+{
+    if (status == NN_OK && opt == NULL)
+        status = NN_ERR_ARGUMENT;
+    nn_optimizer_free(opt);
+    return loaded(status, net);
+}
+
+static nn_status call_load_checkpoint_buffer(nn_t *none, void *arg)
+{
+    (void)none;
+    const struct load_arg *l = arg;
+    nn_t *net = NULL;
+    nn_optimizer_t *opt = NULL;
+    const nn_status status = nn_load_checkpoint_buffer(&net, &opt, l->text, l->len);
+    return loaded_checkpoint(status, net, opt);
+}
+
+static nn_status call_load_checkpoint(nn_t *none, void *arg)
+{
+    (void)none;
+    const struct load_arg *l = arg;
+    nn_t *net = NULL;
+    nn_optimizer_t *opt = NULL;
+    const nn_status status = nn_load_checkpoint(&net, &opt, l->path);
+    return loaded_checkpoint(status, net, opt);
+}
+
+static nn_status call_load_checkpoint_buffer_with(nn_t *none, void *arg)
+{
+    (void)none;
+    const struct load_with_arg *w = arg;
+    nn_t *net = NULL;
+    nn_optimizer_t *opt = NULL;
+    char msg[128];
+    const nn_status status = nn_load_checkpoint_buffer_with(&net, &opt, w->load->text,
+                                                            w->load->len, w->options, msg,
+                                                            sizeof msg);
+    return loaded_checkpoint(status, net, opt);
+}
+
+static nn_status call_load_checkpoint_with(nn_t *none, void *arg)
+{
+    (void)none;
+    const struct load_with_arg *w = arg;
+    nn_t *net = NULL;
+    nn_optimizer_t *opt = NULL;
+    char msg[128];
+    const nn_status status =
+        nn_load_checkpoint_with(&net, &opt, w->load->path, w->options, msg, sizeof msg);
+    return loaded_checkpoint(status, net, opt);
+}
+
 /* Options made, filled past their first capacity, and released. */
 static nn_status call_load_options(nn_t *none, void *arg)
 {
@@ -700,6 +786,66 @@ static void test_loaders(void **state)
         free(texts[i]);
         nn_free(nets[i]);
     }
+}
+
+/* A checkpoint (network, Adam after a step) as text and as a file. */
+static struct load_arg checkpoint_arg(const nn_t *net, const char *path)
+{
+    nn_t *copy = NULL;
+    assert_int_equal(nn_clone(net, &copy), NN_OK);
+    nn_optimizer_t *opt = NULL;
+    assert_int_equal(nn_optimizer_create(&opt, copy, NN_OPT_ADAM), NN_OK);
+    assert_int_equal(nn_optimizer_step(opt, copy, 0.01), NN_OK);
+    size_t len = 0;
+    assert_int_equal(nn_save_checkpoint_buffer(copy, opt, NULL, 0, &len), NN_ERR_BUFFER_SIZE);
+    char *text = malloc(len + 1);
+    assert_non_null(text);
+    assert_int_equal(nn_save_checkpoint_buffer(copy, opt, text, len + 1, &len), NN_OK);
+    assert_int_equal(nn_save_checkpoint(copy, opt, path), NN_OK);
+    nn_optimizer_free(opt);
+    nn_free(copy);
+    return (struct load_arg){text, len, path};
+}
+
+/* The checkpoint loaders make a network and an optimiser; the network
+   loaders read a checkpoint's section into an optimiser they drop. */
+static void test_checkpoint_loaders(void **state)
+{
+    (void)state;
+    nn_t *custom = make_fixture(0), *builtin = create_net(4, fix_sizes, fix_acts);
+    char paths[2][48];
+    for (int i = 0; i < 2; i++)
+        snprintf(paths[i], sizeof paths[i], "fault_checkpoint_%d_%ld.txt", i, (long)getpid());
+    struct load_arg args[2] = {checkpoint_arg(custom, paths[0]), checkpoint_arg(builtin, paths[1])};
+    assert_true(FAIL_EACH(&hooks_libc, NULL, call_load_checkpoint_buffer, &args[1], SOME) >= 2);
+    assert_true(FAIL_EACH(&hooks_libc, NULL, call_load_checkpoint, &args[1], SOME) >= 3);
+    assert_true(FAIL_EACH(&hooks_libc, NULL, call_load_buffer, &args[1], SOME) >= 2);
+    assert_true(FAIL_EACH(&hooks_libc, NULL, call_load, &args[1], SOME) >= 3);
+
+    nn_load_options_t *hooked = NULL;
+    assert_int_equal(nn_load_options_create(&hooked), NN_OK);
+    assert_int_equal(nn_load_options_set_allocator(hooked, hook_alloc, hook_dealloc, NULL),
+                     NN_OK);
+    assert_int_equal(nn_load_options_add_activation(hooked, custom_names[0], custom_fs[0],
+                                                    custom_dfs[0], NULL),
+                     NN_OK);
+    struct load_with_arg with_hooked = {&args[0], hooked};
+    /* the network, the optimiser (and a file's window): the allocator's */
+    hooks_arm(&hooks_libc, 0);
+    assert_int_equal(
+        FAIL_EACH(&hooks_net, NULL, call_load_checkpoint_buffer_with, &with_hooked, SOME), 2);
+    assert_int_equal(FAIL_EACH(&hooks_net, NULL, call_load_checkpoint_with, &with_hooked, SOME),
+                     3);
+    const long libc_calls = hooks_libc.calls;
+    hooks_disarm(&hooks_libc);
+    assert_int_equal(libc_calls, 0);
+    nn_load_options_free(hooked);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(remove(paths[i]), 0);
+        free((char *)args[i].text);
+    }
+    nn_free(custom);
+    nn_free(builtin);
 }
 
 static nn_status call_rng_create(nn_t *none, void *arg)
@@ -802,6 +948,7 @@ int main(void)
         cmocka_unit_test(test_threads_grow_the_buffer),
         cmocka_unit_test(test_libc_network),
         cmocka_unit_test(test_loaders),
+        cmocka_unit_test(test_checkpoint_loaders),
         cmocka_unit_test(test_options_and_generators),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -572,6 +572,69 @@ static void test_diverged(void **unused)
     free(t);
 }
 
+/* Adam's and AdamW's check first tries a bound without square root or
+   division and leaves the decision to the exact check when the bound shows
+   nothing. A negative rate must not pass the bound: with -1e308 the step
+   size is -inf and every new parameter infinite. */
+static void test_adam_negative_rate_diverges(void **unused)
+{
+    (void)unused;
+    const int kinds[] = {NN_OPT_ADAM, NN_OPT_ADAMW};
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        nn_t *net = random_net(11);
+        nn_optimizer_t *opt = NULL;
+        assert_int_equal(nn_optimizer_create(&opt, net, kinds[i]), NN_OK);
+        double *g = grads_of(net);
+        for (size_t j = 0; j < nn_param_count(net); j++)
+            g[j] = 0.25 + 0.01 * (double)j;
+        assert_int_equal(nn_set_grads(net, g, nn_param_count(net)), NN_OK);
+        struct before b = take(net, opt);
+        assert_int_equal(nn_optimizer_step(opt, net, -1e308), NN_ERR_DIVERGED);
+        assert_unchanged(&b, net, opt);
+        release(&b);
+        free(g);
+        nn_optimizer_free(opt);
+        nn_free(net);
+    }
+}
+
+/* Steps that the bound cannot show (epsilon 0; a parameter so large that
+   the bound passes the limit while the new value does not) go through the
+   exact check and are taken: Adam's first step, by hand. */
+static void test_adam_exact_check_takes_the_step(void **unused)
+{
+    (void)unused;
+    const double b1 = 0.9, b2 = 0.999, rate = 1e-3;
+    for (int big = 0; big <= 1; big++) {
+        nn_t *net = random_net(12);
+        const size_t n = nn_param_count(net);
+        double *p = params_of(net), *g = grads_of(net);
+        const double eps = big ? 1e-8 : 0.0;
+        if (big)
+            p[n - 1] = 5e306; /* 4 |p| is past the limit of 2^1020 */
+        assert_int_equal(nn_set_params(net, p, n), NN_OK);
+        for (size_t j = 0; j < n; j++)
+            g[j] = 0.5 - 0.03 * (double)j;
+        assert_int_equal(nn_set_grads(net, g, n), NN_OK);
+        nn_optimizer_t *opt = NULL;
+        assert_int_equal(nn_optimizer_create(&opt, net, NN_OPT_ADAM), NN_OK);
+        assert_int_equal(nn_optimizer_set(opt, NN_HP_EPSILON, eps), NN_OK);
+        assert_int_equal(nn_optimizer_step(opt, net, rate), NN_OK);
+        double *q = params_of(net);
+        for (size_t j = 0; j < n; j++) {
+            const double m = (1.0 - b1) * g[j], v = (1.0 - b2) * g[j] * g[j];
+            const double denom = sqrt(v) / sqrt(1.0 - b2) + eps;
+            const double want = p[j] - rate / (1.0 - b1) * (m / denom);
+            assert_true(fabs(q[j] - want) <= 1e-15 * fabs(want));
+        }
+        free(q);
+        free(p);
+        free(g);
+        nn_optimizer_free(opt);
+        nn_free(net);
+    }
+}
+
 /* ---- the flat state ---- */
 
 static void test_state(void **unused)
@@ -795,6 +858,8 @@ int main(void)
         cmocka_unit_test(test_hyperparameters),
         cmocka_unit_test(test_step_errors),
         cmocka_unit_test(test_diverged),
+        cmocka_unit_test(test_adam_negative_rate_diverges),
+        cmocka_unit_test(test_adam_exact_check_takes_the_step),
         cmocka_unit_test(test_state),
         cmocka_unit_test(test_frozen_block),
         cmocka_unit_test(test_plain_calls_after_a_step),

@@ -5,7 +5,9 @@
 #include <backprop.h>
 
 #include "csv.h"
+#include "optimizer_options.h"
 #include "quote.h"
+#include "schedule_option.h"
 
 #include <errno.h>
 #include <math.h>
@@ -64,6 +66,7 @@ static const struct choice choices[] = {
     COMMAND_CHOICE("rule", "rule", rule_names),
     LIBRARY_CHOICE("format", "format", nn_explain_format_name, nn_explain_format_from_name),
     COMMAND_CHOICE("reduction", "reduction", reduction_names),
+    LIBRARY_CHOICE("optimizer", "optimizer", nn_optimizer_name, nn_optimizer_from_name),
 };
 
 enum {
@@ -73,7 +76,8 @@ enum {
     CHOICE_LOSS,
     CHOICE_RULE,
     CHOICE_FORMAT,
-    CHOICE_REDUCTION
+    CHOICE_REDUCTION,
+    CHOICE_OPTIMIZER
 };
 
 /* The i-th name of `c` (its code for the library's choices); NULL past the last. */
@@ -111,7 +115,9 @@ static const char usage_text[] =
     "      remaining N-1 steps run silently and text and markdown end with the loss and\n"
     "      outputs after N steps. -o saves the network after the N steps.\n"
     "  train    MODEL --data FILE.csv --rate R --epochs N [--batch B] [--rule {rule}]\n"
-    "           [--reduction {reduction}] [--loss-csv FILE] -o MODEL_OUT\n"
+    "           [--reduction {reduction}] [--optimizer {optimizer}]\n"
+    "           [--HYPERPARAMETER V ...] [--clip MAX_NORM] [--schedule SPEC]\n"
+    "           [--loss-csv FILE] -o MODEL_OUT\n"
     "      Gradient descent over the CSV samples (each row: the inputs, then the targets;\n"
     "      a first row that is not numeric is a header). --batch B steps once per B\n"
     "      samples (default 1: online training) with the mean of their gradients, or\n"
@@ -121,6 +127,14 @@ static const char usage_text[] =
     "      progress line is shown when standard error is a terminal. When the loss or a\n"
     "      parameter stops being a finite number the training stops with status 1 and\n"
     "      nothing is saved (try a lower rate).\n"
+    "      --optimizer steps with one of the library's optimisers instead of plain\n"
+    "      gradient descent, once per sample or per batch, with the options of the\n"
+    "      hyperparameters it takes (see backprop(1) for which and their ranges):\n"
+    "      {hyperparameter}.\n"
+    "      --clip scales the gradients down to a global norm of at most MAX_NORM\n"
+    "      before every step. --schedule sets the rate of every epoch from R; SPEC is\n"
+    "      " SCHEDULE_SPECS "\n"
+    "      (N in epochs).\n"
     "  run      MODEL (--input X | --data FILE.csv) [--threads N]\n"
     "      Prints the outputs, one sample a line. The CSV rows hold the inputs, or the\n"
     "      inputs and the targets (which are not used). --threads N runs the samples in\n"
@@ -142,6 +156,16 @@ static const char usage_text[] =
     "Exit status: 0 on success, 1 when the library refuses a model or data (or memory\n"
     "runs out), 2 for bad usage.\n";
 
+/* The names a placeholder {key} of the usage text stands for. */
+static void put_key(const char *key, size_t length)
+{
+    if (length == strlen("hyperparameter") && strncmp(key, "hyperparameter", length) == 0)
+        optimizer_options_put_hyperparameters(stdout, " ");
+    for (size_t i = 0; i < sizeof choices / sizeof choices[0]; i++)
+        if (strlen(choices[i].key) == length && strncmp(choices[i].key, key, length) == 0)
+            put_names(stdout, &choices[i], "|");
+}
+
 static void print_usage(void)
 {
     for (const char *p = usage_text; *p != '\0';) {
@@ -152,10 +176,7 @@ static void print_usage(void)
             break;
         }
         fwrite(p, 1, (size_t)(open - p), stdout);
-        for (size_t i = 0; i < sizeof choices / sizeof choices[0]; i++)
-            if (strlen(choices[i].key) == (size_t)(close - open - 1) &&
-                strncmp(choices[i].key, open + 1, (size_t)(close - open - 1)) == 0)
-                put_names(stdout, &choices[i], "|");
+        put_key(open + 1, (size_t)(close - open - 1));
         p = close + 1;
     }
 }
@@ -212,6 +233,8 @@ struct options {
     const char *sizes, *activations, *bias, *init, *range, *loss;
     const char *input, *target, *data, *rule, *format, *names, *param_names, *loss_csv;
     const char *seed, *rate, *steps, *epochs, *batch, *digits, *threads, *reduction;
+    const char *clip, *schedule;
+    struct optimizer_options optimizer; /* --optimizer and one option per hyperparameter */
 };
 
 /* Every option and the field it fills; '-o' and '--output' fill the same one. */
@@ -243,6 +266,9 @@ static const struct {
     {"--digits", offsetof(struct options, digits)},
     {"--threads", offsetof(struct options, threads)},
     {"--reduction", offsetof(struct options, reduction)},
+    {"--optimizer", offsetof(struct options, optimizer.kind)},
+    {"--clip", offsetof(struct options, clip)},
+    {"--schedule", offsetof(struct options, schedule)},
 };
 
 #define N_OPTIONS (sizeof option_table / sizeof option_table[0])
@@ -264,6 +290,8 @@ static int parse_args(int argc, char **argv, int takes_model, struct options *o)
         if (arg[0] == '-' && arg[1] != '\0') {
             const char **slot = option_slot(o, arg);
             if (slot == NULL)
+                slot = optimizer_options_slot(&o->optimizer, arg);
+            if (slot == NULL)
                 return fail(EXIT_USAGE, "unknown option '%s' (see backprop --help)",
                             quote_str(arg).text);
             if (i + 1 >= argc)
@@ -282,10 +310,20 @@ static int parse_args(int argc, char **argv, int takes_model, struct options *o)
     return 0;
 }
 
-/* Only the options a command uses may be given. */
+/* Only the options a command uses may be given; the hyperparameter options
+   go with --optimizer. */
 static int reject_others(const struct options *o, const char *const *allowed, const char *command)
 {
     struct options *fields = (struct options *)o;
+    const int hyperparameter = optimizer_options_first_given(&o->optimizer);
+    int takes_optimizer = 0;
+    for (size_t k = 0; allowed[k] != NULL; k++)
+        takes_optimizer |= strcmp(allowed[k], "--optimizer") == 0;
+    if (hyperparameter >= 0 && !takes_optimizer) {
+        char name[64];
+        return fail(EXIT_USAGE, "option '%s' does not apply to '%s'",
+                    optimizer_options_name(hyperparameter, name, sizeof name), command);
+    }
     for (size_t i = 0; i < N_OPTIONS; i++) {
         const char **slot = option_slot(fields, option_table[i].name);
         if (*slot == NULL || (i > 0 && option_table[i - 1].offset == option_table[i].offset))
@@ -857,17 +895,48 @@ static nn_status dataset_loss(nn_t *net, const struct csv_table *d, double *loss
 
 /* The settings of train besides the model and the data. */
 struct train_plan {
-    double rate;
+    double rate; /* the base rate of the schedule */
     size_t epochs, batch;
     int rule, reduction;
+    nn_optimizer_t *opt; /* NULL: nn_step */
+    int clipping;        /* --clip given: clip to a global norm of max_norm */
+    double max_norm;
+    struct schedule schedule;
 };
+
+/* The update after the gradients of a sample or a batch: the clipping, then
+   the optimiser's step or nn_step. */
+static nn_status apply_update(nn_t *net, const struct train_plan *plan, double rate)
+{
+    nn_status s = NN_OK;
+    if (plan->clipping) {
+        double norm_before;
+        s = nn_clip_grad_norm(net, plan->max_norm, &norm_before);
+    }
+    if (s == NN_OK)
+        s = plan->opt ? nn_optimizer_step(plan->opt, net, rate) : nn_step(net, rate);
+    return s;
+}
+
+/* One sample. Plain gradient descent takes the library's fused step. */
+static nn_status train_one(nn_t *net, const double *input, const double *target,
+                           const struct train_plan *plan, double rate)
+{
+    if (plan->opt == NULL && !plan->clipping)
+        return nn_train_sample(net, input, target, rate);
+    nn_status s = nn_forward(net, input, NULL);
+    if (s == NN_OK)
+        s = nn_backward(net, target);
+    return s == NN_OK ? apply_update(net, plan, rate) : s;
+}
 
 /* One batch of rows start .. end-1, copied together into `rows` (room for
    plan->batch rows of inputs, then of targets) for the batched passes, which
    add the mean or the sum of the gradients as the network's reduction says. */
 static nn_status train_batch(nn_t *net, const struct csv_table *d, size_t start, size_t end,
-                             double rate, double *rows, size_t batch)
+                             const struct train_plan *plan, double rate, double *rows)
 {
+    const size_t batch = plan->batch;
     const size_t n_in = nn_input_count(net), n_out = nn_output_count(net), n = end - start;
     double *inputs = rows, *targets = rows + batch * n_in;
     for (size_t i = 0; i < n; i++) {
@@ -878,13 +947,14 @@ static nn_status train_batch(nn_t *net, const struct csv_table *d, size_t start,
     if (s == NN_OK)
         s = nn_backward_batch(net, n, targets);
     if (s == NN_OK)
-        s = nn_step(net, rate);
+        s = apply_update(net, plan, rate);
     return s;
 }
 
-/* One pass over the data set; on a refused call, the (first) sample it refused. */
+/* One pass over the data set at `rate`; on a refused call, the (first)
+   sample it refused. */
 static nn_status train_epoch(nn_t *net, const struct csv_table *d, const struct train_plan *plan,
-                             double *rows, size_t *failed_sample)
+                             double rate, double *rows, size_t *failed_sample)
 {
     const size_t n_in = nn_input_count(net);
     nn_status s = NN_OK;
@@ -892,13 +962,11 @@ static nn_status train_epoch(nn_t *net, const struct csv_table *d, const struct 
         const size_t end = start + plan->batch < d->rows ? start + plan->batch : d->rows;
         *failed_sample = start + 1;
         if (plan->rule == NN_RULE_SEQUENTIAL)
-            s = nn_train_sequential(net, row_inputs(d, start), row_targets(d, start, n_in),
-                                    plan->rate);
+            s = nn_train_sequential(net, row_inputs(d, start), row_targets(d, start, n_in), rate);
         else if (end - start == 1)
-            s = nn_train_sample(net, row_inputs(d, start), row_targets(d, start, n_in),
-                                plan->rate);
+            s = train_one(net, row_inputs(d, start), row_targets(d, start, n_in), plan, rate);
         else
-            s = train_batch(net, d, start, end, plan->rate, rows, plan->batch);
+            s = train_batch(net, d, start, end, plan, rate, rows);
     }
     return s;
 }
@@ -924,12 +992,30 @@ static int diverged(size_t epoch, const char *what, double rate)
                 epoch, what, rate);
 }
 
+/* --clip MAX_NORM and --schedule SPEC, which need the rate. */
+static int parse_clip_and_schedule(const struct options *o, struct train_plan *plan)
+{
+    char message[256];
+    plan->clipping = o->clip != NULL;
+    plan->schedule.kind = SCHEDULE_NONE;
+    if (o->clip && (!csv_parse_number(o->clip, &plan->max_norm) || plan->max_norm < 0.0))
+        return fail(EXIT_USAGE, "--clip: expected a number >= 0, got '%s'",
+                    quote_str(o->clip).text);
+    int status = o->schedule ? schedule_parse(o->schedule, plan->rate, &plan->schedule, message,
+                                              sizeof message)
+                             : 0;
+    return status ? fail(status, "%s", message) : 0;
+}
+
 static int parse_train_settings(const struct options *o, struct train_plan *plan)
 {
     plan->batch = 1;
     plan->rule = NN_RULE_STANDARD;
     plan->reduction = NN_REDUCTION_MEAN;
+    plan->opt = NULL;
     int status = parse_rate(o->rate, &plan->rate);
+    if (status == 0)
+        status = parse_clip_and_schedule(o, plan);
     if (status != 0)
         return status;
     if (!parse_size(o->epochs, &plan->epochs))
@@ -944,6 +1030,9 @@ static int parse_train_settings(const struct options *o, struct train_plan *plan
         return status;
     if (plan->rule == NN_RULE_SEQUENTIAL && plan->batch != 1)
         return fail(EXIT_USAGE, "the sequential rule trains one sample at a time (--batch 1)");
+    if (plan->rule == NN_RULE_SEQUENTIAL && (o->optimizer.kind || o->clip))
+        return fail(EXIT_USAGE, "the sequential rule updates as it goes back; it takes no "
+                                "--optimizer or --clip");
     return 0;
 }
 
@@ -966,9 +1055,20 @@ static int train_checked_epoch(nn_t *net, const struct csv_table *d,
 {
     char what[160];
     size_t sample = 0;
+    double rate;
+    nn_status s = schedule_rate(&plan->schedule, plan->rate, epoch - 1, &rate);
+    if (s != NN_OK) {
+        *recorded = 0;
+        snprintf(what, sizeof what, "the scheduled rate: %s", nn_strerror(s));
+        return diverged(epoch, what, plan->rate);
+    }
     /* params holds room for a batch's rows after the parameters */
-    nn_status s = train_epoch(net, d, plan, params + nn_param_count(net), &sample);
+    s = train_epoch(net, d, plan, rate, params + nn_param_count(net), &sample);
     *recorded = s == NN_OK;
+    if (s == NN_ERR_ARGUMENT && plan->opt != NULL) /* the only rule across hyperparameters */
+        return fail(EXIT_USAGE, "--optimizer: the hyperparameters do not go together "
+                                "(--nesterov 1 needs --momentum above 0 and --dampening 0); "
+                                "nothing saved");
     if (s == NN_ERR_DIVERGED) /* its nn_strerror advice is the --rate hint below */
         snprintf(what, sizeof what, "sample %zu: a value would become NaN or infinite", sample);
     else if (s != NN_OK)
@@ -1041,9 +1141,10 @@ static int train_on(nn_t *net, const struct csv_table *d, const struct train_pla
 
 static int cmd_train(const struct options *o)
 {
-    static const char *const allowed[] = {"--data",     "--rate", "--epochs", "--batch",
-                                          "--rule",     "--reduction", "--loss-csv", "-o",
-                                          NULL};
+    static const char *const allowed[] = {"--data",      "--rate",      "--epochs",
+                                          "--batch",     "--rule",      "--reduction",
+                                          "--optimizer", "--clip",      "--schedule",
+                                          "--loss-csv",  "-o",          NULL};
     int status = reject_others(o, allowed, "train");
     if (status)
         return status;
@@ -1054,8 +1155,14 @@ static int cmd_train(const struct options *o)
         return status;
     nn_t *net = NULL;
     struct csv_table d = {0, 0, NULL};
+    char message[512];
     if ((status = load_model(o->model, &net)) != 0)
         return status;
+    if ((status = optimizer_options_make(&o->optimizer, net, &plan.opt, message,
+                                         sizeof message)) != 0) {
+        nn_free(net);
+        return fail(status, "%s", message);
+    }
     const size_t n_in = nn_input_count(net), n_out = nn_output_count(net);
     char expectation[96];
     snprintf(expectation, sizeof expectation, " (%zu inputs and %zu targets)", n_in, n_out);
@@ -1067,6 +1174,7 @@ static int cmd_train(const struct options *o)
     if (status == 0)
         status = save_model(net, o->output);
     csv_free(&d);
+    nn_optimizer_free(plan.opt);
     nn_free(net);
     return status;
 }

@@ -106,6 +106,17 @@ nn_status nn_optimizer_state_count(const nn_optimizer_t *opt, size_t *count);
 nn_status nn_optimizer_get_state(const nn_optimizer_t *opt, double *state, size_t count);
 nn_status nn_optimizer_set_state(nn_optimizer_t *opt, const double *state, size_t count);
 nn_status nn_clip_grad_norm(nn_t *net, double max_norm, double *norm_before);
+
+typedef struct nn_load_options nn_load_options_t;
+nn_status nn_save_checkpoint(const nn_t *net, const nn_optimizer_t *opt, const char *path);
+nn_status nn_save_checkpoint_buffer(const nn_t *net, const nn_optimizer_t *opt, char *buf,
+                                    size_t size, size_t *length);
+nn_status nn_load_checkpoint_with(nn_t **net, nn_optimizer_t **opt, const char *path,
+                                  const nn_load_options_t *options, char *message,
+                                  size_t message_size);
+nn_status nn_load_checkpoint_buffer_with(nn_t **net, nn_optimizer_t **opt, const char *data,
+                                         size_t size, const nn_load_options_t *options,
+                                         char *message, size_t message_size);
 ]]
 ffi.cdef(declarations)
 
@@ -584,12 +595,16 @@ local Optimizer = {}
 Optimizer.__index = Optimizer
 M.Optimizer = Optimizer
 
+local function adopt_optimizer(handle, net)
+  return setmetatable({ h = ffi.gc(handle, L().nn_optimizer_free), net = net }, Optimizer)
+end
+
 function Optimizer.new(net, kind, hyperparameters)
   local C = L()
   local out = ffi.new("nn_optimizer_t *[1]")
   check(C.nn_optimizer_create(out, net:handle(), code_of(M.optimizer, kind, "optimizer kind")),
         "nn_optimizer_create")
-  local self = setmetatable({ h = ffi.gc(out[0], C.nn_optimizer_free), net = net }, Optimizer)
+  local self = adopt_optimizer(out[0], net)
   for name, value in pairs(hyperparameters or {}) do
     local ok, err = pcall(self.set, self, name, value)
     if not ok then
@@ -658,6 +673,80 @@ function Optimizer:set_state(values)
   check(L().nn_optimizer_set_state(h, buf, n), "nn_optimizer_set_state", function()
     return string.format("expected %s, got %d", plural(self:state_count(), "value", "values"), n)
   end)
+end
+
+-- Checkpoints (docs/optimizers.md, "Checkpoints"): a network and its
+-- optimiser in one model file, from which training resumes bit for bit.
+
+-- A file name must not hold a NUL byte: the C string would end there and
+-- name another file.
+local function path_arg(path, level)
+  if type(path) ~= "string" then error("a path must be a string", level + 1) end
+  if path:find("\0", 1, true) then error("embedded NUL byte in the path", level + 1) end
+  return path
+end
+
+-- Saves net (default: the optimiser's own) and the optimiser to path,
+-- replacing the file safely as nn_save() does.
+function Optimizer:save_checkpoint(path, net)
+  local h = self:handle()
+  check(L().nn_save_checkpoint((net or self.net):handle(), h, path_arg(path, 2)),
+        "nn_save_checkpoint")
+end
+
+-- The checkpoint text of net (default: the optimiser's own) and the
+-- optimiser, as a Lua string.
+function Optimizer:checkpoint_string(net)
+  local C, h = L(), self:handle()
+  local n = (net or self.net):handle()
+  local length = ffi.new("size_t[1]")
+  local status = C.nn_save_checkpoint_buffer(n, h, nil, 0, length)
+  if status ~= M.status.ERR_BUFFER_SIZE then check(status, "nn_save_checkpoint_buffer") end
+  local size = length[0] + 1
+  local buf = ffi.new("char[?]", size)
+  check(C.nn_save_checkpoint_buffer(n, h, buf, size, length), "nn_save_checkpoint_buffer")
+  return ffi.string(buf, length[0])
+end
+
+-- save_checkpoint(net, opt, path): opt:save_checkpoint(path, net), with the
+-- network given explicitly.
+function M.save_checkpoint(net, opt, path)
+  if net == nil then error("save_checkpoint needs a Network", 2) end
+  opt:save_checkpoint(path, net)
+end
+
+-- The pair of a load: the network and its optimiser, or nil for a file
+-- without one; a refusal's detail names the line.
+local function loaded(status, func, net_out, opt_out, message)
+  if status ~= 0 then
+    local detail = ffi.string(message)
+    error(M.error(status, func, detail ~= "" and detail or nil), 3)
+  end
+  local net = adopt(net_out[0])
+  if opt_out[0] == nil then return net, nil end
+  return net, adopt_optimizer(opt_out[0], net)
+end
+
+local MESSAGE_SIZE = 256
+
+-- Loads a checkpoint or any model file (built-in activations only): returns
+-- the network and its optimiser, or the network and nil for a file without one.
+function M.load_checkpoint(path)
+  local net_out, opt_out = ffi.new("nn_t *[1]"), ffi.new("nn_optimizer_t *[1]")
+  local message = ffi.new("char[?]", MESSAGE_SIZE)
+  local status = L().nn_load_checkpoint_with(net_out, opt_out, path_arg(path, 2), nil,
+                                             message, MESSAGE_SIZE)
+  return loaded(status, "nn_load_checkpoint_with", net_out, opt_out, message)
+end
+
+-- load_checkpoint() from the text of a Lua string.
+function M.checkpoint_from_string(text)
+  if type(text) ~= "string" then error("a checkpoint text must be a string", 2) end
+  local net_out, opt_out = ffi.new("nn_t *[1]"), ffi.new("nn_optimizer_t *[1]")
+  local message = ffi.new("char[?]", MESSAGE_SIZE)
+  local status = L().nn_load_checkpoint_buffer_with(net_out, opt_out, text, #text, nil,
+                                                    message, MESSAGE_SIZE)
+  return loaded(status, "nn_load_checkpoint_buffer_with", net_out, opt_out, message)
 end
 
 return M

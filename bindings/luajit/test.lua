@@ -546,6 +546,126 @@ test("seeded initialisation follows numpy's stream", function()
   for i = 1, 9 do assert(p[i] == draws[i], "draw " .. i) end
 end)
 
+-- Checkpoints: a small tanh/linear network trained on three samples, two
+-- per step.
+local CK_SAMPLES = { { { 0.5, -1.0 }, { 0.25, -0.5 } }, { { -0.3, 0.8 }, { 0.75, 0.1 } },
+                     { { 1.2, 0.4 }, { -0.2, 0.6 } } }
+
+local function ck_pair(kind, hyperparameters)
+  local net = backprop.Network({ 2, 3, 2 }, { "tanh", "linear" })
+  net:init_random(7, "xavier")
+  return net, backprop.Optimizer(net, kind, hyperparameters)
+end
+
+local function ck_train(net, opt, steps, first)
+  for step = first or 0, (first or 0) + steps - 1 do
+    for _, i in ipairs({ step % 3 + 1, (step + 1) % 3 + 1 }) do
+      net:forward(CK_SAMPLES[i][1])
+      net:backward(CK_SAMPLES[i][2])
+    end
+    opt:step(0.05)
+  end
+end
+
+-- Whether two tables of numbers hold the same bits (%a writes every bit).
+local function same_bits(a, b)
+  if #a ~= #b then return false end
+  for i = 1, #a do
+    if string.format("%a", a[i]) ~= string.format("%a", b[i]) then return false end
+  end
+  return true
+end
+
+local function ck_same(net, opt, other_net, other_opt)
+  return same_bits(net:params(), other_net:params()) and same_bits(opt:state(), other_opt:state())
+end
+
+for _, case in ipairs({ { "adam", { weight_decay = 1e-3 }, "file" },
+                        { "adam", { beta1 = 0.8 }, "string" },
+                        { "sgd", { momentum = 0.9, nesterov = 1 }, "file" },
+                        { "rprop", {}, "string" } }) do
+  local kind, hps, through = case[1], case[2], case[3]
+  test("checkpoint resume is exact: " .. kind .. " through a " .. through, function()
+    local k = 4
+    local full_net, full_opt = ck_pair(kind, hps)
+    ck_train(full_net, full_opt, 2 * k)
+    local net, opt = ck_pair(kind, hps)
+    ck_train(net, opt, k)
+    local net2, opt2
+    if through == "file" then
+      local path = os.tmpname()
+      backprop.save_checkpoint(net, opt, path)
+      net2, opt2 = backprop.load_checkpoint(path)
+      os.remove(path)
+    else
+      net2, opt2 = backprop.checkpoint_from_string(opt:checkpoint_string())
+    end
+    assert(opt2.net == net2 and opt2:kind() == kind)
+    assert(ck_same(net, opt, net2, opt2), "the loaded pair is the saved one")
+    assert(not ck_same(net, opt, full_net, full_opt), "the comparison can fail")
+    ck_train(net2, opt2, k, k)
+    assert(ck_same(net2, opt2, full_net, full_opt), "k + k steps equal 2k steps")
+  end)
+end
+
+test("checkpoint: forms agree, a model file gives no optimiser", function()
+  local net, opt = ck_pair("rmsprop")
+  ck_train(net, opt, 2)
+  local text = opt:checkpoint_string()
+  assert(text:find("^backprop%-model 2\n") and text:find("\nsection optimizer\nkind rmsprop\n"))
+  assert(opt:checkpoint_string(net) == text)
+  local path = os.tmpname()
+  opt:save_checkpoint(path)
+  local f = assert(io.open(path, "rb"))
+  assert(f:read("*a") == text, "the file holds the string form")
+  f:close()
+  -- a plain model file: the network and nil
+  local plain = text:sub(1, text:find("\nsection optimizer\n"))
+  local net2, opt2 = backprop.checkpoint_from_string(plain)
+  assert(opt2 == nil and same_bits(net2:params(), net:params()))
+  f = assert(io.open(path, "wb"))
+  f:write(plain)
+  f:close()
+  net2, opt2 = backprop.load_checkpoint(path)
+  assert(opt2 == nil and same_bits(net2:params(), net:params()))
+  os.remove(path)
+end)
+
+test("checkpoint: the loaded optimiser outlives the original", function()
+  local net, opt = ck_pair("adamw")
+  ck_train(net, opt, 3)
+  local net2, opt2 = backprop.checkpoint_from_string(opt:checkpoint_string())
+  ck_train(net, opt, 2, 3)
+  local params, state = net:params(), opt:state()
+  opt:close()
+  net:close()
+  collectgarbage()
+  ck_train(net2, opt2, 2, 3)
+  assert(same_bits(net2:params(), params) and same_bits(opt2:state(), state))
+end)
+
+test("checkpoint refusals carry the library's message", function()
+  local net, opt = ck_pair("adam")
+  local other = backprop.Network({ 2, 4, 2 }, { "tanh", "linear" })
+  raises(S.ERR_COUNT, opt.checkpoint_string, opt, other)
+  local path = os.tmpname()
+  os.remove(path)
+  raises(S.ERR_COUNT, backprop.save_checkpoint, other, opt, path)
+  assert(io.open(path, "r") == nil, "nothing written")
+  raises(S.ERR_IO, backprop.load_checkpoint, path)
+  local text = opt:checkpoint_string()
+  for _, broken in ipairs({ (text:gsub("kind adam", "kind adamax")),
+                            (text:gsub("beta1 ", "beta1 -")) }) do
+    local err = raises(S.ERR_FORMAT, backprop.checkpoint_from_string, broken)
+    assert(err.func == "nn_load_checkpoint_buffer_with")
+    assert(err.detail and err.detail:find("^line %d+: "), tostring(err.detail))
+  end
+  assert(not pcall(backprop.load_checkpoint, "bad\0name"))
+  assert(not pcall(backprop.save_checkpoint, nil, opt, path))
+  opt:close()
+  assert(not pcall(backprop.save_checkpoint, net, opt, path))
+end)
+
 test("declarations match the C header", function()
   local f = io.open(here .. "/../../include/backprop.h", "r")
   if not f then

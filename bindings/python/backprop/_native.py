@@ -161,6 +161,15 @@ OPTIONAL_PROTOTYPES = {
     "nn_schedule_exponential": (_S, [_D, _Z, _D, _P]),
     "nn_schedule_cosine": (_S, [_D, _Z, _Z, _D, _P]),
     "nn_schedule_linear": (_S, [_D, _Z, _Z, _D, _D, _P]),
+    # loading options and checkpoints
+    "nn_load_options_create": (_S, [handle_p]),
+    "nn_load_options_free": (None, [_H]),
+    "nn_load_options_add_activation": (_S, [_H, _CP, ACTIVATION_FN, ACTIVATION_DERIV_FN, _VP]),
+    "nn_load_options_set_max_bytes": (_S, [_H, _Z]),
+    "nn_save_checkpoint": (_S, [_H, _H, _CP]),
+    "nn_save_checkpoint_buffer": (_S, [_H, _H, _BUF, _Z, c_size_t_p]),
+    "nn_load_checkpoint_with": (_S, [handle_p, handle_p, _CP, _H, _BUF, _Z]),
+    "nn_load_checkpoint_buffer_with": (_S, [handle_p, handle_p, _CP, _Z, _H, _BUF, _Z]),
 }
 
 

@@ -3,7 +3,7 @@
 import ctypes
 
 from .constants import Hyperparameter, OptimizerKind, Status, code
-from .network import Network, _Handle, _input, _locked, _plural
+from .network import Network, _Handle, _input, _locked, _path, _plural
 
 
 class Optimizer(_Handle):
@@ -132,6 +132,53 @@ class Optimizer(_Handle):
         ptr, n, _keep = _input(values)
         self._call("nn_optimizer_set_state", h, ptr, n, counts=lambda: "expected %s, got %d" % (
             _plural(self.state_count, "value", "values"), n))
+
+    def _network_for(self, network, what):
+        net = self._network if network is None else network
+        if not isinstance(net, Network):
+            raise TypeError("%s needs a Network, got %r" % (what, net))
+        return net
+
+    @_locked
+    def save_checkpoint(self, path, network=None):
+        """Saves a checkpoint of *network* (default: the optimiser's own) and
+        this optimiser to *path*, replaced atomically as :meth:`Network.save`
+        does; :func:`backprop.load_checkpoint` reads it back and training
+        resumes bit for bit (docs/optimizers.md, "Checkpoints")."""
+        net = self._network_for(network, "save_checkpoint")
+        self._lib.require("nn_save_checkpoint")
+        with net._lock:
+            self._call("nn_save_checkpoint", net._get(), self._get(), _path(path))
+
+    @_locked
+    def checkpoint_to_bytes(self, network=None):
+        """The checkpoint text of *network* (default: the optimiser's own) and
+        this optimiser, as ``bytes``, that :func:`backprop.checkpoint_from_bytes`
+        reads back."""
+        net = self._network_for(network, "checkpoint_to_bytes")
+        save = self._lib.require("nn_save_checkpoint_buffer")
+        with net._lock:
+            h, o = net._get(), self._get()
+            length = ctypes.c_size_t()
+            status = save(h, o, None, 0, ctypes.byref(length))
+            if status != Status.ERR_BUFFER_SIZE:
+                self._lib.check(status, "nn_save_checkpoint_buffer")
+            buf = ctypes.create_string_buffer(length.value + 1)
+            self._call("nn_save_checkpoint_buffer", h, o, buf, len(buf), ctypes.byref(length))
+        return buf.raw[:length.value]
+
+    @classmethod
+    def _adopt(cls, handle, network):
+        """Wraps a C optimiser made for *network*, which it keeps."""
+        self = cls.__new__(cls)
+        try:
+            self._setup(network.library, network._numpy)
+        except BaseException:
+            network.library.nn_optimizer_free(handle)
+            raise
+        self._handle = handle
+        self._network = network
+        return self
 
     def __repr__(self):
         if self.closed:
