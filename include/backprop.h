@@ -1576,6 +1576,31 @@ BACKPROP_API nn_status nn_explain_options_set_rule(nn_explain_options_t *options
 BACKPROP_API nn_status nn_explain_options_set_apply(nn_explain_options_t *options, int apply);
 
 /**
+ * @brief Makes nn_explain() take its step with @p opt instead of nn_step(),
+ * and write out that step of the optimiser, every number: per block its step
+ * count and (Adam, AdamW) the bias corrections; per parameter the state before
+ * and after and every value the update rule computes on the way (for Adam: g,
+ * m, v, the denominator, the update). NULL clears it (back to nn_step()).
+ *
+ * The options borrow @p opt: it must stay alive, and must not be freed, while
+ * the options hold it (until this is called again or the options are freed).
+ * nn_explain() runs the step on a private copy of the optimiser, as it does on
+ * private copies of the network: @p opt changes only when the options apply
+ * the step (nn_explain_options_set_apply()) and the call succeeds; then its
+ * state advances exactly as nn_optimizer_step() would have advanced it, along
+ * with the network's parameters. Without applying, the same call explains the
+ * same step again. The optimiser is checked against the network by
+ * nn_explain(): one made for another parameter layout gives ::NN_ERR_COUNT
+ * there, and nothing changes. The sequential rule cannot take an optimiser
+ * (nn_explain() gives ::NN_ERR_ARGUMENT).
+ * @param options the options
+ * @param opt the optimiser, or NULL
+ * @return ::NN_OK or ::NN_ERR_NULL_ARG (@p options NULL; nothing changed).
+ */
+BACKPROP_API nn_status nn_explain_options_set_optimizer(nn_explain_options_t *options,
+                                                        nn_optimizer_t *opt);
+
+/**
  * @brief Names unit @p index (from 0) of @p layer (0 = inputs), replacing its
  * default name; setting a unit again replaces the name. Checked against the
  * network only when the options are used.
@@ -1618,7 +1643,9 @@ BACKPROP_API nn_status nn_explain_options_set_param_name(nn_explain_options_t *o
  * @param net the network; changed only when the options ask for the step to be
  *        applied, and only when the call succeeds: then its parameters become
  *        those after the step, its accumulated gradients stay as they were and
- *        its last forward pass becomes stale
+ *        its last forward pass becomes stale; the options' optimiser
+ *        (nn_explain_options_set_optimizer()), if any, likewise: it takes the
+ *        step, and its state advances only when the step is applied
  * @param options settings and names, or NULL for the defaults
  * @param inputs the samples' inputs, sample after sample
  * @param input_count n_samples * nn_input_count(net), n_samples >= 1
@@ -1628,11 +1655,13 @@ BACKPROP_API nn_status nn_explain_options_set_param_name(nn_explain_options_t *o
  * @param write receives the output in pieces
  * @param context passed to @p write unchanged
  * @return ::NN_OK; ::NN_ERR_NULL_ARG; ::NN_ERR_COUNT (a count that is 0 or not
- *         n_samples times the layer size); ::NN_ERR_ARGUMENT (the sequential rule
- *         with more than one sample, or a name for a unit or parameter the
- *         network does not have); ::NN_ERR_NOT_FINITE (also when the step
- *         to be applied gives a parameter that is not finite: then nothing is
- *         applied); ::NN_ERR_NO_MEMORY; ::NN_ERR_IO (@p write returned nonzero;
+ *         n_samples times the layer size, or an optimiser made for another
+ *         parameter layout); ::NN_ERR_ARGUMENT (the sequential rule with more
+ *         than one sample or with an optimiser, a name for a unit or parameter
+ *         the network does not have, or an SGD optimiser set to Nesterov
+ *         without momentum or with dampening); ::NN_ERR_NOT_FINITE (also when
+ *         the step to be applied gives a parameter or optimiser state value
+ *         that is not finite: then nothing is applied); ::NN_ERR_NO_MEMORY; ::NN_ERR_IO (@p write returned nonzero;
  *         the output is incomplete and the step is not applied).
  */
 BACKPROP_API nn_status nn_explain(nn_t *net, const nn_explain_options_t *options,

@@ -253,8 +253,10 @@ static struct nn_opt_step block_step(const nn_optimizer_t *opt, const struct nn_
     c.hp = opt->hp;
     c.rate = rate;
     c.t = *count_of(opt, b) + 1.0;
-    c.step_size = rate / (1.0 - pow(opt->hp[NN_HP_BETA1], c.t));
-    c.bias2_sqrt = sqrt(1.0 - pow(opt->hp[NN_HP_BETA2], c.t));
+    c.bias1 = 1.0 - pow(opt->hp[NN_HP_BETA1], c.t);
+    c.bias2 = 1.0 - pow(opt->hp[NN_HP_BETA2], c.t);
+    c.step_size = rate / c.bias1;
+    c.bias2_sqrt = sqrt(c.bias2);
     return c;
 }
 
@@ -330,4 +332,38 @@ nn_status nn_optimizer_step(nn_optimizer_t *opt, nn_t *net, double learning_rate
     nn__grads_set(net, NN_GRADS_ZERO);
     nn__params_changed(net);
     return NN_OK;
+}
+
+/* ---- for nn_explain() ---- */
+
+nn_status nn__optimizer_copy(nn_optimizer_t **out, const nn_optimizer_t *opt, const nn_t *net)
+{
+    nn_status status = nn_optimizer_create(out, net, opt->kind);
+    if (status == NN_OK) {
+        memcpy((*out)->hp, opt->hp, sizeof opt->hp);
+        memcpy((*out)->state, opt->state, opt->n_state * sizeof(double));
+    }
+    return status;
+}
+
+void nn__optimizer_terms(const nn_optimizer_t *opt, nn_t *net, double rate,
+                         struct nn_opt_step *steps, double *terms)
+{
+    const struct nn_opt_kind *kd = nn__opt_kind(opt->kind);
+    nn__grads_settle(net); /* the gradients the step reads */
+    size_t flat = 0;
+    for (size_t k = 1; k < net->n_layers; k++) {
+        struct nn_block b[NN_BLOCKS_PER_LAYER];
+        flat = nn__layer_blocks(net, k, flat, b);
+        for (int kind = NN_BLOCK_WEIGHTS; kind <= NN_BLOCK_BIASES; kind++) {
+            const struct nn_block *bk = &b[kind];
+            if (bk->frozen)
+                continue;
+            struct nn_opt_step *c = &steps[COUNTED_PER_LAYER * (k - 1) + (size_t)kind];
+            *c = block_step(opt, bk, rate);
+            const double *s1 = kd->slots > 1 ? slot_of(opt, 1, bk) : NULL;
+            nn__opt_block_terms(opt->kind, c, bk->count, bk->params, bk->grads,
+                                slot_of(opt, 0, bk), s1, terms + bk->flat * NN_OPT_TERMS);
+        }
+    }
 }

@@ -13,6 +13,7 @@
 #define NN_OPT_KINDS 5
 #define NN_HP_COUNT 12
 #define NN_OPT_MAX_SLOTS 2 /* state values per parameter */
+#define NN_OPT_TERMS 6     /* values a rule computes on the way (nn__opt_block_terms()) */
 
 /* What one block's step reads besides the parameters, their gradients and
    their state: the hyperparameters, the rate, and the block's step count
@@ -21,7 +22,8 @@ struct nn_opt_step {
     const double *hp; /* NN_HP_COUNT values */
     double rate;
     double t;
-    double step_size, bias2_sqrt; /* Adam: rate / (1 - beta1^t) and sqrt(1 - beta2^t) */
+    double bias1, bias2;          /* Adam: the bias corrections 1 - beta1^t, 1 - beta2^t */
+    double step_size, bias2_sqrt; /* Adam: rate / bias1 and sqrt(bias2) */
 };
 
 /* One block's step over n parameters p with gradients g and the state
@@ -48,6 +50,28 @@ const struct nn_opt_kind *nn__opt_kind(int kind);
 /* Whether `value` (finite) is in hyperparameter h's range. */
 int nn__hp_in_range(int h, double value);
 
+/* ---- for nn_explain() ---- */
+
+/* The names of the values the kind's rule leaves in x (NULL-terminated). */
+const char *const *nn__opt_term_names(int kind);
+/* The names of the kind's state arrays (NULL-terminated). */
+const char *const *nn__opt_state_names(int kind);
+
+/* One block's step by the kind's own rule, parameter by parameter, writing
+   nothing but what the rule computed on the way: NN_OPT_TERMS values per
+   parameter into x (as named by nn__opt_term_names()). */
+void nn__opt_block_terms(int kind, const struct nn_opt_step *c, size_t n, const double *p,
+                         const double *g, const double *s0, const double *s1, double *x);
+
+/* A copy of opt (kind, hyperparameters, state) made with net's allocator;
+   net must have opt's layout. NN_ERR_NO_MEMORY. */
+nn_status nn__optimizer_copy(nn_optimizer_t **out, const nn_optimizer_t *opt, const nn_t *net);
+/* What opt's next step on net (opt's layout) computes, without changing
+   either: each moving block's values into steps[2 (layer - 1) + kind] (hp
+   pointing at opt's), and the rule's terms of each of its parameters into
+   terms (NN_OPT_TERMS per parameter, flat order). Frozen blocks: nothing. */
+void nn__optimizer_terms(const nn_optimizer_t *opt, nn_t *net, double rate,
+                         struct nn_opt_step *steps, double *terms);
 /* The largest step count a block may hold (exact as a double). */
 #define NN_OPT_MAX_STEPS 0x1p53
 

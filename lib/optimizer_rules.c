@@ -16,17 +16,20 @@
 
 /* One parameter's update: from p, g and its state s (NN_OPT_MAX_SLOTS
    values, those the kind does not use are 0), the new parameter *p_out and
-   the new state s_out. Pure, so that a step can compute every result twice:
-   once to check, once to write. */
+   the new state s_out, and the values computed on the way in x (the kind's
+   terms, named in term_names below; what nn_explain() shows). Pure, so that
+   a step can compute every result twice: once to check, once to write. A
+   step passes an x it never reads, so the compiler drops those stores. */
 typedef void (*rule_fn)(const struct nn_opt_step *c, double p, double g, const double *s,
-                        double *p_out, double *s_out);
+                        double *p_out, double *s_out, double *x);
 
 /* s[0]: the momentum buffer, started as d on the block's first step. */
 static void sgd(const struct nn_opt_step *c, double p, double g, const double *s, double *p_out,
-                double *s_out)
+                double *s_out, double *x)
 {
     const double *hp = c->hp, mu = hp[NN_HP_MOMENTUM], wd = hp[NN_HP_WEIGHT_DECAY];
     double d = wd != 0.0 ? g + wd * p : g;
+    x[0] = d;
     s_out[0] = s[0];
     s_out[1] = 0.0;
     if (mu != 0.0) {
@@ -34,12 +37,15 @@ static void sgd(const struct nn_opt_step *c, double p, double g, const double *s
         s_out[0] = buf;
         d = hp[NN_HP_NESTEROV] != 0.0 ? d + mu * buf : buf;
     }
-    *p_out = p - c->rate * d;
+    const double update = c->rate * d;
+    x[1] = d;
+    x[2] = update;
+    *p_out = p - update;
 }
 
 /* s[0] = the average of g^2, s[1] = the momentum buffer (0 until used). */
 static void rmsprop(const struct nn_opt_step *c, double p, double g, const double *s,
-                    double *p_out, double *s_out)
+                    double *p_out, double *s_out, double *x)
 {
     const double *hp = c->hp, alpha = hp[NN_HP_ALPHA], wd = hp[NN_HP_WEIGHT_DECAY];
     const double mu = hp[NN_HP_MOMENTUM];
@@ -47,14 +53,15 @@ static void rmsprop(const struct nn_opt_step *c, double p, double g, const doubl
         g = g + wd * p;
     const double v = alpha * s[0] + (1.0 - alpha) * g * g;
     const double avg = sqrt(v) + hp[NN_HP_EPSILON];
+    const double ratio = g / avg;
     s_out[0] = v;
-    s_out[1] = s[1];
-    if (mu != 0.0) {
-        s_out[1] = mu * s[1] + g / avg;
-        *p_out = p - c->rate * s_out[1];
-    } else {
-        *p_out = p - c->rate * (g / avg);
-    }
+    s_out[1] = mu != 0.0 ? mu * s[1] + ratio : s[1];
+    const double update = c->rate * (mu != 0.0 ? s_out[1] : ratio);
+    x[0] = g;
+    x[1] = avg;
+    x[2] = ratio;
+    x[3] = update;
+    *p_out = p - update;
 }
 
 static double sign_of(double x)
@@ -65,7 +72,7 @@ static double sign_of(double x)
 /* iRPROP-: s[0] = the previous gradient (0 where the sign flipped), s[1] =
    the step size, which starts at the rate on the block's first step. */
 static void rprop(const struct nn_opt_step *c, double p, double g, const double *s, double *p_out,
-                  double *s_out)
+                  double *s_out, double *x)
 {
     const double *hp = c->hp;
     const double prev = c->t == 1.0 ? 0.0 : s[0];
@@ -77,9 +84,14 @@ static void rprop(const struct nn_opt_step *c, double p, double g, const double 
     step = step > hp[NN_HP_STEP_MAX] ? hp[NN_HP_STEP_MAX] : step;
     if (turn < 0.0)
         g = 0.0;
+    const double move = sign_of(g) * step;
+    x[0] = prev;
+    x[1] = size;
+    x[2] = factor;
+    x[3] = move;
     s_out[0] = g;
     s_out[1] = step;
-    *p_out = p - sign_of(g) * step;
+    *p_out = p - move;
 }
 
 /* ---- one block ---- */
@@ -92,8 +104,8 @@ static inline int drive(rule_fn rule, const struct nn_opt_step *c, size_t n, dou
     int ok = 1;
     for (size_t i = 0; i < n; i++) {
         const double in[NN_OPT_MAX_SLOTS] = {s0[i], s1 != NULL ? s1[i] : 0.0};
-        double out[NN_OPT_MAX_SLOTS], q;
-        rule(c, p[i], g[i], in, &q, out);
+        double out[NN_OPT_MAX_SLOTS], q, x[NN_OPT_TERMS];
+        rule(c, p[i], g[i], in, &q, out, x);
         if (write) {
             p[i] = q;
             s0[i] = out[0];
@@ -242,6 +254,78 @@ static int adamw_block(const struct nn_opt_step *c, size_t n, double *p, const d
                        double *s0, double *s1, int write)
 {
     return adam_kind_block(c, n, p, g, s0, s1, write, 1);
+}
+
+/* What adam_write() computes, in the same operations and order, kept per
+   parameter in x (nn__opt_term_names()) instead of written: for
+   nn_explain(), whose tests check that these terms give the step's results
+   bit for bit. */
+static void adam_terms(const struct adam_consts *k, size_t n, const double *p, const double *g,
+                       const double *m, const double *v, double *x)
+{
+    for (size_t i = 0; i < n; i++, x += NN_OPT_TERMS) {
+        const double pi = k->decoupled ? p[i] * k->shrink : p[i];
+        const double gi = k->l2 ? g[i] + k->wd * p[i] : g[i];
+        const double mi = k->b1 * m[i] + k->keep1 * gi;
+        const double vi = k->b2 * v[i] + k->keep2 * gi * gi;
+        const double denom = sqrt(vi) / k->bias2_sqrt + k->eps;
+        x[0] = gi;
+        x[1] = k->decoupled ? k->shrink : 1.0;
+        x[2] = pi;
+        x[3] = denom;
+        x[4] = mi / denom;
+        x[5] = k->step_size * x[4];
+    }
+}
+
+/* ---- the terms, for nn_explain() ---- */
+
+/* The kinds with a rule per parameter; Adam's and AdamW's loops are above. */
+static const rule_fn rules[NN_OPT_KINDS] = {
+    [NN_OPT_SGD] = sgd, [NN_OPT_RMSPROP] = rmsprop, [NN_OPT_RPROP] = rprop,
+};
+
+/* What x[i] of each kind's rule holds; the state values are not repeated. */
+static const char *const term_names[NN_OPT_KINDS][NN_OPT_TERMS + 1] = {
+    [NN_OPT_SGD] = {"d", "direction", "update", NULL},
+    [NN_OPT_ADAM] = {"g", "decay", "p_decayed", "denom", "ratio", "update", NULL},
+    [NN_OPT_ADAMW] = {"g", "decay", "p_decayed", "denom", "ratio", "update", NULL},
+    [NN_OPT_RMSPROP] = {"g", "avg", "ratio", "update", NULL},
+    [NN_OPT_RPROP] = {"prev", "size", "factor", "move", NULL},
+};
+
+const char *const *nn__opt_term_names(int kind)
+{
+    return term_names[kind];
+}
+
+/* The state arrays of each kind, in the order of the flat state. */
+static const char *const state_names[NN_OPT_KINDS][NN_OPT_MAX_SLOTS + 1] = {
+    [NN_OPT_SGD] = {"momentum_buffer", NULL},
+    [NN_OPT_ADAM] = {"m", "v", NULL},
+    [NN_OPT_ADAMW] = {"m", "v", NULL},
+    [NN_OPT_RMSPROP] = {"square_avg", "momentum_buffer", NULL},
+    [NN_OPT_RPROP] = {"prev", "step_size", NULL},
+};
+
+const char *const *nn__opt_state_names(int kind)
+{
+    return state_names[kind];
+}
+
+void nn__opt_block_terms(int kind, const struct nn_opt_step *c, size_t n, const double *p,
+                         const double *g, const double *s0, const double *s1, double *x)
+{
+    if (kind == NN_OPT_ADAM || kind == NN_OPT_ADAMW) {
+        const struct adam_consts k = adam_consts_of(c, kind == NN_OPT_ADAMW);
+        adam_terms(&k, n, p, g, s0, s1, x);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const double in[NN_OPT_MAX_SLOTS] = {s0[i], s1 != NULL ? s1[i] : 0.0};
+        double out[NN_OPT_MAX_SLOTS], q;
+        rules[kind](c, p[i], g[i], in, &q, out, x + i * NN_OPT_TERMS);
+    }
 }
 
 /* ---- the rules for a state set by the caller ---- */

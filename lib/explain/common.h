@@ -13,6 +13,7 @@
 #include "../internal.h"
 #include "../activation.h"
 #include "../loss.h"
+#include "../optimizer.h"
 #include "../text.h"
 
 #include <stddef.h>
@@ -35,6 +36,7 @@ struct nn_explain_options {
     int digits;
     int rule;
     int apply;
+    nn_optimizer_t *optimizer; /* borrowed; NULL: nn_step() */
     struct nn__name_entry *names;
     size_t n_names;
     size_t cap_names;
@@ -92,6 +94,13 @@ struct nn__trace {
     double *sample_grads;            /* n_samples * n_params: one sample's gradients */
     double *params, *grads, *new_params; /* n_params: before, summed gradients, after */
     double loss_total, loss_after_total;
+    /* The optimiser's step (nn__trace_set_optimizer()); opt NULL: nn_step(). */
+    const nn_optimizer_t *opt;       /* the caller's, only read: the step runs on a copy */
+    int opt_kind;
+    size_t n_state, n_counts;        /* the flat state (nn_optimizer_get_state()), its step counts */
+    double *state_before, *state_after; /* n_state each */
+    struct nn_opt_step *steps;       /* n_counts: each moving block's values (hp: NULL) */
+    double *terms;                   /* n_params * NN_OPT_TERMS: the rule's values */
 };
 
 /* Sizes the trace for n_samples samples of net and allocates its arrays
@@ -99,7 +108,11 @@ struct nn__trace {
 nn_status nn__trace_init(struct nn__trace *t, const nn_t *net, const struct nn__names *names,
                          size_t n_samples);
 void nn__trace_free(struct nn__trace *t);
-/* Fills the trace with one step by t->rule on every sample (nn_explain). */
+/* Makes the step of nn__trace_step() opt's (on a copy) and allocates what
+   it records. NN_ERR_NO_MEMORY. */
+nn_status nn__trace_set_optimizer(struct nn__trace *t, const nn_optimizer_t *opt);
+/* Fills the trace with one step by t->rule on every sample (nn_explain);
+   with an optimiser, NN_ERR_ARGUMENT when its step refuses its settings. */
 nn_status nn__trace_step(struct nn__trace *t);
 /* Fills the parameters and, up to `depth`, one sample's forward and backward
    values (nn_export_dot); t->inputs and t->targets as the depth needs. */

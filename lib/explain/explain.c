@@ -27,9 +27,23 @@ static nn_status check_call(const nn_t *net, const nn_explain_options_t *opts,
         check_samples(net, inputs, input_count, targets, target_count, n_samples);
     if (status != NN_OK)
         return status;
-    if (opts->rule == NN_RULE_SEQUENTIAL && *n_samples != 1)
+    if (opts->rule == NN_RULE_SEQUENTIAL && (*n_samples != 1 || opts->optimizer != NULL))
         return NN_ERR_ARGUMENT;
+    if (opts->optimizer != NULL && !nn__optimizer_fits(opts->optimizer, net))
+        return NN_ERR_COUNT;
     return nn__all_finite(&rate, 1) ? NN_OK : NN_ERR_NOT_FINITE;
+}
+
+/* The explained step made the caller's: the network's parameters and the
+   optimiser's state, both or neither. */
+static nn_status apply_step(nn_t *net, nn_optimizer_t *opt, const struct nn__trace *t)
+{
+    if (opt != NULL && !nn__all_finite(t->state_after, t->n_state))
+        return NN_ERR_NOT_FINITE;
+    nn_status status = nn_set_params(net, t->new_params, t->n_params);
+    if (status == NN_OK && opt != NULL)
+        status = nn_optimizer_set_state(opt, t->state_after, t->n_state);
+    return status;
 }
 
 static nn_status explain_samples(nn_t *net, const nn_explain_options_t *opts,
@@ -47,13 +61,15 @@ static nn_status explain_samples(nn_t *net, const nn_explain_options_t *opts,
     t.eta = rate;
     t.inputs = inputs;
     t.targets = targets;
+    if (status == NN_OK && opts->optimizer != NULL)
+        status = nn__trace_set_optimizer(&t, opts->optimizer);
     if (status == NN_OK)
         status = nn__trace_step(&t);
     if (status == NN_OK)
         status = nn__render(&t, nn__format_find(opts->format)->render, opts->digits, write,
                             context);
     if (status == NN_OK && opts->apply)
-        status = nn_set_params(net, t.new_params, t.n_params);
+        status = apply_step(net, opts->optimizer, &t);
     nn__trace_free(&t);
     nn__names_free(&nm);
     return status;

@@ -1,5 +1,5 @@
 /* The options of nn_explain() and nn_export_dot(): format, digits, rule,
-   whether to apply the step, and the caller's names. The options belong to no
+   whether to apply the step, the optimiser (borrowed), and the caller's names. The options belong to no
    network and use the C library's allocator. */
 #include "common.h"
 #include "../names.h"
@@ -9,7 +9,7 @@
 #include <string.h>
 
 const struct nn_explain_options nn__explain_defaults = {
-    NN_EXPLAIN_TEXT, 6, NN_RULE_STANDARD, 0, NULL, 0, 0};
+    NN_EXPLAIN_TEXT, 6, NN_RULE_STANDARD, 0, NULL, NULL, 0, 0};
 
 nn_status nn_explain_options_create(nn_explain_options_t **out)
 {
@@ -64,6 +64,14 @@ nn_status nn_explain_options_set_apply(nn_explain_options_t *options, int apply)
     if (options == NULL)
         return NN_ERR_NULL_ARG;
     options->apply = apply != 0;
+    return NN_OK;
+}
+
+nn_status nn_explain_options_set_optimizer(nn_explain_options_t *options, nn_optimizer_t *opt)
+{
+    if (options == NULL)
+        return NN_ERR_NULL_ARG;
+    options->optimizer = opt;
     return NN_OK;
 }
 

@@ -172,6 +172,127 @@ static void params(const struct json *j)
     put(j, "\n  ]");
 }
 
+/* ---- the optimiser's step ---- */
+
+/* Whether parameter `flat` of the trace is frozen. */
+static int param_frozen(const struct nn__trace *t, size_t flat)
+{
+    for (size_t k = 1; k < t->n_layers; k++) {
+        const size_t first = nn__weight_flat(t->names, k, 0, 0);
+        const size_t n_w = nn_weight_count(t->net, k), n_b = nn_bias_count(t->net, k);
+        if (flat < first + n_w + n_b) {
+            int fw = 0, fb = 0;
+            nn_get_frozen(t->net, k, &fw, &fb);
+            return flat < first + n_w ? fw : fb;
+        }
+    }
+    return 0;
+}
+
+static void opt_hyperparameters(const struct json *j)
+{
+    put(j, ",\n");
+    key(j, "    ", "hyperparameters");
+    put(j, "{");
+    int first = 1;
+    for (int h = 0; h <= NN_HP_STEP_MAX; h++) {
+        double v;
+        if (nn_optimizer_get(j->t->opt, h, &v) != NN_OK)
+            continue;
+        put(j, first ? "" : ", ");
+        key(j, "", nn_hyperparameter_name(h));
+        num(j, v);
+        first = 0;
+    }
+    put(j, "}");
+}
+
+/* One counted block: where it is, its step counts and Adam's corrections. */
+static void opt_block(const struct json *j, size_t c)
+{
+    const struct nn__trace *t = j->t;
+    const size_t k = c / 2 + 1;
+    int fw = 0, fb = 0;
+    nn_get_frozen(t->net, k, &fw, &fb);
+    const int is_frozen = c % 2 ? fb : fw;
+    put(j, c ? ",\n      {\"layer\": " : "\n      {\"layer\": ");
+    size(j, k);
+    put(j, c % 2 ? ", \"kind\": \"biases\"" : ", \"kind\": \"weights\"");
+    put(j, is_frozen ? ", \"frozen\": true" : ", \"frozen\": false");
+    put(j, ", \"step_before\": ");
+    num(j, t->state_before[c]);
+    put(j, ", \"step\": ");
+    num(j, t->state_after[c]);
+    if (!is_frozen && (t->opt_kind == NN_OPT_ADAM || t->opt_kind == NN_OPT_ADAMW)) {
+        const struct nn_opt_step *st = &t->steps[c];
+        put(j, ", \"bias_correction1\": ");
+        num(j, st->bias1);
+        put(j, ", \"bias_correction2\": ");
+        num(j, st->bias2);
+        put(j, ", \"step_size\": ");
+        num(j, st->step_size);
+        put(j, ", \"bias_correction2_sqrt\": ");
+        num(j, st->bias2_sqrt);
+    }
+    put(j, "}");
+}
+
+/* "name": [one value per parameter], from `values` with `stride`; null for
+   a frozen parameter when `moving_only`. */
+static void opt_array(const struct json *j, const char *indent, const char *name,
+                      const double *values, size_t stride, int moving_only, int first)
+{
+    put(j, first ? "\n" : ",\n");
+    key(j, indent, name);
+    put(j, "[");
+    for (size_t f = 0; f < j->t->n_params; f++) {
+        put(j, f ? ", " : "");
+        if (moving_only && param_frozen(j->t, f))
+            put(j, "null");
+        else
+            num(j, values[f * stride]);
+    }
+    put(j, "]");
+}
+
+/* {"name": [...], ...} of the state before or after the step. */
+static void opt_state(const struct json *j, const char *k, const double *st)
+{
+    const char *const *names = nn__opt_state_names(j->t->opt_kind);
+    put(j, ",\n");
+    key(j, "    ", k);
+    put(j, "{");
+    for (size_t s = 0; names[s] != NULL; s++)
+        opt_array(j, "      ", names[s], st + j->t->n_counts + s * j->t->n_params, 1, 0, s == 0);
+    put(j, "\n    }");
+}
+
+static void optimizer(const struct json *j)
+{
+    const struct nn__trace *t = j->t;
+    put(j, ",\n");
+    key(j, "  ", "optimizer");
+    put(j, "{\n");
+    key(j, "    ", "kind");
+    str(j, nn_optimizer_name(t->opt_kind));
+    opt_hyperparameters(j);
+    put(j, ",\n");
+    key(j, "    ", "blocks");
+    put(j, "[");
+    for (size_t c = 0; c < t->n_counts; c++)
+        opt_block(j, c);
+    put(j, "\n    ]");
+    opt_state(j, "state_before", t->state_before);
+    opt_state(j, "state_after", t->state_after);
+    const char *const *names = nn__opt_term_names(t->opt_kind);
+    put(j, ",\n");
+    key(j, "    ", "terms");
+    put(j, "{");
+    for (size_t i = 0; names[i] != NULL; i++)
+        opt_array(j, "      ", names[i], t->terms + i, NN_OPT_TERMS, 1, i == 0);
+    put(j, "\n    }\n  }");
+}
+
 /* ---- samples ---- */
 
 /* A softmax layer's terms: m = max z, e_j = exp(z_j - m), S = sum e_j, so
@@ -300,6 +421,8 @@ void nn__render_json(const struct nn__trace *t, int digits, struct nn__writer *w
     header(&j);
     layers(&j);
     params(&j);
+    if (t->opt != NULL)
+        optimizer(&j);
     samples(&j);
     field_num(&j, "  ", "loss", t->loss_total);
     field_num(&j, "  ", "loss_after", t->loss_after_total);

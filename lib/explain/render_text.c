@@ -885,8 +885,14 @@ static void put_batch_sum(const struct render *r)
 
 /* ---- the update and the loss after it ---- */
 
+static void put_optimizer_update(const struct render *r);
+
 static void put_update(const struct render *r)
 {
+    if (r->t->opt != NULL) {
+        put_optimizer_update(r);
+        return;
+    }
     heading(r, 2, "Update: every parameter at once", "");
     for (size_t k = 1; k < r->t->n_layers; k++)
         layer_updates(r, k);
@@ -989,6 +995,246 @@ static const struct dialect markdown_dialect = {
     "%s \\sum_{k} t_{k} - %s = %g \\cdot %p - %p = %g",
     "%s - %s = %g - %p = %g",
 };
+
+/* ---- an optimiser's update ---- */
+
+/* The optimiser's formulas come in the two spellings side by side: the
+   text one and the LaTeX one, picked by the dialect. */
+static const char *spell(const struct render *r, const char *text, const char *latex)
+{
+    return r->d == &markdown_dialect ? latex : text;
+}
+
+static double hp_of(const struct render *r, int h)
+{
+    double v = 0.0;
+    nn_optimizer_get(r->t->opt, h, &v);
+    return v;
+}
+
+/* What the rule computed for parameter `flat`: term i, and state value
+   `slot` before and after the step. */
+static double term(const struct render *r, size_t flat, size_t i)
+{
+    return r->t->terms[flat * NN_OPT_TERMS + i];
+}
+
+static double state(const struct render *r, const double *st, size_t slot, size_t flat)
+{
+    return st[r->t->n_counts + slot * r->t->n_params + flat];
+}
+
+static void opt_settings(const struct render *r)
+{
+    const int kind = r->t->opt_kind;
+    emit(r, "Optimiser %s", nn_optimizer_name(kind));
+    for (int h = 0; h <= NN_HP_STEP_MAX; h++) {
+        double v;
+        if (nn_optimizer_get(r->t->opt, h, &v) == NN_OK)
+            emit(r, ", %$%s = %g%$", nn_hyperparameter_name(h), v);
+    }
+    emit(r, ", rate %$%s = %g%$.", r->d->eta, r->t->eta);
+    put(r, r->d->line_end);
+}
+
+/* Block c (2 (layer - 1) + kind): its step count, and Adam's corrections. */
+static void opt_block(const struct render *r, size_t c)
+{
+    const struct nn__trace *t = r->t;
+    const struct nn_opt_step *st = &t->steps[c];
+    emit(r, "Layer %z %s: step %$t = %g%$", c / 2 + 1, c % 2 ? "biases" : "weights", st->t);
+    put(r, r->d->line_end);
+    if (t->opt_kind != NN_OPT_ADAM && t->opt_kind != NN_OPT_ADAMW)
+        return;
+    eq_open(r);
+    emit(r, spell(r, "1 - beta1^t = 1 - %g^%g = %g, 1 - beta2^t = 1 - %g^%g = %g",
+                  "1 - \\beta_{1}^{t} = 1 - %g^{%g} = %g, \\quad 1 - \\beta_{2}^{t} = 1 - %g^{%g} = %g"),
+         hp_of(r, NN_HP_BETA1), st->t, st->bias1, hp_of(r, NN_HP_BETA2), st->t, st->bias2);
+    eq_close(r);
+    eq_open(r);
+    emit(r, spell(r, "s = eta/(1 - beta1^t) = %g/%g = %g, sqrt(1 - beta2^t) = %g",
+                  "s = \\frac{\\eta}{1 - \\beta_{1}^{t}} = \\frac{%g}{%g} = %g, \\quad \\sqrt{1 - \\beta_{2}^{t}} = %g"),
+         t->eta, st->bias1, st->step_size, st->bias2_sqrt);
+    eq_close(r);
+}
+
+/* g with the L2 term of weight decay, when there is one. */
+static void opt_gradient(const struct render *r, size_t flat, const char *g, double used)
+{
+    const double wd = hp_of(r, NN_HP_WEIGHT_DECAY);
+    if (wd == 0.0)
+        return;
+    eq_open(r);
+    emit(r, spell(r, "%s = dE/dp + wd*p = %g + %p*%p = %g",
+                  "%s = \\frac{\\partial E}{\\partial p} + wd \\cdot p = %g + %p \\cdot %p = %g"),
+         g, r->t->grads[flat], wd, r->t->params[flat], used);
+    eq_close(r);
+}
+
+static void opt_sgd(const struct render *r, size_t flat, double t)
+{
+    const double mu = hp_of(r, NN_HP_MOMENTUM), d = term(r, flat, 0);
+    const double buf = state(r, r->t->state_after, 0, flat);
+    opt_gradient(r, flat, "d", d);
+    if (mu != 0.0) {
+        eq_open(r);
+        if (t == 1.0)
+            emit(r, spell(r, "buf = d = %g (the first step)", "buf = d = %g \\quad \\text{(the first step)}"), buf);
+        else
+            emit(r, spell(r, "buf = mu*buf + (1 - dampening)*d = %p*%p + (1 - %p)*%p = %g",
+                          "buf = \\mu \\cdot buf + (1 - \\tau) d = %p \\cdot %p + (1 - %p) \\cdot %p = %g"),
+                 mu, state(r, r->t->state_before, 0, flat), hp_of(r, NN_HP_DAMPENING), d, buf);
+        eq_close(r);
+        if (hp_of(r, NN_HP_NESTEROV) != 0.0) {
+            eq_open(r);
+            emit(r, spell(r, "d = d + mu*buf = %g + %p*%p = %g",
+                          "d = d + \\mu \\cdot buf = %g + %p \\cdot %p = %g"),
+                 d, mu, buf, term(r, flat, 1));
+            eq_close(r);
+        }
+    }
+    eq_open(r);
+    emit(r, "%s = %s - %s%M%s = %g - %p%M%p = %g", param_sym(r, flat, 1).s, param_sym(r, flat, 0).s,
+         r->d->eta, mu != 0.0 && hp_of(r, NN_HP_NESTEROV) == 0.0 ? "buf" : "d",
+         r->t->params[flat], r->t->eta, term(r, flat, 1), r->t->new_params[flat]);
+    eq_close(r);
+}
+
+static void opt_adam(const struct render *r, size_t flat, const struct nn_opt_step *st)
+{
+    const double *before = r->t->state_before, *after = r->t->state_after;
+    const double g = term(r, flat, 0), pd = term(r, flat, 2);
+    if (r->t->opt_kind == NN_OPT_ADAM) {
+        opt_gradient(r, flat, "g", g);
+    } else {
+        eq_open(r);
+        emit(r, spell(r, "p' = p*(1 - eta*wd) = %g*%g = %g", "p' = p (1 - \\eta \\cdot wd) = %g \\cdot %g = %g"),
+             r->t->params[flat], term(r, flat, 1), pd);
+        eq_close(r);
+    }
+    eq_open(r);
+    emit(r, spell(r, "m = beta1*m + (1 - beta1)*g = %p*%p + (1 - %p)*%p = %g",
+                  "m = \\beta_{1} m + (1 - \\beta_{1}) g = %p \\cdot %p + (1 - %p) \\cdot %p = %g"),
+         hp_of(r, NN_HP_BETA1), state(r, before, 0, flat), hp_of(r, NN_HP_BETA1), g,
+         state(r, after, 0, flat));
+    eq_close(r);
+    eq_open(r);
+    emit(r, spell(r, "v = beta2*v + (1 - beta2)*g^2 = %p*%p + (1 - %p)*%p^2 = %g",
+                  "v = \\beta_{2} v + (1 - \\beta_{2}) g^{2} = %p \\cdot %p + (1 - %p) \\cdot %p^{2} = %g"),
+         hp_of(r, NN_HP_BETA2), state(r, before, 1, flat), hp_of(r, NN_HP_BETA2), g,
+         state(r, after, 1, flat));
+    eq_close(r);
+    eq_open(r);
+    emit(r, spell(r, "denom = sqrt(v)/sqrt(1 - beta2^t) + eps = sqrt(%g)/%g + %g = %g",
+                  "denom = \\frac{\\sqrt{v}}{\\sqrt{1 - \\beta_{2}^{t}}} + \\epsilon = \\frac{\\sqrt{%g}}{%g} + %g = %g"),
+         state(r, after, 1, flat), st->bias2_sqrt, hp_of(r, NN_HP_EPSILON), term(r, flat, 3));
+    eq_close(r);
+    eq_open(r);
+    emit(r, spell(r, "%s = %s - s*m/denom = %g - %p*%p/%p = %g",
+                  "%s = %s - s \\frac{m}{denom} = %g - %p \\cdot \\frac{%g}{%g} = %g"),
+         param_sym(r, flat, 1).s,
+         r->t->opt_kind == NN_OPT_ADAMW ? "p'" : param_sym(r, flat, 0).s, pd, st->step_size,
+         state(r, after, 0, flat), term(r, flat, 3), r->t->new_params[flat]);
+    eq_close(r);
+}
+static void opt_rmsprop(const struct render *r, size_t flat)
+{
+    const double *before = r->t->state_before, *after = r->t->state_after;
+    const double g = term(r, flat, 0), alpha = hp_of(r, NN_HP_ALPHA);
+    const double mu = hp_of(r, NN_HP_MOMENTUM);
+    opt_gradient(r, flat, "g", g);
+    eq_open(r);
+    emit(r, spell(r, "v = alpha*v + (1 - alpha)*g^2 = %p*%p + (1 - %p)*%p^2 = %g",
+                  "v = \\alpha v + (1 - \\alpha) g^{2} = %p \\cdot %p + (1 - %p) \\cdot %p^{2} = %g"),
+         alpha, state(r, before, 0, flat), alpha, g, state(r, after, 0, flat));
+    eq_close(r);
+    eq_open(r);
+    emit(r, spell(r, "avg = sqrt(v) + eps = sqrt(%g) + %g = %g",
+                  "avg = \\sqrt{v} + \\epsilon = \\sqrt{%g} + %g = %g"),
+         state(r, after, 0, flat), hp_of(r, NN_HP_EPSILON), term(r, flat, 1));
+    eq_close(r);
+    eq_open(r);
+    if (mu != 0.0) {
+        emit(r, spell(r, "buf = mu*buf + g/avg = %p*%p + %p/%p = %g",
+                      "buf = \\mu \\cdot buf + \\frac{g}{avg} = %p \\cdot %p + \\frac{%g}{%g} = %g"),
+             mu, state(r, before, 1, flat), g, term(r, flat, 1), state(r, after, 1, flat));
+        eq_close(r);
+        eq_open(r);
+        emit(r, "%s = %s - %s%Mbuf = %g - %p%M%p = %g", param_sym(r, flat, 1).s,
+             param_sym(r, flat, 0).s, r->d->eta, r->t->params[flat], r->t->eta,
+             state(r, after, 1, flat), r->t->new_params[flat]);
+    } else {
+        emit(r, spell(r, "%s = %s - eta*g/avg = %g - %p*%p/%p = %g",
+                      "%s = %s - \\eta \\frac{g}{avg} = %g - %p \\cdot \\frac{%g}{%g} = %g"),
+             param_sym(r, flat, 1).s, param_sym(r, flat, 0).s, r->t->params[flat], r->t->eta, g,
+             term(r, flat, 1), r->t->new_params[flat]);
+    }
+    eq_close(r);
+}
+
+static void opt_rprop(const struct render *r, size_t flat)
+{
+    const double *after = r->t->state_after;
+    const double prev = term(r, flat, 0), factor = term(r, flat, 2);
+    const double g = r->t->grads[flat];
+    eq_open(r);
+    emit(r, spell(r, "sign(g*g_prev) = sign(%p*%p): factor %g",
+                  "\\operatorname{sign}(g \\cdot g_{prev}) = \\operatorname{sign}(%p \\cdot %p): \\text{factor } %g"),
+         g, prev, factor);
+    eq_close(r);
+    eq_open(r);
+    emit(r, spell(r, "step = clamp(step*factor, step_min, step_max) = clamp(%g*%g, %g, %g) = %g",
+                  "step = \\min(\\max(step \\cdot factor, step_{min}), step_{max}) = \\min(\\max(%g \\cdot %g, %g), %g) = %g"),
+         term(r, flat, 1), factor, hp_of(r, NN_HP_STEP_MIN), hp_of(r, NN_HP_STEP_MAX),
+         state(r, after, 1, flat));
+    eq_close(r);
+    if (g * prev < 0.0) {
+        put(r, "The sign flipped: the gradient counts as 0 (no move) and is stored as 0.");
+        put(r, r->d->line_end);
+    }
+    eq_open(r);
+    emit(r, spell(r, "%s = %s - sign(g)*step = %g - %p = %g", "%s = %s - \\operatorname{sign}(g) \\cdot step = %g - %p = %g"),
+         param_sym(r, flat, 1).s, param_sym(r, flat, 0).s, r->t->params[flat], term(r, flat, 3),
+         r->t->new_params[flat]);
+    eq_close(r);
+}
+
+/* One block's parameters, by the optimiser's rule. */
+static void opt_block_params(const struct render *r, size_t k, int bias, size_t first, size_t n)
+{
+    const size_t c = 2 * (k - 1) + (size_t)bias;
+    const struct nn_opt_step *st = &r->t->steps[c];
+    if (frozen(r, k, bias)) {
+        for (size_t f = first; f < first + n; f++)
+            update_line(r, f, 1);
+        return;
+    }
+    opt_block(r, c);
+    for (size_t f = first; f < first + n; f++) {
+        emit(r, "%$%s%$, with %$%s = %g%$:", param_sym(r, f, 0).s,
+             deriv(r, loss_sym(r, r->t->n_samples).s, param_sym(r, f, 0).s).s, r->t->grads[f]);
+        put(r, r->d->line_end);
+        switch (r->t->opt_kind) {
+        case NN_OPT_SGD: opt_sgd(r, f, st->t); break;
+        case NN_OPT_ADAM:
+        case NN_OPT_ADAMW: opt_adam(r, f, st); break;
+        case NN_OPT_RMSPROP: opt_rmsprop(r, f); break;
+        default: opt_rprop(r, f); break;
+        }
+    }
+}
+
+static void put_optimizer_update(const struct render *r)
+{
+    heading(r, 2, "Update by the optimiser: every parameter at once", "");
+    opt_settings(r);
+    for (size_t k = 1; k < r->t->n_layers; k++) {
+        const size_t first = nn__weight_flat(r->t->names, k, 0, 0);
+        const size_t n_w = nn_weight_count(r->t->net, k);
+        opt_block_params(r, k, 0, first, n_w);
+        opt_block_params(r, k, 1, first + n_w, nn_bias_count(r->t->net, k));
+    }
+}
 
 static void render(const struct nn__trace *t, const struct dialect *d, int digits,
                    struct nn__writer *w)

@@ -80,6 +80,31 @@ void nn__trace_free(struct nn__trace *t)
 {
     nn__dealloc(t->net, t->off);
     nn__dealloc(t->net, t->z); /* the start of the one allocation */
+    nn__dealloc(t->net, t->state_before); /* the start of the optimiser's */
+    nn__dealloc(t->net, t->steps);
+}
+
+nn_status nn__trace_set_optimizer(struct nn__trace *t, const nn_optimizer_t *opt)
+{
+    t->opt = opt;
+    nn_optimizer_get_kind(opt, &t->opt_kind);
+    nn_optimizer_state_count(opt, &t->n_state);
+    t->n_counts = 2 * (t->n_layers - 1);
+    size_t n = add_sat(mul_sat(2, t->n_state), mul_sat(NN_OPT_TERMS, t->n_params));
+    if (n > SIZE_MAX / sizeof(double) || t->n_counts > SIZE_MAX / sizeof *t->steps)
+        return NN_ERR_NO_MEMORY;
+    double *c = nn__alloc(t->net, n * sizeof(double));
+    t->steps = nn__alloc(t->net, t->n_counts * sizeof *t->steps);
+    if (c == NULL || t->steps == NULL) {
+        nn__dealloc(t->net, c);
+        return NN_ERR_NO_MEMORY;
+    }
+    memset(c, 0, n * sizeof(double));
+    memset(t->steps, 0, t->n_counts * sizeof *t->steps);
+    t->state_before = carve(&c, t->n_state);
+    t->state_after = carve(&c, t->n_state);
+    t->terms = carve(&c, NN_OPT_TERMS * t->n_params);
+    return NN_OK;
 }
 
 static double *tr_mut(const struct nn__trace *t, double *arr, size_t s, size_t k)
@@ -156,9 +181,25 @@ static const double *sample_target(const struct nn__trace *t, size_t s)
     return t->targets + s * t->n_out;
 }
 
+/* The step of the stepper's summed gradients: nn_step(), or the
+   optimiser's on `opt` (a copy), recording what its rule computes. */
+static nn_status take_step(struct nn__trace *t, nn_t *stepper, nn_optimizer_t *opt)
+{
+    if (opt == NULL)
+        return nn_step(stepper, t->eta);
+    nn_optimizer_get_state(opt, t->state_before, t->n_state);
+    nn__optimizer_terms(opt, stepper, t->eta, t->steps, t->terms);
+    for (size_t c = 0; c < t->n_counts; c++)
+        t->steps[c].hp = NULL; /* they were opt's, which is about to go */
+    const nn_status status = nn_optimizer_step(opt, stepper, t->eta);
+    nn_optimizer_get_state(opt, t->state_after, t->n_state);
+    return status;
+}
+
 /* Standard rule: a probe with zeroed gradients gives each sample's own values;
    `stepper` accumulates every sample and takes the step. */
-static void run_standard(struct nn__trace *t, nn_t *probe, nn_t *stepper)
+static nn_status run_standard(struct nn__trace *t, nn_t *probe, nn_t *stepper,
+                              nn_optimizer_t *opt)
 {
     for (size_t s = 0; s < t->n_samples; s++) {
         nn_zero_grads(probe);
@@ -172,7 +213,7 @@ static void run_standard(struct nn__trace *t, nn_t *probe, nn_t *stepper)
         nn_backward(stepper, sample_target(t, s));
     }
     nn_get_grads(stepper, t->grads, t->n_params);
-    nn_step(stepper, t->eta);
+    return take_step(t, stepper, opt);
 }
 
 /* Sequential rule, one sample: after nn_train_sequential() the stepper's
@@ -214,18 +255,23 @@ static nn_status clone_zeroed(const nn_t *net, nn_t **out)
 nn_status nn__trace_step(struct nn__trace *t)
 {
     nn_t *probe = NULL, *stepper = NULL;
+    nn_optimizer_t *opt = NULL;
     t->depth = NN__TRACE_STEP;
     nn_status status = clone_zeroed(t->net, &stepper);
     if (status == NN_OK && t->rule == NN_RULE_STANDARD)
         status = clone_zeroed(t->net, &probe);
+    if (status == NN_OK && t->opt != NULL)
+        status = nn__optimizer_copy(&opt, t->opt, stepper);
     if (status == NN_OK) {
         nn_get_params(t->net, t->params, t->n_params);
         if (t->rule == NN_RULE_STANDARD)
-            run_standard(t, probe, stepper);
+            status = run_standard(t, probe, stepper, opt);
         else
             run_sequential(t, stepper);
-        run_after(t, stepper);
     }
+    if (status == NN_OK)
+        run_after(t, stepper);
+    nn_optimizer_free(opt);
     nn_free(probe);
     nn_free(stepper);
     return status;
