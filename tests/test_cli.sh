@@ -385,7 +385,20 @@ expect 2 "--epsilon: 'x' is not a finite number" "$bp" train "$work/lin.txt" --d
 expect 2 "--beta1 needs --optimizer" "$bp" train "$work/lin.txt" --data "$work/one.csv" --rate 0.1 --epochs 1 --beta1 0.5 -o "$work/x.txt"
 expect 2 "unknown optimizer 'adm'; valid names: sgd, adam, adamw, rmsprop, rprop$" "$bp" train "$work/lin.txt" --data "$work/one.csv" --rate 0.1 --epochs 1 --optimizer adm -o "$work/x.txt"
 expect 2 "option '--beta1' does not apply to 'run'" "$bp" run "$work/lin.txt" --input 1 --beta1 0.5
-expect 2 "option '--optimizer' does not apply to 'explain'" "$bp" explain "$work/lin.txt" --input 1 --target 0 --rate 0.1 --optimizer adam
+# explain takes its steps with the optimiser: the same two hand-computed Adam steps
+expect 0 "m = beta1\*m \+ \(1 - beta1\)\*g" "$bp" explain "$work/lin.txt" --input 2 --target 0 --rate 0.1 --steps 2 --optimizer adam --beta1 0.5 --beta2 0.75 --epsilon 0.5 -o "$work/adam2_explained.txt"
+checks=$((checks + 1))
+python3 - "$work/adam2.txt" "$work/adam2_explained.txt" <<'PY' || fail "explain --optimizer adam: not the steps of train --optimizer adam"
+import sys
+vals = []
+for path in sys.argv[1:]:
+    lines = open(path).read().split('\n')
+    vals.append([lines[lines.index(k) + 1] for k in ('weights 1 1', 'biases 1')])
+assert vals[0] == vals[1], vals
+PY
+expect 0 '"kind": "adam"' "$bp" explain "$work/lin.txt" --input 2 --target 0 --rate 0.1 --optimizer adam --format json
+expect 2 "adam does not take --momentum" "$bp" explain "$work/lin.txt" --input 2 --target 0 --rate 0.1 --optimizer adam --momentum 0.5
+expect 2 "--optimizer works with the standard rule only" "$bp" explain "$work/lin.txt" --input 2 --target 0 --rate 0.1 --optimizer adam --rule sequential
 expect 2 "option '--clip' does not apply to 'init'" "$bp" init --sizes 1,1 --activations linear --clip 1 -o "$work/x.txt"
 expect 2 "nesterov 1 needs --momentum above 0" "$bp" train "$work/lin.txt" --data "$work/one.csv" --rate 0.1 --epochs 1 --optimizer sgd --nesterov 1 -o "$work/x.txt"
 expect 2 "takes no --optimizer or --clip" "$bp" train "$work/lin.txt" --data "$work/one.csv" --rate 0.1 --epochs 1 --rule sequential --optimizer adam -o "$work/x.txt"

@@ -109,11 +109,13 @@ static const char usage_text[] =
     "      {activation}.\n"
     "  explain  MODEL --input X --target T --rate R [--steps N] [--rule {rule}]\n"
     "           [--format {format}] [--digits D] [--names UNITS]\n"
-    "           [--param-names NAMES] [-o MODEL_OUT]\n"
+    "           [--param-names NAMES] [--optimizer NAME [HYPERPARAMETERS]] [-o MODEL_OUT]\n"
     "      Writes the first training step as a worked calculation: net inputs, activations,\n"
     "      loss, deltas, chain-rule products and updated parameters. With --steps N the\n"
     "      remaining N-1 steps run silently and text and markdown end with the loss and\n"
-    "      outputs after N steps. -o saves the network after the N steps.\n"
+    "      outputs after N steps. -o saves the network after the N steps. With\n"
+    "      --optimizer (standard rule) the steps are the optimiser's, and the first is\n"
+    "      written out with every value of its state (for adam: m, v, the corrections).\n"
     "  train    MODEL --data FILE.csv --rate R --epochs N [--batch B] [--rule {rule}]\n"
     "           [--reduction {reduction}] [--optimizer {optimizer}]\n"
     "           [--HYPERPARAMETER V ...] [--clip MAX_NORM] [--schedule SPEC]\n"
@@ -714,6 +716,7 @@ struct explain_plan {
     double rate;
     size_t steps;
     int rule, format;
+    nn_optimizer_t *opt; /* --optimizer: takes the steps instead of nn_step() */
 };
 
 static int parse_explain_settings(const struct options *o, struct explain_plan *plan)
@@ -721,6 +724,7 @@ static int parse_explain_settings(const struct options *o, struct explain_plan *
     plan->steps = 1;
     plan->rule = NN_RULE_STANDARD;
     plan->format = NN_EXPLAIN_TEXT;
+    plan->opt = NULL;
     int status = parse_rate(o->rate, &plan->rate);
     if (status != 0)
         return status;
@@ -731,6 +735,8 @@ static int parse_explain_settings(const struct options *o, struct explain_plan *
         return status;
     if (o->format && (status = lookup(CHOICE_FORMAT, o->format, &plan->format)) != 0)
         return status;
+    if (plan->rule == NN_RULE_SEQUENTIAL && o->optimizer.kind)
+        return fail(EXIT_USAGE, "--optimizer works with the standard rule only");
     if (o->output && is_standard_stream(o->output))
         return fail(EXIT_USAGE, "explain writes its walk-through to standard output; "
                                 "give -o a file name");
@@ -768,7 +774,8 @@ static int run_remaining_steps(nn_t *net, const struct explain_plan *plan, const
                     s = nn_backward(net, targets + i * nn_output_count(net));
             }
             if (s == NN_OK)
-                s = nn_step(net, plan->rate);
+                s = plan->opt ? nn_optimizer_step(plan->opt, net, plan->rate)
+                              : nn_step(net, plan->rate);
         }
         if (s != NN_OK)
             return fail(1, "step %zu: %s", step + 1, nn_strerror(s));
@@ -803,7 +810,7 @@ static int cmd_explain(const struct options *o)
 {
     static const char *const allowed[] = {"--input", "--target", "--rate", "--steps", "--rule",
                                           "--format", "--digits", "--names", "--param-names",
-                                          "-o", NULL};
+                                          "--optimizer", "-o", NULL};
     int status = reject_others(o, allowed, "explain");
     if (status)
         return status;
@@ -814,12 +821,20 @@ static int cmd_explain(const struct options *o)
         return status;
     nn_t *net = NULL;
     nn_explain_options_t *eo = NULL;
+    char message[512];
     if ((status = load_model(o->model, &net)) != 0)
         return status;
+    if ((status = optimizer_options_make(&o->optimizer, net, &plan.opt, message,
+                                         sizeof message)) != 0) {
+        nn_free(net);
+        return fail(status, "%s", message);
+    }
     if (nn_explain_options_create(&eo) != NN_OK) {
+        nn_optimizer_free(plan.opt);
         nn_free(net);
         return fail(1, "out of memory");
     }
+    nn_explain_options_set_optimizer(eo, plan.opt);
     nn_explain_options_set_format(eo, plan.format);
     nn_explain_options_set_rule(eo, plan.rule);
     nn_explain_options_set_apply(eo, 1);
@@ -831,6 +846,7 @@ static int cmd_explain(const struct options *o)
     if (status == 0 && o->output)
         status = save_model(net, o->output);
     nn_explain_options_free(eo);
+    nn_optimizer_free(plan.opt);
     nn_free(net);
     return status;
 }
