@@ -59,7 +59,7 @@ one() {
         local t
         t=$(printf '%s\n' "$out" | awk -v name="${rows[$i]}" \
             'index($0, name) == 1 && substr($0, length(name) + 1) ~ /^ +[0-9.]+ / { print $(NF - 1) }')
-        [ -n "$t" ] && echo "$run $i $t" >> "$work/$side.txt"
+        if [ -n "$t" ]; then echo "$run $i $t" >> "$work/$side.txt"; fi
     done
 }
 
