@@ -1118,6 +1118,116 @@ BACKPROP_API nn_status nn_init_random(nn_t *net, unsigned long seed, int scheme,
 /** @} */
 
 /* ------------------------------------------------------------------------- */
+/** @name Data sets
+ * A data set is rows of inputs and targets, doubles stored row-major: what
+ * training, validation and evaluation read. A set either owns a copy of its
+ * values (nn_dataset_create(), the loaders, subsets, splits) or borrows the
+ * caller's arrays (nn_dataset_wrap()). A classification set also holds its
+ * class names: its targets are one-hot rows (one per class), or a single 0/1
+ * target for two classes. Every set remembers, for each row, its index in
+ * the set it was first made or loaded from (nn_dataset_source_rows()), so a
+ * split can be written down and replayed by other tools (docs/data.md).
+ *
+ * A set is never changed by the calls that read it; several threads may read
+ * one set at once. Its handle's memory comes from the C library.
+ * @{ */
+
+/** @brief An opaque data set. */
+typedef struct nn_dataset nn_dataset_t;
+
+/**
+ * @brief Makes a data set holding a copy of the caller's arrays.
+ * @param[out] out receives the set (release it with nn_dataset_free());
+ *        unchanged on failure
+ * @param n_rows number of rows, at least 1
+ * @param n_inputs inputs per row, at least 1
+ * @param n_targets targets per row; 0 for a set of inputs only (for prediction)
+ * @param inputs n_rows x n_inputs finite values, row-major
+ * @param targets n_rows x n_targets finite values, row-major; may be NULL when
+ *        @p n_targets is 0
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_ZERO_SIZE (no rows or no inputs),
+ *         ::NN_ERR_TOO_LARGE (the sizes overflow), ::NN_ERR_NOT_FINITE or
+ *         ::NN_ERR_NO_MEMORY.
+ */
+BACKPROP_API nn_status nn_dataset_create(nn_dataset_t **out, size_t n_rows, size_t n_inputs,
+                                         size_t n_targets, const double *inputs,
+                                         const double *targets);
+
+/**
+ * @brief Makes a data set that borrows the caller's arrays instead of copying
+ * them: nothing but the small handle is allocated.
+ *
+ * The caller keeps both arrays alive and unchanged until nn_dataset_free();
+ * their values are checked once, here. Calls that reorder a set's rows make
+ * a copy first (their documentation says so).
+ * @return as nn_dataset_create().
+ */
+BACKPROP_API nn_status nn_dataset_wrap(nn_dataset_t **out, size_t n_rows, size_t n_inputs,
+                                       size_t n_targets, const double *inputs,
+                                       const double *targets);
+
+/** @brief Releases a data set (never the arrays it borrows). NULL is a no-op. */
+BACKPROP_API void nn_dataset_free(nn_dataset_t *data);
+/** @brief The number of rows; 0 for NULL. */
+BACKPROP_API size_t nn_dataset_row_count(const nn_dataset_t *data);
+/** @brief Inputs per row; 0 for NULL. */
+BACKPROP_API size_t nn_dataset_input_count(const nn_dataset_t *data);
+/** @brief Targets per row (0 for a set of inputs only, or NULL). */
+BACKPROP_API size_t nn_dataset_target_count(const nn_dataset_t *data);
+/** @brief The inputs, nn_dataset_row_count() x nn_dataset_input_count() doubles, row-major; NULL for NULL. Valid until the set is freed or reordered. */
+BACKPROP_API const double *nn_dataset_inputs(const nn_dataset_t *data);
+/** @brief The targets, row-major; NULL for NULL or a set without targets. Valid until the set is freed or reordered. */
+BACKPROP_API const double *nn_dataset_targets(const nn_dataset_t *data);
+
+/**
+ * @brief Makes a new set of the rows @p rows[0 .. n-1] of @p data, copied in
+ * that order (a row may repeat), with the class names of @p data. Each row
+ * keeps its source index (nn_dataset_source_rows()).
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_ZERO_SIZE (n is 0),
+ *         ::NN_ERR_ARGUMENT (a row index is not below the row count),
+ *         ::NN_ERR_TOO_LARGE or ::NN_ERR_NO_MEMORY.
+ */
+BACKPROP_API nn_status nn_dataset_subset(const nn_dataset_t *data, const size_t *rows, size_t n,
+                                         nn_dataset_t **out);
+
+/**
+ * @brief Copies each row's index in the set it was first made or loaded from
+ * (0, 1, 2, ... for such a set itself).
+ * @param count exactly nn_dataset_row_count()
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_COUNT.
+ */
+BACKPROP_API nn_status nn_dataset_source_rows(const nn_dataset_t *data, size_t *rows,
+                                              size_t count);
+
+/** @brief The number of classes of a classification set; 0 for any other set, or NULL. */
+BACKPROP_API size_t nn_dataset_class_count(const nn_dataset_t *data);
+/** @brief The name of class @p k (0-based), or NULL when @p k is out of range. Valid until the set is freed or its names are set again. */
+BACKPROP_API const char *nn_dataset_class_name(const nn_dataset_t *data, size_t k);
+
+/**
+ * @brief Makes @p data a classification set with the given class names
+ * (copied), or, with @p n of 0, an unnamed set again.
+ * @param n the number of targets per row (one-hot), or 2 when the set has a
+ *        single 0/1 target; or 0
+ * @param names @p n non-empty names without line breaks, no two equal; may
+ *        be NULL when @p n is 0
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_COUNT (@p n is not the number
+ *         above), ::NN_ERR_NAME (an empty or repeated name, or a line break)
+ *         or ::NN_ERR_NO_MEMORY; the set is unchanged on failure.
+ */
+BACKPROP_API nn_status nn_dataset_set_class_names(nn_dataset_t *data, size_t n,
+                                                  const char *const *names);
+
+/**
+ * @brief The class of row @p row: the index of its largest target (the first
+ * one on a tie), or for a single target 1 when it is at least 0.5, else 0.
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_ARGUMENT (@p row out of range,
+ *         or a set without targets).
+ */
+BACKPROP_API nn_status nn_dataset_row_class(const nn_dataset_t *data, size_t row, size_t *k);
+/** @} */
+
+/* ------------------------------------------------------------------------- */
 /** @name Model files
  * A network is saved as line-oriented text, specified in docs/format.md: the
  * first line is "backprop-model 1", then the layer sizes, the loss, and for
