@@ -1193,6 +1193,8 @@ BACKPROP_API nn_status nn_dataset_subset(const nn_dataset_t *data, const size_t 
 /**
  * @brief Copies each row's index in the set it was first made or loaded from
  * (0, 1, 2, ... for such a set itself).
+ * @param data the set
+ * @param rows receives @p count indices
  * @param count exactly nn_dataset_row_count()
  * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_COUNT.
  */
@@ -1207,6 +1209,7 @@ BACKPROP_API const char *nn_dataset_class_name(const nn_dataset_t *data, size_t 
 /**
  * @brief Makes @p data a classification set with the given class names
  * (copied), or, with @p n of 0, an unnamed set again.
+ * @param data the set
  * @param n the number of targets per row (one-hot), or 2 when the set has a
  *        single 0/1 target; or 0
  * @param names @p n non-empty names without line breaks, no two equal; may
