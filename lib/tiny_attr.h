@@ -22,6 +22,15 @@
 #define TINY_INLINE inline
 #endif
 
+/* The public calls that run a tiny path carry TINY_ATTR themselves (a call
+   level costs as much as a check there); their paths for larger networks
+   are kept out of line, so that they keep the vectorised loops. */
+#if defined(__GNUC__)
+#define TINY_OUT_OF_LINE __attribute__((noinline))
+#else
+#define TINY_OUT_OF_LINE
+#endif
+
 /* Unrolls the loops over layers when their count is a constant. */
 #if defined(__GNUC__) && !defined(__clang__)
 #define TINY_UNROLL _Pragma("GCC unroll 4")
