@@ -1,7 +1,7 @@
 #ifndef BACKPROP_TINY_ATTR_H
 #define BACKPROP_TINY_ATTR_H
 
-/* How the tiny paths (tiny.c, tiny_calls.c) are compiled. Not installed. */
+/* How the tiny paths (tiny.c, tiny_calls.h) are compiled. Not installed. */
 
 /* Scalar code only: the previous step stored each weight one double at a
    time, and a vector load of two of them cannot take them from the store

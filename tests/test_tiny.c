@@ -1,6 +1,6 @@
 /* The tiny paths (every layer at most NN_TINY_LAYER units): nn_forward(),
    nn_backward() and nn_step() form their values as nn_train_sample() does
-   on such networks (tiny.c, tiny_calls.c), so that the three calls and the
+   on such networks (tiny.c, tiny_calls.h), so that the three calls and the
    fused step give the same parameters, outputs and deltas, bit for bit, at
    every kernel level, whatever the activations, the loss, the bias mode and
    the frozen blocks.
