@@ -159,15 +159,16 @@ static double step_bound(const struct nn_layer *l, double abs_rate)
     return l->frozen_weights && l->frozen_biases ? 0.0 : abs_rate * l->grad_bound;
 }
 
-nn_status nn_step(nn_t *net, double learning_rate)
+/* nn_step() after the checks of its arguments: every layer's check before
+   any is written, then every layer's update. Through the kernels when cap
+   is 0, else on the tiny path with the bounds `cap` and `top` of
+   TINY_DISPATCH. */
+static TINY_INLINE nn_status step_bounded(nn_t *net, double learning_rate, const size_t cap,
+                                          const size_t top)
 {
-    if (net == NULL)
-        return NN_ERR_NULL_ARG;
-    if (!nn__all_finite(&learning_rate, 1))
-        return NN_ERR_NOT_FINITE;
     const double abs_rate = fabs(learning_rate);
-    /* every layer's check before any is written */
-    for (size_t k = 1; k < net->n_layers; k++) {
+    TINY_UNROLL
+    for (size_t k = 1; k <= top; k++) {
         const struct nn_layer *l = &net->layers[k];
         const double bound = nn__param_bound(net, k);
         const double g = nn__grad_bound(net, k);
@@ -177,30 +178,26 @@ nn_status nn_step(nn_t *net, double learning_rate)
             return NN_ERR_DIVERGED;
     }
     const int deferred = net->grads_state == NN_GRADS_DEFERRED;
-    if (nn__is_tiny(net)) {
-        nn__step_tiny(net, learning_rate, deferred);
-        for (size_t k = 1; k < net->n_layers; k++) {
-            nn__params_grew(&net->layers[k], step_bound(&net->layers[k], abs_rate));
-            nn__grads_cleared(&net->layers[k]);
-        }
-        net->grads_state = NN_GRADS_ZERO;
-        nn__params_changed(net);
-        return NN_OK;
-    }
     size_t flat = 0;
-    for (size_t k = 1; k < net->n_layers; k++) {
+    TINY_UNROLL
+    for (size_t k = 1; k <= top; k++) {
         struct nn_layer *l = &net->layers[k];
-        struct nn_block b[NN_BLOCKS_PER_LAYER];
-        flat = nn__layer_blocks(net, k, flat, b);
-        const struct nn_block *w = &b[NN_BLOCK_WEIGHTS], *bias = &b[NN_BLOCK_BIASES];
-        if (!deferred)
-            step_and_clear(net, w->count, learning_rate, w->grads, w->params, w->frozen);
-        else if (!w->frozen) /* w -= rate (delta a_prev^T); gw is already 0 */
-            net->kernels->ger_step(l->n_out, l->n_in, learning_rate, l->delta,
-                                   net->layers[k - 1].a, w->params);
-        step_and_clear(net, bias->count, learning_rate, bias->grads, bias->params, bias->frozen);
-        /* a shared bias leaves the other slots of its gradient unused: 0 */
-        memset(b[NN_BLOCK_UNUSED].grads, 0, b[NN_BLOCK_UNUSED].count * sizeof(double));
+        if (cap) {
+            nn__tiny_step(net, k, learning_rate, deferred, cap);
+        } else {
+            struct nn_block b[NN_BLOCKS_PER_LAYER];
+            flat = nn__layer_blocks(net, k, flat, b);
+            const struct nn_block *w = &b[NN_BLOCK_WEIGHTS], *bias = &b[NN_BLOCK_BIASES];
+            if (!deferred)
+                step_and_clear(net, w->count, learning_rate, w->grads, w->params, w->frozen);
+            else if (!w->frozen) /* w -= rate (delta a_prev^T); gw is already 0 */
+                net->kernels->ger_step(l->n_out, l->n_in, learning_rate, l->delta,
+                                       net->layers[k - 1].a, w->params);
+            step_and_clear(net, bias->count, learning_rate, bias->grads, bias->params,
+                           bias->frozen);
+            /* a shared bias leaves the other slots of its gradient unused: 0 */
+            memset(b[NN_BLOCK_UNUSED].grads, 0, b[NN_BLOCK_UNUSED].count * sizeof(double));
+        }
         nn__params_grew(l, step_bound(l, abs_rate));
         nn__grads_cleared(l);
     }
@@ -208,3 +205,19 @@ nn_status nn_step(nn_t *net, double learning_rate)
     nn__params_changed(net);
     return NN_OK;
 }
+
+static TINY_OUT_OF_LINE nn_status step_kernels(nn_t *net, double learning_rate)
+{
+    return step_bounded(net, learning_rate, 0, net->n_layers - 1);
+}
+
+#define STEP(cap, top, logistic) step_bounded(net, learning_rate, cap, top)
+TINY_ATTR nn_status nn_step(nn_t *net, double learning_rate)
+{
+    if (net == NULL)
+        return NN_ERR_NULL_ARG;
+    if (!nn__all_finite(&learning_rate, 1))
+        return NN_ERR_NOT_FINITE;
+    return nn__is_tiny(net) ? TINY_DISPATCH(net, STEP) : step_kernels(net, learning_rate);
+}
+#undef STEP

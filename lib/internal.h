@@ -86,9 +86,9 @@ struct nn {
        step as it would be, NaN and infinities included: on them the single-sample
        passes skip the divergence checks (train.c). */
     int unchecked;
-    /* Whether every activation and the loss opt in to nn_train_sample()'s
-       register path (nn__tiny_fits); network.c refreshes it whenever one
-       of them changes, so that the step does not ask the tables again. */
+    /* Whether every activation and the loss opt in to the register paths,
+       and how (enum nn_tiny_kind, nn__tiny_fits); network.c refreshes it
+       whenever one of them changes, so that no step asks the tables again. */
     int tiny_fits;
     /* The input and target scaling (scaling.c) and the class names
        (class_names.c): allocations of their own, NULL while the network has
@@ -240,7 +240,14 @@ enum nn_tiny_result {
     NN_TINY_PARTLY   /* a lower layer failed after the layers above it were updated */
 };
 int nn__train_tiny(nn_t *net, const double *input, const double *target, double rate);
-/* Whether the network's activations and loss opt in to nn__train_tiny(). */
+/* Whether the network's activations and loss opt in to the register paths
+   (nn__train_tiny(), and the three calls' in tiny_calls.h), and how:
+   NN_TINY_LOGISTIC when every layer is logistic and the output deltas are
+   (o - t) o (1 - o), so that those paths run that case with no look-up in
+   the tables (a constant branch), NN_TINY_TABLES for the other activations
+   and losses that opt in, NN_TINY_NO when one does not (the `tiny` field of
+   both tables). */
+enum nn_tiny_kind { NN_TINY_NO, NN_TINY_TABLES, NN_TINY_LOGISTIC };
 int nn__tiny_fits(const nn_t *net);
 
 /* parallel.c: a team of threads for the length of one call. The caller is

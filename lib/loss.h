@@ -64,6 +64,13 @@ nn_status nn__loss_fits(int loss, const struct nn_layer *out);
 double nn__loss_value(int loss, const struct nn_layer *out, const double *z, const double *o,
                       const double *t);
 
+/* dE/dz of one output o with target t for o - t through the logistic
+   function (the commonest pair; the register paths form it with no table). */
+static inline double nn__logistic_difference_delta(double o, double t)
+{
+    return (o - t) * (o * (1.0 - o));
+}
+
 /* The output layer's deltas dE/dz of one sample: the fused form when the
    loss has one for the layer's activation, else dE/do through the
    activation's backward (`scratch`: n_out doubles). Every pass forms them
@@ -83,7 +90,7 @@ static inline void nn__output_delta_bounded(int loss, const struct nn_layer *out
     } else if (e->difference && nn__activation_logistic(out)) {
         for (size_t i = 0; i < bound; i++)
             if (i < n)
-                delta[i] = (o[i] - t[i]) * (o[i] * (1.0 - o[i]));
+                delta[i] = nn__logistic_difference_delta(o[i], t[i]);
     } else {
         e->grad(n, o, t, delta);
         nn__activation_backward(out, z, o, delta, n, scratch);

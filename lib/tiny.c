@@ -12,11 +12,10 @@
 #include "activation.h"
 #include "bounds.h"
 #include "tiny_attr.h"
+#include "tiny_layer.h"
 #include "loss.h"
 
 #include <math.h>
-
-#define TINY_SIGMOID(z) (1.0 / (1.0 + exp(-(z))))
 
 #define TINY_NAME train_tiny2
 #define TINY_MAX 2
@@ -30,37 +29,47 @@
 #define TINY_MAX 8
 #include "tiny_body.h"
 
+/* One hidden layer of at most two units, the commonest tiny network, gets
+   its own copy for the logistic case, in which no table is asked. */
 static TINY_ATTR int train_tiny2_hidden1(nn_t *net, const double *input, const double *target,
                                          double rate)
 {
-    return train_tiny2(net, input, target, rate, 2);
+    if (net->tiny_fits == NN_TINY_LOGISTIC)
+        return train_tiny2(net, input, target, rate, 2, 1);
+    return train_tiny2(net, input, target, rate, 2, 0);
 }
 
 static TINY_ATTR int train_tiny4_hidden1(nn_t *net, const double *input, const double *target,
                                          double rate)
 {
-    return train_tiny4(net, input, target, rate, 2);
+    return train_tiny4(net, input, target, rate, 2, net->tiny_fits == NN_TINY_LOGISTIC);
 }
 
 static TINY_ATTR int train_tiny_any(nn_t *net, const double *input, const double *target,
                                     double rate)
 {
     const size_t top = net->n_layers - 1;
+    const int all_logistic = net->tiny_fits == NN_TINY_LOGISTIC;
     if (net->max_size <= 2)
-        return train_tiny2(net, input, target, rate, top);
+        return train_tiny2(net, input, target, rate, top, all_logistic);
     if (net->max_size <= 4)
-        return train_tiny4(net, input, target, rate, top);
-    return train_tiny8(net, input, target, rate, top);
+        return train_tiny4(net, input, target, rate, top, all_logistic);
+    return train_tiny8(net, input, target, rate, top, all_logistic);
 }
 
 int nn__tiny_fits(const nn_t *net)
 {
-    if (!nn__loss(net->loss)->tiny)
-        return 0;
-    for (size_t k = 1; k < net->n_layers; k++)
+    const struct nn_layer *out = &net->layers[net->n_layers - 1];
+    const struct nn_loss *e = nn__loss(net->loss);
+    if (!e->tiny)
+        return NN_TINY_NO;
+    int logistic = e->difference && !nn__loss_fused(net->loss, out);
+    for (size_t k = 1; k < net->n_layers; k++) {
         if (!nn__activation_tiny(&net->layers[k]))
-            return 0;
-    return 1;
+            return NN_TINY_NO;
+        logistic = logistic && nn__activation_logistic(&net->layers[k]);
+    }
+    return logistic ? NN_TINY_LOGISTIC : NN_TINY_TABLES;
 }
 
 int nn__train_tiny(nn_t *net, const double *input, const double *target, double rate)

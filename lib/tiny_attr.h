@@ -1,7 +1,7 @@
 #ifndef BACKPROP_TINY_ATTR_H
 #define BACKPROP_TINY_ATTR_H
 
-/* How the tiny paths (tiny.c, tiny_calls.c) are compiled. Not installed. */
+/* How the tiny paths (tiny.c, tiny_calls.h) are compiled. Not installed. */
 
 /* Scalar code only: the previous step stored each weight one double at a
    time, and a vector load of two of them cannot take them from the store
@@ -20,6 +20,15 @@
 #define TINY_INLINE inline __attribute__((always_inline))
 #else
 #define TINY_INLINE inline
+#endif
+
+/* The public calls that run a tiny path carry TINY_ATTR themselves (a call
+   level costs as much as a check there); their paths for larger networks
+   are kept out of line, so that they keep the vectorised loops. */
+#if defined(__GNUC__)
+#define TINY_OUT_OF_LINE __attribute__((noinline))
+#else
+#define TINY_OUT_OF_LINE
 #endif
 
 /* Unrolls the loops over layers when their count is a constant. */

@@ -15,7 +15,7 @@
    activation here is elementwise: nn__tiny_fits) */
 #define TINY_TIMES_DERIV(L, A, D)                                                   \
     do {                                                                            \
-        if (nn__activation_logistic(L)) {                                           \
+        if (all_logistic || nn__activation_logistic(L)) {                           \
             for (size_t u_ = 0; u_ < TINY_MAX; u_++)                                \
                 if (u_ < (L)->n_out)                                                \
                     (D)[u_] *= (A)[u_] * (1.0 - (A)[u_]);                            \
@@ -28,8 +28,10 @@
         }                                                                           \
     } while (0)
 
+/* all_logistic: net->tiny_fits is NN_TINY_LOGISTIC (a constant where the
+   callers can make it one), so that the common case asks no table */
 static TINY_INLINE int TINY_NAME(nn_t *net, const double *input, const double *target,
-                                 double rate, const size_t top)
+                                 double rate, const size_t top, const int all_logistic)
 {
     struct nn_layer *layers = net->layers;
     double x[TINY_MAX] = {0.0}; /* outputs of the layer below */
@@ -45,29 +47,10 @@ static TINY_INLINE int TINY_NAME(nn_t *net, const double *input, const double *t
     TINY_UNROLL
     for (size_t k = 1; k <= top; k++) {
         struct nn_layer *l = &layers[k];
-        const size_t n_in = l->n_in, n_out = l->n_out;
-        const int logistic = nn__activation_logistic(l);
-        const int shared = l->bias_mode == NN_BIAS_SHARED;
         double y[TINY_MAX] = {0.0};
+        nn__tiny_layer_forward(l, x, y, all_logistic || nn__activation_logistic(l), TINY_MAX);
         for (size_t j = 0; j < TINY_MAX; j++)
-            if (j < n_out) {
-                const double *row = l->w + j * n_in;
-                double sum = -0.0;
-                for (size_t i = 0; i < TINY_MAX; i++)
-                    if (i < n_in)
-                        sum += row[i] * x[i];
-                const double z = sum + l->b[shared ? 0 : j];
-                l->z[j] = z;
-                y[j] = logistic ? TINY_SIGMOID(z) : z; /* z is replaced below */
-            }
-        if (!logistic)
-            nn__activate(NULL, l, l->z, l->a, n_out);
-        for (size_t j = 0; j < TINY_MAX; j++)
-            if (j < n_out) {
-                if (logistic)
-                    l->a[j] = y[j];
-                else
-                    y[j] = l->a[j];
+            if (j < l->n_out) {
                 x[j] = y[j];
                 a_sum += fabs(y[j]);
             }
@@ -78,7 +61,13 @@ static TINY_INLINE int TINY_NAME(nn_t *net, const double *input, const double *t
     struct nn_layer *out = &layers[top];
     double d[TINY_MAX] = {0.0};
     double scratch[TINY_MAX];
-    nn__output_delta_bounded(net->loss, out, out->z, x, target, d, scratch, TINY_MAX);
+    if (all_logistic) {
+        for (size_t j = 0; j < TINY_MAX; j++)
+            if (j < out->n_out)
+                d[j] = nn__logistic_difference_delta(x[j], target[j]);
+    } else {
+        nn__output_delta_bounded(net->loss, out, out->z, x, target, d, scratch, TINY_MAX);
+    }
     for (size_t j = 0; j < TINY_MAX; j++)
         if (j < out->n_out)
             out->delta[j] = d[j];

@@ -28,20 +28,10 @@ static double grad_factor(const struct nn_layer *l, double a_max, int w, int b)
     return b && per_bias > f ? per_bias : f;
 }
 
-/* Runs the input (its largest magnitude `input_max`) forward. Returns 0, with
-   no forward pass left to inspect, when an output of a layer is not finite
-   (on a checked network). */
-static int forward_pass(nn_t *net, const double *input, double input_max)
+/* The layers of the forward pass through the kernels; 0 when an output of a
+   layer is not finite (on a checked network). */
+static int forward_layers(nn_t *net, const double *input, double input_max)
 {
-    nn__grads_settle(net); /* the pass overwrites the deferred factors */
-    if (nn__is_tiny(net)) {
-        const int done = nn__forward_tiny(net, input, input_max);
-        if (done)
-            nn__forward_done(net);
-        else
-            nn__forward_lost(net);
-        return done;
-    }
     memcpy(net->layers[0].a, input, net->layers[0].n_out * sizeof(double));
     net->layers[0].a_max = input_max;
     const int stream = nn__weights_stream(net);
@@ -60,13 +50,61 @@ static int forward_pass(nn_t *net, const double *input, double input_max)
         nn__activate(l->n_out >= NN_VECTOR_SIGMOID_MIN ? net->kernels : NULL, l, l->z, l->a,
                      l->n_out);
         l->a_max = net->kernels->max_abs(l->n_out, l->a);
-        if (!nn__max_finite(l->a_max) && !net->unchecked) {
-            nn__forward_lost(net);
+        if (!nn__max_finite(l->a_max) && !net->unchecked)
             return 0;
-        }
     }
-    nn__forward_done(net);
     return 1;
+}
+
+/* Runs the input (its largest magnitude `input_max`) forward: through the
+   kernels when cap is 0, else on the tiny path with the bounds `cap`, `top`
+   and `logistic` of TINY_DISPATCH. Returns 0, with no forward pass left to
+   inspect, when an output of a layer is not finite (on a checked network). */
+static TINY_INLINE int forward_pass_bounded(nn_t *net, const double *input, double input_max,
+                                            const int logistic, const size_t cap,
+                                            const size_t top)
+{
+    nn__grads_settle(net); /* the pass overwrites the deferred factors */
+    const int done = cap ? nn__tiny_forward(net, input, input_max, logistic, cap, top)
+                         : forward_layers(net, input, input_max);
+    if (done)
+        nn__forward_done(net);
+    else
+        nn__forward_lost(net);
+    return done;
+}
+
+#define FORWARD_PASS(cap, top, logistic) \
+    forward_pass_bounded(net, input, input_max, logistic, cap, top)
+static TINY_ATTR int forward_pass_tiny(nn_t *net, const double *input, double input_max)
+{
+    return TINY_DISPATCH(net, FORWARD_PASS);
+}
+#undef FORWARD_PASS
+
+static int forward_pass(nn_t *net, const double *input, double input_max)
+{
+    if (nn__is_tiny(net))
+        return forward_pass_tiny(net, input, input_max);
+    return forward_pass_bounded(net, input, input_max, 0, 0, 0);
+}
+
+/* nn_forward() after its argument checks, bounded as forward_pass_bounded() */
+static TINY_INLINE nn_status forward_call(nn_t *net, const double *input, const int logistic,
+                                          const size_t cap, const size_t top)
+{
+    const size_t n_in = net->layers[0].n_out;
+    const double input_max = cap ? nn__tiny_largest_magnitude(n_in, input, cap)
+                                 : net->kernels->max_abs(n_in, input);
+    if (!nn__max_finite(input_max))
+        return NN_ERR_NOT_FINITE;
+    return forward_pass_bounded(net, input, input_max, logistic, cap, top) ? NN_OK
+                                                                            : NN_ERR_DIVERGED;
+}
+
+static TINY_OUT_OF_LINE nn_status forward_call_kernels(nn_t *net, const double *input)
+{
+    return forward_call(net, input, 0, 0, 0);
 }
 
 /* delta = dE/dz from dE/da for layer l, using the scratch buffer. */
@@ -110,7 +148,7 @@ static void output_deltas(nn_t *net, const double *target)
 
 /* Whether layer k passes the checks of its deltas and of the bound of what
    its gradients would add (`rate` 1), or of its update (the step `rate`). */
-static int layer_fits(nn_t *net, size_t k, double rate, int update)
+static TINY_INLINE int layer_fits(nn_t *net, size_t k, double rate, int update)
 {
     const struct nn_layer *l = &net->layers[k];
     const double bound = update ? nn__param_bound(net, k) : nn__grad_bound(net, k);
@@ -125,15 +163,38 @@ static int layer_fits(nn_t *net, size_t k, double rate, int update)
     return add <= NN_BOUND_LIMIT && nn__bound_fits(bound, rate * add);
 }
 
-/* nn_backward(): every delta, from the top down, then every check, then the
-   gradients, so that a refusal leaves them as they were. */
-static nn_status backward_accumulate(nn_t *net, const double *target)
+/* nn__all_finite() for at most `cap` (<= NN_TINY_LAYER) values, the loop
+   written out: its general form spends more on setting up than on checking
+   so few. */
+static TINY_INLINE int few_finite(const double *x, size_t n, const size_t cap)
 {
-    const size_t top = net->n_layers - 1;
+    const uint64_t exponent = 0x7ff0000000000000u, one = 0x0010000000000000u;
+    uint64_t bad = 0;
+    for (size_t i = 0; i < cap; i++)
+        if (i < n) {
+            uint64_t b;
+            memcpy(&b, x + i, sizeof b);
+            bad |= (b & exponent) + one;
+        }
+    return (bad >> 63) == 0;
+}
+
+/* nn_backward() after the checks of its arguments and of the forward pass:
+   every delta, from the top down, then every check, then the gradients, so
+   that a refusal leaves them as they were. Through the kernels when cap is
+   0, else on the tiny path with the bounds `cap`, `top` and `logistic` of
+   TINY_DISPATCH. */
+static TINY_INLINE nn_status backward_accumulate(nn_t *net, const double *target,
+                                                 const int logistic, const size_t cap,
+                                                 const size_t top)
+{
+    const size_t n_out = net->layers[top].n_out;
+    if (cap ? !few_finite(target, n_out, cap) : !nn__all_finite(target, n_out))
+        return NN_ERR_NOT_FINITE;
     nn__grads_settle(net); /* the deferred values need this pass's arrays */
     nn__backward_lost(net);
-    if (nn__is_tiny(net)) {
-        nn__deltas_tiny(net, target);
+    if (cap) {
+        nn__tiny_deltas(net, target, logistic, cap, top);
     } else {
         output_deltas(net, target);
         for (size_t k = top; k > 1; k--) {
@@ -143,22 +204,29 @@ static nn_status backward_accumulate(nn_t *net, const double *target)
             below->delta_max = net->kernels->max_abs(below->n_out, below->delta);
         }
     }
+    TINY_UNROLL
     for (size_t k = top; k >= 1; k--)
         if (!layer_fits(net, k, 1.0, 0))
             return NN_ERR_DIVERGED;
     /* defer the weight gradients when none are stored (see grads.c) */
     const int defer = nn__grads_may_defer(net);
     nn__grads_set(net, defer ? NN_GRADS_DEFERRED : NN_GRADS_WRITTEN);
-    if (nn__is_tiny(net))
-        nn__accumulate_tiny(net, defer);
+    TINY_UNROLL
     for (size_t k = top; k >= 1; k--) {
         struct nn_layer *l = &net->layers[k];
-        if (!nn__is_tiny(net))
+        if (cap)
+            nn__tiny_accumulate(net, k, defer, cap);
+        else
             accumulate(net, l, net->layers[k - 1].a, defer);
         nn__grads_grew(l, l->delta_max * grad_factor(l, net->layers[k - 1].a_max, 1, 1));
     }
     nn__backward_done(net);
     return NN_OK;
+}
+
+static TINY_OUT_OF_LINE nn_status backward_kernels(nn_t *net, const double *target)
+{
+    return backward_accumulate(net, target, 0, 0, net->n_layers - 1);
 }
 
 /* The sequential and fused rules: from the top down, each layer's deltas and
@@ -203,48 +271,30 @@ static nn_status backward_update(nn_t *net, const double *target, enum backward_
     return NN_OK;
 }
 
-/* nn__all_finite() for at most NN_TINY_LAYER values, the loop written out:
-   its general form spends more on setting up than on checking so few. */
-static int few_finite(const double *x, size_t n)
-{
-    const uint64_t exponent = 0x7ff0000000000000u, one = 0x0010000000000000u;
-    uint64_t bad = 0;
-    for (size_t i = 0; i < NN_TINY_LAYER; i++)
-        if (i < n) {
-            uint64_t b;
-            memcpy(&b, x + i, sizeof b);
-            bad |= (b & exponent) + one;
-        }
-    return (bad >> 63) == 0;
-}
-
 static int rate_ok(double rate)
 {
     return nn__all_finite(&rate, 1);
 }
 
-nn_status nn_forward(nn_t *net, const double *input, double *output)
+#define FORWARD_CALL(cap, top, logistic) forward_call(net, input, logistic, cap, top)
+TINY_ATTR nn_status nn_forward(nn_t *net, const double *input, double *output)
 {
     if (net == NULL || input == NULL)
         return NN_ERR_NULL_ARG;
     if (net->scaling != NULL) { /* the pass runs on the scaled input */
-        const nn_status status = nn__scale_input(net, &input);
-        if (status != NN_OK)
-            return status;
+        const nn_status scaled = nn__scale_input(net, &input);
+        if (scaled != NN_OK)
+            return scaled;
     }
-    const size_t n_in = net->layers[0].n_out;
-    const double input_max = nn__is_tiny(net) ? nn__magnitude(nn__magnitude_bits(0, 0, n_in, input))
-                                              : net->kernels->max_abs(n_in, input);
-    if (!nn__max_finite(input_max))
-        return NN_ERR_NOT_FINITE;
-    if (!forward_pass(net, input, input_max))
-        return NN_ERR_DIVERGED;
-    if (output != NULL) {
+    const nn_status status =
+        nn__is_tiny(net) ? TINY_DISPATCH(net, FORWARD_CALL) : forward_call_kernels(net, input);
+    if (status == NN_OK && output != NULL) {
         const struct nn_layer *out = &net->layers[net->n_layers - 1];
         memcpy(output, out->a, out->n_out * sizeof(double));
     }
-    return NN_OK;
+    return status;
 }
+#undef FORWARD_CALL
 
 nn_status nn_loss(const nn_t *net, const double *target, double *loss)
 {
@@ -260,18 +310,17 @@ nn_status nn_loss(const nn_t *net, const double *target, double *loss)
     return NN_OK;
 }
 
-nn_status nn_backward(nn_t *net, const double *target)
+#define BACKWARD(cap, top, logistic) backward_accumulate(net, target, logistic, cap, top)
+TINY_ATTR nn_status nn_backward(nn_t *net, const double *target)
 {
     if (net == NULL || target == NULL)
         return NN_ERR_NULL_ARG;
     nn_status status = nn__forward_ready(net);
     if (status != NN_OK)
         return status;
-    const size_t n_out = net->layers[net->n_layers - 1].n_out;
-    if (nn__is_tiny(net) ? !few_finite(target, n_out) : !nn__all_finite(target, n_out))
-        return NN_ERR_NOT_FINITE;
-    return backward_accumulate(net, target);
+    return nn__is_tiny(net) ? TINY_DISPATCH(net, BACKWARD) : backward_kernels(net, target);
 }
+#undef BACKWARD
 
 /* The flags after nn__train_tiny(), as forward_pass() and backward_update()
    leave them. On a refusal the pass stays inspectable but for its deltas,
@@ -308,7 +357,8 @@ static inline nn_status train_one(nn_t *net, const double *input, const double *
     const size_t n_in = net->layers[0].n_out, n_out = net->layers[net->n_layers - 1].n_out;
     if (mode == FUSED && net->max_size <= NN_TINY_LAYER && net->tiny_fits) {
         /* the same two passes with the loops written out (tiny.c) */
-        if (!rate_ok(rate) || !few_finite(input, n_in) || !few_finite(target, n_out))
+        if (!rate_ok(rate) || !few_finite(input, n_in, NN_TINY_LAYER) ||
+            !few_finite(target, n_out, NN_TINY_LAYER))
             return NN_ERR_NOT_FINITE;
         nn__grads_settle(net);
         return after_tiny(net, nn__train_tiny(net, input, target, rate));

@@ -174,52 +174,13 @@ static void test_train_sample_against_torch(void **state)
     assert_int_equal(checked, N_CASES / 2);
 }
 
-/* The register path of tiny networks forms the output deltas of the
-   cross-entropies with the general passes' function: nn_forward +
-   nn_backward + nn_step's values (up to the rounding of the vector
-   kernels' fused multiply-adds, which the register path does not use). */
-static void test_tiny_path_cross_entropies(void **state)
+/* Five nn_train_sample() steps of `fused` on (x, t) at rate 0.5 give the
+   parameters of five nn_forward + nn_backward + nn_step on a clone (up to
+   the rounding of the vector kernels' fused multiply-adds, which the
+   register path does not use); frees `fused`. */
+static void fused_agrees_with_three_calls(nn_t *fused, const double *x, const double *t)
 {
-    (void)state;
-    static const int losses[] = { NN_LOSS_BINARY_CROSS_ENTROPY, NN_LOSS_CROSS_ENTROPY };
-    const size_t sizes[3] = { 2, 3, 2 };
-    const int acts[2] = { NN_ACT_TANH, NN_ACT_SIGMOID };
-    const double x[2] = { 0.3, -0.8 }, t[2] = { 1.0, 0.25 };
-    for (size_t l = 0; l < 2; l++) {
-        nn_t *fused = create_net(3, sizes, acts), *three = NULL;
-        assert_int_equal(nn_init_random(fused, 7, NN_INIT_UNIFORM, -1.0, 1.0), NN_OK);
-        assert_int_equal(nn_set_loss(fused, losses[l]), NN_OK);
-        assert_int_equal(nn_clone(fused, &three), NN_OK);
-        for (int s = 0; s < 5; s++) {
-            assert_int_equal(nn_train_sample(fused, x, t, 0.5), NN_OK);
-            assert_int_equal(nn_forward(three, x, NULL), NN_OK);
-            assert_int_equal(nn_backward(three, t), NN_OK);
-            assert_int_equal(nn_step(three, 0.5), NN_OK);
-        }
-        double *a = params_of(fused), *b = params_of(three);
-        for (size_t i = 0; i < nn_param_count(fused); i++)
-            assert_rel(a[i], b[i], 1e-14);
-        free(a);
-        free(b);
-        nn_free(fused);
-        nn_free(three);
-    }
-}
-
-/* A softmax set on a tiny network after its creation takes it off the
-   register path (which has no vector backward): nn_train_sample() still
-   agrees with nn_forward + nn_backward + nn_step. */
-static void test_softmax_set_later_leaves_tiny_path(void **state)
-{
-    (void)state;
-    const size_t sizes[3] = { 2, 3, 3 };
-    const int acts[2] = { NN_ACT_TANH, NN_ACT_SIGMOID };
-    const double x[2] = { 0.3, -0.8 }, t[3] = { 0.0, 1.0, 0.0 };
-    nn_t *fused = create_net(3, sizes, acts), *three = NULL;
-    assert_int_equal(nn_init_random(fused, 9, NN_INIT_UNIFORM, -1.0, 1.0), NN_OK);
-    assert_int_equal(nn_set_loss(fused, NN_LOSS_CROSS_ENTROPY), NN_OK);
-    assert_int_equal(nn_set_activation(fused, 1, NN_ACT_SOFTMAX), NN_OK);
-    assert_int_equal(nn_set_activation(fused, 2, NN_ACT_SOFTMAX), NN_OK);
+    nn_t *three = NULL;
     assert_int_equal(nn_clone(fused, &three), NN_OK);
     for (int s = 0; s < 5; s++) {
         assert_int_equal(nn_train_sample(fused, x, t, 0.5), NN_OK);
@@ -234,6 +195,41 @@ static void test_softmax_set_later_leaves_tiny_path(void **state)
     free(b);
     nn_free(fused);
     nn_free(three);
+}
+
+/* The register path of tiny networks forms the output deltas of the
+   cross-entropies with the general passes' function: nn_train_sample()
+   agrees with nn_forward + nn_backward + nn_step. */
+static void test_tiny_path_cross_entropies(void **state)
+{
+    (void)state;
+    static const int losses[] = { NN_LOSS_BINARY_CROSS_ENTROPY, NN_LOSS_CROSS_ENTROPY };
+    const size_t sizes[3] = { 2, 3, 2 };
+    const int acts[2] = { NN_ACT_TANH, NN_ACT_SIGMOID };
+    const double x[2] = { 0.3, -0.8 }, t[2] = { 1.0, 0.25 };
+    for (size_t l = 0; l < 2; l++) {
+        nn_t *fused = create_net(3, sizes, acts);
+        assert_int_equal(nn_init_random(fused, 7, NN_INIT_UNIFORM, -1.0, 1.0), NN_OK);
+        assert_int_equal(nn_set_loss(fused, losses[l]), NN_OK);
+        fused_agrees_with_three_calls(fused, x, t);
+    }
+}
+
+/* A softmax set on a tiny network after its creation takes it off the
+   register path (which has no vector backward): nn_train_sample() still
+   agrees with nn_forward + nn_backward + nn_step. */
+static void test_softmax_set_later_leaves_tiny_path(void **state)
+{
+    (void)state;
+    const size_t sizes[3] = { 2, 3, 3 };
+    const int acts[2] = { NN_ACT_TANH, NN_ACT_SIGMOID };
+    const double x[2] = { 0.3, -0.8 }, t[3] = { 0.0, 1.0, 0.0 };
+    nn_t *fused = create_net(3, sizes, acts);
+    assert_int_equal(nn_init_random(fused, 9, NN_INIT_UNIFORM, -1.0, 1.0), NN_OK);
+    assert_int_equal(nn_set_loss(fused, NN_LOSS_CROSS_ENTROPY), NN_OK);
+    assert_int_equal(nn_set_activation(fused, 1, NN_ACT_SOFTMAX), NN_OK);
+    assert_int_equal(nn_set_activation(fused, 2, NN_ACT_SOFTMAX), NN_OK);
+    fused_agrees_with_three_calls(fused, x, t);
 }
 
 /* With one weight layer the sequential rule is the fused one (nothing is

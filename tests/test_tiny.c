@@ -1,6 +1,6 @@
 /* The tiny paths (every layer at most NN_TINY_LAYER units): nn_forward(),
    nn_backward() and nn_step() form their values as nn_train_sample() does
-   on such networks (tiny.c, tiny_calls.c), so that the three calls and the
+   on such networks (tiny.c, tiny_calls.h), so that the three calls and the
    fused step give the same parameters, outputs and deltas, bit for bit, at
    every kernel level, whatever the activations, the loss, the bias mode and
    the frozen blocks.
@@ -146,11 +146,55 @@ static void accumulated_gradients_step_by_their_sum(void **state)
     }
 }
 
+/* The tiny paths run the logistic case (every layer logistic, half the sum
+   of squares) without the tables; a loss or an activation set later takes
+   a network out of that case, and back: each pass forms the output delta of
+   the network's loss and activation as they stand, in both paths. */
+static void logistic_case_follows_the_setters(void **state)
+{
+    (void)state;
+    const size_t sizes[3] = {2, 2, 1};
+    const int acts[2] = {NN_ACT_SIGMOID, NN_ACT_SIGMOID};
+    const double in[2] = {0.7, -0.4}, target = 0.2;
+    nn_t *three = NULL, *fused = NULL;
+    assert_int_equal(nn_create(&three, 3, sizes, acts), NN_OK);
+    assert_int_equal(nn_init_random(three, 11, NN_INIT_UNIFORM, -1.0, 1.0), NN_OK);
+    assert_int_equal(nn_clone(three, &fused), NN_OK);
+    /* 0: as created; 1: MSE (twice the gradient); 2: half_sse again; 3: a tanh output */
+    for (int phase = 0; phase < 4; phase++) {
+        for (int n = 0; n < 2; n++) {
+            nn_t *net = n ? fused : three;
+            if (phase == 1 || phase == 2)
+                assert_int_equal(nn_set_loss(net, phase == 1 ? NN_LOSS_MSE : NN_LOSS_HALF_SSE),
+                                 NN_OK);
+            if (phase == 3)
+                assert_int_equal(nn_set_activation(net, 2, NN_ACT_TANH), NN_OK);
+            if (n) {
+                assert_int_equal(nn_train_sample(net, in, &target, 0.5), NN_OK);
+            } else {
+                assert_int_equal(nn_forward(net, in, NULL), NN_OK);
+                assert_int_equal(nn_backward(net, &target), NN_OK);
+            }
+            double o, delta;
+            assert_int_equal(nn_get_outputs(net, 2, &o, 1), NN_OK);
+            assert_int_equal(nn_get_deltas(net, 2, &delta, 1), NN_OK);
+            const double deriv = phase == 3 ? 1.0 - o * o : o * (1.0 - o);
+            const double expected = (phase == 1 ? 2.0 : 1.0) * (o - target) * deriv;
+            assert_rel(delta, expected, 1e-15);
+            if (!n)
+                assert_int_equal(nn_step(net, 0.5), NN_OK);
+        }
+    }
+    nn_free(three);
+    nn_free(fused);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(three_calls_are_the_fused_step),
         cmocka_unit_test(accumulated_gradients_step_by_their_sum),
+        cmocka_unit_test(logistic_case_follows_the_setters),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,17 +24,12 @@ The test suite reads only the header; it needs neither torch nor numpy.
 """
 import torch
 
-torch.set_default_dtype(torch.float64)
+from torch_net import (ACT_NAMES, BINARY_CROSS_ENTROPY, CROSS_ENTROPY, HALF_SSE, LOSS_NAMES,
+                       LEAKY_RELU, RELU, SIGMOID, SOFTMAX, SOFTPLUS, TANH, activate)
 
 STEPS = 10
 ROWS = 4
 
-LINEAR, SIGMOID, TANH, RELU, LEAKY_RELU, SOFTPLUS, SOFTMAX = range(7)
-HALF_SSE, MSE, CROSS_ENTROPY, BINARY_CROSS_ENTROPY = range(4)
-ACT_NAMES = ["NN_ACT_LINEAR", "NN_ACT_SIGMOID", "NN_ACT_TANH", "NN_ACT_RELU",
-             "NN_ACT_LEAKY_RELU", "NN_ACT_SOFTPLUS", "NN_ACT_SOFTMAX"]
-LOSS_NAMES = ["NN_LOSS_HALF_SSE", "NN_LOSS_MSE", "NN_LOSS_CROSS_ENTROPY",
-              "NN_LOSS_BINARY_CROSS_ENTROPY"]
 MODES = ["REF_SINGLE", "REF_BATCH_SUM", "REF_BATCH_MEAN"]
 KIND_NAMES = ["NN_OPT_SGD", "NN_OPT_ADAM", "NN_OPT_ADAMW", "NN_OPT_RMSPROP", "NN_OPT_RPROP"]
 HP_NAMES = {"momentum": "NN_HP_MOMENTUM", "dampening": "NN_HP_DAMPENING",
@@ -101,24 +96,6 @@ def cover():
         for m in range(len(MODES)):
             out.append((c, m, (c + 2 * m) % len(NETWORKS)))
     return out
-
-
-def activate(act, z):
-    if act == LINEAR:
-        return z
-    if act == SIGMOID:
-        return torch.sigmoid(z)
-    if act == TANH:
-        return torch.tanh(z)
-    if act == RELU:
-        return torch.relu(z)
-    if act == LEAKY_RELU:
-        return torch.nn.functional.leaky_relu(z, 0.01)
-    if act == SOFTPLUS:  # the exact log(1 + e^z): torch's softplus cuts off above z = 20
-        return torch.where(z > 0, z + torch.log1p(torch.exp(-z)), torch.log1p(torch.exp(z)))
-    if act == SOFTMAX:
-        return torch.softmax(z, dim=-1)
-    raise ValueError(act)
 
 
 def loss_of(net, params, x, t):
