@@ -216,8 +216,10 @@ static char *comment(size_t n)
     return c;
 }
 
-/* The sections' allowance (256 bytes for `training`, and for `optimizer` 32
-   per value of the largest state and 16 lines of 256) extends the cap of a
+/* The sections' allowance (256 bytes for `training`, for `optimizer` 32
+   per value of the largest state and 16 lines of 256, for `trainer` 32 per
+   generator word, parameter and history value of NN_MAX_EPOCHS epochs and
+   16 lines of 256 and one per layer) extends the cap of a
    version-2 file, and nothing more: the same long comment loads after a
    section and is refused 2 bytes further on, with the cap's message. */
 static void test_caps_cover_sections(void **state)
@@ -227,9 +229,11 @@ static void test_caps_cover_sections(void **state)
     /* the cap: 65536 from the start of the sizes line (offset 96), 32 per
        number (3) and 256 per layer (1); for the sections 256 (training) and
        32 per value of a state of 2 step counts and 2 arrays of 3, and 16
-       lines of 256 (optimizer) */
+       lines of 256 (optimizer); 32 per value of 625 words, 3 parameters and
+       NN_MAX_EPOCHS rows of history, 18 lines of 256 (trainer) */
     const size_t sizes_start = (size_t)(strstr(plain, "sizes") - plain);
-    const size_t sections = 256 + 32 * (2 + 2 * 3) + 16 * 256;
+    const size_t trainer = 32 * (625 + 3 + (size_t)NN_MAX_EPOCHS * NN_HISTORY_COLUMNS) + 18 * 256;
+    const size_t sections = 256 + 32 * (2 + 2 * 3) + 16 * 256 + trainer;
     const size_t cap = sizes_start + 65536 + 32 * 3 + 256 + sections;
     char *c = comment(cap - strlen(v2));
     char *fits = append(v2, c);
