@@ -2026,6 +2026,8 @@ BACKPROP_API void nn_train_options_free(nn_train_options_t *o);
 
 /**
  * @brief The number of epochs (passes over the training rows); default 10.
+ * @param o the options handle
+ * @param epochs 1 to ::NN_MAX_EPOCHS
  * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_ARGUMENT (0 or more than
  *         ::NN_MAX_EPOCHS). Every setter leaves the handle as it was on failure.
  */
@@ -2034,6 +2036,8 @@ BACKPROP_API nn_status nn_train_options_set_epochs(nn_train_options_t *o, size_t
 /**
  * @brief The rows of a batch (the last batch of an epoch may have fewer);
  * default 32. Each step follows the mean of the batch's gradients.
+ * @param o the options handle
+ * @param batch rows per batch, at least 1
  * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_BATCH_SIZE (0).
  */
 BACKPROP_API nn_status nn_train_options_set_batch_size(nn_train_options_t *o, size_t batch);
@@ -2044,6 +2048,8 @@ BACKPROP_API nn_status nn_train_options_set_batch_size(nn_train_options_t *o, si
  * seeded once per trainer; epoch e's order is its e-th nn_rng_permutation()
  * of the training rows, i.e. numpy's RandomState(seed).permutation(n) called
  * once per epoch.
+ * @param o the options handle
+ * @param seed the seed (only the low 32 bits are used, as by nn_rng_create())
  * @return ::NN_OK or ::NN_ERR_NULL_ARG.
  */
 BACKPROP_API nn_status nn_train_options_set_seed(nn_train_options_t *o, unsigned long seed);
@@ -2052,12 +2058,16 @@ BACKPROP_API nn_status nn_train_options_set_seed(nn_train_options_t *o, unsigned
  * @brief Whether each epoch visits the training rows in a new shuffled order
  * (1, the default) or in their order in the set (0: the batches are then read
  * in place, without a copy).
+ * @param o the options handle
+ * @param shuffle 1 to shuffle every epoch, 0 not to
  * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_ARGUMENT (not 0 or 1).
  */
 BACKPROP_API nn_status nn_train_options_set_shuffle(nn_train_options_t *o, int shuffle);
 
 /**
  * @brief The optimiser kind (an @c NN_OPT_ code; default ::NN_OPT_SGD).
+ * @param o the options handle
+ * @param kind an @c NN_OPT_ code
  * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_ARGUMENT (an unknown kind).
  */
 BACKPROP_API nn_status nn_train_options_set_optimizer(nn_train_options_t *o, int kind);
@@ -2067,6 +2077,9 @@ BACKPROP_API nn_status nn_train_options_set_optimizer(nn_train_options_t *o, int
  * nn_optimizer_set()); the others keep the kind's defaults. Whether the kind
  * takes it is checked by nn_trainer_create() (::NN_ERR_ARGUMENT), so the
  * calls may come in any order.
+ * @param o the options handle
+ * @param hyperparameter an @c NN_HP_ code
+ * @param value its value
  * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NOT_FINITE or ::NN_ERR_ARGUMENT
  *         (an unknown code or a value outside the code's range).
  */
@@ -2076,6 +2089,8 @@ BACKPROP_API nn_status nn_train_options_set_hyperparameter(nn_train_options_t *o
 /**
  * @brief The base learning rate (default 0.01), given to every
  * nn_optimizer_step() as the schedule makes it.
+ * @param o the options handle
+ * @param rate the base rate, above 0
  * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NOT_FINITE or ::NN_ERR_ARGUMENT
  *         (not above 0).
  */
@@ -2084,6 +2099,10 @@ BACKPROP_API nn_status nn_train_options_set_learning_rate(nn_train_options_t *o,
 /**
  * @brief A learning-rate schedule, advanced once per epoch (see the
  * @c NN_SCHEDULE_ codes for @p a and @p b).
+ * @param o the options handle
+ * @param schedule an @c NN_SCHEDULE_ code
+ * @param a the first number of the schedule
+ * @param b the second number of the schedule
  * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NOT_FINITE or ::NN_ERR_ARGUMENT
  *         (an unknown code, or numbers outside the code's ranges).
  */
@@ -2092,6 +2111,8 @@ BACKPROP_API nn_status nn_train_options_set_schedule(nn_train_options_t *o, int 
 
 /**
  * @brief The end factor of ::NN_SCHEDULE_LINEAR (default 1, PyTorch's).
+ * @param o the options handle
+ * @param end_factor in [0, 1]
  * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NOT_FINITE or ::NN_ERR_ARGUMENT
  *         (outside [0, 1]).
  */
@@ -2101,6 +2122,8 @@ BACKPROP_API nn_status nn_train_options_set_linear_end_factor(nn_train_options_t
 /**
  * @brief Clips every batch's mean gradient to the norm @p max_norm with
  * nn_clip_grad_norm(); 0 (the default) clips nothing.
+ * @param o the options handle
+ * @param max_norm the largest norm kept, >= 0; 0 for no clipping
  * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NOT_FINITE or ::NN_ERR_ARGUMENT
  *         (negative).
  */
@@ -2112,6 +2135,9 @@ BACKPROP_API nn_status nn_train_options_set_clip(nn_train_options_t *o, double m
  * ...) with the options' seed, the first part (round(fraction n) rows) for
  * validation and the rest for training. Stratified (@p stratify 1) only when
  * the set has class names. 0 (the default) holds out nothing.
+ * @param o the options handle
+ * @param fraction in [0, 1)
+ * @param stratify 1 to keep each class's share, 0 not to
  * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NOT_FINITE or ::NN_ERR_ARGUMENT
  *         (@p fraction outside [0, 1), @p stratify not 0 or 1).
  */
@@ -2125,6 +2151,9 @@ BACKPROP_API nn_status nn_train_options_set_validation_fraction(nn_train_options
  * The score is the validation loss, or the training loss when there is no
  * validation. An epoch improves when its score is below the best score so
  * far minus @p min_delta (an absolute amount); it then becomes the best.
+ * @param o the options handle
+ * @param epochs the epochs without improvement that end training; 0 for none
+ * @param min_delta the smallest decrease that counts as an improvement, >= 0
  * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NOT_FINITE or ::NN_ERR_ARGUMENT
  *         (a negative @p min_delta).
  */
@@ -2136,6 +2165,8 @@ BACKPROP_API nn_status nn_train_options_set_patience(nn_train_options_t *o, size
  * the network gets back the parameters of its best epoch when training ends,
  * early or after its last epoch (1, the default), or keeps the last ones (0).
  * A stop asked by the epoch callback restores nothing (training may go on).
+ * @param o the options handle
+ * @param restore 1 or 0
  * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_ARGUMENT (not 0 or 1).
  */
 BACKPROP_API nn_status nn_train_options_set_restore_best(nn_train_options_t *o, int restore);
@@ -2144,6 +2175,8 @@ BACKPROP_API nn_status nn_train_options_set_restore_best(nn_train_options_t *o, 
  * @brief The threads of the batched passes during training (nn_set_threads());
  * 0 (the default) keeps the network's setting. The network's setting is put
  * back when a run ends.
+ * @param o the options handle
+ * @param n 0 (the network's setting) to 64
  * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_ARGUMENT (more than 64;
  *         nn_trainer_create() refuses more than 1 in a build without threads).
  */
@@ -2169,6 +2202,9 @@ BACKPROP_API nn_status nn_train_options_set_order_file(nn_train_options_t *o, co
 /**
  * @brief A function called after every completed epoch (see ::nn_epoch_fn);
  * NULL for none.
+ * @param o the options handle
+ * @param f the function, or NULL
+ * @param context passed to @p f unchanged
  * @return ::NN_OK or ::NN_ERR_NULL_ARG (a NULL handle).
  */
 BACKPROP_API nn_status nn_train_options_set_epoch_callback(nn_train_options_t *o, nn_epoch_fn f,
@@ -2177,6 +2213,9 @@ BACKPROP_API nn_status nn_train_options_set_epoch_callback(nn_train_options_t *o
 /**
  * @brief A function called for every batch between the backward pass and the
  * step (see ::nn_batch_grads_fn); NULL for none.
+ * @param o the options handle
+ * @param f the function, or NULL
+ * @param context passed to @p f unchanged
  * @return ::NN_OK or ::NN_ERR_NULL_ARG (a NULL handle).
  */
 BACKPROP_API nn_status nn_train_options_set_batch_hook(nn_train_options_t *o,
@@ -2255,6 +2294,8 @@ BACKPROP_API nn_status nn_trainer_history(const nn_trainer_t *t, double *rows, s
  * the early-stopping count and the history. nn_load() reads it as a network.
  * A trainer is saved between epochs (after a stop by the callback, or after
  * nn_trainer_run() returned); there is no state within an epoch.
+ * @param t the trainer; not changed
+ * @param path the file to create or replace
  * @return as nn_save_checkpoint().
  */
 BACKPROP_API nn_status nn_trainer_save(const nn_trainer_t *t, const char *path);
@@ -2264,6 +2305,8 @@ BACKPROP_API nn_status nn_trainer_save(const nn_trainer_t *t, const char *path);
  * the same options for a network of the same layer sizes: the network's
  * parameters, the optimiser's state and the trainer's state are replaced,
  * so that nn_trainer_run() goes on where the saved trainer stopped.
+ * @param t the trainer
+ * @param path a file of nn_trainer_save()
  * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_IO, ::NN_ERR_FORMAT (a malformed
  *         file, or one without the sections `trainer` and `optimizer`),
  *         ::NN_ERR_COUNT (another parameter layout), ::NN_ERR_ARGUMENT

@@ -65,7 +65,8 @@ static void assert_same_params(const nn_t *a, const nn_t *b)
 /* ---- the loop of docs/training.md, by hand ---- */
 
 static void hand_loop(nn_t *net, const nn_dataset_t *train, const nn_dataset_t *valid,
-                      int kind, double rate, size_t epochs, unsigned long seed, double *history)
+                      int kind, double rate, double clip, size_t epochs, unsigned long seed,
+                      double *history)
 {
     const size_t n = nn_dataset_row_count(train), n_params = nn_param_count(net);
     const double *inputs = nn_dataset_inputs(train), *targets = nn_dataset_targets(train);
@@ -93,6 +94,11 @@ static void hand_loop(nn_t *net, const nn_dataset_t *train, const nn_dataset_t *
             for (size_t i = 0; i < n_params; i++)
                 grads[i] /= (double)m;
             assert_int_equal(nn_set_grads(net, grads, n_params), NN_OK);
+            double norm = 0.0;
+            if (clip > 0.0) {
+                assert_int_equal(nn_clip_grad_norm(net, clip, &norm), NN_OK);
+                assert_true(norm > clip); /* the clipping acts */
+            }
             assert_int_equal(nn_optimizer_step(opt, net, rate), NN_OK);
             loss_sum += loss;
         }
@@ -114,14 +120,15 @@ static void hand_loop(nn_t *net, const nn_dataset_t *train, const nn_dataset_t *
     nn_optimizer_free(opt);
 }
 
-static void check_matches_hand_loop(int kind, double rate)
+static void check_matches_hand_loop(int kind, double rate, double clip)
 {
     enum { EPOCHS = 4 };
     nn_dataset_t *train = make_set(ROWS, 1, 1.0), *valid = make_set(VAL_ROWS, 2, 1.0);
     nn_t *by_hand = make_network(), *by_loop = make_network();
     double hand[EPOCHS * 2], history[EPOCHS * NN_HISTORY_COLUMNS];
-    hand_loop(by_hand, train, valid, kind, rate, EPOCHS, 5, hand);
+    hand_loop(by_hand, train, valid, kind, rate, clip, EPOCHS, 5, hand);
     nn_train_options_t *o = make_options(kind, rate, EPOCHS);
+    assert_int_equal(nn_train_options_set_clip(o, clip), NN_OK);
     size_t n_epochs = 0;
     assert_int_equal(nn_train(by_loop, train, valid, o, history, EPOCHS * NN_HISTORY_COLUMNS,
                               &n_epochs),
@@ -150,13 +157,20 @@ static void check_matches_hand_loop(int kind, double rate)
 static void test_matches_hand_loop_sgd(void **state)
 {
     (void)state;
-    check_matches_hand_loop(NN_OPT_SGD, 0.1);
+    check_matches_hand_loop(NN_OPT_SGD, 0.1, 0.0);
 }
 
 static void test_matches_hand_loop_adam(void **state)
 {
     (void)state;
-    check_matches_hand_loop(NN_OPT_ADAM, 0.01);
+    check_matches_hand_loop(NN_OPT_ADAM, 0.01, 0.0);
+}
+
+/* with clipping small enough to act on every batch */
+static void test_matches_hand_loop_clipped(void **state)
+{
+    (void)state;
+    check_matches_hand_loop(NN_OPT_ADAM, 0.01, 0.05);
 }
 
 /* ---- the epoch callback ---- */
@@ -806,6 +820,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_matches_hand_loop_sgd),
         cmocka_unit_test(test_matches_hand_loop_adam),
+        cmocka_unit_test(test_matches_hand_loop_clipped),
         cmocka_unit_test(test_callback_stops),
         cmocka_unit_test(test_early_stopping_restores_best),
         cmocka_unit_test(test_hook_sees_batch_sums),
