@@ -672,6 +672,129 @@ static void test_target_scaling(void **state)
     nn_dataset_free(valid);
 }
 
+/* ---- the section `trainer` refused ---- */
+
+static char *read_all(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    const long n = ftell(f);
+    assert_true(n > 0);
+    rewind(f);
+    char *text = malloc((size_t)n + 1);
+    assert_non_null(text);
+    assert_int_equal(fread(text, 1, (size_t)n, f), (size_t)n);
+    text[n] = '\0';
+    fclose(f);
+    return text;
+}
+
+/* text with the first `from` replaced by `to`, written to path */
+static void write_replaced(const char *text, const char *from, const char *to, const char *path)
+{
+    const char *at = strstr(text, from);
+    assert_non_null(at);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fwrite(text, 1, (size_t)(at - text), f);
+    fputs(to, f);
+    fputs(at + strlen(from), f);
+    fclose(f);
+}
+
+static void test_malformed_trainer_section(void **state)
+{
+    (void)state;
+    nn_dataset_t *train = make_set(ROWS, 1, 1.0);
+    nn_t *net = make_network();
+    nn_train_options_t *o = make_options(NN_OPT_SGD, 0.1, 4);
+    struct stop_after s = {2, 0, {0}};
+    assert_int_equal(nn_train_options_set_epoch_callback(o, stop_after, &s), NN_OK);
+    nn_trainer_t *t = NULL;
+    assert_int_equal(nn_trainer_create(&t, net, o), NN_OK);
+    assert_int_equal(nn_trainer_run(t, train, NULL), NN_OK);
+    char *path = temp_path("saved.txt"), *bad = temp_path("bad.txt");
+    assert_int_equal(nn_trainer_save(t, path), NN_OK);
+    char *text = read_all(path);
+    static const char *const cases[][2] = {
+        {"position 0", "position 1"},
+        {"finished 0", "finished 2"},
+        {"history 2", "history 1"},
+        {"best_epoch", "best_epok"},
+        {"rng 625", "rng 624"},
+        {"\n0\n# best", "\n625\n# best"},
+        {"best_score 0x", "best_score zz"},
+        {"epoch 2", "epoch 2 3"},
+    };
+    nn_t *fresh = make_network();
+    nn_trainer_t *other = NULL;
+    assert_int_equal(nn_trainer_create(&other, fresh, o), NN_OK);
+    double *before = params_of(fresh);
+    size_t tried = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        if (strstr(text, cases[i][0]) == NULL)
+            continue; /* the generator's index need not be 0 */
+        tried++;
+        write_replaced(text, cases[i][0], cases[i][1], bad);
+        nn_t *loaded = NULL;
+        char message[256] = "";
+        assert_int_equal(nn_load_with(&loaded, bad, NULL, message, sizeof message), NN_ERR_FORMAT);
+        assert_non_null(strstr(message, "line "));
+        assert_int_equal(nn_trainer_load(other, bad), NN_ERR_FORMAT);
+    }
+    assert_true(tried >= 7);
+    size_t n_epochs = 9;
+    assert_int_equal(nn_trainer_history(other, NULL, 0, &n_epochs), NN_OK);
+    assert_int_equal(n_epochs, 0);
+    double *after = params_of(fresh);
+    assert_memory_equal(before, after, nn_param_count(fresh) * sizeof(double));
+    /* the unchanged text loads */
+    assert_int_equal(nn_trainer_load(other, path), NN_OK);
+    assert_int_equal(nn_trainer_history(other, NULL, 0, &n_epochs), NN_ERR_BUFFER_SIZE);
+    assert_int_equal(n_epochs, 2);
+    free(before);
+    free(after);
+    nn_trainer_free(other);
+    nn_free(fresh);
+    remove(path);
+    remove(bad);
+    free(path);
+    free(bad);
+    free(text);
+    nn_trainer_free(t);
+    nn_train_options_free(o);
+    nn_free(net);
+    nn_dataset_free(train);
+}
+
+/* ---- threads ---- */
+
+/* Two threads give the bits of one, or the build refuses them. */
+static void test_threads(void **state)
+{
+    (void)state;
+    nn_dataset_t *train = make_set(ROWS, 1, 1.0);
+    nn_t *one = make_network(), *two = make_network();
+    nn_train_options_t *o = make_options(NN_OPT_ADAM, 0.01, 2);
+    assert_int_equal(nn_train(one, train, NULL, o, NULL, 0, NULL), NN_OK);
+    assert_int_equal(nn_train_options_set_threads(o, 2), NN_OK);
+    nn_trainer_t *t = NULL;
+    const nn_status status = nn_trainer_create(&t, two, o);
+    if (status == NN_OK) {
+        assert_int_equal(nn_trainer_run(t, train, NULL), NN_OK);
+        assert_same_params(one, two);
+        nn_trainer_free(t);
+    } else {
+        assert_int_equal(status, NN_ERR_ARGUMENT);
+    }
+    assert_int_equal(nn_get_threads(two), 1);
+    nn_train_options_free(o);
+    nn_free(one);
+    nn_free(two);
+    nn_dataset_free(train);
+}
+
 /* ---- options ---- */
 
 static void test_bad_options(void **state)
@@ -831,6 +954,8 @@ int main(void)
         cmocka_unit_test(test_order_file),
         cmocka_unit_test(test_accuracy_metric),
         cmocka_unit_test(test_target_scaling),
+        cmocka_unit_test(test_malformed_trainer_section),
+        cmocka_unit_test(test_threads),
         cmocka_unit_test(test_bad_options),
 #ifdef TRAINER_MALLOC_HOOKS
         cmocka_unit_test(test_no_allocation_in_epochs),
