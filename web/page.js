@@ -80,6 +80,7 @@ function load(id) {
     S.id = id;
     S.def = id === 'custom' ? readCustom() : EXAMPLES[id];
     $('example').value = id;
+    if (id === 'custom') $('custom').open = true;
     $('rate').value = S.def.rate;
     if (S.def.rule === 'sequential') $('optimizer').value = '';
     build(S.def);
