@@ -245,7 +245,7 @@ check('custom: 2-4-3-1 with Adam takes updates', (await text(page, '#steps')) ==
 check('custom: the error is finite and changed', Number.isFinite(await errorOf(page)) && (await errorOf(page)) !== before);
 const optimizerShown = await page.$$eval('#explain [data-q^="new:"] .note', (n) => n.length >= 0);
 check('custom: the update with Adam is explained', optimizerShown && (await explained(page, 'loss_after')) !== null);
-await page.$eval('#c-sizes', (e) => { e.value = '2-x-1'; });
+await page.$eval('#c-sizes', (e) => { e.value = '2-0-1'; });
 await page.click('#c-build');
 check('custom: bad sizes are refused with a message', /sizes/.test(await status(page)), await status(page));
 await page.screenshot({ path: join(build, 'screenshot-custom.png'), fullPage: true });
@@ -253,7 +253,7 @@ await page.screenshot({ path: join(build, 'screenshot-custom.png'), fullPage: tr
 // ---- the hovering highlight ---------------------------------------------
 
 await choose(page, 'C');
-await page.hover('#network line.edge[data-ref="w5"]');
+await page.hover('#network text.weight[data-ref="w5"]');
 const lit = await page.$$eval('#explain .hl[data-ref="w5"]', (e) => e.length);
 check('hover: w5 on the drawing highlights w5 in the calculation', lit > 0, `${lit}`);
 
