@@ -73,7 +73,8 @@ export function drawNetwork(svg, view) {
             if (l > 0) {
                 const b = biasOf(index, l, j);
                 const bias = params[b.index];
-                el('text', { class: 'bias', x: cx, y: cy + 38, 'data-ref': b.name }, group,
+                // A shared bias is written once, under the layer's last unit.
+                if (b.unit !== null || j === info.size - 1) el('text', { class: 'bias', x: cx, y: cy + 38, 'data-ref': b.name }, group,
                     `${b.name} ${shown(bias, digits)}${b.unit === null ? ' (shared)' : ''}${b.frozen ? ' (frozen)' : ''}`);
                 info2 += `, ${b.name} = ${full(bias)}`;
                 if (deltas) {

@@ -42,10 +42,15 @@ function sum(terms) {
     return terms.length ? terms.join(OP.plus) : '<mn>0</mn>';
 }
 
+// One equation: parts joined by "="; a long one (symbol = formula = numbers
+// = result) is broken after the formula, the numbers going on a second line.
 function formula(q, parts, note) {
-    const body = parts.join(OP.eq);
     const extra = note ? `<span class="note">${note}</span>` : '';
-    return `<div class="eq" data-q="${q}"><math display="block"><mrow>${body}</mrow></math>${extra}</div>`;
+    const math = (body) => `<div class="line"><math><mrow>${body}</mrow></math></div>`;
+    const lines = parts.length > 3
+        ? math(parts.slice(0, 2).join(OP.eq)) + math(OP.eq + parts.slice(2).join(OP.eq))
+        : math(parts.join(OP.eq));
+    return `<div class="eq" data-q="${q}"><div class="lines">${lines}</div>${extra}</div>`;
 }
 
 function activationName(activation) {
@@ -117,7 +122,7 @@ class Writer {
     loss(sample) {
         const top = this.layers.length - 1;
         const out = sample.layers[top - 1];
-        const html = ['<h4>Loss</h4>'];
+        const html = [];
         const names = [], values = [];
         sample.loss_terms.forEach((term, k) => {
             const u = this.unit(top, k);
@@ -161,7 +166,7 @@ class Writer {
                     html.push(formula(`dE_da:${u}`, [dOut, sum(names), sum(numbers), this.result(here.dE_da[j])],
                         this.sequential ? 'through the updated weights (sequential rule)' : ''));
                 }
-                const fprime = `<msup><mi>${activationName(info.activation)}</mi><mo>′</mo></msup><mo>(</mo>${prefixed('net', u)}<mo>)</mo>`;
+                const fprime = `<mi>${activationName(info.activation)}′</mi><mo>(</mo>${prefixed('net', u)}<mo>)</mo>`;
                 html.push(formula(`fprime:${u}`, [fprime, this.result(here.activation_derivative[j])]));
                 const form = l === top ? here.delta_form : 'chain';
                 if (form === 'chain' || form === undefined) {

@@ -308,12 +308,14 @@ function drawData(state) {
     const body = $('data').tBodies[0];
     body.replaceChildren();
     const top = state.sizes.length - 1;
+    // Sides of 0.5 are marked only for a classification (targets 0 and 1).
+    const classes = S.def.targets.flat().every((t) => t === 0 || t === 1);
     S.def.inputs.forEach((x, s) => {
         const out = state.samples[s] ? state.samples[s][top] : [];
         const t = S.def.targets[s];
         const right = out.length && out.every((o, k) => (o > 0.5) === (t[k] > 0.5));
         const tr = body.insertRow();
-        tr.className = `${right ? 'right' : 'wrong'}${s === S.sample ? ' current' : ''}`;
+        tr.className = `${classes ? (right ? 'right' : 'wrong') : ''}${s === S.sample ? ' current' : ''}`;
         tr.dataset.sample = String(s);
         tr.insertCell().textContent = String(s + 1);
         tr.insertCell().textContent = x.join(', ');

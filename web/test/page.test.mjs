@@ -267,4 +267,7 @@ check('screenshots written', shots >= 7, `${shots}`);
 await browser.close();
 server.close();
 console.log(`${passed} passed, ${failed} failed`);
+// The same counts in the form the CI script adds up (.ci/run, count).
+console.log(`Ok: ${passed}`);
+console.log(`Fail: ${failed}`);
 process.exit(failed === 0 ? 0 : 1);
