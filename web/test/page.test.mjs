@@ -14,6 +14,10 @@ import { extname, join, resolve } from 'node:path';
 import puppeteer from 'puppeteer-core';
 import { REFERENCE, agrees } from './reference.mjs';
 
+// The same errors from PyTorch float64 (reference.py), to 17 digits.
+const TORCH = JSON.parse(readFileSync(new URL('./reference-torch.json', import.meta.url), 'utf8'));
+const within = (x, text) => Math.abs(x - Number(text)) <= 1e-12 * Math.abs(Number(text));
+
 const build = resolve(process.argv[2] || 'build-web');
 const native = resolve(process.argv[3] || join(build, 'native_model'));
 const chromium = process.env.CHROMIUM || '/usr/bin/chromium';
@@ -100,6 +104,7 @@ for (const [id, ref] of Object.entries(REFERENCE)) {
     await choose(page, id);
     const e0 = await errorOf(page);
     check(`${id}: #error before any step`, agrees(e0, ref.error[0]), `${e0} vs ${ref.error[0]}`);
+    check(`${id}: #error before any step, PyTorch within 1e-12`, within(e0, TORCH[id].error[0]), TORCH[id].error[0]);
     check(`${id}: #error is the shortest text of the double`,
         (await text(page, '#error')) === String(e0), await text(page, '#error'));
     const title = await text(page, '#explain-title');
@@ -108,6 +113,7 @@ for (const [id, ref] of Object.entries(REFERENCE)) {
     await page.waitForFunction(() => document.querySelector('#steps').textContent === '1');
     const e1 = await errorOf(page);
     check(`${id}: #error after one step`, agrees(e1, ref.error[1]), `${e1} vs ${ref.error[1]}`);
+    check(`${id}: #error after one step, PyTorch within 1e-12`, within(e1, TORCH[id].error[1]), TORCH[id].error[1]);
     check(`${id}: no message`, (await status(page)) === '', await status(page));
     for (const [q, value] of Object.entries(ref.explain)) {
         const x = await explained(page, q);
@@ -123,6 +129,10 @@ for (const [id, ref] of Object.entries(REFERENCE)) {
     check(`${id}: #network has one circle per unit`, counts.circles === units, `${counts.circles} vs ${units}`);
     check(`${id}: #network has one edge per weight`, counts.edges === weights, `${counts.edges} vs ${weights}`);
     await page.screenshot({ path: join(build, `screenshot-${id}.png`), fullPage: true });
+    for (let k = 1; k < 10; k++) await page.click('#step');
+    const e10 = await errorOf(page);
+    check(`${id}: #error after ten steps, PyTorch within 1e-12`,
+        (await text(page, '#steps')) === '10' && within(e10, TORCH[id].error[2]), `${e10} vs ${TORCH[id].error[2]}`);
 }
 
 // ---- one update part by part (forward, loss, backward, update) ----------
