@@ -39,7 +39,7 @@ exports="[$exports,\"_malloc\",\"_free\"]"
 # NN_IO_STDIO: model files through plain stdio (lib/io.c keeps its POSIX-only
 # parts behind that guard); the page only uses the buffer calls anyway.
 cd "$root"
-emcc -O2 -std=c11 -Wall -Wextra -Werror \
+emcc -O2 -std=c11 -Wall -Wextra -Wpedantic -Werror \
     -DNN_IO_STDIO -DBACKPROP_BUILDING -I include \
     "${sources[@]}" web/glue.c \
     -s MODULARIZE=1 -s EXPORT_ES6=1 -s EXPORT_NAME=createBackprop \

@@ -515,10 +515,11 @@ int web_surface(int res, double lo, double hi, double *out)
     double *grid = malloc(2 * n * sizeof *grid), *outs = malloc(n * no * sizeof *outs);
     double *work = malloc((ws ? ws : 1) * sizeof *work);
     nn_status status = grid && outs && work ? NN_OK : NN_ERR_NO_MEMORY;
-    for (size_t r = 0; status == NN_OK && r < (size_t)res; r++)
-        for (size_t c = 0; c < (size_t)res; c++) {
-            grid[2 * (r * res + c)] = lo + (hi - lo) * (double)c / (res - 1);
-            grid[2 * (r * res + c) + 1] = hi - (hi - lo) * (double)r / (res - 1);
+    size_t side = (size_t)res;
+    for (size_t r = 0; status == NN_OK && r < side; r++)
+        for (size_t c = 0; c < side; c++) {
+            grid[2 * (r * side + c)] = lo + (hi - lo) * (double)c / (double)(side - 1);
+            grid[2 * (r * side + c) + 1] = hi - (hi - lo) * (double)r / (double)(side - 1);
         }
     if (status == NN_OK)
         status = nn_predict(net, n, grid, outs, work, ws);

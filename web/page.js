@@ -467,4 +467,7 @@ async function main() {
     document.body.dataset.ready = '1';
 }
 
-main().catch((e) => say(`the library could not be loaded: ${e.message}`));
+main().catch((e) => {
+    const hint = location.protocol === 'file:' ? ' (a page opened from a file cannot fetch its wasm: serve the folder over HTTP, see docs/web.md)' : '';
+    say(`the library could not be loaded: ${e.message}${hint}`);
+});

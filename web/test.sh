@@ -31,6 +31,13 @@ mapfile -t sources < <(sed -n "/^lib_sources = files(/,/^)/s/.*'\(lib\/[^']*\.c\
 (cd "$root" && ${CC:-cc} -std=c11 -O2 -I include "${sources[@]}" web/test/native_model.c -lm \
     -o "$out/native_model")
 
+# The glue compiled natively under AddressSanitizer and UndefinedBehaviorSanitizer
+# (web/test/glue_native.c): the wasm build has no sanitizers to watch its memory.
+(cd "$root" && ${CC:-cc} -std=c11 -g -O1 -Wall -Wextra -Wpedantic -Werror \
+    -fsanitize=address,undefined -fno-sanitize-recover=all -I include "${sources[@]}" \
+    web/glue.c web/test/glue_native.c -lm -o "$out/glue_native")
+"$out/glue_native"
+
 cd "$root/web/test"
 if [ ! -f node_modules/puppeteer-core/package.json ] ||
     ! cmp -s package-lock.json node_modules/.package-lock.json.copy; then
