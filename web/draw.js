@@ -35,7 +35,9 @@ export function drawNetwork(svg, view) {
     const x = (l) => 70 + (width - 140) * l / (layers.length - 1);
     const y = (l, j) => height / 2 + (j - (layers[l].size - 1) / 2) * (height - 60) / Math.max(tallest, 1);
     const big = Math.max(1e-12, ...params.map(Math.abs));
-    const drawLabels = layers.every((l) => l.size <= 8);
+    // Values on the edges while they stay readable (the worked examples'
+    // sizes); larger networks give them in each edge's tooltip.
+    const drawLabels = json.params.filter((p) => p.kind === 'weight').length <= 12;
 
     for (const p of json.params) {
         if (p.kind !== 'weight') continue;
