@@ -265,6 +265,9 @@ function readCustom() {
         targets.push(t);
     }
     if (inputs.length === 0) throw new PageError('the data set is empty');
+    if ($('c-rule').value === 'sequential' && inputs.length !== 1) {
+        throw new PageError('the sequential rule takes a data set of one sample');
+    }
     return {
         ...CUSTOM_DEFAULT,
         sizes,
