@@ -4,10 +4,12 @@
 
 #include <backprop.h>
 
+#include "command.h"
 #include "csv.h"
 #include "optimizer_options.h"
 #include "quote.h"
 #include "schedule_option.h"
+#include "train_loop.h"
 
 #include <errno.h>
 #include <math.h>
@@ -18,8 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-enum { EXIT_USAGE = 2 };
 
 /* ---- the names options take ---- */
 
@@ -67,6 +67,7 @@ static const struct choice choices[] = {
     LIBRARY_CHOICE("format", "format", nn_explain_format_name, nn_explain_format_from_name),
     COMMAND_CHOICE("reduction", "reduction", reduction_names),
     LIBRARY_CHOICE("optimizer", "optimizer", nn_optimizer_name, nn_optimizer_from_name),
+    LIBRARY_CHOICE("scale", "scaling", nn_scale_name, nn_scale_from_name),
 };
 
 enum {
@@ -77,7 +78,8 @@ enum {
     CHOICE_RULE,
     CHOICE_FORMAT,
     CHOICE_REDUCTION,
-    CHOICE_OPTIMIZER
+    CHOICE_OPTIMIZER,
+    CHOICE_SCALE
 };
 
 /* The i-th name of `c` (its code for the library's choices); NULL past the last. */
@@ -95,8 +97,9 @@ static void put_names(FILE *f, const struct choice *c, const char *sep)
         fprintf(f, "%s%s", i ? sep : "", choice_name(c, i));
 }
 
-/* {key} stands for the names of choices[key], separated by '|'. */
-static const char usage_text[] =
+/* {key} stands for the names of choices[key], separated by '|'. In parts,
+   since C compilers need to take string literals of up to 4095 bytes only. */
+static const char *const usage_text[] = {
     "usage: backprop COMMAND [ARGS]\n"
     "\n"
     "Commands:\n"
@@ -136,7 +139,39 @@ static const char usage_text[] =
     "      --clip scales the gradients down to a global norm of at most MAX_NORM\n"
     "      before every step. --schedule sets the rate of every epoch from R; SPEC is\n"
     "      " SCHEDULE_SPECS "\n"
-    "      (N in epochs).\n"
+    "      (N in epochs).\n",
+    "  train    MODEL --data FILE.csv [--target-columns N,... | --class-column NAME]\n"
+    "           [--loss {loss}]\n"
+    "           [--optimizer {optimizer}]\n"
+    "           [--rate R] [--batch B] [--epochs N] [--validation F] [--patience P]\n"
+    "           [--min-delta D]\n"
+    "           [--scale {scale}] [--seed S] [--threads N]\n"
+    "           [--clip MAX_NORM] [--schedule SPEC] [--history FILE.csv]\n"
+    "           [--plot FILE.svg] [--quiet]\n"
+    "           -o MODEL_OUT\n"
+    "      The same command with the library's training loop, taken when --rate is left\n"
+    "      out or any of these options is given (--loss, --target-columns, --class-column,\n"
+    "      --validation, --patience, --min-delta, --scale, --seed, --threads, --history,\n"
+    "      --plot, --quiet); --rule, --reduction and --loss-csv are then refused.\n"
+    "      Minibatches of B rows (default 32; the mean of their gradients) in an order\n"
+    "      shuffled every epoch from seed S (default 0), N epochs (default 10), the\n"
+    "      optimizer (default sgd) at rate R (default 0.01), --schedule per epoch.\n"
+    "      --validation F holds out that share of the rows (stratified by class with\n"
+    "      --class-column) and reports their loss and a metric every epoch (accuracy for\n"
+    "      classifiers, the mean squared error otherwise); --patience P stops after P\n"
+    "      epochs in which the validation loss did not fall by more than D (default 0),\n"
+    "      and the model keeps the best epoch's parameters. --scale standardises the\n"
+    "      inputs (or maps them to [0, 1]) with statistics of the training rows only,\n"
+    "      and the targets too when the output layer is linear; the saved model keeps\n"
+    "      the scaling and the class names and takes raw inputs. The rows hold the\n"
+    "      inputs and then the targets (as many as the network has outputs), or the\n"
+    "      targets are the columns numbered (from 0) by --target-columns, or a column of\n"
+    "      class labels named by --class-column (its header name or its number from 0)\n"
+    "      is turned into one-hot targets. Progress: a bar on a terminal, one line per\n"
+    "      epoch on standard error otherwise, nothing with --quiet. --history writes\n"
+    "      one CSV row per epoch (epoch, losses, metric, rate, seconds), --plot the loss\n"
+    "      curves and the metric as an SVG chart. --loss sets the loss the model trains\n"
+    "      with and keeps.\n"
     "  run      MODEL (--input X | --data FILE.csv) [--threads N]\n"
     "      Prints the outputs, one sample a line. The CSV rows hold the inputs, or the\n"
     "      inputs and the targets (which are not used). --threads N runs the samples in\n"
@@ -156,7 +191,8 @@ static const char usage_text[] =
     "explain, whose walk-through goes there).\n"
     "Options: -h, --help shows this text; --version prints the library version.\n"
     "Exit status: 0 on success, 1 when the library refuses a model or data (or memory\n"
-    "runs out), 2 for bad usage.\n";
+    "runs out), 2 for bad usage.\n",
+};
 
 /* The names a placeholder {key} of the usage text stands for. */
 static void put_key(const char *key, size_t length)
@@ -168,9 +204,9 @@ static void put_key(const char *key, size_t length)
             put_names(stdout, &choices[i], "|");
 }
 
-static void print_usage(void)
+static void print_usage_part(const char *text)
 {
-    for (const char *p = usage_text; *p != '\0';) {
+    for (const char *p = text; *p != '\0';) {
         const char *open = strchr(p, '{');
         const char *close = open ? strchr(open, '}') : NULL;
         if (close == NULL) {
@@ -183,14 +219,13 @@ static void print_usage(void)
     }
 }
 
-/* Reports a problem on one line and gives the exit status. */
-static int fail(int status, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
+static void print_usage(void)
+{
+    for (size_t part = 0; part < sizeof usage_text / sizeof usage_text[0]; part++)
+        print_usage_part(usage_text[part]);
+}
 
-static int fail(int status, const char *fmt, ...)
+int fail(int status, const char *fmt, ...)
 {
     va_list ap;
     fputs("backprop: ", stderr);
@@ -203,7 +238,7 @@ static int fail(int status, const char *fmt, ...)
 
 /* A library refusal of what the user asked for is bad usage (2); running
    out of memory is not the user's fault (1). */
-static int refusal_status(nn_status s)
+int refusal_status(nn_status s)
 {
     return s == NN_ERR_NO_MEMORY ? 1 : EXIT_USAGE;
 }
@@ -236,6 +271,9 @@ struct options {
     const char *input, *target, *data, *rule, *format, *names, *param_names, *loss_csv;
     const char *seed, *rate, *steps, *epochs, *batch, *digits, *threads, *reduction;
     const char *clip, *schedule;
+    /* train with the library's training loop (train_loop.c) */
+    const char *target_columns, *class_column, *validation, *patience, *min_delta, *scale;
+    const char *history, *plot, *quiet;
     struct optimizer_options optimizer; /* --optimizer and one option per hyperparameter */
 };
 
@@ -271,7 +309,22 @@ static const struct {
     {"--optimizer", offsetof(struct options, optimizer.kind)},
     {"--clip", offsetof(struct options, clip)},
     {"--schedule", offsetof(struct options, schedule)},
+    {"--target-columns", offsetof(struct options, target_columns)},
+    {"--class-column", offsetof(struct options, class_column)},
+    {"--validation", offsetof(struct options, validation)},
+    {"--patience", offsetof(struct options, patience)},
+    {"--min-delta", offsetof(struct options, min_delta)},
+    {"--scale", offsetof(struct options, scale)},
+    {"--history", offsetof(struct options, history)},
+    {"--plot", offsetof(struct options, plot)},
+    {"--quiet", offsetof(struct options, quiet)},
 };
+
+/* The options that take no value: given, their field holds the option itself. */
+static int is_flag(const char *name)
+{
+    return strcmp(name, "--quiet") == 0;
+}
 
 #define N_OPTIONS (sizeof option_table / sizeof option_table[0])
 
@@ -296,11 +349,11 @@ static int parse_args(int argc, char **argv, int takes_model, struct options *o)
             if (slot == NULL)
                 return fail(EXIT_USAGE, "unknown option '%s' (see backprop --help)",
                             quote_str(arg).text);
-            if (i + 1 >= argc)
+            if (i + 1 >= argc && !is_flag(arg))
                 return fail(EXIT_USAGE, "option '%s' needs a value", arg);
             if (*slot != NULL)
                 return fail(EXIT_USAGE, "option '%s' given twice", arg);
-            *slot = argv[++i];
+            *slot = is_flag(arg) ? arg : argv[++i];
         } else if (takes_model && o->model == NULL) {
             o->model = arg;
         } else {
@@ -340,7 +393,7 @@ static int reject_others(const struct options *o, const char *const *allowed, co
     return 0;
 }
 
-static int parse_size(const char *text, size_t *value)
+int parse_size(const char *text, size_t *value)
 {
     char *end;
     if (text[0] < '0' || text[0] > '9')
@@ -434,13 +487,12 @@ static int parse_samples(const char *what, const char *text, size_t width, doubl
     return 0;
 }
 
-/* "-" names standard input or output. */
-static int is_standard_stream(const char *path)
+int is_standard_stream(const char *path)
 {
     return strcmp(path, "-") == 0;
 }
 
-static int load_model(const char *path, nn_t **net)
+int load_model(const char *path, nn_t **net)
 {
     char msg[256];
     nn_status s = nn_load_with(net, path, NULL, msg, sizeof msg);
@@ -469,7 +521,7 @@ static int save_to_stdout(const nn_t *net)
     return status;
 }
 
-static int save_model(const nn_t *net, const char *path)
+int save_model(const nn_t *net, const char *path)
 {
     if (is_standard_stream(path))
         return save_to_stdout(net);
@@ -1155,8 +1207,67 @@ static int train_on(nn_t *net, const struct csv_table *d, const struct train_pla
     return status;
 }
 
+/* ---- train with the library's training loop ---- */
+
+/* The options only the loop takes; --rate left out also means the loop. */
+static const char *const loop_only[] = {
+    "--target-columns", "--class-column", "--validation", "--patience", "--min-delta",
+    "--scale",          "--seed",         "--threads",    "--history",  "--plot",
+    "--quiet",          "--loss",         NULL};
+
+static int uses_training_loop(const struct options *o)
+{
+    struct options *fields = (struct options *)o;
+    int any = o->rate == NULL;
+    for (size_t k = 0; loop_only[k] != NULL; k++)
+        any |= *option_slot(fields, loop_only[k]) != NULL;
+    return any;
+}
+
+/* The classic training's own options, refused with the loop's. */
+static int reject_classic(const struct options *o)
+{
+    const char *option = o->rule        ? "--rule"
+                         : o->reduction ? "--reduction"
+                         : o->loss_csv  ? "--loss-csv"
+                                        : NULL;
+    if (option == NULL)
+        return 0;
+    return fail(EXIT_USAGE, "%s belongs to the classic training (--rate and none of the "
+                            "training loop's options)%s", option,
+                o->loss_csv ? "; the loop writes --history" : "");
+}
+
+static int cmd_train_loop(const struct options *o)
+{
+    static const char *const allowed[] = {
+        "--data", "--target-columns", "--class-column", "--loss", "--optimizer", "--rate",
+        "--batch", "--epochs", "--validation", "--patience", "--min-delta", "--scale", "--seed",
+        "--threads", "--clip", "--schedule", "--history", "--plot", "--quiet", "-o", NULL};
+    int status = reject_classic(o);
+    if (status == 0)
+        status = reject_others(o, allowed, "train");
+    if (status)
+        return status;
+    if (o->data == NULL || o->output == NULL)
+        return fail(EXIT_USAGE, "train needs --data and -o");
+    if (o->target_columns && o->class_column)
+        return fail(EXIT_USAGE, "give --target-columns or --class-column, not both");
+    struct train_request r = {o->model, o->data, o->output, o->target_columns, o->class_column,
+                              -1, NN_SCALE_NONE, o->rate, o->batch, o->epochs, o->seed,
+                              o->threads, o->clip, o->schedule, o->validation, o->patience, o->min_delta,
+                              o->history, o->plot, o->quiet != NULL, &o->optimizer};
+    if (o->loss && (status = lookup(CHOICE_LOSS, o->loss, &r.loss)) != 0)
+        return status;
+    if (o->scale && (status = lookup(CHOICE_SCALE, o->scale, &r.scale)) != 0)
+        return status;
+    return train_loop_run(&r);
+}
+
 static int cmd_train(const struct options *o)
 {
+    if (uses_training_loop(o))
+        return cmd_train_loop(o);
     static const char *const allowed[] = {"--data",      "--rate",      "--epochs",
                                           "--batch",     "--rule",      "--reduction",
                                           "--optimizer", "--clip",      "--schedule",
