@@ -1214,7 +1214,7 @@ BACKPROP_API nn_status nn_dataset_subset(const nn_dataset_t *data, const size_t 
  * @brief Copies each row's index in the set it was first made or loaded from
  * (0, 1, 2, ... for such a set itself).
  * @param data the set
- * @param rows receives @p count indices
+ * @param[out] rows receives @p count indices
  * @param count exactly nn_dataset_row_count()
  * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_COUNT.
  */
@@ -1338,6 +1338,7 @@ BACKPROP_API nn_status nn_dataset_split(const nn_dataset_t *data, double fractio
  * @param path the file, created or truncated, or appended to
  * @param label one word: at least one byte, no space, control character or DEL
  * @param rows the @p n indices; may be NULL when @p n is 0
+ * @param n the number of indices (0 writes the label alone)
  * @param append nonzero to add the line at the end of the file
  * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NAME (a bad label) or
  *         ::NN_ERR_IO (the file could not be opened or written).
@@ -1381,6 +1382,7 @@ BACKPROP_API nn_status nn_csv_options_create(nn_csv_options_t **out);
 BACKPROP_API void nn_csv_options_free(nn_csv_options_t *options);
 /**
  * @brief Whether the first line that is not blank or a comment is a header.
+ * @param o the options
  * @param header ::NN_CSV_HEADER_AUTO (the default), ::NN_CSV_HEADER_YES or ::NN_CSV_HEADER_NO
  * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_ARGUMENT.
  */
@@ -1389,8 +1391,10 @@ BACKPROP_API nn_status nn_csv_options_set_header(nn_csv_options_t *o, int header
  * @brief The target columns, by 0-based index; the targets of a row come in
  * the order given, the other columns are the inputs in file order. Replaces
  * nn_csv_options_set_target_count() and nn_csv_options_set_class_column().
+ * @param o the options
  * @param columns @p n indices, no two equal (checked against the file's
  *        width when loading); may be NULL when @p n is 0 (no targets)
+ * @param n the number of target columns
  * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_ARGUMENT (a repeated index) or
  *         ::NN_ERR_NO_MEMORY; unchanged on failure.
  */
@@ -1411,6 +1415,7 @@ BACKPROP_API nn_status nn_csv_options_set_target_count(nn_csv_options_t *o, size
  * is all decimal digits, the column of that 0-based index. Classes are
  * ordered as numpy.unique orders them: numerically ascending when every
  * label reads as a number (ties by bytes), else by bytes (strcmp).
+ * @param o the options
  * @param name_or_index a header name or a 0-based index; NULL for no class column
  * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_ARGUMENT (an empty text) or
  *         ::NN_ERR_NO_MEMORY; unchanged on failure.
