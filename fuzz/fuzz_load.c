@@ -49,8 +49,32 @@ static char *save(const nn_t *net, size_t *len)
     return text;
 }
 
+/* The input (or target) scaling of a and b: both absent, or the same bits. */
+static void check_same_scaling(const nn_t *a, const nn_t *b, int inputs)
+{
+    const size_t n = inputs ? nn_input_count(a) : nn_output_count(a);
+    double *v = malloc(4 * n * sizeof(double));
+    check(v != NULL);
+    if (inputs) {
+        check(nn_has_input_scaling(a) == nn_has_input_scaling(b));
+        check(nn_get_input_scaling(a, v, v + n, n) == NN_OK);
+        check(nn_get_input_scaling(b, v + 2 * n, v + 3 * n, n) == NN_OK);
+    } else {
+        check(nn_has_target_scaling(a) == nn_has_target_scaling(b));
+        check(nn_get_target_scaling(a, v, v + n, n) == NN_OK);
+        check(nn_get_target_scaling(b, v + 2 * n, v + 3 * n, n) == NN_OK);
+    }
+    check(memcmp(v, v + 2 * n, 2 * n * sizeof(double)) == 0);
+    free(v);
+}
+
 static void check_same(const nn_t *a, const nn_t *b)
 {
+    check_same_scaling(a, b, 1);
+    check_same_scaling(a, b, 0);
+    check(nn_class_count(a) == nn_class_count(b));
+    for (size_t k = 0; k < nn_class_count(a); k++)
+        check(strcmp(nn_class_name(a, k), nn_class_name(b, k)) == 0);
     const size_t layers = nn_layer_count(a);
     check(layers == nn_layer_count(b));
     for (size_t k = 0; k < layers; k++)

@@ -976,6 +976,59 @@ static void test_data_sets(void **state)
 
 /* Setting a name grows the options' list with realloc(): a failure leaves
    the options as they were (the same diagram comes out). */
+/* ---- scaling and class names ---- */
+
+static const double scale_offset[3] = {0.5, -1.0, 2.0}, scale_scale[3] = {2.0, 0.5, 4.0};
+
+static nn_status call_fit_input_scaling(nn_t *net, void *arg)
+{
+    (void)arg;
+    return nn_fit_input_scaling(net, NN_SCALE_STANDARD, ROWS, rows_in);
+}
+
+static nn_status call_set_class_names(nn_t *net, void *arg)
+{
+    (void)arg;
+    const char *names[2] = {"no", "yes"};
+    return nn_set_class_names(net, 2, names);
+}
+
+/* The scaling and the class names are blocks of their own: a clone makes
+   one more for each, fitting a scaling makes a scratch block (and the
+   scaling's own when there was none), the passes make none, and the
+   loaders release every block of a refused load. Every refusal leaves the
+   network as it was (fail_each compares it). */
+static void test_scaling_and_class_names(void **state)
+{
+    (void)state;
+    nn_t *net = make_fixture(1);
+    assert_int_equal(FAIL_EACH(&hooks_net, net, call_fit_input_scaling, NULL, SOME), 2);
+    assert_int_equal(FAIL_EACH(&hooks_net, net, call_set_class_names, NULL, SOME), 1);
+    assert_int_equal(nn_set_input_scaling(net, scale_offset, scale_scale, 3), NN_OK);
+    assert_int_equal(nn_set_target_scaling(net, scale_offset, scale_scale, 2), NN_OK);
+    assert_int_equal(call_set_class_names(net, NULL), NN_OK);
+    assert_int_equal(FAIL_EACH(&hooks_net, net, call_clone, NULL, SOME), 4);
+    assert_int_equal(FAIL_EACH(&hooks_net, net, call_fit_input_scaling, NULL, SOME), 1);
+    /* the new scaling made the last batch stale: a fresh one for call_training */
+    assert_int_equal(nn_forward_batch(net, BATCH, rows_in, rows_out), NN_OK);
+    FAIL_EACH(&hooks_net, net, call_training, NULL, NONE);
+    FAIL_EACH(&hooks_net, net, call_predict, NULL, NONE);
+    nn_t *builtin = create_net(4, fix_sizes, fix_acts);
+    assert_int_equal(nn_init_random(builtin, 5, NN_INIT_XAVIER, 0.0, 0.0), NN_OK);
+    assert_int_equal(nn_set_input_scaling(builtin, scale_offset, scale_scale, 3), NN_OK);
+    assert_int_equal(call_set_class_names(builtin, NULL), NN_OK);
+    size_t len = 0;
+    assert_int_equal(nn_save_buffer(builtin, NULL, 0, &len), NN_ERR_BUFFER_SIZE);
+    char *text = malloc(len + 1);
+    assert_non_null(text);
+    assert_int_equal(nn_save_buffer(builtin, text, len + 1, &len), NN_OK);
+    struct load_arg arg = {text, len, NULL};
+    FAIL_EACH(&hooks_libc, NULL, call_load_buffer, &arg, SOME);
+    free(text);
+    nn_free(builtin);
+    nn_free(net);
+}
+
 static void test_options_and_generators(void **state)
 {
     (void)state;
@@ -1026,6 +1079,7 @@ int main(void)
         cmocka_unit_test(test_checkpoint_loaders),
         cmocka_unit_test(test_options_and_generators),
         cmocka_unit_test(test_data_sets),
+        cmocka_unit_test(test_scaling_and_class_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
