@@ -47,13 +47,10 @@ static TINY_INLINE int TINY_NAME(nn_t *net, const double *input, const double *t
     TINY_UNROLL
     for (size_t k = 1; k <= top; k++) {
         struct nn_layer *l = &layers[k];
-        double y[TINY_MAX] = {0.0};
-        nn__tiny_layer_forward(l, x, y, all_logistic || nn__activation_logistic(l), TINY_MAX);
+        nn__tiny_layer_forward(l, x, all_logistic || nn__activation_logistic(l), TINY_MAX);
         for (size_t j = 0; j < TINY_MAX; j++)
-            if (j < l->n_out) {
-                x[j] = y[j];
-                a_sum += fabs(y[j]);
-            }
+            if (j < l->n_out)
+                a_sum += fabs(x[j]);
     }
     const double abs_rate = fabs(rate);
     int written = 0;

@@ -75,11 +75,7 @@ static TINY_INLINE int nn__tiny_forward(nn_t *net, const double *input, double i
     TINY_UNROLL
     for (size_t k = 1; k <= top; k++) {
         struct nn_layer *l = &layers[k];
-        double y[NN_TINY_LAYER] = {0.0};
-        nn__tiny_layer_forward(l, x, y, logistic || nn__activation_logistic(l), cap);
-        for (size_t j = 0; j < cap; j++)
-            if (j < l->n_out)
-                x[j] = y[j];
+        nn__tiny_layer_forward(l, x, logistic || nn__activation_logistic(l), cap);
         l->a_max = nn__tiny_largest_magnitude(l->n_out, x, cap);
         if (!nn__max_finite(l->a_max) && !net->unchecked)
             return 0;
