@@ -95,6 +95,10 @@ ACTIVATION_DERIV_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_size_t, c
 WRITE_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.POINTER(ctypes.c_char),
                             ctypes.c_size_t)
 
+# nn_epoch_fn: (context, epoch, metrics, n_metrics) -> nonzero to stop.
+EPOCH_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t, c_double_p,
+                            ctypes.c_size_t)
+
 _VP, _CP, _BUF = ctypes.c_void_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_char)
 _NAMES = ctypes.POINTER(ctypes.c_char_p)
 _FS = ctypes.POINTER(ACTIVATION_FN)
@@ -170,6 +174,57 @@ OPTIONAL_PROTOTYPES = {
     "nn_save_checkpoint_buffer": (_S, [_H, _H, _BUF, _Z, c_size_t_p]),
     "nn_load_checkpoint_with": (_S, [handle_p, handle_p, _CP, _H, _BUF, _Z]),
     "nn_load_checkpoint_buffer_with": (_S, [handle_p, handle_p, _CP, _Z, _H, _BUF, _Z]),
+    # data sets, scaling, the training loop and evaluation (training.py)
+    "nn_dataset_create": (_S, [handle_p, _Z, _Z, _Z, _P, _P]),
+    "nn_dataset_wrap": (_S, [handle_p, _Z, _Z, _Z, _P, _P]),
+    "nn_dataset_free": (None, [_H]),
+    "nn_dataset_row_count": (_Z, [_H]),
+    "nn_dataset_input_count": (_Z, [_H]),
+    "nn_dataset_target_count": (_Z, [_H]),
+    "nn_dataset_inputs": (_P, [_H]),
+    "nn_dataset_targets": (_P, [_H]),
+    "nn_dataset_class_count": (_Z, [_H]),
+    "nn_dataset_class_name": (_CP, [_H, _Z]),
+    "nn_dataset_set_class_names": (_S, [_H, _Z, _NAMES]),
+    "nn_dataset_source_rows": (_S, [_H, c_size_t_p, _Z]),
+    "nn_dataset_split": (_S, [_H, _D, _UL, _I, handle_p, handle_p]),
+    "nn_dataset_shuffle": (_S, [_H, _UL]),
+    "nn_csv_options_create": (_S, [handle_p]),
+    "nn_csv_options_free": (None, [_H]),
+    "nn_csv_options_set_header": (_S, [_H, _I]),
+    "nn_csv_options_set_target_columns": (_S, [_H, c_size_t_p, _Z]),
+    "nn_csv_options_set_target_count": (_S, [_H, _Z]),
+    "nn_csv_options_set_class_column": (_S, [_H, _CP]),
+    "nn_csv_options_set_delimiter": (_S, [_H, ctypes.c_char]),
+    "nn_dataset_load_csv": (_S, [handle_p, _CP, _H, _BUF, _Z]),
+    "nn_scale_from_name": (_S, [_CP, c_int_p]),
+    "nn_fit_input_scaling": (_S, [_H, _I, _Z, _P]),
+    "nn_fit_target_scaling": (_S, [_H, _I, _Z, _P]),
+    "nn_train_options_create": (_S, [handle_p]),
+    "nn_train_options_free": (None, [_H]),
+    "nn_train_options_set_epochs": (_S, [_H, _Z]),
+    "nn_train_options_set_batch_size": (_S, [_H, _Z]),
+    "nn_train_options_set_seed": (_S, [_H, _UL]),
+    "nn_train_options_set_shuffle": (_S, [_H, _I]),
+    "nn_train_options_set_optimizer": (_S, [_H, _I]),
+    "nn_train_options_set_hyperparameter": (_S, [_H, _I, _D]),
+    "nn_train_options_set_learning_rate": (_S, [_H, _D]),
+    "nn_train_options_set_clip": (_S, [_H, _D]),
+    "nn_train_options_set_validation_fraction": (_S, [_H, _D, _I]),
+    "nn_train_options_set_patience": (_S, [_H, _Z, _D]),
+    "nn_train_options_set_restore_best": (_S, [_H, _I]),
+    "nn_train_options_set_threads": (_S, [_H, _Z]),
+    "nn_train_options_set_order_file": (_S, [_H, _CP]),
+    "nn_train_options_set_epoch_callback": (_S, [_H, EPOCH_FN, _VP]),
+    "nn_train": (_S, [_H, _H, _H, _H, _P, _Z, c_size_t_p]),
+    "nn_evaluate": (_S, [_H, _H, handle_p]),
+    "nn_metrics_free": (None, [_H]),
+    "nn_metrics_get": (_S, [_H, _I, _P]),
+    "nn_metrics_class": (_S, [_H, _Z, _P, _P, _P, c_size_t_p]),
+    "nn_metrics_confusion": (_S, [_H, c_size_t_p, _Z]),
+    "nn_metrics_class_count": (_Z, [_H]),
+    "nn_metric_from_name": (_S, [_CP, c_int_p]),
+    "nn_metric_name": (_CP, [_I]),
 }
 
 
