@@ -132,7 +132,7 @@ class DigitsTest(unittest.TestCase):
                 self.assertTrue(numpy.array_equal(data.inputs, pixels))
                 net = digits_network()
                 history = backprop.train(net, data, epochs=3, optimizer="adam", seed=2)
-                results.append((history[:, 1].tolist(), net.get_params().tolist()))
+                results.append((history[:, 1].tolist(), net.params().tolist()))
         self.assertEqual(results[0], results[1])
         with self.assertRaises(ValueError):
             Dataset(pixels.astype(numpy.float32), one_hot, copy=False)
