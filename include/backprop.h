@@ -1966,6 +1966,180 @@ BACKPROP_API nn_status nn_export_dot(const nn_t *net, const nn_explain_options_t
                                      nn_write_fn write, void *context);
 /** @} */
 
+/* ------------------------------------------------------------------------- */
+/** @name Scaling and class names
+ * A network can carry the scaling of its inputs and of its targets, and the
+ * names of the classes its outputs stand for, so that a saved model takes raw
+ * inputs and gives raw outputs (docs/scaling.md). Both are saved in the model
+ * file (sections `scaling` and `classes`, docs/format.md), copied by
+ * nn_clone() and released by nn_free(); each lives in an allocation of its
+ * own made with the network's allocator.
+ *
+ * A scaled value is x' = (x - offset) / scale, per input (or per output), with
+ * every offset finite and every scale finite and above 0.
+ * - Input scaling is applied by every forward pass: nn_forward(),
+ *   nn_forward_batch(), nn_train_sample(), nn_train_sequential(), nn_predict(),
+ *   nn_explain() and nn_export_dot() take raw inputs, and layer 0's outputs
+ *   (nn_get_outputs() of layer 0, explain's traces) are the scaled inputs.
+ *   Changing it makes the last forward pass and batch stale.
+ * - Target scaling is the network's unit of outputs: nn_loss(),
+ *   nn_backward(), nn_loss_batch(), nn_backward_batch(), nn_train_sample() and
+ *   nn_train_sequential() take targets in the network's (scaled) units
+ *   (nn_scale_targets() converts raw ones), nn_forward() and
+ *   nn_forward_batch() give outputs in them, and nn_predict() gives raw outputs
+ *   (o * scale + offset, as nn_unscale_outputs()).
+ *
+ * A network without scaling costs nothing: every pass tests one pointer.
+ * @{ */
+
+/** @brief Scaling schemes for nn_fit_input_scaling() and nn_fit_target_scaling(). */
+enum {
+    NN_SCALE_NONE = 0,     /**< No scaling ("none"): fitting it clears the scaling. */
+    NN_SCALE_STANDARD = 1, /**< Standardisation ("standard"): offset the column's mean, scale its population standard deviation (scikit-learn's StandardScaler); 1 for a constant column. */
+    NN_SCALE_MINMAX = 2    /**< Min-max to [0, 1] ("minmax", also "min-max"): offset the column's minimum, scale its range (scikit-learn's MinMaxScaler); 1 for a constant column. */
+};
+
+/** @brief The longest class name nn_set_class_names() takes, in bytes. */
+#define NN_MAX_CLASS_NAME 255
+
+/**
+ * @brief The code of the scaling scheme called @p name: "none", "standard",
+ * "minmax" or "min-max".
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_ARGUMENT (no scheme of that name).
+ */
+BACKPROP_API nn_status nn_scale_from_name(const char *name, int *scheme);
+/** @brief The name of a scaling scheme ("none", "standard", "minmax"), NULL for an unknown code. */
+BACKPROP_API const char *nn_scale_name(int scheme);
+
+/**
+ * @brief Fits the input scaling on @p n_rows rows of raw inputs (the training
+ * data only) and stores it in the network, replacing any before.
+ *
+ * ::NN_SCALE_STANDARD: the offset is each column's mean, the scale its
+ * population standard deviation (divided by n, not n - 1); ::NN_SCALE_MINMAX:
+ * the offset is each column's minimum, the scale its maximum minus its minimum.
+ * A column whose values are all equal gets scale 1 (and that value as offset).
+ * ::NN_SCALE_NONE clears the input scaling (@p n_rows and @p inputs are then
+ * not read). Makes the last forward pass and batch stale.
+ * @param net the network
+ * @param scheme ::NN_SCALE_NONE, ::NN_SCALE_STANDARD or ::NN_SCALE_MINMAX
+ * @param n_rows the number of rows, at least 1
+ * @param inputs n_rows rows of nn_input_count(net) finite values, row-major
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_ARGUMENT (an unknown scheme),
+ *         ::NN_ERR_COUNT (@p n_rows is 0), ::NN_ERR_TOO_LARGE (the count of
+ *         values overflows), ::NN_ERR_NOT_FINITE (a value is not finite, or a
+ *         fitted offset or scale would not be) or ::NN_ERR_NO_MEMORY; on an
+ *         error the network is unchanged.
+ */
+BACKPROP_API nn_status nn_fit_input_scaling(nn_t *net, int scheme, size_t n_rows,
+                                            const double *inputs);
+/**
+ * @brief Fits the target scaling on @p n_rows rows of raw targets, as
+ * nn_fit_input_scaling() does the inputs (nn_output_count(net) values a row).
+ * Scaling targets suits regression; a classifier's targets are best left alone.
+ * @return as nn_fit_input_scaling(); the passes' state is not touched.
+ */
+BACKPROP_API nn_status nn_fit_target_scaling(nn_t *net, int scheme, size_t n_rows,
+                                             const double *targets);
+
+/**
+ * @brief Sets the input scaling: x' = (x - offset[i]) / scale[i] for input i.
+ * Makes the last forward pass and batch stale.
+ * @param net the network
+ * @param offset nn_input_count(net) finite values
+ * @param scale nn_input_count(net) finite values above 0
+ * @param count nn_input_count(net)
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_COUNT, ::NN_ERR_NOT_FINITE,
+ *         ::NN_ERR_ARGUMENT (a scale of 0 or below) or ::NN_ERR_NO_MEMORY; on an
+ *         error the network is unchanged.
+ */
+BACKPROP_API nn_status nn_set_input_scaling(nn_t *net, const double *offset, const double *scale,
+                                            size_t count);
+/**
+ * @brief Copies the input scaling out: offsets 0 and scales 1 when the network
+ * has none.
+ * @param count nn_input_count(net)
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_COUNT.
+ */
+BACKPROP_API nn_status nn_get_input_scaling(const nn_t *net, double *offset, double *scale,
+                                            size_t count);
+/**
+ * @brief Sets the target scaling (nn_output_count(net) values each), as
+ * nn_set_input_scaling() the input scaling; the passes' state is not touched.
+ * @return as nn_set_input_scaling().
+ */
+BACKPROP_API nn_status nn_set_target_scaling(nn_t *net, const double *offset, const double *scale,
+                                             size_t count);
+/**
+ * @brief Copies the target scaling out: offsets 0 and scales 1 when the network
+ * has none.
+ * @param count nn_output_count(net)
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_COUNT.
+ */
+BACKPROP_API nn_status nn_get_target_scaling(const nn_t *net, double *offset, double *scale,
+                                             size_t count);
+/** @brief 1 when the network scales its inputs, 0 when not or for NULL. */
+BACKPROP_API int nn_has_input_scaling(const nn_t *net);
+/** @brief 1 when the network scales its targets, 0 when not or for NULL. */
+BACKPROP_API int nn_has_target_scaling(const nn_t *net);
+
+/**
+ * @brief Raw inputs to the network's scaled inputs, (x - offset) / scale (a copy
+ * without input scaling): what the forward passes feed to layer 1.
+ * @param net the network
+ * @param n the number of rows (0: nothing to do)
+ * @param inputs n rows of nn_input_count(net) finite values
+ * @param scaled receives the n rows; may be @p inputs itself
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_TOO_LARGE (the count overflows) or
+ *         ::NN_ERR_NOT_FINITE (a value, or a scaled value, is not finite; @p scaled
+ *         is then unspecified).
+ */
+BACKPROP_API nn_status nn_scale_inputs(const nn_t *net, size_t n, const double *inputs,
+                                       double *scaled);
+/**
+ * @brief Raw targets to the network's units, (t - offset) / scale (a copy without
+ * target scaling): the targets nn_loss(), nn_backward() and the batch and
+ * training calls take.
+ * @param n the number of rows (0: nothing to do)
+ * @param targets n rows of nn_output_count(net) finite values
+ * @param scaled receives the n rows; may be @p targets itself
+ * @return as nn_scale_inputs().
+ */
+BACKPROP_API nn_status nn_scale_targets(const nn_t *net, size_t n, const double *targets,
+                                        double *scaled);
+/**
+ * @brief Outputs in the network's units to raw ones, o * scale + offset (a copy
+ * without target scaling): what nn_predict() gives.
+ * @param n the number of rows (0: nothing to do)
+ * @param outputs n rows of nn_output_count(net) finite values
+ * @param raw receives the n rows; may be @p outputs itself
+ * @return as nn_scale_inputs().
+ */
+BACKPROP_API nn_status nn_unscale_outputs(const nn_t *net, size_t n, const double *outputs,
+                                          double *raw);
+
+/**
+ * @brief Names the classes the outputs stand for, replacing any names before.
+ *
+ * One name per output, or two for a network of one output (the classes of
+ * outputs below and above 0.5). A name is 1 to ::NN_MAX_CLASS_NAME bytes, any
+ * but NUL and newline (docs/format.md says how the file escapes them); names
+ * need not be distinct. The strings are copied.
+ * @param net the network
+ * @param n the number of names; 0 clears them (@p names is then not read)
+ * @param names n strings
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG (@p net, @p names or a name NULL),
+ *         ::NN_ERR_COUNT (@p n is neither 0 nor the number above), ::NN_ERR_NAME
+ *         (an empty or too long name, or one holding a newline) or
+ *         ::NN_ERR_NO_MEMORY; on an error the network is unchanged.
+ */
+BACKPROP_API nn_status nn_set_class_names(nn_t *net, size_t n, const char *const *names);
+/** @brief The number of class names the network holds; 0 for none or NULL. */
+BACKPROP_API size_t nn_class_count(const nn_t *net);
+/** @brief The name of class @p k, NULL for @p k out of range or NULL; valid until the names change or the network is freed. */
+BACKPROP_API const char *nn_class_name(const nn_t *net, size_t k);
+/** @} */
+
 #ifdef __cplusplus
 }
 #endif
