@@ -1235,8 +1235,8 @@ BACKPROP_API nn_status nn_dataset_row_class(const nn_dataset_t *data, size_t row
  * a handle read with nn_metrics_get() (one number by its ::NN_METRIC_* code),
  * nn_metrics_class() and nn_metrics_confusion().
  *
- * A set counts as a classification when it has class names
- * (nn_dataset_class_count()) or when its targets are class labels: with
+ * A set counts as a classification when it or the network has class names
+ * (nn_dataset_class_count(), nn_class_count()) or when its targets are class labels: with
  * several targets, every row one-hot (all 0 but exactly one 1); with one
  * target, every target 0 or 1. The classes are then the outputs, a row's
  * class the index of its largest output (the first on a tie), or, for a
@@ -1246,17 +1246,21 @@ BACKPROP_API nn_status nn_dataset_row_class(const nn_dataset_t *data, size_t row
  * nn_predict() gives, t the targets):
  *
  * - loss: the network's loss (nn_set_loss()) of each row, averaged over the
- *   rows, computed from the outputs by the loss's general formula (so an
- *   output that rounds to 0 where a cross-entropy's target is 1 makes it
- *   infinite);
+ *   rows, in the network's units (outputs and targets through
+ *   nn_scale_targets(), as training sees them), computed from the outputs by
+ *   the loss's general formula (so an output that rounds to 0 where a
+ *   cross-entropy's target is 1 makes it infinite);
+ * - mse, mae and r2 compare nn_predict()'s outputs with the targets as the
+ *   set holds them (raw units);
  * - mse: sum (o - t)^2 / (n m); mae: sum |o - t| / (n m);
  * - r2: the mean over the outputs of 1 - sum (t - o)^2 / sum (t - mean t)^2,
  *   as scikit-learn's r2_score with its uniform average: an output whose
  *   targets are all equal counts 1 when predicted exactly, else 0; defined
  *   from 2 rows on;
  * - bit_fail: the number of outputs (over all rows) with |o - t| >= 0.35,
- *   FANN's bit-fail count with its default limit (FANN halves the
- *   difference first for its symmetric activations; this count does not);
+ *   in the network's units, FANN's bit-fail count with its default limit
+ *   (FANN halves the difference first for its symmetric activations; this
+ *   count does not);
  * - accuracy: the fraction of rows whose predicted class is the true one;
  * - per class k: precision = TP / (TP + FP), recall = TP / (TP + FN),
  *   F1 = 2 precision recall / (precision + recall), each 0 where its
@@ -1298,7 +1302,9 @@ enum {
  * @param[out] out receives the results; unchanged on failure
  * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_COUNT (the set's input or
  *         target count is not the network's; a set without targets too),
- *         ::NN_ERR_DIVERGED (an output is not finite), ::NN_ERR_TOO_LARGE or
+ *         ::NN_ERR_DIVERGED (an output is not finite), ::NN_ERR_NOT_FINITE
+ *         (a target or output is not finite in the network's units),
+ *         ::NN_ERR_TOO_LARGE or
  *         ::NN_ERR_NO_MEMORY.
  */
 BACKPROP_API nn_status nn_evaluate(const nn_t *net, const nn_dataset_t *data, nn_metrics_t **out);

@@ -22,7 +22,9 @@ struct eval_work {
     double *block;         /* the allocation */
     double *predict;       /* nn_predict()'s workspace */
     size_t predict_size;
-    double *outputs;       /* a chunk's outputs */
+    double *outputs;       /* a chunk's outputs, raw (nn_predict()'s) */
+    double *net_outputs;   /* the same in the network's units */
+    double *net_targets;   /* a chunk's targets in the network's units */
     double *mean;          /* per output: the targets' mean, */
     double *ss_res;        /* sum (t - o)^2 */
     double *ss_tot;        /* and sum (t - mean)^2 */
@@ -70,15 +72,17 @@ static nn_status work_alloc(const nn_t *net, size_t chunk, struct eval_work *w)
     const size_t n_out = net->layers[net->n_layers - 1].n_out;
     w->predict_size = nn_inference_workspace_size(net, chunk);
     const size_t limit = SIZE_MAX / sizeof(double);
-    if (w->predict_size == 0 || chunk > (limit - w->predict_size) / n_out / 4)
+    if (w->predict_size == 0 || chunk > (limit - w->predict_size) / n_out / 6)
         return NN_ERR_TOO_LARGE;
-    const size_t total = w->predict_size + chunk * n_out + 3 * n_out;
+    const size_t total = w->predict_size + 3 * chunk * n_out + 3 * n_out;
     w->block = nn__alloc(net, total * sizeof(double));
     if (w->block == NULL)
         return NN_ERR_NO_MEMORY;
     w->predict = w->block;
     w->outputs = w->predict + w->predict_size;
-    w->mean = w->outputs + chunk * n_out;
+    w->net_outputs = w->outputs + chunk * n_out;
+    w->net_targets = w->net_outputs + chunk * n_out;
+    w->mean = w->net_targets + chunk * n_out;
     w->ss_res = w->mean + n_out;
     w->ss_tot = w->ss_res + n_out;
     return NN_OK;
@@ -98,22 +102,31 @@ static void target_means(const nn_dataset_t *data, double *mean)
         mean[j] /= (double)n;
 }
 
-/* Adds one row's outputs o and targets t to the sums. The loss and the
-   bit-fail limit apply in the network's units, the errors in the targets'
-   own; without target scaling they are the same. */
-static void add_row(const nn_t *net, const double *o, const double *t, const struct eval_work *w,
-                    struct eval_sums *s)
+/* Adds one row to the sums: the raw outputs o and targets t, and the same
+   in the network's units (no and nt). The loss and the bit-fail limit apply
+   in the network's units (where the loss trains and FANN's limit lies), the
+   errors in the targets' own; without target scaling they are the same. */
+static void add_row(const nn_t *net, const double *o, const double *t, const double *no,
+                    const double *nt, const struct eval_work *w, struct eval_sums *s)
 {
     const size_t n_out = net->layers[net->n_layers - 1].n_out;
-    s->loss += nn__loss_table[net->loss].value(n_out, o, t);
+    s->loss += nn__loss_table[net->loss].value(n_out, no, nt);
     for (size_t j = 0; j < n_out; j++) {
         const double d = t[j] - o[j], from_mean = t[j] - w->mean[j];
         s->squared += d * d;
         s->absolute += fabs(d);
-        s->bit_fail += fabs(d) >= bit_fail_limit;
+        s->bit_fail += fabs(nt[j] - no[j]) >= bit_fail_limit;
         w->ss_res[j] += d * d;
         w->ss_tot[j] += from_mean * from_mean;
     }
+}
+
+/* A chunk's outputs and targets in the network's units. */
+static nn_status to_network_units(const nn_t *net, size_t rows, const double *targets,
+                                  const struct eval_work *w)
+{
+    nn_status status = nn_scale_targets(net, rows, w->outputs, w->net_outputs);
+    return status == NN_OK ? nn_scale_targets(net, rows, targets, w->net_targets) : status;
 }
 
 /* Every row through nn_predict() and into the sums and the confusion matrix. */
@@ -127,11 +140,13 @@ static nn_status run_rows(const nn_t *net, const nn_dataset_t *data, size_t chun
         const size_t rows = n - first < chunk ? n - first : chunk;
         nn_status status = nn_predict(net, rows, inputs + first * n_in, w->outputs, w->predict,
                                       w->predict_size);
+        if (status == NN_OK)
+            status = to_network_units(net, rows, targets + first * n_out, w);
         if (status != NN_OK)
             return status;
         for (size_t i = 0; i < rows; i++) {
             const double *o = w->outputs + i * n_out, *t = targets + (first + i) * n_out;
-            add_row(net, o, t, w, s);
+            add_row(net, o, t, w->net_outputs + i * n_out, w->net_targets + i * n_out, w, s);
             if (k > 0)
                 m->confusion[class_of(t, n_out) * k + class_of(o, n_out)]++;
         }
@@ -196,7 +211,7 @@ nn_status nn_evaluate(const nn_t *net, const nn_dataset_t *data, nn_metrics_t **
     if (nn_dataset_input_count(data) != net->layers[0].n_out ||
         nn_dataset_target_count(data) != n_out)
         return NN_ERR_COUNT;
-    const int classes = nn_dataset_class_count(data) > 0 ||
+    const int classes = nn_dataset_class_count(data) > 0 || nn_class_count(net) > 0 ||
                         targets_are_labels(nn_dataset_targets(data), n, n_out);
     const size_t n_classes = classes ? (n_out > 1 ? n_out : 2) : 0;
     nn_metrics_t *m = nn__metrics_alloc(n_classes);

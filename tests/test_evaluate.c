@@ -230,6 +230,57 @@ static void class_names_make_a_classification(void **state)
     nn_free(net);
 }
 
+/* Target scaling: nn_predict() gives raw outputs; mse, mae and r2 compare
+   them with the raw targets, the loss and the bit-fail count work in the
+   network's units, (x - offset) / scale. */
+static void target_scaling(void **state)
+{
+    (void)state;
+    const double identity[2] = {1, 0};
+    nn_t *net = one_layer(1, 1, NN_ACT_LINEAR, NN_LOSS_HALF_SSE, identity);
+    const double offset = 1.0, scale = 4.0;
+    assert_int_equal(nn_set_target_scaling(net, &offset, &scale, 1), NN_OK);
+    /* network outputs = inputs; raw outputs 4 x + 1 */
+    const double in[3] = {0.0, 0.5, 1.0}, tg[3] = {1.0, 4.0, 3.0};
+    const double raw[3] = {1.0, 3.0, 5.0};
+    nn_metrics_t *m = evaluate(net, 3, in, tg);
+    double sq = 0.0, ab = 0.0, loss = 0.0, fails = 0.0;
+    for (size_t i = 0; i < 3; i++) {
+        const double d = tg[i] - raw[i], nd = (tg[i] - offset) / scale - in[i];
+        sq += d * d;
+        ab += fabs(d);
+        loss += 0.5 * nd * nd;
+        fails += fabs(nd) >= 0.35;
+    }
+    assert_rel(metric(m, NN_METRIC_MSE), sq / 3.0, REL);  /* (0 + 1 + 4) / 3 */
+    assert_rel(metric(m, NN_METRIC_MAE), ab / 3.0, REL);  /* (0 + 1 + 2) / 3 */
+    assert_rel(metric(m, NN_METRIC_LOSS), loss / 3.0, REL); /* (0 + 1/32 + 1/8) / 3 */
+    assert_true(metric(m, NN_METRIC_BIT_FAIL) == fails);  /* only |-0.5| */
+    assert_true(fails == 1.0);
+    /* r2 in raw units: mean of the targets 8/3 */
+    const double mean = 8.0 / 3.0;
+    const double ss_tot = (1 - mean) * (1 - mean) + (4 - mean) * (4 - mean) + (3 - mean) * (3 - mean);
+    assert_rel(metric(m, NN_METRIC_R2), 1.0 - 5.0 / ss_tot, REL);
+    nn_metrics_free(m);
+    nn_free(net);
+}
+
+/* Class names in the network make a classification of any targets. */
+static void network_class_names(void **state)
+{
+    (void)state;
+    const double identity[6] = {1, 0, 0, 1, 0, 0};
+    nn_t *net = one_layer(2, 2, NN_ACT_LINEAR, NN_LOSS_HALF_SSE, identity);
+    const char *names[2] = {"no", "yes"};
+    assert_int_equal(nn_set_class_names(net, 2, names), NN_OK);
+    const double in[4] = {0.9, 0.1, 0.2, 0.7}, tg[4] = {0.3, 0.2, 0.3, 0.7};
+    nn_metrics_t *m = evaluate(net, 2, in, tg);
+    assert_int_equal(nn_metrics_class_count(m), 2);
+    assert_true(metric(m, NN_METRIC_ACCURACY) == 1.0);
+    nn_metrics_free(m);
+    nn_free(net);
+}
+
 /* More rows than one chunk of nn_predict(): the same numbers as the
    reference repeated (every metric here is a mean or a ratio of counts). */
 static void many_chunks(void **state)
@@ -363,6 +414,8 @@ int main(void)
         cmocka_unit_test(predict_class_softmax),
         cmocka_unit_test(by_hand),
         cmocka_unit_test(class_names_make_a_classification),
+        cmocka_unit_test(target_scaling),
+        cmocka_unit_test(network_class_names),
         cmocka_unit_test(many_chunks),
         cmocka_unit_test(bad_arguments),
         cmocka_unit_test(diverging_outputs),
