@@ -1381,6 +1381,107 @@ BACKPROP_API nn_status nn_metric_from_name(const char *name, int *metric);
 
 /** @brief The name of a metric; NULL for an unknown code (codes are contiguous from 0). */
 BACKPROP_API const char *nn_metric_name(int metric);
+/** @name Permutations, shuffling, splitting and rows files
+ * Seeded permutations that are bit for bit numpy's legacy ones
+ * (np.random.seed(seed); np.random.permutation(n)), a shuffle and a split
+ * built on them (plain: bit for bit scikit-learn's train_test_split; or
+ * stratified by class), and the rows file that writes a split or a batch
+ * order down for other tools. docs/data.md gives the algorithms exactly.
+ * @{ */
+
+/**
+ * @brief Fills @p perm with numpy's legacy permutation of 0 .. n-1: bit for
+ * bit np.random.seed(seed); np.random.permutation(n).
+ *
+ * The identity is shuffled by Fisher-Yates from the last element down; each
+ * index in [0, i] is drawn by masked rejection from 32-bit outputs (two
+ * outputs, the first high, when i does not fit in 32 bits).
+ * @param seed seeds the generator as nn_rng_create() does (low 32 bits)
+ * @param n the length; 0 gives nothing to fill
+ * @param perm room for @p n indices; may be NULL when @p n is 0
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_NO_MEMORY.
+ */
+BACKPROP_API nn_status nn_permutation(unsigned long seed, size_t n, size_t *perm);
+
+/**
+ * @brief The next permutation of 0 .. n-1 from @p rng: called repeatedly on
+ * one generator, it gives what numpy's RandomState(seed).permutation(n) gives
+ * called repeatedly on one RandomState.
+ * @param rng the generator (advanced by the draws)
+ * @param n the length; 0 draws nothing
+ * @param perm room for @p n indices; may be NULL when @p n is 0
+ * @return ::NN_OK or ::NN_ERR_NULL_ARG.
+ */
+BACKPROP_API nn_status nn_rng_permutation(nn_rng_t *rng, size_t n, size_t *perm);
+
+/**
+ * @brief Reorders the rows of @p data by nn_permutation(seed, n): row i
+ * becomes the old row perm[i], as numpy's x[perm] does. Source rows and class
+ * names follow the rows.
+ *
+ * A borrowed set (nn_dataset_wrap()) becomes a copy: the caller's arrays are
+ * never written, and the set no longer reads them. Pointers from
+ * nn_dataset_inputs() and nn_dataset_targets() taken before are then invalid.
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_NO_MEMORY; the set is
+ *         unchanged on failure.
+ */
+BACKPROP_API nn_status nn_dataset_shuffle(nn_dataset_t *data, unsigned long seed);
+
+/**
+ * @brief Splits @p data into two new sets: @p first (training) and @p second
+ * (held out: test or validation), with @p fraction the share of rows that
+ * go to @p second.
+ *
+ * Not stratified: bit for bit scikit-learn's
+ * train_test_split(X, test_size=fraction, random_state=seed, shuffle=True):
+ * with perm = nn_permutation(seed, n), @p second gets the rows perm[0 ..
+ * h-1] with h = ceil(fraction * n), and @p first the rows perm[h .. n-1], in
+ * those orders.
+ *
+ * Stratified: one generator seeded with @p seed; for each class k in order,
+ * the class's rows in ascending order are permuted by nn_rng_permutation()
+ * and the first floor(fraction * count_k + 0.5) of them are held out; each
+ * part then holds its rows in ascending order. The classes are the set's
+ * class names (nn_dataset_row_class()), or, for a set without names, its
+ * targets, which must be one-hot (or a single 0/1 target).
+ *
+ * Both sets keep the class names and each row's source index.
+ * @param data the set to split (not changed)
+ * @param fraction the share of rows held out, 0 < fraction < 1
+ * @param seed seeds the permutations as nn_rng_create() does
+ * @param stratify nonzero for a stratified split
+ * @param[out] first, second receive the new sets (release each with
+ *        nn_dataset_free()); unchanged on failure
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_ARGUMENT (@p fraction not
+ *         strictly between 0 and 1, a part would be empty, or stratified on a
+ *         set without classes or one-hot targets) or ::NN_ERR_NO_MEMORY.
+ */
+BACKPROP_API nn_status nn_dataset_split(const nn_dataset_t *data, double fraction,
+                                        unsigned long seed, int stratify, nn_dataset_t **first,
+                                        nn_dataset_t **second);
+
+/**
+ * @brief Writes one line "label i0 i1 ...\n" to the rows file @p path:
+ * @p label, then the @p n row indices in decimal, each after one space
+ * (docs/data.md). A split is two lines (e.g. "train ..." and "test ..."),
+ * a batch order one line per epoch.
+ * @param path the file, created or truncated, or appended to
+ * @param label one word: at least one byte, no space, control character or DEL
+ * @param rows the @p n indices; may be NULL when @p n is 0
+ * @param append nonzero to add the line at the end of the file
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NAME (a bad label) or
+ *         ::NN_ERR_IO (the file could not be opened or written).
+ */
+BACKPROP_API nn_status nn_write_rows_file(const char *path, const char *label,
+                                          const size_t *rows, size_t n, int append);
+
+/**
+ * @brief Writes the source rows of @p data (nn_dataset_source_rows()) as one
+ * line of a rows file, as nn_write_rows_file() does.
+ * @return as nn_write_rows_file(), or ::NN_ERR_NO_MEMORY.
+ */
+BACKPROP_API nn_status nn_dataset_write_rows(const nn_dataset_t *data, const char *path,
+                                             const char *label, int append);
 /** @} */
 
 /* ------------------------------------------------------------------------- */
