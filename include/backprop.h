@@ -1228,6 +1228,263 @@ BACKPROP_API nn_status nn_dataset_row_class(const nn_dataset_t *data, size_t row
 /** @} */
 
 /* ------------------------------------------------------------------------- */
+/** @name Evaluation
+ * How well a network does on a data set (nn_evaluate()): the loss, the
+ * errors of a regression and, for a classification, the accuracy, each
+ * class's precision, recall and F1 and the confusion matrix. The results are
+ * a handle read with nn_metrics_get() (one number by its ::NN_METRIC_* code),
+ * nn_metrics_class() and nn_metrics_confusion().
+ *
+ * A set counts as a classification when it or the network has class names
+ * (nn_dataset_class_count(), nn_class_count()) or when its targets are class labels: with
+ * several targets, every row one-hot (all 0 but exactly one 1); with one
+ * target, every target 0 or 1. The classes are then the outputs, a row's
+ * class the index of its largest output (the first on a tie), or, for a
+ * network of one output, two classes: 1 where the output is at least 0.5,
+ * else 0 (nn_predict_class(); the targets' classes are
+ * nn_dataset_row_class()'s). Definitions (n rows, m outputs, o the outputs
+ * nn_predict() gives, t the targets):
+ *
+ * - loss: the network's loss (nn_set_loss()) of each row, averaged over the
+ *   rows, in the network's units (outputs and targets through
+ *   nn_scale_targets(), as training sees them), computed from the outputs by
+ *   the loss's general formula (so an output that rounds to 0 where a
+ *   cross-entropy's target is 1 makes it infinite);
+ * - mse, mae and r2 compare nn_predict()'s outputs with the targets as the
+ *   set holds them (raw units);
+ * - mse: sum (o - t)^2 / (n m); mae: sum |o - t| / (n m);
+ * - r2: the mean over the outputs of 1 - sum (t - o)^2 / sum (t - mean t)^2,
+ *   as scikit-learn's r2_score with its uniform average: an output whose
+ *   targets are all equal counts 1 when predicted exactly, else 0; defined
+ *   from 2 rows on;
+ * - bit_fail: the number of outputs (over all rows) with |o - t| >= 0.35,
+ *   in the network's units, FANN's bit-fail count with its default limit
+ *   (FANN halves the difference first for its symmetric activations; this
+ *   count does not);
+ * - accuracy: the fraction of rows whose predicted class is the true one;
+ * - per class k: precision = TP / (TP + FP), recall = TP / (TP + FN),
+ *   F1 = 2 precision recall / (precision + recall), each 0 where its
+ *   denominator is 0 (scikit-learn's value with its warning), support = the
+ *   rows of class k; macro_* are their plain means over all classes.
+ *
+ * All are the numbers scikit-learn's sklearn.metrics gives for the same
+ * predictions (tests/ref/metrics_ref.py checks this).
+ * @{ */
+
+/** @brief The results of nn_evaluate(); release with nn_metrics_free(). */
+typedef struct nn_metrics nn_metrics_t;
+
+/** @brief Codes of the numbers nn_metrics_get() reads (names: nn_metric_name()). */
+enum {
+    NN_METRIC_LOSS = 0,           /**< `loss`: the mean loss per row. */
+    NN_METRIC_ACCURACY = 1,       /**< `accuracy`: classification only. */
+    NN_METRIC_MSE = 2,            /**< `mse`: mean squared error over every output of every row. */
+    NN_METRIC_MAE = 3,            /**< `mae`: mean absolute error over every output of every row. */
+    NN_METRIC_R2 = 4,             /**< `r2`: coefficient of determination, averaged over the outputs; 2 rows or more. */
+    NN_METRIC_BIT_FAIL = 5,       /**< `bit_fail`: the count of outputs off their target by 0.35 or more. */
+    NN_METRIC_MACRO_F1 = 6,       /**< `macro_f1`: the mean F1 over the classes; classification only. */
+    NN_METRIC_MACRO_PRECISION = 7, /**< `macro_precision`: the mean precision over the classes; classification only. */
+    NN_METRIC_MACRO_RECALL = 8    /**< `macro_recall`: the mean recall over the classes; classification only. */
+};
+
+/**
+ * @brief Runs every row of @p data through @p net and measures the results
+ * (see the definitions above).
+ *
+ * The rows go through nn_predict() in chunks of at most 256, with the
+ * network's thread setting, in one workspace allocated once through the
+ * network's allocator (nn_create_with_allocator()) and released before the
+ * call returns. The handle itself comes from the C library's malloc().
+ * The network is only read: several threads may evaluate one network at once.
+ * @param net the network; not changed
+ * @param data a set with nn_input_count() inputs and nn_output_count() targets
+ *        per row
+ * @param[out] out receives the results; unchanged on failure
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_COUNT (the set's input or
+ *         target count is not the network's; a set without targets too),
+ *         ::NN_ERR_DIVERGED (an output is not finite), ::NN_ERR_NOT_FINITE
+ *         (a target or output is not finite in the network's units),
+ *         ::NN_ERR_TOO_LARGE or
+ *         ::NN_ERR_NO_MEMORY.
+ */
+BACKPROP_API nn_status nn_evaluate(const nn_t *net, const nn_dataset_t *data, nn_metrics_t **out);
+
+/** @brief Releases the results of nn_evaluate(). NULL is a no-op. */
+BACKPROP_API void nn_metrics_free(nn_metrics_t *m);
+
+/**
+ * @brief One number of the results.
+ * @param m the results
+ * @param metric an ::NN_METRIC_* code
+ * @param[out] value receives the number; unchanged on failure
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_ARGUMENT (an unknown code,
+ *         or a number the set does not define: a classification metric of a
+ *         set that is not one, r2 of a single row).
+ */
+BACKPROP_API nn_status nn_metrics_get(const nn_metrics_t *m, int metric, double *value);
+
+/** @brief The number of rows evaluated; 0 for NULL. */
+BACKPROP_API size_t nn_metrics_row_count(const nn_metrics_t *m);
+
+/** @brief The number of classes of a classification (the outputs, or 2 for one output); 0 for any other set, or NULL. */
+BACKPROP_API size_t nn_metrics_class_count(const nn_metrics_t *m);
+
+/**
+ * @brief The precision, recall, F1 and support of class @p k.
+ * @param m the results
+ * @param k 0 .. nn_metrics_class_count() - 1
+ * @param[out] precision, recall, f1, support each receives its value; any may
+ *        be NULL when not wanted
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG (@p m) or ::NN_ERR_ARGUMENT (@p k out of
+ *         range, which includes every @p k of a set that is not a
+ *         classification); nothing is written on failure.
+ */
+BACKPROP_API nn_status nn_metrics_class(const nn_metrics_t *m, size_t k, double *precision,
+                                        double *recall, double *f1, size_t *support);
+
+/**
+ * @brief Copies the confusion matrix: counts[i * K + j] rows of true class i
+ * predicted as class j, K = nn_metrics_class_count().
+ * @param count exactly K * K
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_ARGUMENT (not a classification)
+ *         or ::NN_ERR_COUNT.
+ */
+BACKPROP_API nn_status nn_metrics_confusion(const nn_metrics_t *m, size_t *counts, size_t count);
+
+/**
+ * @brief The class of one row and its probability: the index of the largest
+ * output (the first on a tie) and that output; for a network of one output,
+ * class 1 with the output as its probability when the output is at least
+ * 0.5, else class 0 with 1 minus the output. The outputs are nn_predict()'s.
+ * They are probabilities after a ::NN_ACT_SOFTMAX or ::NN_ACT_SIGMOID output
+ * layer; otherwise @p probability is just that output.
+ *
+ * Its workspace comes from the network's allocator.
+ * @param net the network; not changed
+ * @param input nn_input_count() finite values
+ * @param[out] k receives the class
+ * @param[out] probability receives its probability; may be NULL
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NOT_FINITE, ::NN_ERR_DIVERGED
+ *         or ::NN_ERR_NO_MEMORY; nothing is written on failure.
+ */
+BACKPROP_API nn_status nn_predict_class(const nn_t *net, const double *input, size_t *k,
+                                        double *probability);
+
+/**
+ * @brief The code of the metric called @p name (`loss`, `accuracy`, `mse`,
+ * `mae`, `r2`, `bit_fail`, `macro_f1`, `macro_precision`, `macro_recall`;
+ * '-' may stand for '_').
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_ARGUMENT (no metric of that
+ *         name; *metric unchanged).
+ */
+BACKPROP_API nn_status nn_metric_from_name(const char *name, int *metric);
+
+/** @brief The name of a metric; NULL for an unknown code (codes are contiguous from 0). */
+BACKPROP_API const char *nn_metric_name(int metric);
+/** @name Permutations, shuffling, splitting and rows files
+ * Seeded permutations that are bit for bit numpy's legacy ones
+ * (np.random.seed(seed); np.random.permutation(n)), a shuffle and a split
+ * built on them (plain: bit for bit scikit-learn's train_test_split; or
+ * stratified by class), and the rows file that writes a split or a batch
+ * order down for other tools. docs/data.md gives the algorithms exactly.
+ * @{ */
+
+/**
+ * @brief Fills @p perm with numpy's legacy permutation of 0 .. n-1: bit for
+ * bit np.random.seed(seed); np.random.permutation(n).
+ *
+ * The identity is shuffled by Fisher-Yates from the last element down; each
+ * index in [0, i] is drawn by masked rejection from 32-bit outputs (two
+ * outputs, the first high, when i does not fit in 32 bits).
+ * @param seed seeds the generator as nn_rng_create() does (low 32 bits)
+ * @param n the length; 0 gives nothing to fill
+ * @param perm room for @p n indices; may be NULL when @p n is 0
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_NO_MEMORY.
+ */
+BACKPROP_API nn_status nn_permutation(unsigned long seed, size_t n, size_t *perm);
+
+/**
+ * @brief The next permutation of 0 .. n-1 from @p rng: called repeatedly on
+ * one generator, it gives what numpy's RandomState(seed).permutation(n) gives
+ * called repeatedly on one RandomState.
+ * @param rng the generator (advanced by the draws)
+ * @param n the length; 0 draws nothing
+ * @param perm room for @p n indices; may be NULL when @p n is 0
+ * @return ::NN_OK or ::NN_ERR_NULL_ARG.
+ */
+BACKPROP_API nn_status nn_rng_permutation(nn_rng_t *rng, size_t n, size_t *perm);
+
+/**
+ * @brief Reorders the rows of @p data by nn_permutation(seed, n): row i
+ * becomes the old row perm[i], as numpy's x[perm] does. Source rows and class
+ * names follow the rows.
+ *
+ * A borrowed set (nn_dataset_wrap()) becomes a copy: the caller's arrays are
+ * never written, and the set no longer reads them. Pointers from
+ * nn_dataset_inputs() and nn_dataset_targets() taken before are then invalid.
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_NO_MEMORY; the set is
+ *         unchanged on failure.
+ */
+BACKPROP_API nn_status nn_dataset_shuffle(nn_dataset_t *data, unsigned long seed);
+
+/**
+ * @brief Splits @p data into two new sets: @p first (training) and @p second
+ * (held out: test or validation), with @p fraction the share of rows that
+ * go to @p second.
+ *
+ * Not stratified: bit for bit scikit-learn's
+ * train_test_split(X, test_size=fraction, random_state=seed, shuffle=True):
+ * with perm = nn_permutation(seed, n), @p second gets the rows perm[0 ..
+ * h-1] with h = ceil(fraction * n), and @p first the rows perm[h .. n-1], in
+ * those orders.
+ *
+ * Stratified: one generator seeded with @p seed; for each class k in order,
+ * the class's rows in ascending order are permuted by nn_rng_permutation()
+ * and the first floor(fraction * count_k + 0.5) of them are held out; each
+ * part then holds its rows in ascending order. The classes are the set's
+ * class names (nn_dataset_row_class()), or, for a set without names, its
+ * targets, which must be one-hot (or a single 0/1 target).
+ *
+ * Both sets keep the class names and each row's source index.
+ * @param data the set to split (not changed)
+ * @param fraction the share of rows held out, 0 < fraction < 1
+ * @param seed seeds the permutations as nn_rng_create() does
+ * @param stratify nonzero for a stratified split
+ * @param[out] first, second receive the new sets (release each with
+ *        nn_dataset_free()); unchanged on failure
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_ARGUMENT (@p fraction not
+ *         strictly between 0 and 1, a part would be empty, or stratified on a
+ *         set without classes or one-hot targets) or ::NN_ERR_NO_MEMORY.
+ */
+BACKPROP_API nn_status nn_dataset_split(const nn_dataset_t *data, double fraction,
+                                        unsigned long seed, int stratify, nn_dataset_t **first,
+                                        nn_dataset_t **second);
+
+/**
+ * @brief Writes one line "label i0 i1 ...\n" to the rows file @p path:
+ * @p label, then the @p n row indices in decimal, each after one space
+ * (docs/data.md). A split is two lines (e.g. "train ..." and "test ..."),
+ * a batch order one line per epoch.
+ * @param path the file, created or truncated, or appended to
+ * @param label one word: at least one byte, no space, control character or DEL
+ * @param rows the @p n indices; may be NULL when @p n is 0
+ * @param append nonzero to add the line at the end of the file
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NAME (a bad label) or
+ *         ::NN_ERR_IO (the file could not be opened or written).
+ */
+BACKPROP_API nn_status nn_write_rows_file(const char *path, const char *label,
+                                          const size_t *rows, size_t n, int append);
+
+/**
+ * @brief Writes the source rows of @p data (nn_dataset_source_rows()) as one
+ * line of a rows file, as nn_write_rows_file() does.
+ * @return as nn_write_rows_file(), or ::NN_ERR_NO_MEMORY.
+ */
+BACKPROP_API nn_status nn_dataset_write_rows(const nn_dataset_t *data, const char *path,
+                                             const char *label, int append);
+/** @} */
+
+/* ------------------------------------------------------------------------- */
 /** @name Model files
  * A network is saved as line-oriented text, specified in docs/format.md: the
  * first line is "backprop-model 1", then the layer sizes, the loss, and for
@@ -1814,6 +2071,180 @@ BACKPROP_API nn_status nn_export_dot(const nn_t *net, const nn_explain_options_t
                                      const double *input, size_t input_count,
                                      const double *target, size_t target_count,
                                      nn_write_fn write, void *context);
+/** @} */
+
+/* ------------------------------------------------------------------------- */
+/** @name Scaling and class names
+ * A network can carry the scaling of its inputs and of its targets, and the
+ * names of the classes its outputs stand for, so that a saved model takes raw
+ * inputs and gives raw outputs (docs/scaling.md). Both are saved in the model
+ * file (sections `scaling` and `classes`, docs/format.md), copied by
+ * nn_clone() and released by nn_free(); each lives in an allocation of its
+ * own made with the network's allocator.
+ *
+ * A scaled value is x' = (x - offset) / scale, per input (or per output), with
+ * every offset finite and every scale finite and above 0.
+ * - Input scaling is applied by every forward pass: nn_forward(),
+ *   nn_forward_batch(), nn_train_sample(), nn_train_sequential(), nn_predict(),
+ *   nn_explain() and nn_export_dot() take raw inputs, and layer 0's outputs
+ *   (nn_get_outputs() of layer 0, explain's traces) are the scaled inputs.
+ *   Changing it makes the last forward pass and batch stale.
+ * - Target scaling is the network's unit of outputs: nn_loss(),
+ *   nn_backward(), nn_loss_batch(), nn_backward_batch(), nn_train_sample() and
+ *   nn_train_sequential() take targets in the network's (scaled) units
+ *   (nn_scale_targets() converts raw ones), nn_forward() and
+ *   nn_forward_batch() give outputs in them, and nn_predict() gives raw outputs
+ *   (o * scale + offset, as nn_unscale_outputs()).
+ *
+ * A network without scaling costs nothing: every pass tests one pointer.
+ * @{ */
+
+/** @brief Scaling schemes for nn_fit_input_scaling() and nn_fit_target_scaling(). */
+enum {
+    NN_SCALE_NONE = 0,     /**< No scaling ("none"): fitting it clears the scaling. */
+    NN_SCALE_STANDARD = 1, /**< Standardisation ("standard"): offset the column's mean, scale its population standard deviation (scikit-learn's StandardScaler); 1 for a constant column. */
+    NN_SCALE_MINMAX = 2    /**< Min-max to [0, 1] ("minmax", also "min-max"): offset the column's minimum, scale its range (scikit-learn's MinMaxScaler); 1 for a constant column. */
+};
+
+/** @brief The longest class name nn_set_class_names() takes, in bytes. */
+#define NN_MAX_CLASS_NAME 255
+
+/**
+ * @brief The code of the scaling scheme called @p name: "none", "standard",
+ * "minmax" or "min-max".
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_ARGUMENT (no scheme of that name).
+ */
+BACKPROP_API nn_status nn_scale_from_name(const char *name, int *scheme);
+/** @brief The name of a scaling scheme ("none", "standard", "minmax"), NULL for an unknown code. */
+BACKPROP_API const char *nn_scale_name(int scheme);
+
+/**
+ * @brief Fits the input scaling on @p n_rows rows of raw inputs (the training
+ * data only) and stores it in the network, replacing any before.
+ *
+ * ::NN_SCALE_STANDARD: the offset is each column's mean, the scale its
+ * population standard deviation (divided by n, not n - 1); ::NN_SCALE_MINMAX:
+ * the offset is each column's minimum, the scale its maximum minus its minimum.
+ * A column whose values are all equal gets scale 1 (and that value as offset).
+ * ::NN_SCALE_NONE clears the input scaling (@p n_rows and @p inputs are then
+ * not read). Makes the last forward pass and batch stale.
+ * @param net the network
+ * @param scheme ::NN_SCALE_NONE, ::NN_SCALE_STANDARD or ::NN_SCALE_MINMAX
+ * @param n_rows the number of rows, at least 1
+ * @param inputs n_rows rows of nn_input_count(net) finite values, row-major
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_ARGUMENT (an unknown scheme),
+ *         ::NN_ERR_COUNT (@p n_rows is 0), ::NN_ERR_TOO_LARGE (the count of
+ *         values overflows), ::NN_ERR_NOT_FINITE (a value is not finite, or a
+ *         fitted offset or scale would not be) or ::NN_ERR_NO_MEMORY; on an
+ *         error the network is unchanged.
+ */
+BACKPROP_API nn_status nn_fit_input_scaling(nn_t *net, int scheme, size_t n_rows,
+                                            const double *inputs);
+/**
+ * @brief Fits the target scaling on @p n_rows rows of raw targets, as
+ * nn_fit_input_scaling() does the inputs (nn_output_count(net) values a row).
+ * Scaling targets suits regression; a classifier's targets are best left alone.
+ * @return as nn_fit_input_scaling(); the passes' state is not touched.
+ */
+BACKPROP_API nn_status nn_fit_target_scaling(nn_t *net, int scheme, size_t n_rows,
+                                             const double *targets);
+
+/**
+ * @brief Sets the input scaling: x' = (x - offset[i]) / scale[i] for input i.
+ * Makes the last forward pass and batch stale.
+ * @param net the network
+ * @param offset nn_input_count(net) finite values
+ * @param scale nn_input_count(net) finite values above 0
+ * @param count nn_input_count(net)
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_COUNT, ::NN_ERR_NOT_FINITE,
+ *         ::NN_ERR_ARGUMENT (a scale of 0 or below) or ::NN_ERR_NO_MEMORY; on an
+ *         error the network is unchanged.
+ */
+BACKPROP_API nn_status nn_set_input_scaling(nn_t *net, const double *offset, const double *scale,
+                                            size_t count);
+/**
+ * @brief Copies the input scaling out: offsets 0 and scales 1 when the network
+ * has none.
+ * @param count nn_input_count(net)
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_COUNT.
+ */
+BACKPROP_API nn_status nn_get_input_scaling(const nn_t *net, double *offset, double *scale,
+                                            size_t count);
+/**
+ * @brief Sets the target scaling (nn_output_count(net) values each), as
+ * nn_set_input_scaling() the input scaling; the passes' state is not touched.
+ * @return as nn_set_input_scaling().
+ */
+BACKPROP_API nn_status nn_set_target_scaling(nn_t *net, const double *offset, const double *scale,
+                                             size_t count);
+/**
+ * @brief Copies the target scaling out: offsets 0 and scales 1 when the network
+ * has none.
+ * @param count nn_output_count(net)
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_COUNT.
+ */
+BACKPROP_API nn_status nn_get_target_scaling(const nn_t *net, double *offset, double *scale,
+                                             size_t count);
+/** @brief 1 when the network scales its inputs, 0 when not or for NULL. */
+BACKPROP_API int nn_has_input_scaling(const nn_t *net);
+/** @brief 1 when the network scales its targets, 0 when not or for NULL. */
+BACKPROP_API int nn_has_target_scaling(const nn_t *net);
+
+/**
+ * @brief Raw inputs to the network's scaled inputs, (x - offset) / scale (a copy
+ * without input scaling): what the forward passes feed to layer 1.
+ * @param net the network
+ * @param n the number of rows (0: nothing to do)
+ * @param inputs n rows of nn_input_count(net) finite values
+ * @param scaled receives the n rows; may be @p inputs itself
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_TOO_LARGE (the count overflows) or
+ *         ::NN_ERR_NOT_FINITE (a value, or a scaled value, is not finite; @p scaled
+ *         is then unspecified).
+ */
+BACKPROP_API nn_status nn_scale_inputs(const nn_t *net, size_t n, const double *inputs,
+                                       double *scaled);
+/**
+ * @brief Raw targets to the network's units, (t - offset) / scale (a copy without
+ * target scaling): the targets nn_loss(), nn_backward() and the batch and
+ * training calls take.
+ * @param n the number of rows (0: nothing to do)
+ * @param targets n rows of nn_output_count(net) finite values
+ * @param scaled receives the n rows; may be @p targets itself
+ * @return as nn_scale_inputs().
+ */
+BACKPROP_API nn_status nn_scale_targets(const nn_t *net, size_t n, const double *targets,
+                                        double *scaled);
+/**
+ * @brief Outputs in the network's units to raw ones, o * scale + offset (a copy
+ * without target scaling): what nn_predict() gives.
+ * @param n the number of rows (0: nothing to do)
+ * @param outputs n rows of nn_output_count(net) finite values
+ * @param raw receives the n rows; may be @p outputs itself
+ * @return as nn_scale_inputs().
+ */
+BACKPROP_API nn_status nn_unscale_outputs(const nn_t *net, size_t n, const double *outputs,
+                                          double *raw);
+
+/**
+ * @brief Names the classes the outputs stand for, replacing any names before.
+ *
+ * One name per output, or two for a network of one output (the classes of
+ * outputs below and above 0.5). A name is 1 to ::NN_MAX_CLASS_NAME bytes, any
+ * but NUL and newline (docs/format.md says how the file escapes them); names
+ * need not be distinct. The strings are copied.
+ * @param net the network
+ * @param n the number of names; 0 clears them (@p names is then not read)
+ * @param names n strings
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG (@p net, @p names or a name NULL),
+ *         ::NN_ERR_COUNT (@p n is neither 0 nor the number above), ::NN_ERR_NAME
+ *         (an empty or too long name, or one holding a newline) or
+ *         ::NN_ERR_NO_MEMORY; on an error the network is unchanged.
+ */
+BACKPROP_API nn_status nn_set_class_names(nn_t *net, size_t n, const char *const *names);
+/** @brief The number of class names the network holds; 0 for none or NULL. */
+BACKPROP_API size_t nn_class_count(const nn_t *net);
+/** @brief The name of class @p k, NULL for @p k out of range or NULL; valid until the names change or the network is freed. */
+BACKPROP_API const char *nn_class_name(const nn_t *net, size_t k);
 /** @} */
 
 #ifdef __cplusplus

@@ -16,6 +16,7 @@
 #include "activation.h"
 #include "batch.h"
 #include "batch_buffer.h"
+#include "scaling.h"
 #include "bounds.h"
 #include "grads.h"
 #include "loss.h"
@@ -186,7 +187,7 @@ void nn__forward_part(void *context, struct nn__team *team, size_t index, size_t
     double *pack = job->packs == NULL ? NULL : job->packs + index * job->pack_stride;
     size_t r0, r1;
     nn__split(n, size, index, 8, &r0, &r1);
-    if (job->copy != NULL) {
+    if (job->copy != NULL && job->copy != job->inputs) { /* scaled inputs are there already */
         const size_t n_in = net->layers[0].n_out;
         memcpy(job->copy + r0 * n_in, job->inputs + r0 * n_in, (r1 - r0) * n_in * sizeof(double));
     }
@@ -196,7 +197,8 @@ void nn__forward_part(void *context, struct nn__team *team, size_t index, size_t
         /* the input on a cache line, for gemv_stream: in the block that the
            second layer's outputs take, after the first layer has read it */
         double *copy = job->work + job->block;
-        memcpy(copy, prev, net->layers[0].n_out * sizeof(double));
+        if (copy != prev) /* nn_predict's scaled inputs are there already */
+            memcpy(copy, prev, net->layers[0].n_out * sizeof(double));
         prev = copy;
     } else if (stream) {
         prev = job->copy; /* the batch buffer's copy, made above */
@@ -261,9 +263,16 @@ nn_status nn_forward_batch(nn_t *net, size_t n, const double *inputs, double *ou
         status = nn__check_outputs(n, n_in, inputs, n_out, outputs, NULL, 0);
     if (status != NN_OK)
         return status;
+    if (net->scaling != NULL && !nn__scaled_rows_finite(net, n, inputs))
+        return NN_ERR_NOT_FINITE;
     status = nn__batch_reserve(net, n);
     if (status != NN_OK)
         return status;
+    if (net->scaling != NULL && nn__scale_input_rows(net, n, inputs, nn__batch_rows(net, 0).a)) {
+        /* the pass reads the scaled inputs where the batch keeps its inputs */
+        inputs = nn__batch_rows(net, 0).a;
+        input_max = net->kernels->max_abs(n * n_in, inputs);
+    }
     struct nn__forward_job job = {net,  n,    inputs, nn__batch_rows(net, 0).a,
                                   NULL, 0,    NULL,   nn__batch_pack(net, 0),
                                   nn__batch_pack_doubles(net), {0}};

@@ -90,6 +90,11 @@ struct nn {
        register path (nn__tiny_fits); network.c refreshes it whenever one
        of them changes, so that the step does not ask the tables again. */
     int tiny_fits;
+    /* The input and target scaling (scaling.c) and the class names
+       (class_names.c): allocations of their own, NULL while the network has
+       none, so that an unscaled network's passes test one pointer. */
+    struct nn__scaling *scaling;
+    struct nn__classes *classes;
 };
 
 /* network.c */

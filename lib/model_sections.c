@@ -7,6 +7,8 @@
 static const struct nn__section sections[] = {
     {"training", nn__training_carried, nn__training_write, nn__training_read,
      nn__training_max_bytes},
+    {"scaling", nn__scaling_carried, nn__scaling_write, nn__scaling_read, nn__scaling_max_bytes},
+    {"classes", nn__classes_carried, nn__classes_write, nn__classes_read, nn__classes_max_bytes},
     {"optimizer", nn__optimizer_carried, nn__optimizer_write, nn__optimizer_read,
      nn__optimizer_max_bytes},
 };

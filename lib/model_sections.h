@@ -72,6 +72,18 @@ void nn__training_write(const nn_t *net, const struct nn__model_extras *x, struc
 nn_status nn__training_read(struct nn__parser *p, nn_t *net, struct nn__model_extras *x);
 uint64_t nn__training_max_bytes(size_t n_layers, const size_t *sizes, uint64_t params);
 
+/* section_scaling.c: the network's input and target scaling. */
+int nn__scaling_carried(const nn_t *net, const struct nn__model_extras *x);
+void nn__scaling_write(const nn_t *net, const struct nn__model_extras *x, struct nn__writer *w);
+nn_status nn__scaling_read(struct nn__parser *p, nn_t *net, struct nn__model_extras *x);
+uint64_t nn__scaling_max_bytes(size_t n_layers, const size_t *sizes, uint64_t params);
+
+/* section_classes.c: the names of the classes the outputs stand for. */
+int nn__classes_carried(const nn_t *net, const struct nn__model_extras *x);
+void nn__classes_write(const nn_t *net, const struct nn__model_extras *x, struct nn__writer *w);
+nn_status nn__classes_read(struct nn__parser *p, nn_t *net, struct nn__model_extras *x);
+uint64_t nn__classes_max_bytes(size_t n_layers, const size_t *sizes, uint64_t params);
+
 /* section_optimizer.c: a checkpoint's optimiser (kind, hyperparameters and
    flat state). */
 int nn__optimizer_carried(const nn_t *net, const struct nn__model_extras *x);

@@ -5,8 +5,10 @@
 #include "loss.h"
 #include "batch_buffer.h"
 #include "bounds.h"
+#include "class_names.h"
 #include "grads.h"
 #include "names.h"
+#include "scaling.h"
 #include "versions.h"
 
 #include <math.h>
@@ -170,6 +172,8 @@ void nn_free(nn_t *net)
     if (net == NULL)
         return;
     nn__batch_free(net);
+    nn__scaling_free(net);
+    nn__classes_free(net);
     net->dealloc_fn(net->alloc_context, net);
 }
 
@@ -191,8 +195,15 @@ nn_status nn_clone(const nn_t *net, nn_t **out)
     if (from != to)
         memmove((char *)copy + to, (char *)copy + from,
                 net->bytes - NN_DATA_ALIGN - header_bytes(net->n_layers));
-    /* the batch buffer is the clone's own: copied when a batch is live */
-    if (nn__batch_copy(net, copy) != NN_OK) {
+    /* the batch buffer, the scaling and the class names are the clone's
+       own: each copy sets the clone's pointer (NULL when it fails) */
+    copy->scaling = NULL;
+    copy->classes = NULL;
+    if (nn__batch_copy(net, copy) != NN_OK || nn__scaling_copy(net, copy) != NN_OK ||
+        nn__classes_copy(net, copy) != NN_OK) {
+        nn__batch_free(copy);
+        nn__scaling_free(copy);
+        nn__classes_free(copy);
         net->dealloc_fn(net->alloc_context, copy);
         return NN_ERR_NO_MEMORY;
     }

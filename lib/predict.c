@@ -8,6 +8,7 @@
 #include "batch.h"
 #include "batch_buffer.h"
 #include "bounds.h"
+#include "scaling.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -141,6 +142,8 @@ nn_status nn_predict(const nn_t *net, size_t n, const double *inputs, double *ou
     nn_status status = nn__check_rows(net, n, n_in, inputs, NULL);
     if (status == NN_OK)
         status = nn__check_outputs(n, n_in, inputs, n_out, outputs, workspace, workspace_size);
+    if (status == NN_OK && net->scaling != NULL && !nn__scaled_rows_finite(net, n, inputs))
+        status = NN_ERR_NOT_FINITE;
     if (status != NN_OK)
         return status;
     /* as many threads as the workspace has packing areas for */
@@ -155,6 +158,10 @@ nn_status nn_predict(const nn_t *net, size_t n, const double *inputs, double *ou
        the team is done. Either way every value is computed alike. */
     const int in_place = outputs == inputs;
     const int unit_major = predict_unit_major(net, n);
+    /* Scaled inputs go where layer 0's outputs would: the block that the
+       second layer's outputs take, after the first layer has read it. */
+    if (net->scaling != NULL && nn__scale_input_rows(net, n, inputs, work + work_block(net, n)))
+        inputs = work + work_block(net, n);
     struct nn__forward_job job = {net, n, inputs, NULL, work, work_block(net, n),
                                   in_place ? NULL : outputs, NULL, 0, {0}};
     if (n > 1) {
@@ -167,5 +174,7 @@ nn_status nn_predict(const nn_t *net, size_t n, const double *inputs, double *ou
             return NN_ERR_DIVERGED;
     if (in_place)
         copy_outputs(net, n, work, unit_major, outputs);
+    if (net->scaling != NULL)
+        nn__unscale_output_rows(net, n, outputs);
     return NN_OK;
 }

@@ -5,6 +5,7 @@
 #include "loss.h"
 #include "bounds.h"
 #include "grads.h"
+#include "scaling.h"
 #include "tiny_calls.h"
 #include "versions.h"
 
@@ -226,6 +227,11 @@ nn_status nn_forward(nn_t *net, const double *input, double *output)
 {
     if (net == NULL || input == NULL)
         return NN_ERR_NULL_ARG;
+    if (net->scaling != NULL) { /* the pass runs on the scaled input */
+        const nn_status status = nn__scale_input(net, &input);
+        if (status != NN_OK)
+            return status;
+    }
     const size_t n_in = net->layers[0].n_out;
     const double input_max = nn__is_tiny(net) ? nn__magnitude(nn__magnitude_bits(0, 0, n_in, input))
                                               : net->kernels->max_abs(n_in, input);
@@ -294,6 +300,11 @@ static inline nn_status train_one(nn_t *net, const double *input, const double *
 {
     if (net == NULL || input == NULL || target == NULL)
         return NN_ERR_NULL_ARG;
+    if (net->scaling != NULL) { /* the step runs on the scaled input */
+        const nn_status status = nn__scale_input(net, &input);
+        if (status != NN_OK)
+            return status;
+    }
     const size_t n_in = net->layers[0].n_out, n_out = net->layers[net->n_layers - 1].n_out;
     if (mode == FUSED && net->max_size <= NN_TINY_LAYER && net->tiny_fits) {
         /* the same two passes with the loops written out (tiny.c) */

@@ -459,8 +459,8 @@ static void test_refusals(void **state)
     }
     /* an unknown section after the optimiser: NN_ERR_UNKNOWN_NAME */
     char *text = with_tail("kind sgd\nstate 5\n0x1p+0 0x1p+0\n-0x1.2p+1 -0x1.2p+2\n-0x1.2p+1\n"
-                           "section classes\n");
-    expect_refused(text, NN_ERR_UNKNOWN_NAME, 23, "unknown section 'classes'");
+                           "section future\n");
+    expect_refused(text, NN_ERR_UNKNOWN_NAME, 23, "unknown section 'future'");
     free(text);
     /* a cut-short checkpoint: every prefix that ends inside the section */
     const size_t full = strlen(sgd_checkpoint), head = head_length();

@@ -4,6 +4,7 @@
 
 #include <backprop.h>
 
+#include "command.h"
 #include "csv.h"
 #include "optimizer_options.h"
 #include "quote.h"
@@ -18,8 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-enum { EXIT_USAGE = 2 };
 
 /* ---- the names options take ---- */
 
@@ -95,8 +94,9 @@ static void put_names(FILE *f, const struct choice *c, const char *sep)
         fprintf(f, "%s%s", i ? sep : "", choice_name(c, i));
 }
 
-/* {key} stands for the names of choices[key], separated by '|'. */
-static const char usage_text[] =
+/* {key} stands for the names of choices[key], separated by '|'. In parts,
+   since C compilers need to take string literals of up to 4095 bytes only. */
+static const char *const usage_text[] = {
     "usage: backprop COMMAND [ARGS]\n"
     "\n"
     "Commands:\n"
@@ -136,7 +136,35 @@ static const char usage_text[] =
     "      --clip scales the gradients down to a global norm of at most MAX_NORM\n"
     "      before every step. --schedule sets the rate of every epoch from R; SPEC is\n"
     "      " SCHEDULE_SPECS "\n"
-    "      (N in epochs).\n"
+    "      (N in epochs).\n",
+    "  train    MODEL --data FILE.csv [--target-columns N,... | --class-column NAME]\n"
+    "           [--loss {loss}]\n"
+    "           [--optimizer {optimizer}]\n"
+    "           [--rate R] [--batch B] [--epochs N] [--validation F] [--patience P]\n"
+    "           [--min-delta D]\n"
+    "           [--scale none|standard|minmax] [--seed S] [--threads N]\n"
+    "           [--clip MAX_NORM] [--history FILE.csv] [--plot FILE.svg] [--quiet]\n"
+    "           -o MODEL_OUT\n"
+    "      The same command with the library's training loop, taken when --rate is left\n"
+    "      out or any of these options is given (--loss, --target-columns, --class-column,\n"
+    "      --validation, --patience, --min-delta, --scale, --seed, --threads, --history,\n"
+    "      --plot, --quiet). Minibatches of B rows (default 32; the mean of their\n"
+    "      gradients) in an order shuffled every epoch from seed S (default 0); N epochs\n"
+    "      (default 10). --validation F holds out that share of the rows (stratified by\n"
+    "      class with --class-column) and reports their loss and a metric every epoch\n"
+    "      (accuracy for classifiers, R^2 otherwise); --patience P stops after P epochs\n"
+    "      in which the validation loss did not fall by more than D (default 0), and the\n"
+    "      model keeps the best epoch's parameters. --scale standardises the inputs (or\n"
+    "      maps them to [0, 1]) with statistics of the training rows only, and the\n"
+    "      targets too when the output layer is linear; the saved model keeps the\n"
+    "      scaling and the class names and takes raw inputs. The rows hold the inputs\n"
+    "      and then the targets (as many as the network has outputs), or the targets are\n"
+    "      the columns numbered (from 1) by --target-columns, or a column of class labels\n"
+    "      named by --class-column (its header name or its number) is turned into one-hot\n"
+    "      targets. Progress: a bar on a terminal, one line per epoch on standard error\n"
+    "      otherwise, nothing with --quiet. --history writes one CSV row per epoch\n"
+    "      (epoch, losses, metric, rate, seconds), --plot the loss curves and the metric\n"
+    "      as an SVG chart. --loss sets the loss the model trains with and keeps.\n"
     "  run      MODEL (--input X | --data FILE.csv) [--threads N]\n"
     "      Prints the outputs, one sample a line. The CSV rows hold the inputs, or the\n"
     "      inputs and the targets (which are not used). --threads N runs the samples in\n"
@@ -156,7 +184,8 @@ static const char usage_text[] =
     "explain, whose walk-through goes there).\n"
     "Options: -h, --help shows this text; --version prints the library version.\n"
     "Exit status: 0 on success, 1 when the library refuses a model or data (or memory\n"
-    "runs out), 2 for bad usage.\n";
+    "runs out), 2 for bad usage.\n",
+};
 
 /* The names a placeholder {key} of the usage text stands for. */
 static void put_key(const char *key, size_t length)
@@ -168,9 +197,9 @@ static void put_key(const char *key, size_t length)
             put_names(stdout, &choices[i], "|");
 }
 
-static void print_usage(void)
+static void print_usage_part(const char *text)
 {
-    for (const char *p = usage_text; *p != '\0';) {
+    for (const char *p = text; *p != '\0';) {
         const char *open = strchr(p, '{');
         const char *close = open ? strchr(open, '}') : NULL;
         if (close == NULL) {
@@ -183,14 +212,13 @@ static void print_usage(void)
     }
 }
 
-/* Reports a problem on one line and gives the exit status. */
-static int fail(int status, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
+static void print_usage(void)
+{
+    for (size_t part = 0; part < sizeof usage_text / sizeof usage_text[0]; part++)
+        print_usage_part(usage_text[part]);
+}
 
-static int fail(int status, const char *fmt, ...)
+int fail(int status, const char *fmt, ...)
 {
     va_list ap;
     fputs("backprop: ", stderr);
@@ -203,7 +231,7 @@ static int fail(int status, const char *fmt, ...)
 
 /* A library refusal of what the user asked for is bad usage (2); running
    out of memory is not the user's fault (1). */
-static int refusal_status(nn_status s)
+int refusal_status(nn_status s)
 {
     return s == NN_ERR_NO_MEMORY ? 1 : EXIT_USAGE;
 }
@@ -236,6 +264,9 @@ struct options {
     const char *input, *target, *data, *rule, *format, *names, *param_names, *loss_csv;
     const char *seed, *rate, *steps, *epochs, *batch, *digits, *threads, *reduction;
     const char *clip, *schedule;
+    /* train with the library's training loop (train_loop.c) */
+    const char *target_columns, *class_column, *validation, *patience, *min_delta, *scale;
+    const char *history, *plot, *quiet;
     struct optimizer_options optimizer; /* --optimizer and one option per hyperparameter */
 };
 
@@ -271,7 +302,22 @@ static const struct {
     {"--optimizer", offsetof(struct options, optimizer.kind)},
     {"--clip", offsetof(struct options, clip)},
     {"--schedule", offsetof(struct options, schedule)},
+    {"--target-columns", offsetof(struct options, target_columns)},
+    {"--class-column", offsetof(struct options, class_column)},
+    {"--validation", offsetof(struct options, validation)},
+    {"--patience", offsetof(struct options, patience)},
+    {"--min-delta", offsetof(struct options, min_delta)},
+    {"--scale", offsetof(struct options, scale)},
+    {"--history", offsetof(struct options, history)},
+    {"--plot", offsetof(struct options, plot)},
+    {"--quiet", offsetof(struct options, quiet)},
 };
+
+/* The options that take no value: given, their field holds the option itself. */
+static int is_flag(const char *name)
+{
+    return strcmp(name, "--quiet") == 0;
+}
 
 #define N_OPTIONS (sizeof option_table / sizeof option_table[0])
 
@@ -296,11 +342,11 @@ static int parse_args(int argc, char **argv, int takes_model, struct options *o)
             if (slot == NULL)
                 return fail(EXIT_USAGE, "unknown option '%s' (see backprop --help)",
                             quote_str(arg).text);
-            if (i + 1 >= argc)
+            if (i + 1 >= argc && !is_flag(arg))
                 return fail(EXIT_USAGE, "option '%s' needs a value", arg);
             if (*slot != NULL)
                 return fail(EXIT_USAGE, "option '%s' given twice", arg);
-            *slot = argv[++i];
+            *slot = is_flag(arg) ? arg : argv[++i];
         } else if (takes_model && o->model == NULL) {
             o->model = arg;
         } else {
@@ -340,7 +386,7 @@ static int reject_others(const struct options *o, const char *const *allowed, co
     return 0;
 }
 
-static int parse_size(const char *text, size_t *value)
+int parse_size(const char *text, size_t *value)
 {
     char *end;
     if (text[0] < '0' || text[0] > '9')
@@ -434,13 +480,12 @@ static int parse_samples(const char *what, const char *text, size_t width, doubl
     return 0;
 }
 
-/* "-" names standard input or output. */
-static int is_standard_stream(const char *path)
+int is_standard_stream(const char *path)
 {
     return strcmp(path, "-") == 0;
 }
 
-static int load_model(const char *path, nn_t **net)
+int load_model(const char *path, nn_t **net)
 {
     char msg[256];
     nn_status s = nn_load_with(net, path, NULL, msg, sizeof msg);
@@ -469,7 +514,7 @@ static int save_to_stdout(const nn_t *net)
     return status;
 }
 
-static int save_model(const nn_t *net, const char *path)
+int save_model(const nn_t *net, const char *path)
 {
     if (is_standard_stream(path))
         return save_to_stdout(net);

@@ -234,7 +234,7 @@ static void layer_cluster(const struct dot *d, size_t k)
     put(d, " {\n    label=\"layer ");
     put_size(d, k);
     if (k == 0) {
-        put(d, ": inputs");
+        put(d, nn_has_input_scaling(d->t->net) ? ": inputs, scaled" : ": inputs");
     } else {
         put(d, k == top ? ": outputs, " : ": hidden, ");
         put(d, nn_get_activation_name(d->t->net, k));

@@ -3,6 +3,7 @@
    that is not finite is written as null. Names only ever hold the characters
    [A-Za-z0-9_.-], so strings need no escapes. */
 #include "common.h"
+#include "../scaling.h"
 
 #include <math.h>
 
@@ -371,6 +372,8 @@ static void sample(const struct json *j, size_t s)
     put(j, s ? ",\n    {\n" : "\n    {\n");
     key(j, in, "input");
     array(j, t->inputs + s * t->n_in, t->n_in);
+    if (nn_has_input_scaling(t->net)) /* what layer 1 was given */
+        field_array(j, in, "scaled_input", nn__tr(t, t->a, s, 0), t->n_in);
     field_array(j, in, "target", t->targets + s * t->n_out, t->n_out);
     put(j, ",\n");
     key(j, in, "layers");
@@ -396,6 +399,34 @@ static void samples(const struct json *j)
     put(j, "\n  ]");
 }
 
+/* ,\n  "<k>": {"offset": [...], "scale": [...]} */
+static void scaling_part(const struct json *j, const char *k, const double *offset,
+                         const double *scale, size_t n)
+{
+    put(j, ",\n");
+    key(j, "  ", k);
+    put(j, "{");
+    key(j, "", "offset");
+    array(j, offset, n);
+    put(j, ", ");
+    key(j, "", "scale");
+    array(j, scale, n);
+    put(j, "}");
+}
+
+/* The network's scaling (additions of the schema: present only when set):
+   the samples' inputs are raw and their "scaled_input" is what the layers
+   saw; targets and outputs are in the network's (scaled) units. */
+static void scaling(const struct json *j)
+{
+    const struct nn__trace *t = j->t;
+    const struct nn__scaling *sc = t->net->scaling;
+    if (nn_has_input_scaling(t->net))
+        scaling_part(j, "input_scaling", sc->input_offset, sc->input_scale, t->n_in);
+    if (nn_has_target_scaling(t->net))
+        scaling_part(j, "target_scaling", sc->target_offset, sc->target_scale, t->n_out);
+}
+
 static void header(const struct json *j)
 {
     const struct nn__trace *t = j->t;
@@ -412,6 +443,7 @@ static void header(const struct json *j)
     put(j, ",\n");
     key(j, "  ", "n_samples");
     size(j, t->n_samples);
+    scaling(j);
 }
 
 void nn__render_json(const struct nn__trace *t, int digits, struct nn__writer *w)

@@ -511,7 +511,15 @@ static void put_forward(const struct render *r, size_t s)
 {
     char suffix[64];
     heading(r, 2, "Forward pass", sample_suffix(r, s, suffix, sizeof suffix));
-    put_values(r, "Input:", 0, r->t->inputs + s * r->t->n_in);
+    if (nn_has_input_scaling(r->t->net)) {
+        put_values(r, "Raw input:", 0, r->t->inputs + s * r->t->n_in);
+        put(r, "Input scaling applied: each input is (raw - offset) / scale, with the "
+               "network's offsets and scales.");
+        put(r, r->d->line_end);
+        put_values(r, "Input:", 0, nn__tr(r->t, r->t->a, s, 0));
+    } else {
+        put_values(r, "Input:", 0, r->t->inputs + s * r->t->n_in);
+    }
     for (size_t k = 1; k < r->t->n_layers; k++) {
         layer_heading(r, k, "");
         if (nn_get_activation(r->t->net, k) == NN_ACT_SOFTMAX) {
