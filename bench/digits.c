@@ -206,7 +206,7 @@ int main(int argc, char **argv)
     if (nn_dataset_load_csv(&all, argv[1], csv, message, sizeof message) != NN_OK)
         die(message);
     nn_csv_options_free(csv);
-    ok(nn_dataset_split(all, 0.8, 1, 1, &train, &test), "nn_dataset_split");
+    ok(nn_dataset_split(all, 0.2, 1, 1, &train, &test), "nn_dataset_split");
     ok(nn_dataset_save_csv(train, out_path("train.csv")), "save train.csv");
     ok(nn_dataset_save_csv(test, out_path("test.csv")), "save test.csv");
 

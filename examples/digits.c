@@ -29,7 +29,7 @@ enum { N_PIXELS = 64, N_HIDDEN = 64, N_DIGITS = 10 };
 #define SPLIT_SEED 1UL     /* the stratified 80/20 split */
 #define INIT_SEED 1UL      /* the initial weights (He) */
 #define SHUFFLE_SEED 1UL   /* the order of the minibatches */
-#define TRAIN_FRACTION 0.8
+#define TEST_FRACTION 0.2 /* the share of the rows held out for the test */
 #define EPOCHS 40
 #define BATCH 32
 #define RATE 0.003
@@ -118,7 +118,7 @@ int main(int argc, char **argv)
                 N_DIGITS);
         return EXIT_FAILURE;
     }
-    check(nn_dataset_split(all, TRAIN_FRACTION, SPLIT_SEED, 1, &train_set, &test),
+    check(nn_dataset_split(all, TEST_FRACTION, SPLIT_SEED, 1, &train_set, &test),
           "nn_dataset_split");
 
     nn_t *net = make_network();

@@ -4,7 +4,7 @@
 A typical run, numpy arrays in and the history out::
 
     data = backprop.Dataset(x, one_hot)            # copies both arrays
-    train_set, test_set = data.split(0.8, seed=1, stratify=True)
+    train_set, test_set = data.split(0.2, seed=1, stratify=True)
     backprop.fit_scaling(net, train_set, inputs="standard")
     history = backprop.train(net, train_set, epochs=40, batch_size=32,
                              optimizer="adam", learning_rate=0.003, seed=1)
@@ -219,9 +219,10 @@ class Dataset(_Handle):
 
     @_locked
     def split(self, fraction, *, seed=0, stratify=False):
-        """Two new data sets (``nn_dataset_split``): the first with
-        round(fraction * rows) rows, the second with the others; with
-        *stratify* each class is split in that proportion."""
+        """Two new data sets (``nn_dataset_split``): (kept, held out), the
+        second holding *fraction* of the rows (scikit-learn's
+        ``train_test_split(test_size=fraction, random_state=seed)`` bit for
+        bit); with *stratify* each class is split in that proportion."""
         first, second = ctypes.c_void_p(), ctypes.c_void_p()
         self._call("nn_dataset_split", self._get(), float(fraction), _seed(seed),
                    1 if stratify else 0, ctypes.byref(first), ctypes.byref(second))

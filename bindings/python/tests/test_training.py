@@ -58,7 +58,7 @@ class DigitsTest(unittest.TestCase):
         with self.dataset() as data:
             self.assertEqual((data.rows, data.input_count, data.target_count), (1797, 64, 10))
             self.assertEqual(data.class_names, self.names)
-            train_set, test_set = data.split(0.8, seed=1, stratify=True)
+            train_set, test_set = data.split(0.2, seed=1, stratify=True)
         self.assertEqual(train_set.rows + test_set.rows, 1797)
         self.assertEqual(sorted(train_set.source_rows() + test_set.source_rows()),
                          list(range(1797)))
