@@ -2247,6 +2247,381 @@ BACKPROP_API size_t nn_class_count(const nn_t *net);
 BACKPROP_API const char *nn_class_name(const nn_t *net, size_t k);
 /** @} */
 
+/* ------------------------------------------------------------------------- */
+/** @name Training loop
+ * One call, nn_train(), or a trainer (nn_trainer_create(), nn_trainer_run())
+ * runs minibatch training over a data set with the settings of an options
+ * handle: epochs, batch size, shuffling, an optimiser, a learning-rate
+ * schedule, gradient clipping, a validation set and early stopping. Every
+ * batch is nn_forward_batch(), nn_loss_batch(), nn_backward_batch() (summed
+ * over the batch's rows), nn_get_grads(), the batch hook, a division by the
+ * row count (so the step follows the batch's mean gradient), nn_set_grads(),
+ * nn_clip_grad_norm() and nn_optimizer_step(); docs/training.md writes the
+ * loop out as these calls, bit for bit what the trainer does. The loop
+ * allocates nothing once its epochs have begun.
+ *
+ * A trainer's state (the epochs done, the shuffling generator, the best
+ * parameters and score, the early-stopping count, the optimiser and the
+ * history) can be saved with nn_trainer_save() and loaded into a new trainer
+ * with nn_trainer_load(): training stopped after k epochs (by the epoch
+ * callback), saved, loaded and run on gives the same bits as training that
+ * never stopped. Options, trainers and their buffers use the C library's
+ * allocator, except the optimiser, which takes the network's.
+ * @{ */
+
+/** @brief The most epochs a trainer runs (nn_train_options_set_epochs()). */
+#define NN_MAX_EPOCHS 100000
+
+/** @brief Training settings (opaque); nn_trainer_create() and nn_train() copy them. */
+typedef struct nn_train_options nn_train_options_t;
+
+/**
+ * @brief Learning-rate schedules of the training loop
+ * (nn_train_options_set_schedule()). Each gives the rate of epoch e (0 for
+ * the first epoch) from the base rate (nn_train_options_set_learning_rate());
+ * the rate changes between epochs, never within one (as PyTorch's schedulers
+ * stepped once per epoch).
+ */
+enum {
+    NN_SCHEDULE_NONE = 0,        /**< The base rate throughout (the default); @p a and @p b are ignored. */
+    NN_SCHEDULE_STEP = 1,        /**< nn_schedule_step(): @p a the epochs between decays (a whole number >= 1), @p b the factor gamma. */
+    NN_SCHEDULE_EXPONENTIAL = 2, /**< nn_schedule_exponential(): @p a the factor gamma (> 0); @p b is ignored. */
+    NN_SCHEDULE_COSINE = 3,      /**< nn_schedule_cosine(): @p a the period in epochs (a whole number >= 1), @p b the smallest rate (>= 0). */
+    NN_SCHEDULE_LINEAR = 4       /**< nn_schedule_linear(): @p a the epochs of the warm-up (a whole number >= 1), @p b the start factor in (0, 1]; the end factor is 1 unless nn_train_options_set_linear_end_factor() sets it. */
+};
+
+/**
+ * @brief The columns of a history row (nn_trainer_history(), nn_train(), the
+ * epoch callback); ::NN_HISTORY_COLUMNS values a row. A value that was not
+ * measured is NaN.
+ */
+enum {
+    NN_HISTORY_EPOCH = 0,            /**< The epoch, from 1. */
+    NN_HISTORY_TRAIN_LOSS = 1,       /**< The mean over the epoch's training rows of each row's loss, each taken in its batch's forward pass (before the batch's step). */
+    NN_HISTORY_VALIDATION_LOSS = 2,  /**< The mean loss over the validation rows after the epoch; NaN without validation. */
+    NN_HISTORY_VALIDATION_METRIC = 3, /**< After the epoch: the accuracy (a fraction in [0, 1]) when the training set has class names or the loss is a cross-entropy, else the mean squared error over every output of every validation row; NaN without validation. */
+    NN_HISTORY_LEARNING_RATE = 4,    /**< The epoch's learning rate. */
+    NN_HISTORY_SECONDS = 5,          /**< The epoch's wall-clock time in seconds, validation included. */
+    NN_HISTORY_COLUMNS = 6           /**< The number of columns. */
+};
+
+/**
+ * @brief Called after every completed epoch with its history row.
+ * @param context the pointer given to nn_train_options_set_epoch_callback()
+ * @param epoch the number of epochs completed (the row's ::NN_HISTORY_EPOCH)
+ * @param metrics the row, @p n_metrics values; valid during the call only
+ * @param n_metrics ::NN_HISTORY_COLUMNS
+ * @return nonzero to stop training after this epoch (nn_trainer_run() then
+ *         returns ::NN_OK, and a later nn_trainer_run() goes on from here), 0
+ *         to go on.
+ */
+typedef int (*nn_epoch_fn)(void *context, size_t epoch, const double *metrics, size_t n_metrics);
+
+/**
+ * @brief Called for every batch between the backward pass and the step: a
+ * fixed contract, on which data-parallel training builds.
+ *
+ * @p grads holds nn_param_count() doubles in the order of nn_get_grads(): the
+ * SUM over the batch's rows of each row's gradient; @p n_rows points to the
+ * batch's row count. The hook may replace both, e.g. with the sums and the
+ * count over every process (an all-reduce). After it returns, the loop
+ * divides every value by *n_rows, sets them as the gradients (nn_set_grads()),
+ * clips them and steps. The hook must not call functions on the network.
+ * @param context the pointer given to nn_train_options_set_batch_hook()
+ * @param grads the summed gradients, writable
+ * @param n_params nn_param_count() of the network
+ * @param n_rows the batch's row count, writable; it must stay at least 1
+ * @return ::NN_OK to go on; any other status ends training with that status
+ *         (the network keeps the parameters of the last step).
+ */
+typedef nn_status (*nn_batch_grads_fn)(void *context, double *grads, size_t n_params,
+                                       size_t *n_rows);
+
+/**
+ * @brief Makes an options handle with the defaults: 10 epochs, batches of 32,
+ * shuffled with seed 0, ::NN_OPT_SGD with its default hyperparameters and
+ * rate 0.01, no schedule, no clipping, no validation fraction, no early
+ * stopping (restoring the best parameters once it is set), the network's own
+ * thread count, no order file, no callback and no hook.
+ * @param[out] out receives the handle (release it with nn_train_options_free())
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_NO_MEMORY.
+ */
+BACKPROP_API nn_status nn_train_options_create(nn_train_options_t **out);
+
+/** @brief Releases an options handle. NULL is a no-op. */
+BACKPROP_API void nn_train_options_free(nn_train_options_t *o);
+
+/**
+ * @brief The number of epochs (passes over the training rows); default 10.
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_ARGUMENT (0 or more than
+ *         ::NN_MAX_EPOCHS). Every setter leaves the handle as it was on failure.
+ */
+BACKPROP_API nn_status nn_train_options_set_epochs(nn_train_options_t *o, size_t epochs);
+
+/**
+ * @brief The rows of a batch (the last batch of an epoch may have fewer);
+ * default 32. Each step follows the mean of the batch's gradients.
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_BATCH_SIZE (0).
+ */
+BACKPROP_API nn_status nn_train_options_set_batch_size(nn_train_options_t *o, size_t batch);
+
+/**
+ * @brief The seed of the shuffling generator and of the validation split
+ * (nn_train_options_set_validation_fraction()); default 0. The generator is
+ * seeded once per trainer; epoch e's order is its e-th nn_rng_permutation()
+ * of the training rows, i.e. numpy's RandomState(seed).permutation(n) called
+ * once per epoch.
+ * @return ::NN_OK or ::NN_ERR_NULL_ARG.
+ */
+BACKPROP_API nn_status nn_train_options_set_seed(nn_train_options_t *o, unsigned long seed);
+
+/**
+ * @brief Whether each epoch visits the training rows in a new shuffled order
+ * (1, the default) or in their order in the set (0: the batches are then read
+ * in place, without a copy).
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_ARGUMENT (not 0 or 1).
+ */
+BACKPROP_API nn_status nn_train_options_set_shuffle(nn_train_options_t *o, int shuffle);
+
+/**
+ * @brief The optimiser kind (an @c NN_OPT_ code; default ::NN_OPT_SGD).
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_ARGUMENT (an unknown kind).
+ */
+BACKPROP_API nn_status nn_train_options_set_optimizer(nn_train_options_t *o, int kind);
+
+/**
+ * @brief One hyperparameter of the optimiser (an @c NN_HP_ code, see
+ * nn_optimizer_set()); the others keep the kind's defaults. Whether the kind
+ * takes it is checked by nn_trainer_create() (::NN_ERR_ARGUMENT), so the
+ * calls may come in any order.
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NOT_FINITE or ::NN_ERR_ARGUMENT
+ *         (an unknown code or a value outside the code's range).
+ */
+BACKPROP_API nn_status nn_train_options_set_hyperparameter(nn_train_options_t *o,
+                                                           int hyperparameter, double value);
+
+/**
+ * @brief The base learning rate (default 0.01), given to every
+ * nn_optimizer_step() as the schedule makes it.
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NOT_FINITE or ::NN_ERR_ARGUMENT
+ *         (not above 0).
+ */
+BACKPROP_API nn_status nn_train_options_set_learning_rate(nn_train_options_t *o, double rate);
+
+/**
+ * @brief A learning-rate schedule, advanced once per epoch (see the
+ * @c NN_SCHEDULE_ codes for @p a and @p b).
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NOT_FINITE or ::NN_ERR_ARGUMENT
+ *         (an unknown code, or numbers outside the code's ranges).
+ */
+BACKPROP_API nn_status nn_train_options_set_schedule(nn_train_options_t *o, int schedule,
+                                                     double a, double b);
+
+/**
+ * @brief The end factor of ::NN_SCHEDULE_LINEAR (default 1, PyTorch's).
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NOT_FINITE or ::NN_ERR_ARGUMENT
+ *         (outside [0, 1]).
+ */
+BACKPROP_API nn_status nn_train_options_set_linear_end_factor(nn_train_options_t *o,
+                                                              double end_factor);
+
+/**
+ * @brief Clips every batch's mean gradient to the norm @p max_norm with
+ * nn_clip_grad_norm(); 0 (the default) clips nothing.
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NOT_FINITE or ::NN_ERR_ARGUMENT
+ *         (negative).
+ */
+BACKPROP_API nn_status nn_train_options_set_clip(nn_train_options_t *o, double max_norm);
+
+/**
+ * @brief Holds out a fraction of the training set for validation when no
+ * validation set is given: nn_dataset_split(train, fraction, seed, stratify,
+ * ...) with the options' seed, the first part (round(fraction n) rows) for
+ * validation and the rest for training. Stratified (@p stratify 1) only when
+ * the set has class names. 0 (the default) holds out nothing.
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NOT_FINITE or ::NN_ERR_ARGUMENT
+ *         (@p fraction outside [0, 1), @p stratify not 0 or 1).
+ */
+BACKPROP_API nn_status nn_train_options_set_validation_fraction(nn_train_options_t *o,
+                                                                double fraction, int stratify);
+
+/**
+ * @brief Early stopping: training ends when the score has not improved for
+ * @p epochs epochs in a row; 0 (the default) never stops early.
+ *
+ * The score is the validation loss, or the training loss when there is no
+ * validation. An epoch improves when its score is below the best score so
+ * far minus @p min_delta (an absolute amount); it then becomes the best.
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NOT_FINITE or ::NN_ERR_ARGUMENT
+ *         (a negative @p min_delta).
+ */
+BACKPROP_API nn_status nn_train_options_set_patience(nn_train_options_t *o, size_t epochs,
+                                                     double min_delta);
+
+/**
+ * @brief With early stopping set (nn_train_options_set_patience()), whether
+ * the network gets back the parameters of its best epoch when training ends,
+ * early or after its last epoch (1, the default), or keeps the last ones (0).
+ * A stop asked by the epoch callback restores nothing (training may go on).
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_ARGUMENT (not 0 or 1).
+ */
+BACKPROP_API nn_status nn_train_options_set_restore_best(nn_train_options_t *o, int restore);
+
+/**
+ * @brief The threads of the batched passes during training (nn_set_threads());
+ * 0 (the default) keeps the network's setting. The network's setting is put
+ * back when a run ends.
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_ARGUMENT (more than 64;
+ *         nn_trainer_create() refuses more than 1 in a build without threads).
+ */
+BACKPROP_API nn_status nn_train_options_set_threads(nn_train_options_t *o, size_t n);
+
+/**
+ * @brief A rows file (nn_write_rows_file(), docs/data.md) that receives the
+ * work of training, so that another tool can replay it: when the first epoch
+ * begins, the line "train ..." (the training rows) and, with validation, the
+ * line "validation ...", each row named by its source index
+ * (nn_dataset_source_rows()); then, as each epoch begins, a line "epochE ..."
+ * with the training rows in the order that epoch visits them (its batches
+ * are consecutive runs of the batch size). A resumed trainer appends. NULL
+ * (the default) writes nothing. Writing the file is the one thing in the
+ * epoch loop that may allocate (the C library's file buffers).
+ * @param o the handle
+ * @param path the file, copied; NULL for none
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_ARGUMENT (an empty path) or
+ *         ::NN_ERR_NO_MEMORY.
+ */
+BACKPROP_API nn_status nn_train_options_set_order_file(nn_train_options_t *o, const char *path);
+
+/**
+ * @brief A function called after every completed epoch (see ::nn_epoch_fn);
+ * NULL for none.
+ * @return ::NN_OK or ::NN_ERR_NULL_ARG (a NULL handle).
+ */
+BACKPROP_API nn_status nn_train_options_set_epoch_callback(nn_train_options_t *o, nn_epoch_fn f,
+                                                           void *context);
+
+/**
+ * @brief A function called for every batch between the backward pass and the
+ * step (see ::nn_batch_grads_fn); NULL for none.
+ * @return ::NN_OK or ::NN_ERR_NULL_ARG (a NULL handle).
+ */
+BACKPROP_API nn_status nn_train_options_set_batch_hook(nn_train_options_t *o,
+                                                       nn_batch_grads_fn f, void *context);
+
+/** @brief A training loop's state: options, optimiser, generator, history (opaque). */
+typedef struct nn_trainer nn_trainer_t;
+
+/**
+ * @brief Makes a trainer of @p net with a copy of @p options: an optimiser of
+ * the options' kind and hyperparameters, the shuffling generator seeded once,
+ * and room for the history. The trainer uses @p net until it is freed; the
+ * caller keeps the network alive meanwhile.
+ * @param[out] out receives the trainer (release it with nn_trainer_free());
+ *        unchanged on failure
+ * @param net the network to train
+ * @param options the settings, or NULL for the defaults; only read
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_ARGUMENT (a hyperparameter the
+ *         kind does not take, or threads the build cannot run) or
+ *         ::NN_ERR_NO_MEMORY; the network is left as it was.
+ */
+BACKPROP_API nn_status nn_trainer_create(nn_trainer_t **out, nn_t *net,
+                                         const nn_train_options_t *options);
+
+/** @brief Releases a trainer (not its network). NULL is a no-op. */
+BACKPROP_API void nn_trainer_free(nn_trainer_t *t);
+
+/**
+ * @brief Trains the trainer's network on @p train until its epochs are done,
+ * early stopping ends it, or the epoch callback stops it; called again after
+ * a callback's stop, it goes on from there (with the same data sets).
+ *
+ * The gradients accumulated before the call are dropped. The network's
+ * batch reduction is ::NN_REDUCTION_SUM during the run and its own again
+ * after it. Everything the epochs need is allocated before the first one.
+ * With a validation set (given, or held out by
+ * nn_train_options_set_validation_fraction()), each epoch ends with its loss
+ * and metric (::NN_HISTORY_VALIDATION_METRIC).
+ * @param t the trainer
+ * @param train the training rows; their input and target counts must be the
+ *        network's; not changed
+ * @param validation the validation rows (the same counts), or NULL
+ * @return ::NN_OK (also after a stop), ::NN_ERR_NULL_ARG, ::NN_ERR_COUNT (a
+ *         set's inputs or targets do not fit the network), ::NN_ERR_ARGUMENT
+ *         (a validation set together with a validation fraction, a fraction
+ *         that leaves no row on one side, or a hook's row count of 0),
+ *         ::NN_ERR_NO_MEMORY (nothing trained), ::NN_ERR_DIVERGED (a pass,
+ *         a step or a loss was not finite: the network gets back the
+ *         parameters of the best epoch, or of the start of the run when no
+ *         epoch completed, and the run ends), a status of a call of the loop,
+ *         or the batch hook's status. After an error other than
+ *         ::NN_ERR_NO_MEMORY the trainer cannot go on exactly.
+ */
+BACKPROP_API nn_status nn_trainer_run(nn_trainer_t *t, const nn_dataset_t *train,
+                                      const nn_dataset_t *validation);
+
+/**
+ * @brief Copies the history, one row of ::NN_HISTORY_COLUMNS values per
+ * completed epoch.
+ * @param t the trainer
+ * @param rows receives the rows; may be NULL when @p count is 0
+ * @param count doubles at @p rows: at least the epochs completed times
+ *        ::NN_HISTORY_COLUMNS
+ * @param[out] n_epochs receives the number of completed epochs (may be NULL)
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_BUFFER_SIZE (@p count too
+ *         small; *n_epochs is still set).
+ */
+BACKPROP_API nn_status nn_trainer_history(const nn_trainer_t *t, double *rows, size_t count,
+                                          size_t *n_epochs);
+
+/**
+ * @brief Saves the trainer's network and state to @p path, as nn_save()
+ * replaces a file: a version-2 model file with the network, its optimiser
+ * (section `optimizer`) and the section `trainer` (docs/format.md): the
+ * epochs done, the generator's state, the best score, epoch and parameters,
+ * the early-stopping count and the history. nn_load() reads it as a network.
+ * A trainer is saved between epochs (after a stop by the callback, or after
+ * nn_trainer_run() returned); there is no state within an epoch.
+ * @return as nn_save_checkpoint().
+ */
+BACKPROP_API nn_status nn_trainer_save(const nn_trainer_t *t, const char *path);
+
+/**
+ * @brief Loads the file of nn_trainer_save() into @p t, a trainer made with
+ * the same options for a network of the same layer sizes: the network's
+ * parameters, the optimiser's state and the trainer's state are replaced,
+ * so that nn_trainer_run() goes on where the saved trainer stopped.
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_IO, ::NN_ERR_FORMAT (a malformed
+ *         file, or one without the sections `trainer` and `optimizer`),
+ *         ::NN_ERR_COUNT (another parameter layout), ::NN_ERR_ARGUMENT
+ *         (another optimiser kind, or more epochs than the trainer's
+ *         options run), ::NN_ERR_TOO_LARGE or ::NN_ERR_NO_MEMORY; on failure
+ *         the trainer and its network are as they were.
+ */
+BACKPROP_API nn_status nn_trainer_load(nn_trainer_t *t, const char *path);
+
+/**
+ * @brief Trains @p net in one call: nn_trainer_create(), nn_trainer_run(),
+ * nn_trainer_history() and nn_trainer_free().
+ * @param net the network to train
+ * @param train the training rows
+ * @param validation the validation rows, or NULL
+ * @param options the settings, or NULL for the defaults
+ * @param history receives the first history rows that fit in
+ *        @p history_count doubles (epochs times ::NN_HISTORY_COLUMNS hold
+ *        them all); may be NULL when @p history_count is 0
+ * @param history_count doubles at @p history
+ * @param[out] n_epochs receives the number of completed epochs (may be NULL)
+ * @return as nn_trainer_create() and nn_trainer_run(); the history and
+ *         @p n_epochs are filled after a failed run too (not after a failed
+ *         create).
+ */
+BACKPROP_API nn_status nn_train(nn_t *net, const nn_dataset_t *train,
+                                const nn_dataset_t *validation,
+                                const nn_train_options_t *options, double *history,
+                                size_t history_count, size_t *n_epochs);
+/** @} */
+
 #ifdef __cplusplus
 }
 #endif

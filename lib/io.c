@@ -17,6 +17,7 @@
 #define IO_POSIX 0
 #endif
 
+#include "io.h"
 #include "model_format.h"
 #include "model_sections.h"
 #include "names.h"
@@ -541,8 +542,18 @@ nn_status nn_save_checkpoint(const nn_t *net, const nn_optimizer_t *opt, const c
         return status;
     if (path[0] == '\0')
         return NN_ERR_IO;
-    const struct nn__model_extras x = {opt, NULL};
+    const struct nn__model_extras x = {opt, NULL, NULL, NULL};
     return save_file(net, &x, path);
+}
+
+nn_status nn__save_extras(const nn_t *net, const struct nn__model_extras *x, const char *path)
+{
+    nn_status status = nn__check_savable(net);
+    if (status == NN_OK)
+        status = nn__check_checkpoint(net, x->optimizer);
+    if (status == NN_OK && path[0] == '\0')
+        status = NN_ERR_IO;
+    return status == NN_OK ? save_file(net, x, path) : status;
 }
 
 /* The parallel arrays of nn_load_ex(): every entry present, every name valid. */
@@ -747,7 +758,7 @@ static nn_status load_checkpoint(nn_t **net, nn_optimizer_t **opt, const void *s
     }
     struct load_settings settings;
     nn__load_settings(options, &settings);
-    struct nn__model_extras x = {NULL, NULL};
+    struct nn__model_extras x = {NULL, NULL, NULL, NULL};
     nn_t *loaded = NULL;
     const nn_status status = load(&loaded, data, size, path, &settings, &x, msg, msg_size);
     if (status == NN_OK) {
@@ -755,6 +766,14 @@ static nn_status load_checkpoint(nn_t **net, nn_optimizer_t **opt, const void *s
         *opt = x.loaded_optimizer;
     }
     return status;
+}
+
+nn_status nn__load_extras(nn_t **out, const char *path, struct nn__model_extras *x)
+{
+    struct load_settings settings;
+    nn__load_settings(NULL, &settings);
+    *out = NULL;
+    return load(out, NULL, 0, path, &settings, x, NULL, 0); /* releases x on failure */
 }
 
 nn_status nn_load_checkpoint_buffer_with(nn_t **net, nn_optimizer_t **opt, const char *data,

@@ -11,6 +11,7 @@ static const struct nn__section sections[] = {
     {"classes", nn__classes_carried, nn__classes_write, nn__classes_read, nn__classes_max_bytes},
     {"optimizer", nn__optimizer_carried, nn__optimizer_write, nn__optimizer_read,
      nn__optimizer_max_bytes},
+    {"trainer", nn__trainer_carried, nn__trainer_write, nn__trainer_read, nn__trainer_max_bytes},
 };
 
 #define N_SECTIONS (sizeof sections / sizeof sections[0])
@@ -50,6 +51,8 @@ void nn__release_extras(struct nn__model_extras *x)
         return;
     nn_optimizer_free(x->loaded_optimizer);
     x->loaded_optimizer = NULL;
+    nn__train_state_free(x->loaded_train_state);
+    x->loaded_train_state = NULL;
 }
 
 /* The known sections' names, for a message: "a, b or c". */

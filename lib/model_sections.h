@@ -31,6 +31,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct nn__train_state;
+
 /* Objects a file carries beside the network, for sections that hold more
    than the network's own settings: the writer's caller says what to write,
    the loader's caller where what a section read goes. nn_save() and
@@ -42,6 +44,11 @@ struct nn__model_extras {
     /* reading: the optimiser that section `optimizer` made, NULL when the
        file has none; the loader's caller owns it */
     nn_optimizer_t *loaded_optimizer;
+    /* writing: a trainer's state (section `trainer`); NULL: none */
+    const struct nn__train_state *train_state;
+    /* reading: the state that section `trainer` read (its arrays from
+       malloc), NULL when the file has none; the loader's caller owns it */
+    struct nn__train_state *loaded_train_state;
 };
 
 struct nn__section {
@@ -93,5 +100,13 @@ uint64_t nn__optimizer_max_bytes(size_t n_layers, const size_t *sizes, uint64_t 
 /* What saving a checkpoint of net and opt needs beyond nn__check_savable():
    NN_OK, NN_ERR_NULL_ARG (no optimiser) or NN_ERR_COUNT (another layout). */
 nn_status nn__check_checkpoint(const nn_t *net, const nn_optimizer_t *opt);
+
+/* section_trainer.c: a trainer's state (trainer_state.h). */
+int nn__trainer_carried(const nn_t *net, const struct nn__model_extras *x);
+void nn__trainer_write(const nn_t *net, const struct nn__model_extras *x, struct nn__writer *w);
+nn_status nn__trainer_read(struct nn__parser *p, nn_t *net, struct nn__model_extras *x);
+uint64_t nn__trainer_max_bytes(size_t n_layers, const size_t *sizes, uint64_t params);
+/* Releases a state that nn__trainer_read() made; NULL: nothing. */
+void nn__train_state_free(struct nn__train_state *s);
 
 #endif

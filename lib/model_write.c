@@ -139,6 +139,6 @@ nn_status nn_save_checkpoint_buffer(const nn_t *net, const nn_optimizer_t *opt, 
         *length = 0;
         return status;
     }
-    const struct nn__model_extras x = {opt, NULL};
+    const struct nn__model_extras x = {opt, NULL, NULL, NULL};
     return save_buffer(net, &x, buf, size, length);
 }

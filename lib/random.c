@@ -3,14 +3,17 @@
    nn_init_random(). */
 #include "internal.h"
 #include "bounds.h"
+#include "random.h"
 #include "versions.h"
 
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define MT_N 624
 #define MT_M 397
+_Static_assert(MT_N == NN__RNG_WORDS, "random.h holds the whole state");
 
 struct nn_rng {
     uint32_t state[MT_N];
@@ -81,6 +84,21 @@ unsigned long nn_rng_next_u32(nn_rng_t *rng)
 double nn_rng_uniform(nn_rng_t *rng)
 {
     return rng ? mt_uniform(rng) : 0.0;
+}
+
+void nn__rng_get_state(const nn_rng_t *rng, struct nn__rng_state *state)
+{
+    memcpy(state->words, rng->state, sizeof state->words);
+    state->next = rng->next;
+}
+
+int nn__rng_set_state(nn_rng_t *rng, const struct nn__rng_state *state)
+{
+    if (state->next > MT_N)
+        return 0;
+    memcpy(rng->state, state->words, sizeof rng->state);
+    rng->next = state->next;
+    return 1;
 }
 
 nn_status nn_init_random(nn_t *net, unsigned long seed, int scheme, double lo, double hi)

@@ -217,8 +217,10 @@ static char *comment(size_t n)
 }
 
 /* The sections' allowance (256 bytes for `training`, for `optimizer` 32
-   per value of the largest state and 16 lines of 256, and the allowances of
-   `scaling` and `classes`) extends the cap of a
+   per value of the largest state and 16 lines of 256, the allowances of
+   `scaling` and `classes`, for `trainer` 32 per generator word, parameter
+   and history value of NN_MAX_EPOCHS epochs and 16 lines of 256 and one per
+   layer) extends the cap of a
    version-2 file, and nothing more: the same long comment loads after a
    section and is refused 2 bytes further on, with the cap's message. */
 static void test_caps_cover_sections(void **state)
@@ -230,10 +232,12 @@ static void test_caps_cover_sections(void **state)
        32 per value of a state of 2 step counts and 2 arrays of 3, and 16
        lines of 256 (optimizer); 32 per offset and scale of the 2 inputs and
        the output and 8 lines of 256 (scaling); 2 class lines of 16 + 3 * 255
-       and 4 lines of 256 (classes) */
+       and 4 lines of 256 (classes); 32 per value of 625 words, 3 parameters
+       and NN_MAX_EPOCHS rows of history, 18 lines of 256 (trainer) */
     const size_t sizes_start = (size_t)(strstr(plain, "sizes") - plain);
+    const size_t trainer = 32 * (625 + 3 + (size_t)NN_MAX_EPOCHS * NN_HISTORY_COLUMNS) + 18 * 256;
     const size_t sections = 256 + 32 * (2 + 2 * 3) + 16 * 256 + 32 * 2 * (2 + 1) + 8 * 256 +
-                            2 * (16 + 3 * 255) + 4 * 256;
+                            2 * (16 + 3 * 255) + 4 * 256 + trainer;
     const size_t cap = sizes_start + 65536 + 32 * 3 + 256 + sections;
     char *c = comment(cap - strlen(v2));
     char *fits = append(v2, c);
