@@ -98,6 +98,33 @@ static void test_each_mode_writes_what_it_should(void **state)
     }
 }
 
+/* A fast loop redraws the bar at most every PROGRESS_BAR_INTERVAL seconds;
+   the epochs between are skipped, and the end draws the last one shown. */
+static void test_the_bar_is_not_redrawn_too_often(void **state)
+{
+    (void)state;
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    struct progress p;
+    progress_start(&p, f, PROGRESS_BAR, 100, "accuracy");
+    for (size_t k = 1; k <= 7; k++) {
+        const struct progress_epoch e = {k, 1.0 / (double)k, NAN, NAN};
+        progress_show(&p, &e, 0.001 * (double)k); /* 7 epochs in 7 ms */
+    }
+    char *text = contents(f);
+    assert_int_equal(strspn(text, "\r["), 2);
+    assert_non_null(strstr(text, "epoch 1/100 loss 1 "));
+    assert_null(strstr(text, "epoch 2/100"));
+    free(text);
+    progress_end(&p); /* an early stop after epoch 7: it is drawn, then the line ends */
+    text = contents(f);
+    assert_non_null(strstr(text, "epoch 7/100 loss 0.142857 "));
+    assert_null(strstr(text, "epoch 6/100"));
+    assert_int_equal(text[strlen(text) - 1], '\n');
+    free(text);
+    fclose(f);
+}
+
 static void test_history_csv(void **state)
 {
     (void)state;
@@ -125,6 +152,7 @@ int main(void)
         cmocka_unit_test(test_durations),
         cmocka_unit_test(test_the_line_of_an_epoch),
         cmocka_unit_test(test_each_mode_writes_what_it_should),
+        cmocka_unit_test(test_the_bar_is_not_redrawn_too_often),
         cmocka_unit_test(test_history_csv),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

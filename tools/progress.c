@@ -17,6 +17,9 @@ void progress_start(struct progress *p, FILE *f, enum progress_mode mode, size_t
     p->epochs = epochs;
     p->metric = metric;
     p->bar_shown = 0;
+    p->drawn = -1.0;
+    p->pending.epoch = 0;
+    p->pending_elapsed = 0.0;
 }
 
 double progress_time_left(double elapsed, size_t done, size_t total)
@@ -76,24 +79,42 @@ static void put_bar(FILE *f, size_t epoch, size_t epochs)
     fputs("] ", f);
 }
 
+/* Draws the bar of epoch `e`. */
+static void draw_bar(struct progress *p, const struct progress_epoch *e, double elapsed)
+{
+    char line[256];
+    progress_format_line(line, sizeof line, p, e, elapsed);
+    put_bar(p->f, e->epoch, p->epochs);
+    fprintf(p->f, "%s\033[K", line);
+    fflush(p->f);
+    p->bar_shown = 1;
+    p->drawn = elapsed;
+    p->pending.epoch = 0;
+}
+
 void progress_show(struct progress *p, const struct progress_epoch *e, double elapsed)
 {
     char line[256];
-    if (p->mode == PROGRESS_NONE)
-        return;
-    progress_format_line(line, sizeof line, p, e, elapsed);
     if (p->mode == PROGRESS_LINES) {
+        progress_format_line(line, sizeof line, p, e, elapsed);
         fprintf(p->f, "%s\n", line);
-    } else {
-        put_bar(p->f, e->epoch, p->epochs);
-        fprintf(p->f, "%s\033[K", line);
-        p->bar_shown = 1;
+        fflush(p->f);
+    } else if (p->mode == PROGRESS_BAR) {
+        if (p->drawn < 0.0 || elapsed - p->drawn >= PROGRESS_BAR_INTERVAL || e->epoch >= p->epochs) {
+            draw_bar(p, e, elapsed);
+        } else {
+            p->pending = *e;
+            p->pending_elapsed = elapsed;
+        }
     }
-    fflush(p->f);
 }
 
 void progress_end(struct progress *p)
 {
+    if (p->mode == PROGRESS_BAR && p->pending.epoch > 0) {
+        const struct progress_epoch last = p->pending;
+        draw_bar(p, &last, p->pending_elapsed);
+    }
     if (p->bar_shown)
         fputc('\n', p->f);
     p->bar_shown = 0;

@@ -24,7 +24,14 @@ struct progress {
     size_t epochs;      /* the number planned */
     const char *metric; /* the metric's name ("accuracy"), NULL for none */
     int bar_shown;      /* a bar is on the line, to be ended by progress_end */
+    double drawn;       /* when the bar was last drawn (seconds) */
+    struct progress_epoch pending; /* an epoch not drawn yet (epoch 0: none) */
+    double pending_elapsed;
 };
+
+/* The bar is redrawn at most this often (seconds), so that a fast loop does
+   not spend its time on the terminal; the last epoch is always drawn. */
+#define PROGRESS_BAR_INTERVAL 0.1
 
 /* Starts showing the progress of `epochs` epochs on `f`. */
 void progress_start(struct progress *p, FILE *f, enum progress_mode mode, size_t epochs,
@@ -33,7 +40,7 @@ void progress_start(struct progress *p, FILE *f, enum progress_mode mode, size_t
 /* Shows epoch `e`, `elapsed` seconds after the start of training. */
 void progress_show(struct progress *p, const struct progress_epoch *e, double elapsed);
 
-/* Ends the bar's line, if any. */
+/* Draws an epoch the bar skipped, then ends the bar's line, if any. */
 void progress_end(struct progress *p);
 
 /* The seconds the remaining epochs should take, at the pace so far. */
