@@ -95,9 +95,12 @@ static void put_confusion(FILE *f, const nn_t *net, const nn_dataset_t *data, co
             fprintf(f, "%-16s", eval_class_label(net, data, i, number, sizeof number));
         else
             fprintf(f, "%s[", i ? ", " : "");
-        for (size_t j = 0; j < n; j++)
-            fprintf(f, format == EVAL_TEXT ? " %8zu" : "%s%zu",
-                    format == EVAL_TEXT ? "" : j ? ", " : "", c[i * n + j]);
+        for (size_t j = 0; j < n; j++) {
+            if (format == EVAL_TEXT)
+                fprintf(f, " %8zu", c[i * n + j]);
+            else
+                fprintf(f, "%s%zu", j ? ", " : "", c[i * n + j]);
+        }
         fputs(format == EVAL_TEXT ? "\n" : "]", f);
     }
 }
