@@ -633,7 +633,7 @@ static int parse_init_settings(const struct options *o, struct init_plan *plan)
 {
     plan->scheme = NN_INIT_UNIFORM;
     plan->loss = NN_LOSS_HALF_SSE;
-    plan->reduction = NN_REDUCTION_MEAN;
+    plan->reduction = -1; /* the network's own default */
     plan->lo = 0.0;
     plan->hi = 1.0;
     plan->seed = 0;
@@ -680,7 +680,7 @@ static int apply_init_settings(nn_t *net, const struct init_plan *plan, const st
     nn_status s = nn_set_loss(net, plan->loss);
     if (s != NN_OK)
         return fail(EXIT_USAGE, "--loss %s: %s", nn_loss_name(plan->loss), nn_strerror(s));
-    if ((s = nn_set_reduction(net, plan->reduction)) != NN_OK)
+    if (plan->reduction >= 0 && (s = nn_set_reduction(net, plan->reduction)) != NN_OK)
         return fail(refusal_status(s), "--reduction: %s", nn_strerror(s));
     if (o->class_names)
         return set_class_names(net, o->class_names);
