@@ -1384,6 +1384,9 @@ BACKPROP_API nn_status nn_metric_from_name(const char *name, int *metric);
 
 /** @brief The name of a metric; NULL for an unknown code (codes are contiguous from 0). */
 BACKPROP_API const char *nn_metric_name(int metric);
+/** @} */
+
+/* ------------------------------------------------------------------------- */
 /** @name Permutations, shuffling, splitting and rows files
  * Seeded permutations that are bit for bit numpy's legacy ones
  * (np.random.seed(seed); np.random.permutation(n)), a shuffle and a split

@@ -13,7 +13,15 @@ per row written out from its definition.
 
 Run: /usr/bin/python3 tests/ref/metrics_ref.py > tests/ref/metrics_ref.h
 The test suite reads only the header; it needs neither scikit-learn nor numpy.
+
+With --cli DIR it also writes the softmax classifier for tests/test_cli.sh:
+DIR/metrics_model.txt (the network as a model file), DIR/metrics_data.csv
+(its rows: inputs, then one-hot targets) and DIR/metrics_expected.txt (one
+"name value" line per number `backprop eval` reports).
 """
+import os
+import sys
+
 import numpy as np
 from sklearn import metrics
 
@@ -72,6 +80,28 @@ def put_errors(prefix, t, o):
     put_scalar(prefix, "r2", metrics.r2_score(t, o, multioutput="uniform_average"))
 
 
+CLI = {}
+
+
+def write_cli(directory, w, b, x, t, expected):
+    """The softmax case as the command's files (see the module's text)."""
+    n_out, n_in = w.shape
+    lines = ["backprop-model 1", f"layers 2", f"sizes {n_in} {n_out}", "loss cross_entropy", "",
+             "layer 1", "activation softmax", "bias per_neuron", "frozen none",
+             f"weights {n_out} {n_in}"]
+    lines += [" ".join(float(v).hex() for v in row) for row in w]
+    lines += [f"biases {n_out}", " ".join(float(v).hex() for v in b), "end"]
+    with open(os.path.join(directory, "metrics_model.txt"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    with open(os.path.join(directory, "metrics_data.csv"), "w") as f:
+        f.write(",".join([f"x{i}" for i in range(n_in)] + [f"t{j}" for j in range(n_out)]) + "\n")
+        for xi, ti in zip(x, t):
+            f.write(",".join(repr(float(v)) for v in list(xi) + list(ti)) + "\n")
+    with open(os.path.join(directory, "metrics_expected.txt"), "w") as f:
+        for name, value in expected:
+            f.write(f"{name} {value if isinstance(value, str) else repr(value)}\n")
+
+
 def softmax_case():
     prefix, rows, k = "softmax", 12, 4
     w, b, x, z = network(3, k, rows)
@@ -86,6 +116,23 @@ def softmax_case():
     put_scalar(prefix, "loss", np.mean(-(t * np.log(o)).sum(axis=1)))
     put_classes(prefix, y_true, y_pred, k)
     put_errors(prefix, t, o)
+    p, r, f, _ = metrics.precision_recall_fscore_support(
+        y_true, y_pred, labels=list(range(k)), zero_division=0)
+    CLI["softmax"] = (w, b, x, t, [
+        ("loss", float(np.mean(-(t * np.log(o)).sum(axis=1)))),
+        ("accuracy", metrics.accuracy_score(y_true, y_pred)),
+        ("mse", metrics.mean_squared_error(t, o)),
+        ("mae", metrics.mean_absolute_error(t, o)),
+        ("r2", metrics.r2_score(t, o)),
+        ("bit_fail", float((np.abs(t - o) >= 0.35).sum())),
+        ("macro_f1", float(np.mean(f))),
+        ("macro_precision", float(np.mean(p))),
+        ("macro_recall", float(np.mean(r))),
+        ("class_f1", " ".join(repr(float(v)) for v in f)),
+        ("confusion", " ".join(str(int(v)) for v in metrics.confusion_matrix(
+            y_true, y_pred, labels=list(range(k))).ravel())),
+        ("classes", " ".join(str(int(v)) for v in y_pred)),
+    ])
 
 
 def regression_case():
@@ -118,3 +165,5 @@ print("#include <stddef.h>")
 softmax_case()
 regression_case()
 binary_case()
+if len(sys.argv) == 3 and sys.argv[1] == "--cli":
+    write_cli(sys.argv[2], *CLI["softmax"])
