@@ -489,7 +489,10 @@ BACKPROP_API int nn_get_loss(const nn_t *net);
 /**
  * @brief Runs one sample forward.
  * @param net the network
- * @param input sizes[0] finite values
+ * @param input sizes[0] finite values, raw: a network with input scaling
+ *        (nn_set_input_scaling()) scales them first, and layer 0's outputs are
+ *        the scaled values; the outputs are in the network's units (not
+ *        un-scaled: see nn_predict())
  * @param output receives the outputs (sizes[n_layers-1] values); may be NULL
  * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NOT_FINITE (a NaN or infinite input)
  *         or ::NN_ERR_DIVERGED (an output of a layer is not finite; see @ref divergence).
@@ -503,7 +506,8 @@ BACKPROP_API int nn_get_loss(const nn_t *net);
 BACKPROP_API nn_status nn_forward(nn_t *net, const double *input, double *output);
 
 /**
- * @brief The loss of the last nn_forward() against @p target.
+ * @brief The loss of the last nn_forward() against @p target, given in the
+ * network's units (scaled, when the network has target scaling: nn_scale_targets()).
  * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NOT_FINITE, ::NN_ERR_NO_FORWARD or
  * ::NN_ERR_STALE_FORWARD.
  */
@@ -512,6 +516,8 @@ BACKPROP_API nn_status nn_loss(const nn_t *net, const double *target, double *lo
 /**
  * @brief Backpropagates the loss of the last nn_forward() against @p target and
  * ADDS this sample's gradients to the accumulators (frozen parameters included).
+ * @p target is in the network's units (scaled, when the network has target
+ * scaling: nn_scale_targets()).
  * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NOT_FINITE, ::NN_ERR_NO_FORWARD,
  * ::NN_ERR_STALE_FORWARD or ::NN_ERR_DIVERGED (a delta or gradient would not be
  * finite; nothing changed, see @ref divergence).
@@ -540,6 +546,8 @@ BACKPROP_API nn_status nn_step(nn_t *net, double learning_rate);
  * activation) is passed as in the other rules: the vector propagated to it
  * through the updated weights is multiplied by its Jacobian as a whole. The per-layer deltas of
  * this pass stay readable; the accumulated gradients are not touched.
+ * @p input is raw (scaled by the network's input scaling, if any), @p target
+ * in the network's units (nn_scale_targets()).
  * Makes the last forward pass stale.
  * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NOT_FINITE or ::NN_ERR_DIVERGED
  *         (see @ref divergence for what a refused step leaves).
@@ -555,6 +563,8 @@ BACKPROP_API nn_status nn_train_sequential(nn_t *net, const double *input, const
  * earlier nn_backward() calls are left untouched. Each layer's update is applied
  * right after its deltas have been propagated through its old weights.
  * Makes the last forward pass stale; the deltas stay readable.
+ * @p input is raw (scaled by the network's input scaling, if any), @p target
+ * in the network's units (nn_scale_targets()).
  * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NOT_FINITE or ::NN_ERR_DIVERGED
  *         (see @ref divergence for what a refused step leaves).
  */
@@ -881,8 +891,10 @@ BACKPROP_API size_t nn_batch_capacity(const nn_t *net);
  * the same bits for every thread count.
  * @param net the network
  * @param n number of samples, at least 1
- * @param inputs n rows of sizes[0] finite values, row-major
- * @param outputs receives n rows of sizes[n_layers-1] values; may be NULL. It
+ * @param inputs n rows of sizes[0] finite values, row-major, raw (scaled by the
+ *        network's input scaling, if any; the batch keeps the scaled rows)
+ * @param outputs receives n rows of sizes[n_layers-1] values, in the network's
+ *        units (not un-scaled: see nn_predict()); may be NULL. It
  *        may be @p inputs itself (the outputs replace the inputs, with the same
  *        bits as in a separate array), but must share no other double with them.
  * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_BATCH_SIZE (n is 0),
@@ -899,7 +911,8 @@ BACKPROP_API nn_status nn_forward_batch(nn_t *net, size_t n, const double *input
  * @brief The summed loss of the @p n samples of the last nn_forward_batch().
  * @param net the network
  * @param n the number of samples of the last nn_forward_batch()
- * @param targets n rows of sizes[n_layers-1] finite values
+ * @param targets n rows of sizes[n_layers-1] finite values, in the network's
+ *        units (nn_scale_targets() converts raw ones)
  * @param loss receives the sum over the samples of each sample's loss
  * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NO_BATCH, ::NN_ERR_BATCH_SIZE (n
  *         differs from the last batch), ::NN_ERR_STALE_FORWARD or ::NN_ERR_NOT_FINITE.
@@ -940,7 +953,8 @@ BACKPROP_API int nn_get_reduction(const nn_t *net);
  * for every thread count.
  * @param net the network
  * @param n the number of samples of the last nn_forward_batch()
- * @param targets n rows of sizes[n_layers-1] finite values
+ * @param targets n rows of sizes[n_layers-1] finite values, in the network's
+ *        units (nn_scale_targets() converts raw ones)
  * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NO_BATCH, ::NN_ERR_BATCH_SIZE (n
  *         differs from the last batch), ::NN_ERR_STALE_FORWARD, ::NN_ERR_NOT_FINITE
  *         or ::NN_ERR_DIVERGED (a delta or gradient would not be finite; the
@@ -1007,7 +1021,13 @@ BACKPROP_API size_t nn_inference_workspace_size(const nn_t *net, size_t n);
 
 /**
  * @brief Runs @p n samples forward without changing the network: the outputs
- * equal those of nn_forward_batch() (and of nn_forward() up to rounding).
+ * equal those of nn_forward_batch() (and of nn_forward() up to rounding),
+ * un-scaled when the network has target scaling.
+ *
+ * The inputs are raw: a network with input scaling scales them first, as
+ * every forward pass does. A network with target scaling gives raw outputs,
+ * o * scale + offset of the network's outputs o (nn_unscale_outputs()), where
+ * nn_forward() and nn_forward_batch() give o itself.
  *
  * Uses up to nn_get_threads() threads (see nn_set_threads()), as many as
  * @p workspace has packing areas for: a workspace of the size
@@ -2293,6 +2313,10 @@ BACKPROP_API nn_status nn_fit_input_scaling(nn_t *net, int scheme, size_t n_rows
  * @brief Fits the target scaling on @p n_rows rows of raw targets, as
  * nn_fit_input_scaling() does the inputs (nn_output_count(net) values a row).
  * Scaling targets suits regression; a classifier's targets are best left alone.
+ * @param net the network
+ * @param scheme ::NN_SCALE_NONE, ::NN_SCALE_STANDARD or ::NN_SCALE_MINMAX
+ * @param n_rows the number of rows, at least 1
+ * @param targets n_rows rows of nn_output_count(net) finite values, row-major
  * @return as nn_fit_input_scaling(); the passes' state is not touched.
  */
 BACKPROP_API nn_status nn_fit_target_scaling(nn_t *net, int scheme, size_t n_rows,
@@ -2314,6 +2338,9 @@ BACKPROP_API nn_status nn_set_input_scaling(nn_t *net, const double *offset, con
 /**
  * @brief Copies the input scaling out: offsets 0 and scales 1 when the network
  * has none.
+ * @param net the network
+ * @param offset receives nn_input_count(net) offsets
+ * @param scale receives nn_input_count(net) scales
  * @param count nn_input_count(net)
  * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_COUNT.
  */
@@ -2322,6 +2349,10 @@ BACKPROP_API nn_status nn_get_input_scaling(const nn_t *net, double *offset, dou
 /**
  * @brief Sets the target scaling (nn_output_count(net) values each), as
  * nn_set_input_scaling() the input scaling; the passes' state is not touched.
+ * @param net the network
+ * @param offset nn_output_count(net) finite values
+ * @param scale nn_output_count(net) finite values above 0
+ * @param count nn_output_count(net)
  * @return as nn_set_input_scaling().
  */
 BACKPROP_API nn_status nn_set_target_scaling(nn_t *net, const double *offset, const double *scale,
@@ -2329,6 +2360,9 @@ BACKPROP_API nn_status nn_set_target_scaling(nn_t *net, const double *offset, co
 /**
  * @brief Copies the target scaling out: offsets 0 and scales 1 when the network
  * has none.
+ * @param net the network
+ * @param offset receives nn_output_count(net) offsets
+ * @param scale receives nn_output_count(net) scales
  * @param count nn_output_count(net)
  * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_COUNT.
  */
@@ -2356,6 +2390,7 @@ BACKPROP_API nn_status nn_scale_inputs(const nn_t *net, size_t n, const double *
  * @brief Raw targets to the network's units, (t - offset) / scale (a copy without
  * target scaling): the targets nn_loss(), nn_backward() and the batch and
  * training calls take.
+ * @param net the network
  * @param n the number of rows (0: nothing to do)
  * @param targets n rows of nn_output_count(net) finite values
  * @param scaled receives the n rows; may be @p targets itself
@@ -2366,6 +2401,7 @@ BACKPROP_API nn_status nn_scale_targets(const nn_t *net, size_t n, const double 
 /**
  * @brief Outputs in the network's units to raw ones, o * scale + offset (a copy
  * without target scaling): what nn_predict() gives.
+ * @param net the network
  * @param n the number of rows (0: nothing to do)
  * @param outputs n rows of nn_output_count(net) finite values
  * @param raw receives the n rows; may be @p outputs itself

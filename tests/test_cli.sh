@@ -562,6 +562,32 @@ checks=$((checks + 1))
 cmp -s "$work/stdout.txt" "$work/step1.txt" || fail "train -o - differs from the file"
 expect 2 "give -o a file name" "$bp" explain "$models/example_c.txt" --input 0.05,0.10 --target 0.01,0.99 --rate 0.5 -o -
 expect 0 "rankdir=LR" "$bp" dot "$models/example_c.txt" -o -
+# ---- run un-scales: a model with input and target scaling takes raw inputs ----
+# and prints raw outputs: (3, 6) scales to (1, 1), the network gives
+# 0.5 - 1.5 + 0.25 = -0.75, un-scaled -0.75 * 3 + 10 = 7.75
+cat > "$work/scaled.txt" <<'MODEL'
+backprop-model 2
+layers 2
+sizes 2 1
+loss half_sse
+layer 1
+activation linear
+bias per_neuron
+frozen none
+weights 1 2
+0x1p-1 -0x1.8p+0
+biases 1
+0x1p-2
+end
+section scaling
+inputs 2
+0x1p+0 0x1p+1
+0x1p+1 0x1p+2
+targets 1
+0x1.4p+3
+0x1.8p+1
+MODEL
+expect 0 "^7\.75$" "$bp" run "$work/scaled.txt" --input 3,6
 sanitizer_reports "the end"
 
 echo "$checks checks, $failures failed"

@@ -117,6 +117,25 @@ nn_status nn_load_checkpoint_with(nn_t **net, nn_optimizer_t **opt, const char *
 nn_status nn_load_checkpoint_buffer_with(nn_t **net, nn_optimizer_t **opt, const char *data,
                                          size_t size, const nn_load_options_t *options,
                                          char *message, size_t message_size);
+
+nn_status nn_scale_from_name(const char *name, int *scheme);
+const char *nn_scale_name(int scheme);
+nn_status nn_fit_input_scaling(nn_t *net, int scheme, size_t n_rows, const double *inputs);
+nn_status nn_fit_target_scaling(nn_t *net, int scheme, size_t n_rows, const double *targets);
+nn_status nn_set_input_scaling(nn_t *net, const double *offset, const double *scale,
+                               size_t count);
+nn_status nn_get_input_scaling(const nn_t *net, double *offset, double *scale, size_t count);
+nn_status nn_set_target_scaling(nn_t *net, const double *offset, const double *scale,
+                                size_t count);
+nn_status nn_get_target_scaling(const nn_t *net, double *offset, double *scale, size_t count);
+int nn_has_input_scaling(const nn_t *net);
+int nn_has_target_scaling(const nn_t *net);
+nn_status nn_scale_inputs(const nn_t *net, size_t n, const double *inputs, double *scaled);
+nn_status nn_scale_targets(const nn_t *net, size_t n, const double *targets, double *scaled);
+nn_status nn_unscale_outputs(const nn_t *net, size_t n, const double *outputs, double *raw);
+nn_status nn_set_class_names(nn_t *net, size_t n, const char *const *names);
+size_t nn_class_count(const nn_t *net);
+const char *nn_class_name(const nn_t *net, size_t k);
 ]]
 ffi.cdef(declarations)
 
@@ -135,6 +154,7 @@ M.activation = { linear = 0, sigmoid = 1, tanh = 2, relu = 3, leaky_relu = 4, so
                  softmax = 6, custom = 100 }
 M.loss = { half_sse = 0, mse = 1, cross_entropy = 2, binary_cross_entropy = 3 }
 M.reduction = { sum = 0, mean = 1 }
+M.scale = { none = 0, standard = 1, minmax = 2, ["min-max"] = 2 }
 M.bias_mode = { per_neuron = 0, shared = 1 }
 M.init = { uniform = 0, xavier = 1, he = 2 }
 M.optimizer = { sgd = 0, adam = 1, adamw = 2, rmsprop = 3, rprop = 4 }
@@ -581,6 +601,101 @@ function Network:clip_grad_norm(max_norm)
   local norm = ffi.new("double[1]")
   check(L().nn_clip_grad_norm(self:handle(), max_norm, norm), "nn_clip_grad_norm")
   return norm[0]
+end
+
+-- Scaling stored in the network: x' = (x - offset) / scale per input (per
+-- output for the targets). Every forward pass scales its raw inputs;
+-- training calls take targets in the network's units (net:scale_targets());
+-- net:predict() gives raw outputs.
+local function input_count(C, h) return tonumber(C.nn_input_count(h)) end
+local function output_count(C, h) return tonumber(C.nn_output_count(h)) end
+
+-- Whole rows of width values: the buffer and the row count.
+local function rows_of(values, width, cname)
+  local buf, n = to_doubles(values)
+  if n % width ~= 0 then
+    error(M.error(M.status.ERR_COUNT, cname,
+                  string.format("expected whole rows of %d values, got %d", width, n)), 3)
+  end
+  return buf, n / width
+end
+
+-- net:fit_input_scaling("standard" | "minmax" | "none", rows) and the same for targets.
+local function scaling_fitter(cname, count_of)
+  return function(self, scheme, rows)
+    local C, h = L(), self:handle()
+    local code = code_of(M.scale, scheme, "scaling scheme")
+    if code == M.scale.none then
+      check(C[cname](h, code, 0, nil), cname)
+      return
+    end
+    local buf, n = rows_of(rows, count_of(C, h), cname)
+    check(C[cname](h, code, n, buf), cname)
+  end
+end
+Network.fit_input_scaling = scaling_fitter("nn_fit_input_scaling", input_count)
+Network.fit_target_scaling = scaling_fitter("nn_fit_target_scaling", output_count)
+
+local function scaling_setter(cname)
+  return function(self, offset, scale)
+    local o, n_o = to_doubles(offset)
+    local s, n_s = to_doubles(scale)
+    if n_o ~= n_s then
+      error(M.error(M.status.ERR_COUNT, cname, plural(n_o, "offset", "offsets") .. " and " ..
+                    plural(n_s, "scale", "scales")), 2)
+    end
+    check(L()[cname](self:handle(), o, s, n_o), cname)
+  end
+end
+Network.set_input_scaling = scaling_setter("nn_set_input_scaling")
+Network.set_target_scaling = scaling_setter("nn_set_target_scaling")
+
+-- net:input_scaling(): offsets, scales (tables), or nil without one.
+local function scaling_getter(has, cname, count_of)
+  return function(self)
+    local C, h = L(), self:handle()
+    if C[has](h) == 0 then return nil end
+    local n = count_of(C, h)
+    local o, s = ffi.new("double[?]", n), ffi.new("double[?]", n)
+    check(C[cname](h, o, s, n), cname)
+    return from_doubles(o, n), from_doubles(s, n)
+  end
+end
+Network.input_scaling = scaling_getter("nn_has_input_scaling", "nn_get_input_scaling",
+                                       input_count)
+Network.target_scaling = scaling_getter("nn_has_target_scaling", "nn_get_target_scaling",
+                                        output_count)
+
+-- net:scale_inputs(rows), net:scale_targets(rows), net:unscale_outputs(rows):
+-- the values of whole rows converted, as one flat table.
+local function converter(cname, count_of)
+  return function(self, rows)
+    local C, h = L(), self:handle()
+    local width = count_of(C, h)
+    local buf, n = rows_of(rows, width, cname)
+    local out = ffi.new("double[?]", n * width > 0 and n * width or 1)
+    check(C[cname](h, n, buf, out), cname)
+    return from_doubles(out, n * width)
+  end
+end
+Network.scale_inputs = converter("nn_scale_inputs", input_count)
+Network.scale_targets = converter("nn_scale_targets", output_count)
+Network.unscale_outputs = converter("nn_unscale_outputs", output_count)
+
+-- net:set_class_names({...}): one name per output (two for one output); {} removes them.
+function Network:set_class_names(names)
+  local n = #names
+  local array = ffi.new("const char *[?]", n > 0 and n or 1)
+  for i = 1, n do array[i - 1] = names[i] end
+  check(L().nn_set_class_names(self:handle(), n, n > 0 and array or nil), "nn_set_class_names")
+end
+
+-- net:class_names(): a table of strings, empty when there are none.
+function Network:class_names()
+  local C, h = L(), self:handle()
+  local t = {}
+  for k = 1, tonumber(C.nn_class_count(h)) do t[k] = ffi.string(C.nn_class_name(h, k - 1)) end
+  return t
 end
 
 -- Optimizer(net, kind, hyperparameters): an optimiser with state for net's

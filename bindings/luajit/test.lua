@@ -307,6 +307,42 @@ test("batch reduction", function()
   net:close()
 end)
 
+test("scaling and class names", function()
+  local net = backprop.Network({ 2, 3, 2 }, { "tanh", "linear" })
+  net:init_random(5, "xavier")
+  assert(net:input_scaling() == nil)
+  net:fit_input_scaling("standard", { { 1, 10 }, { 3, 30 }, { 5, 20 } })
+  local offset, scale = net:input_scaling()
+  close_list(offset, { 3, 20 }, 0, "offsets")
+  close_list(scale, { math.sqrt(8 / 3), math.sqrt(200 / 3) }, 1e-15, "scales")
+  -- every forward pass scales its raw inputs: the same outputs as a twin without scaling
+  local twin = net:clone()
+  twin:fit_input_scaling("none")
+  local scaled = net:scale_inputs({ 4, 25 })
+  close_list(scaled, { (4 - 3) / scale[1], (25 - 20) / scale[2] }, 0, "scaled")
+  close_list(net:forward({ 4, 25 }), twin:forward(scaled), 0, "outputs")
+  net:set_target_scaling({ 10, -1 }, { 4, 0.25 })
+  close_list(net:scale_targets({ 14, 0 }), { 1, 4 }, 0, "scaled targets")
+  close_list(net:unscale_outputs({ 1, 4 }), { 14, 0 }, 0, "raw outputs")
+  raises(S.ERR_ARGUMENT, net.set_input_scaling, net, { 0, 0 }, { 1, 0 })
+  raises(S.ERR_COUNT, net.set_target_scaling, net, { 0 }, { 1 })
+  raises(S.ERR_COUNT, net.fit_target_scaling, net, "minmax", {})
+  assert(not pcall(net.fit_input_scaling, net, "zscore", { 1, 2 }))
+  net:set_class_names({ "cat", "big dog" })
+  local opt = backprop.Optimizer(net, "sgd")
+  local loaded = backprop.checkpoint_from_string(opt:checkpoint_string())
+  opt:close()
+  local names = loaded:class_names()
+  assert(#names == 2 and names[1] == "cat" and names[2] == "big dog", "class names")
+  close_list(select(2, loaded:target_scaling()), { 4, 0.25 }, 0, "loaded scales")
+  raises(S.ERR_COUNT, net.set_class_names, net, { "one" })
+  net:set_class_names({})
+  assert(#net:class_names() == 0)
+  loaded:close()
+  twin:close()
+  net:close()
+end)
+
 -- tests/ref/optimizers.h (PyTorch 1.13, float64) read as Lua: its arrays and
 -- case tables are C initialisers, which are Lua table constructors once the
 -- array names are bound.
@@ -698,6 +734,7 @@ test("name tables match the library's lookups", function()
     { backprop.bias_mode, C.nn_bias_mode_name, C.nn_bias_mode_from_name, {} },
     { backprop.optimizer, C.nn_optimizer_name, C.nn_optimizer_from_name, {} },
     { backprop.hyperparameter, C.nn_hyperparameter_name, C.nn_hyperparameter_from_name, {} },
+    { backprop.scale, C.nn_scale_name, C.nn_scale_from_name, { ["min-max"] = true } },
   }
   for _, g in ipairs(groups) do
     local tbl, name_of, from_name, extra = g[1], g[2], g[3], g[4]

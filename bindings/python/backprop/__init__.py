@@ -19,7 +19,7 @@ from . import constants
 from ._native import ENV_VARIABLE, BackpropError, DivergedError, Library
 from .constants import *  # noqa: F401,F403  (ACT_*, LOSS_*, BIAS_*, INIT_*, OPT_*, HP_*, ERR_*, OK)
 from .constants import (Activation, BiasMode, ExplainFormat, Hyperparameter, Init, Loss,
-                        OptimizerKind, Reduction, Rule, Status)
+                        OptimizerKind, Reduction, Rule, Scale, Status)
 from .checkpoint import (checkpoint_from_bytes, checkpoint_to_bytes, load_checkpoint,
                          save_checkpoint)
 from .network import Network, Rng, numpy_available
@@ -31,7 +31,8 @@ __all__ = [
     "Activation", "BackpropError", "BiasMode", "Dataset", "DivergedError", "ENV_VARIABLE", "ExplainFormat",
     "HISTORY_COLUMNS", "Hyperparameter", "Init", "Library", "evaluate", "fit_scaling", "checkpoint_from_bytes", "checkpoint_to_bytes",
     "load_checkpoint", "save_checkpoint",
-    "Loss", "Network", "Optimizer", "OptimizerKind", "Reduction", "Rng", "Rule", "Status",
+    "Loss", "Network", "Optimizer", "OptimizerKind", "Reduction", "Rng", "Rule", "Scale",
+    "Status",
     "load_library", "numpy_available", "schedule_cosine", "schedule_exponential",
     "schedule_linear", "schedule_step", "strerror", "train", "version", "version_number",
 ]

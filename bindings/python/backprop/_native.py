@@ -197,9 +197,6 @@ OPTIONAL_PROTOTYPES = {
     "nn_csv_options_set_class_column": (_S, [_H, _CP]),
     "nn_csv_options_set_delimiter": (_S, [_H, ctypes.c_char]),
     "nn_dataset_load_csv": (_S, [handle_p, _CP, _H, _BUF, _Z]),
-    "nn_scale_from_name": (_S, [_CP, c_int_p]),
-    "nn_fit_input_scaling": (_S, [_H, _I, _Z, _P]),
-    "nn_fit_target_scaling": (_S, [_H, _I, _Z, _P]),
     "nn_train_options_create": (_S, [handle_p]),
     "nn_train_options_free": (None, [_H]),
     "nn_train_options_set_epochs": (_S, [_H, _Z]),
@@ -225,6 +222,23 @@ OPTIONAL_PROTOTYPES = {
     "nn_metrics_class_count": (_Z, [_H]),
     "nn_metric_from_name": (_S, [_CP, c_int_p]),
     "nn_metric_name": (_CP, [_I]),
+    # scaling and class names stored in the network
+    "nn_scale_from_name": (_S, [_CP, c_int_p]),
+    "nn_scale_name": (_CP, [_I]),
+    "nn_fit_input_scaling": (_S, [_H, _I, _Z, _P]),
+    "nn_fit_target_scaling": (_S, [_H, _I, _Z, _P]),
+    "nn_set_input_scaling": (_S, [_H, _P, _P, _Z]),
+    "nn_get_input_scaling": (_S, [_H, _P, _P, _Z]),
+    "nn_set_target_scaling": (_S, [_H, _P, _P, _Z]),
+    "nn_get_target_scaling": (_S, [_H, _P, _P, _Z]),
+    "nn_has_input_scaling": (_I, [_H]),
+    "nn_has_target_scaling": (_I, [_H]),
+    "nn_scale_inputs": (_S, [_H, _Z, _P, _P]),
+    "nn_scale_targets": (_S, [_H, _Z, _P, _P]),
+    "nn_unscale_outputs": (_S, [_H, _Z, _P, _P]),
+    "nn_set_class_names": (_S, [_H, _Z, _NAMES]),
+    "nn_class_count": (_Z, [_H]),
+    "nn_class_name": (_CP, [_H, _Z]),
 }
 
 

@@ -99,6 +99,14 @@ class Reduction(enum.IntEnum):
     MEAN = 1
 
 
+class Scale(enum.IntEnum):
+    """Scaling schemes of ``Network.fit_input_scaling`` (``NN_SCALE_*``)."""
+
+    NONE = 0
+    STANDARD = 1
+    MINMAX = 2
+
+
 class OptimizerKind(enum.IntEnum):
     """Kinds of :class:`Optimizer` (``NN_OPT_*``)."""
 
@@ -138,7 +146,7 @@ def _export_aliases(namespace):
     for prefix, group in (("ACT_", Activation), ("LOSS_", Loss),
                           ("BIAS_", BiasMode), ("INIT_", Init), ("", Status),
                           ("EXPLAIN_", ExplainFormat), ("RULE_", Rule),
-                          ("REDUCTION_", Reduction), ("OPT_", OptimizerKind),
+                          ("REDUCTION_", Reduction), ("SCALE_", Scale), ("OPT_", OptimizerKind),
                           ("HP_", Hyperparameter)):
         for member in group:
             namespace[prefix + member.name] = member
@@ -155,6 +163,7 @@ _NAMES = {
     ExplainFormat: {m.name.lower(): m for m in ExplainFormat},
     Rule: {m.name.lower(): m for m in Rule},
     Reduction: {m.name.lower(): m for m in Reduction},
+    Scale: dict({m.name.lower(): m for m in Scale}, **{"min-max": Scale.MINMAX}),
     OptimizerKind: {m.name.lower(): m for m in OptimizerKind},
     Hyperparameter: {m.name.lower(): m for m in Hyperparameter},
 }

@@ -10,7 +10,7 @@ import threading
 from ._native import (ACTIVATION_DERIV_FN, ACTIVATION_FN, WRITE_FN, Library,
                       c_double_p)
 from .constants import (Activation, BiasMode, ExplainFormat, Init, Loss, Reduction,
-                        Rule, Status, _c_int, code)
+                        Rule, Scale, Status, _c_int, code)
 
 try:
     import numpy as _np
@@ -1078,6 +1078,129 @@ class Network(_Handle):
                        counts=lambda: self._samples_wanted(
                            h, ni, nt, "%d inputs and 0 or %d targets"))
         return writer.text()
+
+    # ------------------------------------------------ scaling and class names
+    def _fit_scaling(self, fname, width, scheme, rows):
+        h = self._get()
+        self._lib.require(fname)
+        scheme = code(Scale, scheme)
+        if scheme == Scale.NONE:
+            self._call(fname, h, scheme, 0, None)
+            return
+        ptr, n, _keep = self._rows(rows, width(h), fname, "values")
+        self._call(fname, h, scheme, n, ptr)
+
+    @_locked
+    def fit_input_scaling(self, scheme, inputs):
+        """Fits the input scaling on rows of raw inputs (the training rows
+        only): "standard" (mean and population standard deviation, as
+        scikit-learn's StandardScaler), "minmax" (minimum and range, as its
+        MinMaxScaler) or "none" (removes it; *inputs* is then ignored). Every
+        forward pass then scales its inputs, x' = (x - offset) / scale."""
+        self._fit_scaling("nn_fit_input_scaling", self._lib.nn_input_count, scheme, inputs)
+
+    @_locked
+    def fit_target_scaling(self, scheme, targets):
+        """Fits the target scaling on rows of raw targets, as
+        :meth:`fit_input_scaling`. Training calls then take targets in the
+        network's units (:meth:`scale_targets`) and :meth:`predict` gives raw
+        outputs."""
+        self._fit_scaling("nn_fit_target_scaling", self._lib.nn_output_count, scheme, targets)
+
+    def _set_scaling(self, fname, width, offset, scale):
+        h = self._get()
+        self._lib.require(fname)
+        optr, n_o, _ko = _input(offset)
+        sptr, n_s, _ks = _input(scale)
+        if n_o != n_s:
+            raise self._lib.error(Status.ERR_COUNT, fname,
+                                  "%d offsets and %d scales" % (n_o, n_s))
+        self._call(fname, h, optr, sptr, n_o,
+                   counts=lambda: "expected %d values, got %d" % (width(h), n_o))
+
+    def _get_scaling(self, fname, width):
+        h = self._get()
+        self._lib.require(fname)
+        n = width(h)
+        optr, ostore = self._out(n)
+        sptr, sstore = self._out(n)
+        self._call(fname, h, optr, sptr, n)
+        return self._result(ostore, n), self._result(sstore, n)
+
+    @_locked
+    def set_input_scaling(self, offset, scale):
+        """Sets the input scaling: one finite offset and one scale above 0
+        per input."""
+        self._set_scaling("nn_set_input_scaling", self._lib.nn_input_count, offset, scale)
+
+    @_locked
+    def set_target_scaling(self, offset, scale):
+        """Sets the target scaling: one finite offset and one scale above 0
+        per output."""
+        self._set_scaling("nn_set_target_scaling", self._lib.nn_output_count, offset, scale)
+
+    @property
+    @_locked
+    def input_scaling(self):
+        """``(offsets, scales)`` of the inputs, or None without input scaling."""
+        if not self._lib.require("nn_has_input_scaling")(self._get()):
+            return None
+        return self._get_scaling("nn_get_input_scaling", self._lib.nn_input_count)
+
+    @property
+    @_locked
+    def target_scaling(self):
+        """``(offsets, scales)`` of the outputs, or None without target scaling."""
+        if not self._lib.require("nn_has_target_scaling")(self._get()):
+            return None
+        return self._get_scaling("nn_get_target_scaling", self._lib.nn_output_count)
+
+    def _convert(self, fname, width, rows):
+        h = self._get()
+        self._lib.require(fname)
+        ptr, n, _keep = self._rows(rows, width, fname, "values")
+        optr, storage = self._out(n * width)
+        self._call(fname, h, n, ptr, optr)
+        return self._result(storage, n * width, (n, width))
+
+    @_locked
+    def scale_inputs(self, inputs):
+        """Rows of raw inputs as the network's layers see them."""
+        return self._convert("nn_scale_inputs", self._lib.nn_input_count(self._get()), inputs)
+
+    @_locked
+    def scale_targets(self, targets):
+        """Rows of raw targets in the network's units, as the training calls
+        take them."""
+        return self._convert("nn_scale_targets", self._lib.nn_output_count(self._get()),
+                             targets)
+
+    @_locked
+    def unscale_outputs(self, outputs):
+        """Rows of outputs in the network's units (:meth:`forward`) as raw
+        values (what :meth:`predict` gives)."""
+        return self._convert("nn_unscale_outputs", self._lib.nn_output_count(self._get()),
+                             outputs)
+
+    @property
+    @_locked
+    def class_names(self):
+        """The names of the classes the outputs stand for (a list of str;
+        empty when none). Settable: one name per output, or two for one
+        output; an empty list removes them. Names are UTF-8 encoded."""
+        h = self._get()
+        count = self._lib.require("nn_class_count")(h)
+        return [self._lib.nn_class_name(h, k).decode("utf-8", "replace")
+                for k in range(count)]
+
+    @class_names.setter
+    @_locked
+    def class_names(self, names):
+        h = self._get()
+        self._lib.require("nn_set_class_names")
+        encoded = [n.encode("utf-8") if isinstance(n, str) else bytes(n) for n in names]
+        array = (ctypes.c_char_p * max(len(encoded), 1))(*encoded)
+        self._call("nn_set_class_names", h, len(encoded), array if encoded else None)
 
 
 class Rng(_Handle):
