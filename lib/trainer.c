@@ -5,6 +5,8 @@
    loading the state are in trainer_file.c. */
 #include "trainer.h"
 
+#include "dataset.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +18,7 @@
 struct run {
     const nn_dataset_t *train, *validation;
     nn_dataset_t *held_in, *held_out; /* the sets a validation fraction made */
+    nn_dataset_t *scaled_train, *scaled_validation; /* copies with targets in network units */
     size_t *order;        /* the epoch's order of the training rows */
     size_t *source;       /* the training rows' source indices, then ... */
     size_t *order_line;   /* ... the order file's line: the source rows in the epoch's order */
@@ -131,11 +134,32 @@ static void run_free(struct run *r)
 {
     nn_dataset_free(r->held_in);
     nn_dataset_free(r->held_out);
+    nn_dataset_free(r->scaled_train);
+    nn_dataset_free(r->scaled_validation);
     free(r->order);
     free(r->source);
     free(r->inputs);
     free(r->targets);
     free(r->outputs);
+}
+
+/* A copy of data (a subset of every row: class names and source rows
+   kept) whose targets are in the network's units (nn_scale_targets()). */
+static nn_status scaled_copy(const nn_t *net, const nn_dataset_t *data, nn_dataset_t **out)
+{
+    const size_t n = nn_dataset_row_count(data);
+    size_t *rows = malloc(n * sizeof *rows);
+    nn_status status = rows != NULL ? NN_OK : NN_ERR_NO_MEMORY;
+    for (size_t i = 0; status == NN_OK && i < n; i++)
+        rows[i] = i;
+    if (status == NN_OK)
+        status = nn_dataset_subset(data, rows, n, out);
+    free(rows);
+    if (status == NN_OK) { /* the copy owns its values, the targets after the inputs */
+        double *targets = (*out)->owned + n * nn_dataset_input_count(data);
+        status = nn_scale_targets(net, n, targets, targets);
+    }
+    return status;
 }
 
 /* The sets (holding out the validation fraction), the buffers, and the
@@ -178,6 +202,13 @@ static nn_status run_prepare(nn_trainer_t *t, struct run *r, const nn_dataset_t 
     r->classify = nn_dataset_class_count(r->train) > 0 || loss == NN_LOSS_CROSS_ENTROPY ||
                   loss == NN_LOSS_BINARY_CROSS_ENTROPY;
     status = nn_dataset_source_rows(r->train, r->source, n);
+    if (status == NN_OK && nn_has_target_scaling(t->net)) { /* once, before the epochs */
+        status = scaled_copy(t->net, r->train, &r->scaled_train);
+        if (status == NN_OK && r->validation != NULL)
+            status = scaled_copy(t->net, r->validation, &r->scaled_validation);
+        r->train = r->scaled_train;
+        r->validation = r->validation != NULL ? r->scaled_validation : NULL;
+    }
     if (status == NN_OK && o->threads > 0)
         status = nn_set_threads(t->net, o->threads);
     if (status == NN_OK)

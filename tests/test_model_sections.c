@@ -218,9 +218,9 @@ static char *comment(size_t n)
 
 /* The sections' allowance (256 bytes for `training`, for `optimizer` 32
    per value of the largest state and 16 lines of 256, the allowances of
-   `scaling` and `classes`, for `trainer` 32 per generator word, parameter
-   and history value of NN_MAX_EPOCHS epochs and 16 lines of 256 and one per
-   layer) extends the cap of a
+   `scaling` and `classes`, and for `trainer` 32 per generator word,
+   parameter and history value of NN_MAX_EPOCHS epochs and 18 lines of 256)
+   extends the cap of a
    version-2 file, and nothing more: the same long comment loads after a
    section and is refused 2 bytes further on, with the cap's message. */
 static void test_caps_cover_sections(void **state)

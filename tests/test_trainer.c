@@ -619,6 +619,45 @@ static void test_accuracy_metric(void **state)
     free(x);
 }
 
+/* ---- target scaling ---- */
+
+/* A network that scales its targets trains on the raw set as a network
+   without scaling on the set scaled by hand. */
+static void test_target_scaling(void **state)
+{
+    (void)state;
+    nn_dataset_t *train = make_set(ROWS, 1, 1.0), *valid = make_set(VAL_ROWS, 2, 1.0);
+    nn_t *scaling = make_network(), *plain = make_network();
+    static const double offset[N_OUT] = {0.25, -0.5}, scale[N_OUT] = {2.0, 0.5};
+    assert_int_equal(nn_set_target_scaling(scaling, offset, scale, N_OUT), NN_OK);
+    double t[ROWS * N_OUT], tv[VAL_ROWS * N_OUT];
+    assert_int_equal(nn_scale_targets(scaling, ROWS, nn_dataset_targets(train), t), NN_OK);
+    assert_int_equal(nn_scale_targets(scaling, VAL_ROWS, nn_dataset_targets(valid), tv), NN_OK);
+    assert_true(t[1] == (nn_dataset_targets(train)[1] + 0.5) / 0.5);
+    nn_dataset_t *scaled = NULL, *scaled_valid = NULL;
+    assert_int_equal(nn_dataset_create(&scaled, ROWS, N_IN, N_OUT, nn_dataset_inputs(train), t),
+                     NN_OK);
+    assert_int_equal(
+        nn_dataset_create(&scaled_valid, VAL_ROWS, N_IN, N_OUT, nn_dataset_inputs(valid), tv),
+        NN_OK);
+    nn_train_options_t *o = make_options(NN_OPT_ADAM, 0.01, 3);
+    double h1[3 * NN_HISTORY_COLUMNS], h2[3 * NN_HISTORY_COLUMNS];
+    assert_int_equal(nn_train(scaling, train, valid, o, h1, 3 * NN_HISTORY_COLUMNS, NULL), NN_OK);
+    assert_int_equal(nn_train(plain, scaled, scaled_valid, o, h2, 3 * NN_HISTORY_COLUMNS, NULL),
+                     NN_OK);
+    assert_same_params(scaling, plain);
+    for (size_t e = 0; e < 3; e++)
+        for (size_t c = 0; c < NN_HISTORY_SECONDS; c++)
+            assert_true(h1[e * NN_HISTORY_COLUMNS + c] == h2[e * NN_HISTORY_COLUMNS + c]);
+    nn_train_options_free(o);
+    nn_dataset_free(scaled);
+    nn_dataset_free(scaled_valid);
+    nn_free(scaling);
+    nn_free(plain);
+    nn_dataset_free(train);
+    nn_dataset_free(valid);
+}
+
 /* ---- options ---- */
 
 static void test_bad_options(void **state)
@@ -776,6 +815,7 @@ int main(void)
         cmocka_unit_test(test_resume_is_exact),
         cmocka_unit_test(test_order_file),
         cmocka_unit_test(test_accuracy_metric),
+        cmocka_unit_test(test_target_scaling),
         cmocka_unit_test(test_bad_options),
 #ifdef TRAINER_MALLOC_HOOKS
         cmocka_unit_test(test_no_allocation_in_epochs),
