@@ -187,10 +187,9 @@ static void network(double *predicted)
     check(nn_fit_target_scaling(net, NN_SCALE_STANDARD, N_TRAIN, targets),
           "nn_fit_target_scaling");
 
-    /* The loop takes targets in the network's (scaled) units. */
-    static double scaled[N_TRAIN];
-    check(nn_scale_targets(net, N_TRAIN, targets, scaled), "nn_scale_targets");
-    check(nn_dataset_wrap(&train_set, N_TRAIN, N_INPUTS, 1, &inputs[0][0], scaled),
+    /* The set holds raw targets: the loop scales them with the network's
+       target scaling before its first epoch. */
+    check(nn_dataset_wrap(&train_set, N_TRAIN, N_INPUTS, 1, &inputs[0][0], targets),
           "nn_dataset_wrap");
 
     check(nn_train_options_create(&options), "nn_train_options_create");

@@ -339,7 +339,7 @@ def train(network, train_set, validation=None, *, epochs=10, batch_size=32, seed
         with network._lock, train_set._lock:
             v_handle = validation._get() if validation is not None else None
             status = lib.nn_train(network._get(), train_set._get(), v_handle, options.handle,
-                                  history, epochs, ctypes.byref(n_epochs))
+                                  history, epochs * width, ctypes.byref(n_epochs))
         if errors:
             raise errors[0]
         lib.check(status, "nn_train")
