@@ -59,6 +59,8 @@ check() {
 check init init --sizes 2,3,1 --activations tanh,sigmoid --seed 7 --bias shared --loss mse -o "$out"
 check init-stdout init --sizes 2,2 --activations relu --init he -o -
 check train train "$models/example_d_seed0.txt" --data "$work/xor.csv" --rate 0.5 --epochs 3 --batch 2 --loss-csv "$work/loss.csv" -o "$out"
+check train-loop train "$models/example_d_seed0.txt" --data "$work/xor.csv" --epochs 2 --batch 2 --validation 0.5 \
+    --scale standard --optimizer adam --history "$work/history.csv" --plot "$work/curve.svg" --quiet -o "$out"
 check train-sequential train "$models/example_d_seed0.txt" --data "$work/xor.csv" --rate 0.5 --epochs 2 --rule sequential -o "$out"
 check run-input run "$models/example_c.txt" --input '0.05,0.10;1,2'
 check run-data run "$models/example_c.txt" --data "$work/inputs.csv"

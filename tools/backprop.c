@@ -10,6 +10,7 @@
 #include "optimizer_options.h"
 #include "quote.h"
 #include "schedule_option.h"
+#include "train_loop.h"
 
 #include <errno.h>
 #include <math.h>
@@ -72,6 +73,7 @@ static const struct choice choices[] = {
     COMMAND_CHOICE("reduction", "reduction", reduction_names),
     LIBRARY_CHOICE("optimizer", "optimizer", nn_optimizer_name, nn_optimizer_from_name),
     COMMAND_CHOICE("report", "report format", eval_format_names),
+    LIBRARY_CHOICE("scale", "scaling", nn_scale_name, nn_scale_from_name),
 };
 
 enum {
@@ -83,7 +85,8 @@ enum {
     CHOICE_FORMAT,
     CHOICE_REDUCTION,
     CHOICE_OPTIMIZER,
-    CHOICE_EVAL_FORMAT
+    CHOICE_EVAL_FORMAT,
+    CHOICE_SCALE
 };
 
 /* The i-th name of `c` (its code for the library's choices); NULL past the last. */
@@ -154,29 +157,33 @@ static const char *const usage_text[] = {
     "           [--optimizer {optimizer}]\n"
     "           [--rate R] [--batch B] [--epochs N] [--validation F] [--patience P]\n"
     "           [--min-delta D]\n"
-    "           [--scale none|standard|minmax] [--seed S] [--threads N]\n"
-    "           [--clip MAX_NORM] [--history FILE.csv] [--plot FILE.svg] [--quiet]\n"
+    "           [--scale {scale}] [--seed S] [--threads N]\n"
+    "           [--clip MAX_NORM] [--schedule SPEC] [--history FILE.csv]\n"
+    "           [--plot FILE.svg] [--quiet]\n"
     "           -o MODEL_OUT\n"
     "      The same command with the library's training loop, taken when --rate is left\n"
     "      out or any of these options is given (--loss, --target-columns, --class-column,\n"
     "      --validation, --patience, --min-delta, --scale, --seed, --threads, --history,\n"
-    "      --plot, --quiet). Minibatches of B rows (default 32; the mean of their\n"
-    "      gradients) in an order shuffled every epoch from seed S (default 0); N epochs\n"
-    "      (default 10). --validation F holds out that share of the rows (stratified by\n"
-    "      class with --class-column) and reports their loss and a metric every epoch\n"
-    "      (accuracy for classifiers, R^2 otherwise); --patience P stops after P epochs\n"
-    "      in which the validation loss did not fall by more than D (default 0), and the\n"
-    "      model keeps the best epoch's parameters. --scale standardises the inputs (or\n"
-    "      maps them to [0, 1]) with statistics of the training rows only, and the\n"
-    "      targets too when the output layer is linear; the saved model keeps the\n"
-    "      scaling and the class names and takes raw inputs. The rows hold the inputs\n"
-    "      and then the targets (as many as the network has outputs), or the targets are\n"
-    "      the columns numbered (from 1) by --target-columns, or a column of class labels\n"
-    "      named by --class-column (its header name or its number) is turned into one-hot\n"
-    "      targets. Progress: a bar on a terminal, one line per epoch on standard error\n"
-    "      otherwise, nothing with --quiet. --history writes one CSV row per epoch\n"
-    "      (epoch, losses, metric, rate, seconds), --plot the loss curves and the metric\n"
-    "      as an SVG chart. --loss sets the loss the model trains with and keeps.\n"
+    "      --plot, --quiet); --rule, --reduction and --loss-csv are then refused.\n"
+    "      Minibatches of B rows (default 32; the mean of their gradients) in an order\n"
+    "      shuffled every epoch from seed S (default 0), N epochs (default 10), the\n"
+    "      optimizer (default sgd) at rate R (default 0.01), --schedule per epoch.\n"
+    "      --validation F holds out that share of the rows (stratified by class with\n"
+    "      --class-column) and reports their loss and a metric every epoch (accuracy for\n"
+    "      classifiers, the mean squared error otherwise); --patience P stops after P\n"
+    "      epochs in which the validation loss did not fall by more than D (default 0),\n"
+    "      and the model keeps the best epoch's parameters. --scale standardises the\n"
+    "      inputs (or maps them to [0, 1]) with statistics of the training rows only,\n"
+    "      and the targets too when the output layer is linear; the saved model keeps\n"
+    "      the scaling and the class names and takes raw inputs. The rows hold the\n"
+    "      inputs and then the targets (as many as the network has outputs), or the\n"
+    "      targets are the columns numbered (from 0) by --target-columns, or a column of\n"
+    "      class labels named by --class-column (its header name or its number from 0)\n"
+    "      is turned into one-hot targets. Progress: a bar on a terminal, one line per\n"
+    "      epoch on standard error otherwise, nothing with --quiet. --history writes\n"
+    "      one CSV row per epoch (epoch, losses, metric, rate, seconds), --plot the loss\n"
+    "      curves and the metric as an SVG chart. --loss sets the loss the model trains\n"
+    "      with and keeps.\n"
     "  run      MODEL (--input X | --data FILE.csv) [--classes] [--threads N]\n"
     "      Prints the outputs, one sample a line, in the targets' units (a model with\n"
     "      target scaling un-scales them). The CSV rows hold the inputs, or the inputs\n"
@@ -1283,8 +1290,67 @@ static int train_on(nn_t *net, const struct csv_table *d, const struct train_pla
     return status;
 }
 
+/* ---- train with the library's training loop ---- */
+
+/* The options only the loop takes; --rate left out also means the loop. */
+static const char *const loop_only[] = {
+    "--target-columns", "--class-column", "--validation", "--patience", "--min-delta",
+    "--scale",          "--seed",         "--threads",    "--history",  "--plot",
+    "--quiet",          "--loss",         NULL};
+
+static int uses_training_loop(const struct options *o)
+{
+    struct options *fields = (struct options *)o;
+    int any = o->rate == NULL;
+    for (size_t k = 0; loop_only[k] != NULL; k++)
+        any |= *option_slot(fields, loop_only[k]) != NULL;
+    return any;
+}
+
+/* The classic training's own options, refused with the loop's. */
+static int reject_classic(const struct options *o)
+{
+    const char *option = o->rule        ? "--rule"
+                         : o->reduction ? "--reduction"
+                         : o->loss_csv  ? "--loss-csv"
+                                        : NULL;
+    if (option == NULL)
+        return 0;
+    return fail(EXIT_USAGE, "%s belongs to the classic training (--rate and none of the "
+                            "training loop's options)%s", option,
+                o->loss_csv ? "; the loop writes --history" : "");
+}
+
+static int cmd_train_loop(const struct options *o)
+{
+    static const char *const allowed[] = {
+        "--data", "--target-columns", "--class-column", "--loss", "--optimizer", "--rate",
+        "--batch", "--epochs", "--validation", "--patience", "--min-delta", "--scale", "--seed",
+        "--threads", "--clip", "--schedule", "--history", "--plot", "--quiet", "-o", NULL};
+    int status = reject_classic(o);
+    if (status == 0)
+        status = reject_others(o, allowed, "train");
+    if (status)
+        return status;
+    if (o->data == NULL || o->output == NULL)
+        return fail(EXIT_USAGE, "train needs --data and -o");
+    if (o->target_columns && o->class_column)
+        return fail(EXIT_USAGE, "give --target-columns or --class-column, not both");
+    struct train_request r = {o->model, o->data, o->output, o->target_columns, o->class_column,
+                              -1, NN_SCALE_NONE, o->rate, o->batch, o->epochs, o->seed,
+                              o->threads, o->clip, o->schedule, o->validation, o->patience, o->min_delta,
+                              o->history, o->plot, o->quiet != NULL, &o->optimizer};
+    if (o->loss && (status = lookup(CHOICE_LOSS, o->loss, &r.loss)) != 0)
+        return status;
+    if (o->scale && (status = lookup(CHOICE_SCALE, o->scale, &r.scale)) != 0)
+        return status;
+    return train_loop_run(&r);
+}
+
 static int cmd_train(const struct options *o)
 {
+    if (uses_training_loop(o))
+        return cmd_train_loop(o);
     static const char *const allowed[] = {"--data",      "--rate",      "--epochs",
                                           "--batch",     "--rule",      "--reduction",
                                           "--optimizer", "--clip",      "--schedule",
