@@ -20,12 +20,12 @@ trap 'rm -rf "$work"' EXIT
 "$friedman" --csv "$work"
 "$backprop" init --sizes 10,32,1 --activations tanh,linear --loss mse \
     --init xavier --seed 1 -o "$work/model.txt"
-"$backprop" train "$work/model.txt" --data "$work/friedman_train.csv" --target-columns 11 \
+"$backprop" train "$work/model.txt" --data "$work/friedman_train.csv" --target-columns 10 \
     --optimizer adam --rate 0.003 --loss mse --batch 32 --epochs 100 \
     --validation 0.1 --patience 10 --scale standard --seed 1 --quiet \
     -o "$work/trained.txt"
-"$backprop" eval "$work/trained.txt" --data "$work/friedman_test.csv" --target-columns 11
-"$backprop" eval "$work/trained.txt" --data "$work/friedman_test.csv" --target-columns 11 \
+"$backprop" eval "$work/trained.txt" --data "$work/friedman_test.csv"
+"$backprop" eval "$work/trained.txt" --data "$work/friedman_test.csv" \
     --format json > "$work/eval.json"
 
 r2=$(tr -d ' \n\t' < "$work/eval.json" | sed -n 's/.*"r2":\([-+0-9.eE]*\).*/\1/p')
