@@ -28,11 +28,11 @@ from .schedules import schedule_cosine, schedule_exponential, schedule_linear, s
 from .training import HISTORY_COLUMNS, Dataset, evaluate, fit_scaling, train
 
 __all__ = [
-    "Activation", "BackpropError", "BiasMode", "Dataset", "DivergedError", "ENV_VARIABLE", "ExplainFormat",
-    "HISTORY_COLUMNS", "Hyperparameter", "Init", "Library", "evaluate", "fit_scaling", "checkpoint_from_bytes", "checkpoint_to_bytes",
+    "Activation", "BackpropError", "BiasMode", "Dataset", "DivergedError", "ENV_VARIABLE",
+    "ExplainFormat", "HISTORY_COLUMNS", "Hyperparameter", "Init", "Library",
+    "checkpoint_from_bytes", "checkpoint_to_bytes", "evaluate", "fit_scaling",
     "load_checkpoint", "save_checkpoint",
-    "Loss", "Network", "Optimizer", "OptimizerKind", "Reduction", "Rng", "Rule", "Scale",
-    "Status",
+    "Loss", "Network", "Optimizer", "OptimizerKind", "Reduction", "Rng", "Rule", "Status",
     "load_library", "numpy_available", "schedule_cosine", "schedule_exponential",
     "schedule_linear", "schedule_step", "strerror", "train", "version", "version_number",
 ]
