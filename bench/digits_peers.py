@@ -12,7 +12,7 @@ before them the check that PyTorch does the same work as libbackprop:
 PyTorch: 64-64-10, ReLU, then the logits into cross_entropy (softmax and the
 cross-entropy in one, the mean over the batch), the library's initial weights
 and input scaling, the library's batch order (one line per epoch of the order
-file: the training rows of each epoch in order, taken 32 at a time), Adam with
+file: the rows each epoch visits, in order, taken 32 at a time), Adam with
 PyTorch's defaults at RATE. One thread (OpenBLAS's too).
 
 scikit-learn: MLPClassifier(hidden_layer_sizes=(64,), solver='adam',
@@ -53,9 +53,10 @@ def read_rows_file(path):
 
 
 def read_order(path):
-    """The batch order: one list of training-row indices per epoch, in file order."""
+    """The batch order: the "epochE" records of the order file, each the rows
+    (source indices into the digits file) that epoch visits, in order."""
     with open(path) as f:
-        return [[int(v) for v in line.split()[1:]] for line in f if line.strip()]
+        return [[int(v) for v in line.split()[1:]] for line in f if line.startswith("epoch")]
 
 
 def load_split(csv_path, out_dir):
@@ -66,7 +67,7 @@ def load_split(csv_path, out_dir):
     offset, scale = scaling[:64], scaling[64:]
     train, test = np.array(split["train"]), np.array(split["test"])
     xs = (x - offset) / scale
-    return xs[train], y[train], xs[test], y[test]
+    return xs, y, train, test
 
 
 def torch_model(torch, flat):
@@ -98,11 +99,12 @@ def torch_train(torch, model, x, y, order, rate):
             opt.step()
 
 
-def run_torch(out_dir, xtr, ytr, xte, yte, rate):
+def run_torch(out_dir, xs, y_all, test, rate):
     import torch
     torch.set_num_threads(1)
     init = np.fromfile(f"{out_dir}/init.bin", dtype=np.float64)
-    x, y = torch.from_numpy(xtr), torch.from_numpy(ytr)
+    # The order file names rows of the whole file: index the whole arrays.
+    x, y = torch.from_numpy(xs), torch.from_numpy(y_all)
 
     model = torch_model(torch, init)
     torch_train(torch, model, x, y, read_order(f"{out_dir}/order1.txt"), rate)
@@ -117,8 +119,9 @@ def run_torch(out_dir, xtr, ytr, xte, yte, rate):
     torch_train(torch, model, x, y, order, rate)
     seconds = time.perf_counter() - t0
     with torch.no_grad():
-        predicted = model(torch.from_numpy(xte)).argmax(dim=1).numpy()
-    print(f"pytorch {seconds:.6f} {len(order)} {np.mean(predicted == yte):.6f}", flush=True)
+        predicted = model(torch.from_numpy(xs[test])).argmax(dim=1).numpy()
+    print(f"pytorch {seconds:.6f} {len(order)} {np.mean(predicted == y_all[test]):.6f}",
+          flush=True)
     return rel
 
 
@@ -138,9 +141,9 @@ def run_sklearn(xtr, ytr, xte, yte, epochs, rate):
 def main():
     csv_path, out_dir, epochs, rate = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
     one_blas_thread()
-    xtr, ytr, xte, yte = load_split(csv_path, out_dir)
-    rel = run_torch(out_dir, xtr, ytr, xte, yte, rate)
-    run_sklearn(xtr, ytr, xte, yte, epochs, rate)
+    xs, y, train, test = load_split(csv_path, out_dir)
+    rel = run_torch(out_dir, xs, y, test, rate)
+    run_sklearn(xs[train], y[train], xs[test], y[test], epochs, rate)
     if not rel <= SAME_WORK_TOLERANCE:
         print(f"digits_peers: PyTorch's parameters after one epoch differ by {rel:.3e} "
               f"(relative) from libbackprop's", file=sys.stderr)
