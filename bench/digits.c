@@ -15,7 +15,7 @@
        seed 1, EPOCHS epochs, no validation.
    It writes into OUT_DIR:
      split.txt       the split (nn_dataset_split's rows: "train ..." and "test ...")
-     train.csv, test.csv   the two parts (with the `digit` column), for the command
+     train.csv, test.csv   the two parts (nn_dataset_save_csv: x1..x64 and the label column `class`), for the command
      init.bin        the initial parameters (float64, nn_get_params() order)
      scaling.bin     the input scaling: 64 offsets, then 64 scales (float64)
      order1.txt, after1.bin   the batch order and the parameters after one epoch
