@@ -3,7 +3,8 @@
    the command and the Python peers (bench/digits_peers.py) on the files it
    writes, and prints the table of docs/performance.md.
 
-   Usage: bench_digits DIGITS_CSV OUT_DIR EPOCHS RATE
+   Usage: bench_digits DIGITS_CSV OUT_DIR EPOCHS RATE [lib]
+   ("lib" runs libbackprop alone, for a profile of the library)
 
    The work (every setting shared with the peers):
      - the stratified 80/20 split of nn_dataset_split() with seed 1;
@@ -190,8 +191,9 @@ static void run_fann(const char *name, enum fann_train_enum algorithm,
 
 int main(int argc, char **argv)
 {
-    if (argc != 5)
-        die("usage: bench_digits DIGITS_CSV OUT_DIR EPOCHS RATE");
+    if (argc != 5 && !(argc == 6 && strcmp(argv[5], "lib") == 0))
+        die("usage: bench_digits DIGITS_CSV OUT_DIR EPOCHS RATE [lib]");
+    const int with_fann = argc == 5;
     out_dir = argv[2];
     const size_t epochs = (size_t)strtoul(argv[3], NULL, 10);
     const double rate = strtod(argv[4], NULL);
@@ -248,12 +250,17 @@ int main(int argc, char **argv)
     nn_free(net);
 
 #ifdef BENCH_HAVE_FANN
+    if (!with_fann)
+        goto done;
     struct fann_train_data *ftrain = fann_data(train, scaling, scaling + N_PIXELS);
     struct fann_train_data *ftest = fann_data(test, scaling, scaling + N_PIXELS);
     run_fann("fann-rprop", FANN_TRAIN_RPROP, ftrain, ftest, epochs);
     run_fann("fann-incremental", FANN_TRAIN_INCREMENTAL, ftrain, ftest, epochs);
     fann_destroy_train(ftrain);
     fann_destroy_train(ftest);
+done:
+#else
+    (void)with_fann;
 #endif
     free(params);
     nn_free(start);
