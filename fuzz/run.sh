@@ -4,11 +4,13 @@
 # for a bounded time on its seed corpus:
 #   load  the model loader (fuzz_load.c; seeds fuzz/corpus and the example models)
 #   csv   the backprop command's CSV reader (fuzz_csv.c; seeds fuzz/corpus_csv)
+#   dataset_csv   the library's CSV loader (fuzz_dataset_csv.c; seeds fuzz/corpus_dataset_csv)
+#   dataset_fann  the library's FANN data loader (fuzz_dataset_fann.c; seeds fuzz/corpus_fann)
 #
 # usage: fuzz/run.sh OUTPUT_DIR [SECONDS [TARGET...]]
 #   OUTPUT_DIR  receives the binaries, the growing corpora and any crash input
 #   SECONDS     how long to fuzz each target (default 60)
-#   TARGET      load and/or csv (default: both)
+#   TARGET      load, csv, dataset_csv, dataset_fann (default: all)
 # Environment: FUZZ_CC (default clang), FUZZ_RSS_MB (default 2048).
 # Exits non-zero when a target cannot be built or the fuzzer finds a crash,
 # a leak, undefined behaviour or a failed check of the target.
@@ -19,7 +21,7 @@ root=$(dirname "$here")
 out=${1:?usage: fuzz/run.sh OUTPUT_DIR [SECONDS [TARGET...]]}
 seconds=${2:-60}
 [ $# -ge 2 ] && shift 2 || shift $#
-targets=${*:-load csv}
+targets=${*:-load csv dataset_csv dataset_fann}
 cc=${FUZZ_CC:-clang}
 rss_mb=${FUZZ_RSS_MB:-2048}
 
@@ -45,8 +47,22 @@ for target in $targets; do
         dict=$here/csv.dict
         corpus=$out/corpus_csv
         ;;
+    dataset_csv)
+        sources="$root/lib/*.c $root/lib/explain/*.c $here/fuzz_dataset_csv.c"
+        includes="-I$root/include"
+        seeds="$here/corpus_dataset_csv"
+        dict=$here/csv.dict
+        corpus=$out/corpus_dataset_csv
+        ;;
+    dataset_fann)
+        sources="$root/lib/*.c $root/lib/explain/*.c $here/fuzz_dataset_fann.c"
+        includes="-I$root/include"
+        seeds="$here/corpus_fann"
+        dict=$here/fann.dict
+        corpus=$out/corpus_dataset_fann
+        ;;
     *)
-        echo "fuzz: unknown target '$target' (load or csv)" >&2
+        echo "fuzz: unknown target '$target' (load, csv, dataset_csv or dataset_fann)" >&2
         exit 2
         ;;
     esac

@@ -1193,6 +1193,8 @@ BACKPROP_API nn_status nn_dataset_subset(const nn_dataset_t *data, const size_t 
 /**
  * @brief Copies each row's index in the set it was first made or loaded from
  * (0, 1, 2, ... for such a set itself).
+ * @param data the set
+ * @param[out] rows receives @p count indices
  * @param count exactly nn_dataset_row_count()
  * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_COUNT.
  */
@@ -1207,6 +1209,7 @@ BACKPROP_API const char *nn_dataset_class_name(const nn_dataset_t *data, size_t 
 /**
  * @brief Makes @p data a classification set with the given class names
  * (copied), or, with @p n of 0, an unnamed set again.
+ * @param data the set
  * @param n the number of targets per row (one-hot), or 2 when the set has a
  *        single 0/1 target; or 0
  * @param names @p n non-empty names without line breaks, no two equal; may
@@ -1471,6 +1474,7 @@ BACKPROP_API nn_status nn_dataset_split(const nn_dataset_t *data, double fractio
  * @param path the file, created or truncated, or appended to
  * @param label one word: at least one byte, no space, control character or DEL
  * @param rows the @p n indices; may be NULL when @p n is 0
+ * @param n the number of indices (0 writes the label alone)
  * @param append nonzero to add the line at the end of the file
  * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NAME (a bad label) or
  *         ::NN_ERR_IO (the file could not be opened or written).
@@ -1485,6 +1489,148 @@ BACKPROP_API nn_status nn_write_rows_file(const char *path, const char *label,
  */
 BACKPROP_API nn_status nn_dataset_write_rows(const nn_dataset_t *data, const char *path,
                                              const char *label, int append);
+/** @} */
+
+/* ------------------------------------------------------------------------- */
+/** @name Data set files: CSV and FANN
+ * Loading a data set from CSV text (with a header line or not, target
+ * columns chosen by index or as the last n, or a column of class labels made
+ * into one-hot targets with the class names kept) or from FANN's training
+ * data format, and saving it back. A malformed input is refused with
+ * ::NN_ERR_FORMAT and a message "line L, column C: ..." (columns 1-based; text
+ * from the input shown as printable ASCII only and cut when long) in the
+ * caller's buffer; nothing is made. docs/data.md specifies both formats.
+ * @{ */
+
+/** @brief The header rule of nn_csv_options_set_header(). */
+enum {
+    NN_CSV_HEADER_AUTO = 0, /**< the first line is a header when any of its fields (but a class column given by index) is not a number */
+    NN_CSV_HEADER_YES = 1,  /**< the first line is a header */
+    NN_CSV_HEADER_NO = 2    /**< every line is data */
+};
+
+/** @brief Options of the CSV loader (opaque; the defaults: header auto, delimiter ',', every column an input). */
+typedef struct nn_csv_options nn_csv_options_t;
+
+/** @brief Makes an options handle with the defaults. @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_NO_MEMORY. */
+BACKPROP_API nn_status nn_csv_options_create(nn_csv_options_t **out);
+/** @brief Releases an options handle. NULL is a no-op. */
+BACKPROP_API void nn_csv_options_free(nn_csv_options_t *options);
+/**
+ * @brief Whether the first line that is not blank or a comment is a header.
+ * @param o the options
+ * @param header ::NN_CSV_HEADER_AUTO (the default), ::NN_CSV_HEADER_YES or ::NN_CSV_HEADER_NO
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_ARGUMENT.
+ */
+BACKPROP_API nn_status nn_csv_options_set_header(nn_csv_options_t *o, int header);
+/**
+ * @brief The target columns, by 0-based index; the targets of a row come in
+ * the order given, the other columns are the inputs in file order. Replaces
+ * nn_csv_options_set_target_count() and nn_csv_options_set_class_column().
+ * @param o the options
+ * @param columns @p n indices, no two equal (checked against the file's
+ *        width when loading); may be NULL when @p n is 0 (no targets)
+ * @param n the number of target columns
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_ARGUMENT (a repeated index) or
+ *         ::NN_ERR_NO_MEMORY; unchanged on failure.
+ */
+BACKPROP_API nn_status nn_csv_options_set_target_columns(nn_csv_options_t *o,
+                                                         const size_t *columns, size_t n);
+/**
+ * @brief The last @p n columns are the targets (0: none). Replaces the other
+ * choices of targets.
+ * @return ::NN_OK or ::NN_ERR_NULL_ARG.
+ */
+BACKPROP_API nn_status nn_csv_options_set_target_count(nn_csv_options_t *o, size_t n);
+/**
+ * @brief A column of class labels, made into one-hot targets (one per
+ * class) with the labels kept as class names. Replaces the other choices of
+ * targets.
+ *
+ * The column is the header field equal to @p name_or_index; else, when it
+ * is all decimal digits, the column of that 0-based index. Classes are
+ * ordered as numpy.unique orders them: numerically ascending when every
+ * label reads as a number (ties by bytes), else by bytes (strcmp).
+ * @param o the options
+ * @param name_or_index a header name or a 0-based index; NULL for no class column
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_ARGUMENT (an empty text) or
+ *         ::NN_ERR_NO_MEMORY; unchanged on failure.
+ */
+BACKPROP_API nn_status nn_csv_options_set_class_column(nn_csv_options_t *o,
+                                                       const char *name_or_index);
+/**
+ * @brief The byte between fields (',' by default; ';', tab, space and others).
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_ARGUMENT (NUL, a line
+ *         break, '#', or a byte that can be part of a number).
+ */
+BACKPROP_API nn_status nn_csv_options_set_delimiter(nn_csv_options_t *o, char delimiter);
+
+/**
+ * @brief Loads a data set from a CSV file (docs/data.md): one row a line,
+ * fields separated by the delimiter, blanks around a field ignored, LF or
+ * CRLF line ends, a UTF-8 byte order mark skipped, blank lines and lines
+ * starting with '#' ignored, lines of any length; numbers as strtod reads
+ * them in the "C" locale (subnormals such as 1e-320 included), finite.
+ * @param[out] out receives the set (release it with nn_dataset_free());
+ *        unchanged on failure
+ * @param path the file
+ * @param options NULL for the defaults
+ * @param message receives "line L, column C: reason" (or "line L: reason",
+ *        or the reason alone) on failure, "" on success; may be NULL
+ * @param message_size bytes at @p message (the text is cut to fit)
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_IO (the file could not be
+ *         opened or read), ::NN_ERR_FORMAT (malformed: a field that is not a
+ *         finite number, a line of another width, no data rows, a chosen
+ *         column beyond the width, no input column left, an empty class
+ *         label, one class only, a class column name not in the header),
+ *         ::NN_ERR_TOO_LARGE or ::NN_ERR_NO_MEMORY.
+ */
+BACKPROP_API nn_status nn_dataset_load_csv(nn_dataset_t **out, const char *path,
+                                           const nn_csv_options_t *options, char *message,
+                                           size_t message_size);
+/**
+ * @brief nn_dataset_load_csv() from @p size bytes in memory (NUL bytes in
+ * them are refused where they matter).
+ * @return as nn_dataset_load_csv(), never ::NN_ERR_IO.
+ */
+BACKPROP_API nn_status nn_dataset_load_csv_buffer(nn_dataset_t **out, const char *data,
+                                                  size_t size, const nn_csv_options_t *options,
+                                                  char *message, size_t message_size);
+/**
+ * @brief Loads a data set from a file in FANN's training data format: a
+ * line "pairs inputs outputs" (whole numbers; pairs and inputs at least 1),
+ * then for each pair a line of its inputs and, when outputs is not 0, a line
+ * of its outputs, numbers separated by blanks (docs/data.md). Blank lines are
+ * ignored; anything after the last pair is refused.
+ * @return as nn_dataset_load_csv(); columns in messages count the values of a line.
+ */
+BACKPROP_API nn_status nn_dataset_load_fann(nn_dataset_t **out, const char *path, char *message,
+                                            size_t message_size);
+/** @brief nn_dataset_load_fann() from @p size bytes in memory. @return as nn_dataset_load_fann(), never ::NN_ERR_IO. */
+BACKPROP_API nn_status nn_dataset_load_fann_buffer(nn_dataset_t **out, const char *data,
+                                                   size_t size, char *message,
+                                                   size_t message_size);
+/**
+ * @brief Saves a data set as CSV: a header line "x1,...,xN,y1,...,yM", then
+ * one row a line, numbers as %.17g in the "C" locale (so loading them gives
+ * every bit back). A classification set writes one last column "class" with
+ * each row's class name instead of its targets.
+ *
+ * With nn_csv_options_set_target_count(M) (or the class column "class")
+ * nn_dataset_load_csv() gives back the same values; a class set comes back
+ * with one-hot targets and its classes in the loader's order.
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_ARGUMENT (a class set whose
+ *         targets are not one-hot, or a class name with a ',', a control
+ *         character, or blanks at either end) or ::NN_ERR_IO. The file is
+ *         written in place.
+ */
+BACKPROP_API nn_status nn_dataset_save_csv(const nn_dataset_t *data, const char *path);
+/**
+ * @brief Saves a data set in FANN's training data format (numbers as %.17g;
+ * class names are not kept: the format has none).
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_IO. The file is written in place.
+ */
+BACKPROP_API nn_status nn_dataset_save_fann(const nn_dataset_t *data, const char *path);
 /** @} */
 
 /* ------------------------------------------------------------------------- */
