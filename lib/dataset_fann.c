@@ -109,8 +109,9 @@ static nn_status read_values(struct fann_text *f, size_t count, double *values, 
                              const char *what)
 {
     if (!next_content_line(f))
-        return nn__data_fail(f->message, f->message_size, NN_ERR_FORMAT, f->line + 1, 0,
-                             "the file ends before the %s of pair %zu", what, pair);
+        return nn__data_fail(f->message, f->message_size, NN_ERR_FORMAT, 0, 0,
+                             "the text ends after line %zu, before the %s of pair %zu", f->line,
+                             what, pair);
     size_t cursor = 0, k = 0;
     const char *t;
     size_t n;

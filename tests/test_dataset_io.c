@@ -273,8 +273,9 @@ static const struct malformed fann_cases[] = {
     {"1 2 1\n1 2\ninf\n", 0, NULL, 0, 0, NN_ERR_FORMAT, "line 3, column 1: 'inf' is not a finite number"},
     {"1 2 1\n1\n1\n", 0, NULL, 0, 0, NN_ERR_FORMAT, "line 2: 1 inputs of pair 1, expected 2"},
     {"1 2 1\n1 2 3\n1\n", 0, NULL, 0, 0, NN_ERR_FORMAT, "line 2, column 3: more than the 2 inputs of pair 1"},
-    {"2 1 1\n1\n1\n2\n", 0, NULL, 0, 0, NN_ERR_FORMAT, "line 5: the file ends before the outputs of pair 2"},
+    {"2 1 1\n1\n1\n2\n", 0, NULL, 0, 0, NN_ERR_FORMAT, "the text ends after line 4, before the outputs of pair 2"},
     {"1 1 1\n1\n1\n1\n", 0, NULL, 0, 0, NN_ERR_FORMAT, "line 4: more data after the 1 pairs the header announces"},
+    {"1 2 3", 0, NULL, 0, 0, NN_ERR_FORMAT, "the text ends after line 1, before the inputs of pair 1"},
     {"1 1 1\n1\n\0\n", 10, NULL, 0, 0, NN_ERR_FORMAT, "line 3, column 1: '?' is not a finite number"},
 };
 

@@ -899,6 +899,81 @@ static struct text dot_text(const nn_t *net, const nn_explain_options_t *options
     return t;
 }
 
+/* ---- data sets: each call frees what it made; a failed shuffle leaves the set ---- */
+
+static const char fault_csv[] = "x,label,y\n1,cat,2\n3,dog,4\n5,cat,6\n7,eel,8\n";
+static const char fault_fann[] = "3 2 1\n1 2\n3\n4 5\n6\n7 8\n9\n";
+
+static nn_status call_load_csv(nn_t *none, void *arg)
+{
+    (void)none;
+    (void)arg;
+    nn_csv_options_t *o = NULL;
+    nn_status status = nn_csv_options_create(&o);
+    if (status == NN_OK)
+        status = nn_csv_options_set_class_column(o, "label");
+    nn_dataset_t *d = NULL;
+    char message[100];
+    if (status == NN_OK) {
+        status = nn_dataset_load_csv_buffer(&d, fault_csv, sizeof fault_csv - 1, o, message,
+                                            sizeof message);
+        /* the message says so too */
+        if (status == NN_ERR_NO_MEMORY && strcmp(message, "out of memory") != 0)
+            status = NN_ERR_ARGUMENT;
+    }
+    nn_dataset_free(d);
+    nn_csv_options_free(o);
+    return status;
+}
+
+static nn_status call_load_fann(nn_t *none, void *arg)
+{
+    (void)none;
+    (void)arg;
+    nn_dataset_t *d = NULL;
+    const nn_status status =
+        nn_dataset_load_fann_buffer(&d, fault_fann, sizeof fault_fann - 1, NULL, 0);
+    nn_dataset_free(d);
+    return status;
+}
+
+/* Splits (arg: a stratify flag) and shuffles a set made from the CSV text. */
+static nn_status call_split_and_shuffle(nn_t *none, void *arg)
+{
+    (void)none;
+    nn_csv_options_t *o = NULL;
+    nn_dataset_t *d = NULL, *a = NULL, *b = NULL;
+    nn_status status = nn_csv_options_create(&o);
+    if (status == NN_OK)
+        status = nn_csv_options_set_class_column(o, "label");
+    if (status == NN_OK)
+        status = nn_dataset_load_csv_buffer(&d, fault_csv, sizeof fault_csv - 1, o, NULL, 0);
+    if (status == NN_OK)
+        status = nn_dataset_split(d, 0.5, 3, *(const int *)arg, &a, &b);
+    if (status == NN_OK) {
+        double before[4 * 2];
+        memcpy(before, nn_dataset_inputs(d), sizeof before);
+        status = nn_dataset_shuffle(d, 5);
+        if (status != NN_OK && memcmp(before, nn_dataset_inputs(d), sizeof before) != 0)
+            status = NN_ERR_ARGUMENT;
+    }
+    nn_dataset_free(a);
+    nn_dataset_free(b);
+    nn_dataset_free(d);
+    nn_csv_options_free(o);
+    return status;
+}
+
+static void test_data_sets(void **state)
+{
+    (void)state;
+    static int plain = 0, stratified = 1;
+    FAIL_EACH(&hooks_libc, NULL, call_load_csv, NULL, SOME);
+    FAIL_EACH(&hooks_libc, NULL, call_load_fann, NULL, SOME);
+    FAIL_EACH(&hooks_libc, NULL, call_split_and_shuffle, &plain, SOME);
+    FAIL_EACH(&hooks_libc, NULL, call_split_and_shuffle, &stratified, SOME);
+}
+
 /* Setting a name grows the options' list with realloc(): a failure leaves
    the options as they were (the same diagram comes out). */
 static void test_options_and_generators(void **state)
@@ -950,6 +1025,7 @@ int main(void)
         cmocka_unit_test(test_loaders),
         cmocka_unit_test(test_checkpoint_loaders),
         cmocka_unit_test(test_options_and_generators),
+        cmocka_unit_test(test_data_sets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
