@@ -17,6 +17,7 @@
    It writes into OUT_DIR:
      split.txt       the split (nn_dataset_split's rows: "train ..." and "test ...")
      train.csv, test.csv   the two parts (nn_dataset_save_csv: x1..x64 and the label column `class`), for the command
+     test_onehot.csv       the test part with one-hot targets, for `backprop eval`
      init.bin        the initial parameters (float64, nn_get_params() order)
      scaling.bin     the input scaling: 64 offsets, then 64 scales (float64)
      order1.txt, after1.bin   the batch order and the parameters after one epoch
@@ -211,6 +212,14 @@ int main(int argc, char **argv)
     ok(nn_dataset_split(all, 0.2, 1, 1, &train, &test), "nn_dataset_split");
     ok(nn_dataset_save_csv(train, out_path("train.csv")), "save train.csv");
     ok(nn_dataset_save_csv(test, out_path("test.csv")), "save test.csv");
+    /* The test rows once more with one-hot targets (a set without class
+       names saves its targets as numbers), for `backprop eval`. */
+    nn_dataset_t *plain = NULL;
+    ok(nn_dataset_create(&plain, nn_dataset_row_count(test), N_PIXELS, N_DIGITS,
+                         nn_dataset_inputs(test), nn_dataset_targets(test)),
+       "nn_dataset_create");
+    ok(nn_dataset_save_csv(plain, out_path("test_onehot.csv")), "save test_onehot.csv");
+    nn_dataset_free(plain);
 
     size_t n_train = nn_dataset_row_count(train), n_test = nn_dataset_row_count(test);
     size_t *rows = malloc((n_train + n_test) * sizeof *rows);

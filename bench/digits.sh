@@ -37,8 +37,8 @@ for rep in $(seq "$reps"); do
         --class-column class --optimizer adam --rate "$rate" --loss cross-entropy \
         --batch 32 --epochs "$epochs" --scale standard --seed 1 --quiet -o "$work/trained.txt"
     t1=$(now)
-    "$build/tools/backprop" eval "$work/trained.txt" --data "$work/test.csv" \
-        --class-column class --format json > "$work/eval.json" || true
+    "$build/tools/backprop" eval "$work/trained.txt" --data "$work/test_onehot.csv" \
+        --format json > "$work/eval.json" || true
     accuracy=$(tr -d ' \n\t' < "$work/eval.json" |
         sed -n 's/.*"accuracy":\([-+0-9.eE]*\).*/\1/p')
     accuracy=${accuracy:-nan} # an eval that failed shows as nan, the time still counts
