@@ -1348,6 +1348,8 @@ BACKPROP_API nn_status nn_metrics_class(const nn_metrics_t *m, size_t k, double 
 /**
  * @brief Copies the confusion matrix: counts[i * K + j] rows of true class i
  * predicted as class j, K = nn_metrics_class_count().
+ * @param m the results
+ * @param[out] counts receives K * K counts; unchanged on failure
  * @param count exactly K * K
  * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_ARGUMENT (not a classification)
  *         or ::NN_ERR_COUNT.
@@ -1377,6 +1379,8 @@ BACKPROP_API nn_status nn_predict_class(const nn_t *net, const double *input, si
  * @brief The code of the metric called @p name (`loss`, `accuracy`, `mse`,
  * `mae`, `r2`, `bit_fail`, `macro_f1`, `macro_precision`, `macro_recall`;
  * '-' may stand for '_').
+ * @param name the name
+ * @param[out] metric receives the code
  * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_ARGUMENT (no metric of that
  *         name; *metric unchanged).
  */
