@@ -1255,7 +1255,7 @@ BACKPROP_API nn_status nn_dataset_row_class(const nn_dataset_t *data, size_t row
  * How well a network does on a data set (nn_evaluate()): the loss, the
  * errors of a regression and, for a classification, the accuracy, each
  * class's precision, recall and F1 and the confusion matrix. The results are
- * a handle read with nn_metrics_get() (one number by its ::NN_METRIC_* code),
+ * a handle read with nn_metrics_get() (one number by its metric code),
  * nn_metrics_class() and nn_metrics_confusion().
  *
  * A set counts as a classification when it or the network has class names
@@ -1338,7 +1338,7 @@ BACKPROP_API void nn_metrics_free(nn_metrics_t *m);
 /**
  * @brief One number of the results.
  * @param m the results
- * @param metric an ::NN_METRIC_* code
+ * @param metric a metric code (::NN_METRIC_LOSS, ::NN_METRIC_ACCURACY, ...)
  * @param[out] value receives the number; unchanged on failure
  * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_ARGUMENT (an unknown code,
  *         or a number the set does not define: a classification metric of a
@@ -1368,6 +1368,8 @@ BACKPROP_API nn_status nn_metrics_class(const nn_metrics_t *m, size_t k, double 
 /**
  * @brief Copies the confusion matrix: counts[i * K + j] rows of true class i
  * predicted as class j, K = nn_metrics_class_count().
+ * @param m the results
+ * @param[out] counts receives K * K counts; unchanged on failure
  * @param count exactly K * K
  * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_ARGUMENT (not a classification)
  *         or ::NN_ERR_COUNT.
@@ -1397,6 +1399,8 @@ BACKPROP_API nn_status nn_predict_class(const nn_t *net, const double *input, si
  * @brief The code of the metric called @p name (`loss`, `accuracy`, `mse`,
  * `mae`, `r2`, `bit_fail`, `macro_f1`, `macro_precision`, `macro_recall`;
  * '-' may stand for '_').
+ * @param name the name
+ * @param[out] metric receives the code
  * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_ARGUMENT (no metric of that
  *         name; *metric unchanged).
  */

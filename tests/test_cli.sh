@@ -506,10 +506,35 @@ printf 'backprop-model 1\nlayers 2\nsizes 1 1\nloss binary_cross_entropy\n\nlaye
 expect 0 "accuracy +0.666667" "$bp" eval "$work/logit.txt" --data "$work/bin.csv"
 expect 0 '"confusion": \[\[1, 1\], \[0, 1\]\]' "$bp" eval "$work/logit.txt" --data "$work/bin.csv" --format json
 expect 0 "^1$" "$bp" run "$work/logit.txt" --input 0.1 --classes
+# a column of class labels (named by the header or by number), or target columns by number:
+# the same numbers, the classes named by the data
+awk -F, 'NR == 1 { print "x0,label,x1,x2"; next }
+         { split("ant bee cow dog", n, " "); for (j = 4; j <= 7; j++) if ($j == 1.0) k = j - 3
+           print $1 "," n[k] "," $2 "," $3 }' "$ref/metrics_data.csv" > "$work/labels.csv"
+awk -F, '{ print $4 "," $5 "," $1 "," $6 "," $2 "," $7 "," $3 }' "$ref/metrics_data.csv" > "$work/columns.csv"
+for how in "labels.csv --class-column label" "labels.csv --class-column 2" "columns.csv --target-columns 1,2,4,6"; do
+    set -- $how
+    "$bp" eval "$ref/metrics_model.txt" --data "$work/$1" "$2" "$3" --format json > "$work/how.json" 2>&1
+    checks=$((checks + 1))
+    python3 - "$work/how.json" "$work/eval.json" "$1" <<'PY' || fail "eval --data $how: $(head -c 400 "$work/how.json")"
+import json, sys
+a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+names = [c["name"] for c in a["classes"]]
+assert names == (["ant", "bee", "cow", "dog"] if sys.argv[3] == "labels.csv" else ["0", "1", "2", "3"]), names
+for key in ("loss", "accuracy", "mse", "r2", "macro_f1", "bit_fail"):
+    assert a[key] == b[key], key
+assert a["confusion"] == b["confusion"]
+PY
+done
+sanitizer_reports "eval with columns"
 # errors
 expect 2 "eval needs --data" "$bp" eval "$ref/metrics_model.txt"
 expect 2 "unknown report format 'xml'; valid names: text, json" "$bp" eval "$ref/metrics_model.txt" --data "$ref/metrics_data.csv" --format xml
-expect 1 "metrics_data.csv:2: 7 values, expected 2 \(1 inputs and 1 targets\)" "$bp" eval "$work/line.txt" --data "$ref/metrics_data.csv"
+expect 1 "metrics_data.csv: 6 inputs and 1 targets a row; the network takes 1 and 1" "$bp" eval "$work/line.txt" --data "$ref/metrics_data.csv"
+printf 'a,b\n0,1\n1,x\n' > "$work/bad.csv"
+expect 1 "bad.csv: line 3, column 2" "$bp" eval "$work/line.txt" --data "$work/bad.csv"
+expect 2 "not both" "$bp" eval "$ref/metrics_model.txt" --data "$ref/metrics_data.csv" --class-column 5 --target-columns 4
+expect 2 "--target-columns: 'x' is not a column number" "$bp" eval "$ref/metrics_model.txt" --data "$ref/metrics_data.csv" --target-columns 4,x
 expect 2 "does not apply to 'eval'" "$bp" eval "$ref/metrics_model.txt" --data "$ref/metrics_data.csv" --rate 1
 expect 2 "does not apply to 'dot'" "$bp" dot "$ref/metrics_model.txt" --classes
 one_line "$bp" eval "$ref/metrics_model.txt" --data "$work/no-such.csv"
@@ -550,7 +575,8 @@ expect 0 "relu,softmax" "$bp" --help
 expect 0 "--init uniform\|xavier\|he\]" "$bp" --help
 expect 0 "--loss half_sse\|mse\|cross_entropy\|binary_cross_entropy\]" "$bp" --help
 expect 0 "--bias per_neuron\|shared\[,...\]\]" "$bp" --help
-expect 0 "eval +MODEL --data FILE.csv \[--format text\|json\]" "$bp" --help
+expect 0 "eval +MODEL --data FILE.csv \[--target-columns N,... \| --class-column NAME\]" "$bp" --help
+expect 0 "\[--format text\|json\] \[--threads N\]" "$bp" --help
 
 # ---- -o - writes the model to standard output ----
 "$bp" init --sizes 2,3,1 --activations tanh,sigmoid --seed 7 -o - > "$work/stdout.txt"

@@ -6,6 +6,7 @@
 
 #include "command.h"
 #include "csv.h"
+#include "data_set.h"
 #include "evaluation.h"
 #include "optimizer_options.h"
 #include "quote.h"
@@ -191,8 +192,11 @@ static const char *const usage_text[] = {
     "      each sample instead: its name in the model, or its number (the largest output;\n"
     "      for one output, 1 at 0.5 and above, else 0). --threads N runs the samples in\n"
     "      up to N threads (1 to 64; builds with thread support only).\n",
-    "  eval     MODEL --data FILE.csv [--format {report}] [--threads N]\n"
-    "      Measures the model on the CSV rows (the inputs, then the targets): the mean\n"
+    "  eval     MODEL --data FILE.csv [--target-columns N,... | --class-column NAME]\n"
+    "           [--format {report}] [--threads N]\n"
+    "      Measures the model on the CSV rows (the inputs, then as many targets as the\n"
+    "      model has outputs; or the columns numbered from 1 by --target-columns; or a\n"
+    "      column of class labels, named by its header or number, made one-hot): the mean\n"
     "      loss per row, the mean squared and absolute errors, R^2 and the bit-fail count\n"
     "      (outputs off by 0.35 or more); for a classifier (one-hot or 0/1 targets, or\n"
     "      class names) also the accuracy, each class's precision, recall, F1 and\n"
@@ -1500,42 +1504,10 @@ static int cmd_run(const struct options *o)
 
 /* ---- eval ---- */
 
-/* The rows of `t` (the inputs, then n_targets targets) as a data set. */
-static int table_to_dataset(const struct csv_table *t, size_t n_in, nn_dataset_t **out)
-{
-    const size_t n_targets = t->columns - n_in;
-    double *inputs = malloc(t->rows * n_in * sizeof *inputs);
-    double *targets = malloc(t->rows * (n_targets ? n_targets : 1) * sizeof *targets);
-    nn_status s = inputs && targets ? NN_OK : NN_ERR_NO_MEMORY;
-    for (size_t i = 0; s == NN_OK && i < t->rows; i++) {
-        memcpy(inputs + i * n_in, t->values + i * t->columns, n_in * sizeof *inputs);
-        memcpy(targets + i * n_targets, t->values + i * t->columns + n_in,
-               n_targets * sizeof *targets);
-    }
-    if (s == NN_OK)
-        s = nn_dataset_create(out, t->rows, n_in, n_targets, inputs, targets);
-    free(inputs);
-    free(targets);
-    return s == NN_OK ? 0 : fail(1, "the data set: %s", nn_strerror(s));
-}
-
-/* The data of eval: each row the inputs, then the targets. */
-static int read_eval_data(const char *path, const nn_t *net, nn_dataset_t **data)
-{
-    const size_t n_in = nn_input_count(net), n_out = nn_output_count(net);
-    char expectation[96];
-    snprintf(expectation, sizeof expectation, " (%zu inputs and %zu targets)", n_in, n_out);
-    struct csv_table t = {0, 0, NULL};
-    int status = read_data(path, n_in + n_out, expectation, &t);
-    if (status == 0)
-        status = table_to_dataset(&t, n_in, data);
-    csv_free(&t);
-    return status;
-}
-
 static int cmd_eval(const struct options *o)
 {
-    static const char *const allowed[] = {"--data", "--format", "--threads", NULL};
+    static const char *const allowed[] = {"--data", "--target-columns", "--class-column",
+                                          "--format", "--threads", NULL};
     int status = reject_others(o, allowed, "eval");
     if (status)
         return status;
@@ -1552,7 +1524,7 @@ static int cmd_eval(const struct options *o)
     if (o->threads)
         status = set_threads(net, o->threads);
     if (status == 0)
-        status = read_eval_data(o->data, net, &data);
+        status = load_data_set(o->data, o->target_columns, o->class_column, net, &data);
     if (status == 0) {
         nn_status s = nn_evaluate(net, data, &m);
         status = s == NN_OK ? eval_report(stdout, net, data, m, format)
