@@ -1251,6 +1251,166 @@ BACKPROP_API nn_status nn_dataset_row_class(const nn_dataset_t *data, size_t row
 /** @} */
 
 /* ------------------------------------------------------------------------- */
+/** @name Evaluation
+ * How well a network does on a data set (nn_evaluate()): the loss, the
+ * errors of a regression and, for a classification, the accuracy, each
+ * class's precision, recall and F1 and the confusion matrix. The results are
+ * a handle read with nn_metrics_get() (one number by its metric code),
+ * nn_metrics_class() and nn_metrics_confusion().
+ *
+ * A set counts as a classification when it or the network has class names
+ * (nn_dataset_class_count(), nn_class_count()) or when its targets are class labels: with
+ * several targets, every row one-hot (all 0 but exactly one 1); with one
+ * target, every target 0 or 1. The classes are then the outputs, a row's
+ * class the index of its largest output (the first on a tie), or, for a
+ * network of one output, two classes: 1 where the output is at least 0.5,
+ * else 0 (nn_predict_class(); the targets' classes are
+ * nn_dataset_row_class()'s). Definitions (n rows, m outputs, o the outputs
+ * nn_predict() gives, t the targets):
+ *
+ * - loss: the network's loss (nn_set_loss()) of each row, averaged over the
+ *   rows, in the network's units (outputs and targets through
+ *   nn_scale_targets(), as training sees them), computed from the outputs by
+ *   the loss's general formula (so an output that rounds to 0 where a
+ *   cross-entropy's target is 1 makes it infinite);
+ * - mse, mae and r2 compare nn_predict()'s outputs with the targets as the
+ *   set holds them (raw units);
+ * - mse: sum (o - t)^2 / (n m); mae: sum |o - t| / (n m);
+ * - r2: the mean over the outputs of 1 - sum (t - o)^2 / sum (t - mean t)^2,
+ *   as scikit-learn's r2_score with its uniform average: an output whose
+ *   targets are all equal counts 1 when predicted exactly, else 0; defined
+ *   from 2 rows on;
+ * - bit_fail: the number of outputs (over all rows) with |o - t| >= 0.35,
+ *   in the network's units, FANN's bit-fail count with its default limit
+ *   (FANN halves the difference first for its symmetric activations; this
+ *   count does not);
+ * - accuracy: the fraction of rows whose predicted class is the true one;
+ * - per class k: precision = TP / (TP + FP), recall = TP / (TP + FN),
+ *   F1 = 2 precision recall / (precision + recall), each 0 where its
+ *   denominator is 0 (scikit-learn's value with its warning), support = the
+ *   rows of class k; macro_* are their plain means over all classes.
+ *
+ * All are the numbers scikit-learn's sklearn.metrics gives for the same
+ * predictions (tests/ref/metrics_ref.py checks this).
+ * @{ */
+
+/** @brief The results of nn_evaluate(); release with nn_metrics_free(). */
+typedef struct nn_metrics nn_metrics_t;
+
+/** @brief Codes of the numbers nn_metrics_get() reads (names: nn_metric_name()). */
+enum {
+    NN_METRIC_LOSS = 0,           /**< `loss`: the mean loss per row. */
+    NN_METRIC_ACCURACY = 1,       /**< `accuracy`: classification only. */
+    NN_METRIC_MSE = 2,            /**< `mse`: mean squared error over every output of every row. */
+    NN_METRIC_MAE = 3,            /**< `mae`: mean absolute error over every output of every row. */
+    NN_METRIC_R2 = 4,             /**< `r2`: coefficient of determination, averaged over the outputs; 2 rows or more. */
+    NN_METRIC_BIT_FAIL = 5,       /**< `bit_fail`: the count of outputs off their target by 0.35 or more. */
+    NN_METRIC_MACRO_F1 = 6,       /**< `macro_f1`: the mean F1 over the classes; classification only. */
+    NN_METRIC_MACRO_PRECISION = 7, /**< `macro_precision`: the mean precision over the classes; classification only. */
+    NN_METRIC_MACRO_RECALL = 8    /**< `macro_recall`: the mean recall over the classes; classification only. */
+};
+
+/**
+ * @brief Runs every row of @p data through @p net and measures the results
+ * (see the definitions above).
+ *
+ * The rows go through nn_predict() in chunks of at most 256, with the
+ * network's thread setting, in one workspace allocated once through the
+ * network's allocator (nn_create_with_allocator()) and released before the
+ * call returns. The handle itself comes from the C library's malloc().
+ * The network is only read: several threads may evaluate one network at once.
+ * @param net the network; not changed
+ * @param data a set with nn_input_count() inputs and nn_output_count() targets
+ *        per row
+ * @param[out] out receives the results; unchanged on failure
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_COUNT (the set's input or
+ *         target count is not the network's; a set without targets too),
+ *         ::NN_ERR_DIVERGED (an output is not finite), ::NN_ERR_NOT_FINITE
+ *         (a target or output is not finite in the network's units),
+ *         ::NN_ERR_TOO_LARGE or
+ *         ::NN_ERR_NO_MEMORY.
+ */
+BACKPROP_API nn_status nn_evaluate(const nn_t *net, const nn_dataset_t *data, nn_metrics_t **out);
+
+/** @brief Releases the results of nn_evaluate(). NULL is a no-op. */
+BACKPROP_API void nn_metrics_free(nn_metrics_t *m);
+
+/**
+ * @brief One number of the results.
+ * @param m the results
+ * @param metric a metric code (::NN_METRIC_LOSS, ::NN_METRIC_ACCURACY, ...)
+ * @param[out] value receives the number; unchanged on failure
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_ARGUMENT (an unknown code,
+ *         or a number the set does not define: a classification metric of a
+ *         set that is not one, r2 of a single row).
+ */
+BACKPROP_API nn_status nn_metrics_get(const nn_metrics_t *m, int metric, double *value);
+
+/** @brief The number of rows evaluated; 0 for NULL. */
+BACKPROP_API size_t nn_metrics_row_count(const nn_metrics_t *m);
+
+/** @brief The number of classes of a classification (the outputs, or 2 for one output); 0 for any other set, or NULL. */
+BACKPROP_API size_t nn_metrics_class_count(const nn_metrics_t *m);
+
+/**
+ * @brief The precision, recall, F1 and support of class @p k.
+ * @param m the results
+ * @param k 0 .. nn_metrics_class_count() - 1
+ * @param[out] precision, recall, f1, support each receives its value; any may
+ *        be NULL when not wanted
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG (@p m) or ::NN_ERR_ARGUMENT (@p k out of
+ *         range, which includes every @p k of a set that is not a
+ *         classification); nothing is written on failure.
+ */
+BACKPROP_API nn_status nn_metrics_class(const nn_metrics_t *m, size_t k, double *precision,
+                                        double *recall, double *f1, size_t *support);
+
+/**
+ * @brief Copies the confusion matrix: counts[i * K + j] rows of true class i
+ * predicted as class j, K = nn_metrics_class_count().
+ * @param m the results
+ * @param[out] counts receives K * K counts; unchanged on failure
+ * @param count exactly K * K
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_ARGUMENT (not a classification)
+ *         or ::NN_ERR_COUNT.
+ */
+BACKPROP_API nn_status nn_metrics_confusion(const nn_metrics_t *m, size_t *counts, size_t count);
+
+/**
+ * @brief The class of one row and its probability: the index of the largest
+ * output (the first on a tie) and that output; for a network of one output,
+ * class 1 with the output as its probability when the output is at least
+ * 0.5, else class 0 with 1 minus the output. The outputs are nn_predict()'s.
+ * They are probabilities after a ::NN_ACT_SOFTMAX or ::NN_ACT_SIGMOID output
+ * layer; otherwise @p probability is just that output.
+ *
+ * Its workspace comes from the network's allocator.
+ * @param net the network; not changed
+ * @param input nn_input_count() finite values
+ * @param[out] k receives the class
+ * @param[out] probability receives its probability; may be NULL
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_NOT_FINITE, ::NN_ERR_DIVERGED
+ *         or ::NN_ERR_NO_MEMORY; nothing is written on failure.
+ */
+BACKPROP_API nn_status nn_predict_class(const nn_t *net, const double *input, size_t *k,
+                                        double *probability);
+
+/**
+ * @brief The code of the metric called @p name (`loss`, `accuracy`, `mse`,
+ * `mae`, `r2`, `bit_fail`, `macro_f1`, `macro_precision`, `macro_recall`;
+ * '-' may stand for '_').
+ * @param name the name
+ * @param[out] metric receives the code
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_ARGUMENT (no metric of that
+ *         name; *metric unchanged).
+ */
+BACKPROP_API nn_status nn_metric_from_name(const char *name, int *metric);
+
+/** @brief The name of a metric; NULL for an unknown code (codes are contiguous from 0). */
+BACKPROP_API const char *nn_metric_name(int metric);
+/** @} */
+
+/* ------------------------------------------------------------------------- */
 /** @name Permutations, shuffling, splitting and rows files
  * Seeded permutations that are bit for bit numpy's legacy ones
  * (np.random.seed(seed); np.random.permutation(n)), a shuffle and a split

@@ -442,6 +442,142 @@ sanitizer_reports "the schedule runs"
 expect 0 "--optimizer sgd\|adam\|adamw\|rmsprop\|rprop\]" "$bp" --help
 expect 0 "--momentum --dampening --nesterov --weight-decay --beta1 --beta2 --epsilon --alpha --eta-minus --eta-plus --step-min --step-max" "$bp" --help
 
+# ---- eval: the numbers scikit-learn gives (tests/ref/metrics_ref.py --cli) ----
+ref=$src/tests/ref
+"$bp" eval "$ref/metrics_model.txt" --data "$ref/metrics_data.csv" --format json > "$work/eval.json"
+sanitizer_reports "eval --format json"
+checks=$((checks + 1))
+python3 - "$work/eval.json" "$ref/metrics_expected.txt" <<'PY' || fail "eval --format json disagrees with scikit-learn: $(head -c 600 "$work/eval.json")"
+import json, sys
+report = json.load(open(sys.argv[1]))
+expected = dict(line.rstrip("\n").split(" ", 1) for line in open(sys.argv[2]))
+def close(a, b):
+    return abs(a - b) <= 1e-12 * max(abs(b), 1e-300)
+for name in ("loss", "accuracy", "mse", "mae", "r2", "bit_fail", "macro_f1", "macro_precision", "macro_recall"):
+    want = float(expected[name])
+    assert close(report[name], want), (name, report[name], want)
+    assert close(report["metrics"][name], want), name
+f1 = [float(v) for v in expected["class_f1"].split()]
+assert [c["name"] for c in report["classes"]] == ["0", "1", "2", "3"]
+assert all(close(c["f1"], w) for c, w in zip(report["classes"], f1)), report["classes"]
+assert [c["support"] for c in report["classes"]] == [1, 4, 4, 3]
+flat = [v for row in report["confusion"] for v in row]
+assert flat == [int(v) for v in expected["confusion"].split()], flat
+assert report["rows"] == 12
+PY
+# text: the same numbers to 6 digits, the table and the matrix
+out=$("$bp" eval "$ref/metrics_model.txt" --data "$ref/metrics_data.csv")
+for line in "accuracy +0.666667" "loss +0.937688" "macro_recall +0.520833" "bit_fail +12" \
+            "^2 +0.5 +0.75 +0.6 +4" "^3 +0 +0 +2 +1$"; do
+    checks=$((checks + 1))
+    grep -qE -- "$line" <<<"$out" || fail "eval's text report lacks /$line/: $out"
+done
+# the classes: the network's names in the matrix, run --classes per row
+sed 's/^backprop-model 1$/backprop-model 2/; s/^end$/end\n\nsection classes\ncount 4\nclass cat\nclass dog\nclass eel%20fish\nclass fox/' \
+    "$ref/metrics_model.txt" > "$work/named.txt"
+expect 0 "eel fish +0 +0 +3 +1$" "$bp" eval "$work/named.txt" --data "$ref/metrics_data.csv"
+want=$(sed -n 's/^classes //p' "$ref/metrics_expected.txt" | tr ' ' '\n' | sed 's/0/cat/;s/1/dog/;s/2/eel fish/;s/3/fox/')
+checks=$((checks + 1))
+[ "$("$bp" run "$work/named.txt" --data "$ref/metrics_data.csv" --classes)" = "$want" ] \
+    || fail "run --classes does not print the predicted class names"
+# --data - reads standard input (inputs only); without names, the class numbers
+checks=$((checks + 1))
+[ "$(cut -d, -f1-3 "$ref/metrics_data.csv" | "$bp" run "$ref/metrics_model.txt" --data - --classes)" \
+    = "$(sed -n 's/^classes //p' "$ref/metrics_expected.txt" | tr ' ' '\n')" ] \
+    || fail "run --data - --classes does not print the class numbers"
+sanitizer_reports "run --classes"
+# a regression set: no accuracy, and a one-output binary classifier: two classes
+printf '0,1\n1,3\n2,4\n' > "$work/reg.csv"
+printf 'backprop-model 1\nlayers 2\nsizes 1 1\nloss half_sse\n\nlayer 1\nactivation linear\nbias per_neuron\nfrozen none\nweights 1 1\n0x1p+1\nbiases 1\n0x1p+0\nend\n' > "$work/line.txt"
+"$bp" eval "$work/line.txt" --data "$work/reg.csv" --format json > "$work/reg.json"
+checks=$((checks + 1))
+python3 - "$work/reg.json" <<'PY' || fail "eval of a regression: $(cat "$work/reg.json")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+# outputs 1, 3, 5 against 1, 3, 4: one error of 1; mean target 8/3
+assert "accuracy" not in r and "classes" not in r, r
+assert abs(r["mse"] - 1 / 3) < 1e-15 and abs(r["mae"] - 1 / 3) < 1e-15, r
+assert abs(r["loss"] - 0.5 / 3) < 1e-15, r
+assert abs(r["r2"] - (1 - 1 / (14 / 3))) < 1e-14, r
+assert r["bit_fail"] == 1, r
+PY
+printf '0,1\n-1,0\n0.2,0\n' > "$work/bin.csv"
+printf 'backprop-model 1\nlayers 2\nsizes 1 1\nloss binary_cross_entropy\n\nlayer 1\nactivation sigmoid\nbias per_neuron\nfrozen none\nweights 1 1\n0x1p+1\nbiases 1\n0x0p+0\nend\n' > "$work/logit.txt"
+expect 0 "accuracy +0.666667" "$bp" eval "$work/logit.txt" --data "$work/bin.csv"
+expect 0 '"confusion": \[\[1, 1\], \[0, 1\]\]' "$bp" eval "$work/logit.txt" --data "$work/bin.csv" --format json
+expect 0 "^1$" "$bp" run "$work/logit.txt" --input 0.1 --classes
+# a column of class labels (named by the header or by number), or target columns by number:
+# the same numbers, the classes named by the data
+awk -F, 'NR == 1 { print "x0,label,x1,x2"; next }
+         { split("ant bee cow dog", n, " "); for (j = 4; j <= 7; j++) if ($j == 1.0) k = j - 3
+           print $1 "," n[k] "," $2 "," $3 }' "$ref/metrics_data.csv" > "$work/labels.csv"
+awk -F, '{ print $4 "," $5 "," $1 "," $6 "," $2 "," $7 "," $3 }' "$ref/metrics_data.csv" > "$work/columns.csv"
+for how in "labels.csv --class-column label" "labels.csv --class-column 2" "columns.csv --target-columns 1,2,4,6"; do
+    set -- $how
+    "$bp" eval "$ref/metrics_model.txt" --data "$work/$1" "$2" "$3" --format json > "$work/how.json" 2>&1
+    checks=$((checks + 1))
+    python3 - "$work/how.json" "$work/eval.json" "$1" <<'PY' || fail "eval --data $how: $(head -c 400 "$work/how.json")"
+import json, sys
+a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+names = [c["name"] for c in a["classes"]]
+assert names == (["ant", "bee", "cow", "dog"] if sys.argv[3] == "labels.csv" else ["0", "1", "2", "3"]), names
+for key in ("loss", "accuracy", "mse", "r2", "macro_f1", "bit_fail"):
+    assert a[key] == b[key], key
+assert a["confusion"] == b["confusion"]
+PY
+done
+sanitizer_reports "eval with columns"
+# errors
+expect 2 "eval needs --data" "$bp" eval "$ref/metrics_model.txt"
+expect 2 "unknown report format 'xml'; valid names: text, json" "$bp" eval "$ref/metrics_model.txt" --data "$ref/metrics_data.csv" --format xml
+expect 1 "metrics_data.csv: 6 inputs and 1 targets a row; the network takes 1 and 1" "$bp" eval "$work/line.txt" --data "$ref/metrics_data.csv"
+printf 'a,b\n0,1\n1,x\n' > "$work/bad.csv"
+expect 1 "bad.csv: line 3, column 2" "$bp" eval "$work/line.txt" --data "$work/bad.csv"
+expect 2 "not both" "$bp" eval "$ref/metrics_model.txt" --data "$ref/metrics_data.csv" --class-column 5 --target-columns 4
+expect 2 "--target-columns: 'x' is not a column number" "$bp" eval "$ref/metrics_model.txt" --data "$ref/metrics_data.csv" --target-columns 4,x
+expect 2 "does not apply to 'eval'" "$bp" eval "$ref/metrics_model.txt" --data "$ref/metrics_data.csv" --rate 1
+expect 2 "does not apply to 'dot'" "$bp" dot "$ref/metrics_model.txt" --classes
+one_line "$bp" eval "$ref/metrics_model.txt" --data "$work/no-such.csv"
+
+# ---- init: everything a network can be ----
+"$bp" init --sizes 3,5,4,2 --activations relu,tanh,softmax --init he --seed 3 --loss cross-entropy \
+    --bias shared,per_neuron,shared --reduction mean --class-names yes,no -o "$work/full.txt"
+sanitizer_reports "init with every setting"
+checks=$((checks + 1))
+python3 - "$work/full.txt" <<'PY' || fail "init did not make the network asked for: $(cat "$work/full.txt")"
+import sys
+text = open(sys.argv[1]).read()
+words = [line.split() for line in text.splitlines()]
+assert ["sizes", "3", "5", "4", "2"] in words and ["loss", "cross_entropy"] in words, text
+assert [w[1] for w in words if w and w[0] == "activation"] == ["relu", "tanh", "softmax"], text
+assert [w[1] for w in words if w and w[0] == "bias"] == ["shared", "per_neuron", "shared"], text
+assert ["class", "yes"] in words and ["class", "no"] in words, text
+assert ["reduction", "mean"] in words, text
+# he: the biases are 0, the weights within sqrt(6 / fan_in)
+import re
+layers = text.split("\nlayer ")[1:]
+for layer, fan_in in zip(layers, (3, 5, 4)):
+    body = layer.split("biases")[0].split("\n")
+    rows = [l for l in body if l.startswith("0x") or l.startswith("-0x")]
+    values = [float.fromhex(v) for l in rows for v in l.split()]
+    assert values and max(abs(v) for v in values) <= (6 / fan_in) ** 0.5, (fan_in, values)
+    biases = layer.split("biases")[1].split("\n")[1].split()
+    assert all(float.fromhex(b) == 0 for b in biases), layer
+PY
+expect 2 "--bias needs 1 name or 3 \(one per layer after the inputs\), got 2" "$bp" init --sizes 3,5,4,2 --activations relu,tanh,softmax --bias shared,shared -o "$work/x.txt"
+expect 2 "unknown bias convention 'both'" "$bp" init --sizes 3,2 --activations sigmoid --bias both -o "$work/x.txt"
+expect 2 "--class-names: 3 names given; the network needs 2" "$bp" init --sizes 3,2 --activations softmax --class-names a,b,c -o "$work/x.txt"
+expect 2 "--class-names: 1 names given; the network needs 2" "$bp" init --sizes 3,1 --activations sigmoid --class-names a -o "$work/x.txt"
+expect 2 "unknown reduction 'max'" "$bp" init --sizes 3,2 --activations sigmoid --reduction max -o "$work/x.txt"
+expect 2 "--loss cross_entropy: " "$bp" init --sizes 3,2 --activations relu --loss cross-entropy -o "$work/x.txt"
+[ ! -e "$work/x.txt" ] || fail "a refused init created its output file"
+expect 0 "relu,softmax" "$bp" --help
+expect 0 "--init uniform\|xavier\|he\]" "$bp" --help
+expect 0 "--loss half_sse\|mse\|cross_entropy\|binary_cross_entropy\]" "$bp" --help
+expect 0 "--bias per_neuron\|shared\[,...\]\]" "$bp" --help
+expect 0 "eval +MODEL --data FILE.csv \[--target-columns N,... \| --class-column NAME\]" "$bp" --help
+expect 0 "\[--format text\|json\] \[--threads N\]" "$bp" --help
+
 # ---- -o - writes the model to standard output ----
 "$bp" init --sizes 2,3,1 --activations tanh,sigmoid --seed 7 -o - > "$work/stdout.txt"
 "$bp" init --sizes 2,3,1 --activations tanh,sigmoid --seed 7 -o "$work/file.txt"

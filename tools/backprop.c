@@ -6,6 +6,8 @@
 
 #include "command.h"
 #include "csv.h"
+#include "data_set.h"
+#include "evaluation.h"
 #include "optimizer_options.h"
 #include "quote.h"
 #include "schedule_option.h"
@@ -50,6 +52,10 @@ static const struct name_code rule_names[] = {
     {"standard", NN_RULE_STANDARD},
     {"sequential", NN_RULE_SEQUENTIAL},
 };
+static const struct name_code eval_format_names[] = {
+    {"text", EVAL_TEXT},
+    {"json", EVAL_JSON},
+};
 static const struct name_code reduction_names[] = {
     {"mean", NN_REDUCTION_MEAN},
     {"sum", NN_REDUCTION_SUM},
@@ -67,6 +73,7 @@ static const struct choice choices[] = {
     LIBRARY_CHOICE("format", "format", nn_explain_format_name, nn_explain_format_from_name),
     COMMAND_CHOICE("reduction", "reduction", reduction_names),
     LIBRARY_CHOICE("optimizer", "optimizer", nn_optimizer_name, nn_optimizer_from_name),
+    COMMAND_CHOICE("report", "report format", eval_format_names),
     LIBRARY_CHOICE("scale", "scaling", nn_scale_name, nn_scale_from_name),
 };
 
@@ -79,6 +86,7 @@ enum {
     CHOICE_FORMAT,
     CHOICE_REDUCTION,
     CHOICE_OPTIMIZER,
+    CHOICE_EVAL_FORMAT,
     CHOICE_SCALE
 };
 
@@ -104,12 +112,17 @@ static const char *const usage_text[] = {
     "\n"
     "Commands:\n"
     "  init     --sizes N,N,... --activations NAME,... [--seed S]\n"
-    "           [--bias {bias}] [--init {init}] [--range LO,HI]\n"
-    "           [--loss {loss}] -o MODEL\n"
-    "      Creates a network with seeded random parameters and saves it. The default\n"
-    "      initialisation is uniform on [0,1) (numpy's seed + rand draws) in the flat\n"
-    "      parameter order; --range changes the interval. Activation NAMEs:\n"
-    "      {activation}.\n"
+    "           [--bias {bias}[,...]] [--init {init}] [--range LO,HI]\n"
+    "           [--loss {loss}] [--reduction {reduction}]\n"
+    "           [--class-names NAME,...] -o MODEL\n"
+    "      Creates a network with seeded random parameters and saves it. One activation\n"
+    "      per layer after the inputs (e.g. relu,softmax), NAMEs: {activation}.\n"
+    "      The default initialisation is uniform on [0,1) (numpy's seed + rand draws) in\n"
+    "      the flat parameter order; --range changes the interval; xavier and he draw\n"
+    "      the weights from the layer sizes and set the biases to 0. --bias takes one\n"
+    "      convention for every layer or one per layer; --reduction is what a batch adds\n"
+    "      up (kept in the model); --class-names names the classes of the outputs (one\n"
+    "      per output, or two for one output), which run --classes and eval print.\n"
     "  explain  MODEL --input X --target T --rate R [--steps N] [--rule {rule}]\n"
     "           [--format {format}] [--digits D] [--names UNITS]\n"
     "           [--param-names NAMES] [--optimizer NAME [HYPERPARAMETERS]] [-o MODEL_OUT]\n"
@@ -172,10 +185,24 @@ static const char *const usage_text[] = {
     "      one CSV row per epoch (epoch, losses, metric, rate, seconds), --plot the loss\n"
     "      curves and the metric as an SVG chart. --loss sets the loss the model trains\n"
     "      with and keeps.\n"
-    "  run      MODEL (--input X | --data FILE.csv) [--threads N]\n"
-    "      Prints the outputs, one sample a line. The CSV rows hold the inputs, or the\n"
-    "      inputs and the targets (which are not used). --threads N runs the samples in\n"
-    "      up to N threads (1 to 64; builds with thread support only).\n"
+    "  run      MODEL (--input X | --data FILE.csv) [--classes] [--threads N]\n"
+    "      Prints the outputs, one sample a line, in the targets' units (a model with\n"
+    "      target scaling un-scales them). The CSV rows hold the inputs, or the inputs\n"
+    "      and the targets (which are not used). --classes prints the predicted class of\n"
+    "      each sample instead: its name in the model, or its number (the largest output;\n"
+    "      for one output, 1 at 0.5 and above, else 0). --threads N runs the samples in\n"
+    "      up to N threads (1 to 64; builds with thread support only).\n",
+    "  eval     MODEL --data FILE.csv [--target-columns N,... | --class-column NAME]\n"
+    "           [--format {report}] [--threads N]\n"
+    "      Measures the model on the CSV rows (the inputs, then as many targets as the\n"
+    "      model has outputs; or the columns numbered from 1 by --target-columns; or a\n"
+    "      column of class labels, named by its header or number, made one-hot): the mean\n"
+    "      loss per row, the mean squared and absolute errors, R^2 and the bit-fail count\n"
+    "      (outputs off by 0.35 or more); for a classifier (one-hot or 0/1 targets, or\n"
+    "      class names) also the accuracy, each class's precision, recall, F1 and\n"
+    "      support, their macro averages and the confusion matrix (rows: true class).\n"
+    "      --format json writes one object with the metrics at its top level (e.g.\n"
+    "      \"accuracy\") and in \"metrics\", the classes and the matrix.\n"
     "  dot      MODEL [--input X [--target T]] [--digits D] [--names UNITS]\n"
     "           [--param-names NAMES] [-o FILE.dot]\n"
     "      Writes a Graphviz graph of the network, annotated with the forward values\n"
@@ -274,6 +301,7 @@ struct options {
     /* train with the library's training loop (train_loop.c) */
     const char *target_columns, *class_column, *validation, *patience, *min_delta, *scale;
     const char *history, *plot, *quiet;
+    const char *classes, *class_names; /* run --classes; init --class-names */
     struct optimizer_options optimizer; /* --optimizer and one option per hyperparameter */
 };
 
@@ -318,12 +346,14 @@ static const struct {
     {"--history", offsetof(struct options, history)},
     {"--plot", offsetof(struct options, plot)},
     {"--quiet", offsetof(struct options, quiet)},
+    {"--classes", offsetof(struct options, classes)},
+    {"--class-names", offsetof(struct options, class_names)},
 };
 
 /* The options that take no value: given, their field holds the option itself. */
 static int is_flag(const char *name)
 {
-    return strcmp(name, "--quiet") == 0;
+    return strcmp(name, "--quiet") == 0 || strcmp(name, "--classes") == 0;
 }
 
 #define N_OPTIONS (sizeof option_table / sizeof option_table[0])
@@ -536,7 +566,8 @@ struct init_plan {
     size_t n_layers;
     size_t *sizes;
     int *acts;
-    int bias, scheme, loss;
+    int *biases; /* per layer after the inputs */
+    int scheme, loss, reduction;
     double lo, hi;
     size_t seed;
 };
@@ -585,18 +616,41 @@ static int parse_range(const char *text, double *lo, double *hi)
     return status;
 }
 
-/* --bias, --init, --loss, --seed and --range, or their defaults. */
+/* --bias: one convention for every layer, or one per layer after the
+   inputs, into plan->biases (allocated); per neuron when not given. */
+static int parse_biases(const char *text, struct init_plan *plan)
+{
+    const size_t n = plan->n_layers - 1;
+    char *storage = NULL;
+    size_t n_names = 1;
+    char **names = text ? split(text, ',', &n_names, &storage) : NULL;
+    plan->biases = malloc(n * sizeof *plan->biases);
+    int status = plan->biases == NULL || (text && names == NULL) ? fail(1, "out of memory") : 0;
+    if (status == 0 && text && n_names != 1 && n_names != n)
+        status = fail(EXIT_USAGE, "--bias needs 1 name or %zu (one per layer after the inputs), "
+                                  "got %zu", n, n_names);
+    for (size_t k = 0; status == 0 && k < n; k++) {
+        plan->biases[k] = NN_BIAS_PER_NEURON;
+        if (text)
+            status = lookup(CHOICE_BIAS, names[n_names == 1 ? 0 : k], &plan->biases[k]);
+    }
+    free(names);
+    free(storage);
+    return status;
+}
+
+/* --bias, --init, --loss, --reduction, --seed and --range, or their defaults. */
 static int parse_init_settings(const struct options *o, struct init_plan *plan)
 {
-    plan->bias = NN_BIAS_PER_NEURON;
     plan->scheme = NN_INIT_UNIFORM;
     plan->loss = NN_LOSS_HALF_SSE;
+    plan->reduction = -1; /* the network's own default */
     plan->lo = 0.0;
     plan->hi = 1.0;
     plan->seed = 0;
-    int status = 0;
-    if (o->bias)
-        status = lookup(CHOICE_BIAS, o->bias, &plan->bias);
+    int status = parse_biases(o->bias, plan);
+    if (status == 0 && o->reduction)
+        status = lookup(CHOICE_REDUCTION, o->reduction, &plan->reduction);
     if (status == 0 && o->init)
         status = lookup(CHOICE_INIT, o->init, &plan->scheme);
     if (status == 0 && o->loss)
@@ -609,44 +663,77 @@ static int parse_init_settings(const struct options *o, struct init_plan *plan)
     return status;
 }
 
+/* --class-names: one name per output (two for one output). */
+static int set_class_names(nn_t *net, const char *text)
+{
+    char *storage;
+    size_t n;
+    char **names = split(text, ',', &n, &storage);
+    if (names == NULL)
+        return fail(1, "out of memory");
+    nn_status s = nn_set_class_names(net, n, (const char *const *)names);
+    int status = 0;
+    if (s == NN_ERR_COUNT)
+        status = fail(EXIT_USAGE, "--class-names: %zu names given; the network needs %zu", n,
+                      nn_output_count(net) > 1 ? nn_output_count(net) : 2);
+    else if (s != NN_OK)
+        status = fail(refusal_status(s), "--class-names: %s", nn_strerror(s));
+    free(names);
+    free(storage);
+    return status;
+}
+
+/* The settings of the plan on a new network. */
+static int apply_init_settings(nn_t *net, const struct init_plan *plan, const struct options *o)
+{
+    for (size_t k = 1; k < plan->n_layers; k++)
+        nn_set_bias_mode(net, k, plan->biases[k - 1]);
+    nn_status s = nn_set_loss(net, plan->loss);
+    if (s != NN_OK)
+        return fail(EXIT_USAGE, "--loss %s: %s", nn_loss_name(plan->loss), nn_strerror(s));
+    if (plan->reduction >= 0 && (s = nn_set_reduction(net, plan->reduction)) != NN_OK)
+        return fail(refusal_status(s), "--reduction: %s", nn_strerror(s));
+    if (o->class_names)
+        return set_class_names(net, o->class_names);
+    return 0;
+}
+
 /* Creates the planned network, initialises it and saves it. */
-static int make_network(const struct init_plan *plan, const char *output)
+static int make_network(const struct init_plan *plan, const struct options *o)
 {
     nn_t *net = NULL;
     nn_status s = nn_create(&net, plan->n_layers, plan->sizes, plan->acts);
     if (s != NN_OK)
         return fail(refusal_status(s), "cannot create the network: %s", nn_strerror(s));
-    for (size_t k = 1; k < plan->n_layers; k++)
-        nn_set_bias_mode(net, k, plan->bias);
-    s = nn_set_loss(net, plan->loss);
-    if (s != NN_OK) {
-        nn_free(net);
-        return fail(EXIT_USAGE, "--loss %s: %s", nn_loss_name(plan->loss), nn_strerror(s));
+    int status = apply_init_settings(net, plan, o);
+    if (status == 0) {
+        s = nn_init_random(net, (unsigned long)plan->seed, plan->scheme, plan->lo, plan->hi);
+        status = s == NN_OK ? save_model(net, o->output)
+                            : fail(refusal_status(s), "initialisation: %s", nn_strerror(s));
     }
-    s = nn_init_random(net, (unsigned long)plan->seed, plan->scheme, plan->lo, plan->hi);
-    const int status = s == NN_OK ? save_model(net, output)
-                                  : fail(refusal_status(s), "initialisation: %s", nn_strerror(s));
     nn_free(net);
     return status;
 }
 
 static int cmd_init(const struct options *o)
 {
-    static const char *const allowed[] = {"--sizes", "--activations", "--seed", "--bias", "--init",
-                                          "--range", "--loss", "-o", NULL};
+    static const char *const allowed[] = {"--sizes", "--activations", "--seed", "--bias",
+                                          "--init", "--range", "--loss", "--reduction",
+                                          "--class-names", "-o", NULL};
     int status = reject_others(o, allowed, "init");
     if (status)
         return status;
     if (o->sizes == NULL || o->activations == NULL || o->output == NULL)
         return fail(EXIT_USAGE, "init needs --sizes, --activations and -o");
-    struct init_plan plan = {0, NULL, NULL, 0, 0, 0, 0.0, 0.0, 0};
+    struct init_plan plan = {0, NULL, NULL, NULL, 0, 0, 0, 0.0, 0.0, 0};
     status = parse_layers(o, &plan);
     if (status == 0)
         status = parse_init_settings(o, &plan);
     if (status == 0)
-        status = make_network(&plan, o->output);
+        status = make_network(&plan, o);
     free(plan.sizes);
     free(plan.acts);
+    free(plan.biases);
     return status;
 }
 
@@ -1360,9 +1447,24 @@ static int run_samples(const nn_t *net, const double *rows, size_t stride, size_
     return status;
 }
 
+/* Prints the class of each of `n` samples whose inputs start every
+   `stride` values of `rows`: the network's name for it, or its number. */
+static int run_classes(const nn_t *net, const double *rows, size_t stride, size_t n)
+{
+    char number[32];
+    for (size_t i = 0; i < n; i++) {
+        size_t k;
+        nn_status s = nn_predict_class(net, rows + i * stride, &k, NULL);
+        if (s != NN_OK)
+            return fail(1, "sample %zu: %s", i + 1, nn_strerror(s));
+        puts(eval_class_label(net, NULL, k, number, sizeof number));
+    }
+    return 0;
+}
+
 static int cmd_run(const struct options *o)
 {
-    static const char *const allowed[] = {"--input", "--data", "--threads", NULL};
+    static const char *const allowed[] = {"--input", "--data", "--threads", "--classes", NULL};
     int status = reject_others(o, allowed, "run");
     if (status)
         return status;
@@ -1380,7 +1482,8 @@ static int cmd_run(const struct options *o)
     if (status == 0 && o->input) {
         status = parse_samples("--input", o->input, n_in, &inputs, &n);
         if (status == 0)
-            status = run_samples(net, inputs, n_in, n);
+            status = o->classes ? run_classes(net, inputs, n_in, n)
+                                : run_samples(net, inputs, n_in, n);
     } else if (status == 0) {
         /* the rows hold the inputs, or the inputs and the targets */
         status = read_data(o->data, 0, "", &d);
@@ -1390,10 +1493,45 @@ static int cmd_run(const struct options *o)
                                                       : quote_path(o->data).text,
                           d.columns, n_in, n_out);
         if (status == 0)
-            status = run_samples(net, d.values, d.columns, d.rows);
+            status = o->classes ? run_classes(net, d.values, d.columns, d.rows)
+                                : run_samples(net, d.values, d.columns, d.rows);
     }
     free(inputs);
     csv_free(&d);
+    nn_free(net);
+    return status;
+}
+
+/* ---- eval ---- */
+
+static int cmd_eval(const struct options *o)
+{
+    static const char *const allowed[] = {"--data", "--target-columns", "--class-column",
+                                          "--format", "--threads", NULL};
+    int status = reject_others(o, allowed, "eval");
+    if (status)
+        return status;
+    if (o->data == NULL)
+        return fail(EXIT_USAGE, "eval needs --data");
+    int format = EVAL_TEXT;
+    if (o->format && (status = lookup(CHOICE_EVAL_FORMAT, o->format, &format)) != 0)
+        return status;
+    nn_t *net = NULL;
+    nn_dataset_t *data = NULL;
+    nn_metrics_t *m = NULL;
+    if ((status = load_model(o->model, &net)) != 0)
+        return status;
+    if (o->threads)
+        status = set_threads(net, o->threads);
+    if (status == 0)
+        status = load_data_set(o->data, o->target_columns, o->class_column, net, &data);
+    if (status == 0) {
+        nn_status s = nn_evaluate(net, data, &m);
+        status = s == NN_OK ? eval_report(stdout, net, data, m, format)
+                            : fail(1, "eval: %s", nn_strerror(s));
+    }
+    nn_metrics_free(m);
+    nn_dataset_free(data);
     nn_free(net);
     return status;
 }
@@ -1472,7 +1610,7 @@ int main(int argc, char **argv)
         int (*run)(const struct options *);
     } commands[] = {
         {"init", 0, cmd_init}, {"explain", 1, cmd_explain}, {"train", 1, cmd_train},
-        {"run", 1, cmd_run},   {"dot", 1, cmd_dot},
+        {"run", 1, cmd_run},     {"eval", 1, cmd_eval},   {"dot", 1, cmd_dot},
     };
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         if (strcmp(commands[i].name, command) == 0) {

@@ -260,29 +260,6 @@ static int fit_scaling(nn_t *net, int scheme, const nn_dataset_t *d)
     return s == NN_OK ? 0 : fail(refusal_status(s), "--scale: %s", nn_strerror(s));
 }
 
-/* The loop's losses take the targets in the network's units: with target
-   scaling, *d becomes a copy of itself with its targets scaled. */
-static int scale_targets(const nn_t *net, nn_dataset_t **d)
-{
-    if (*d == NULL || !nn_has_target_scaling(net))
-        return 0;
-    const size_t n = nn_dataset_row_count(*d), n_t = nn_dataset_target_count(*d);
-    double *targets = malloc(n * n_t * sizeof *targets);
-    nn_dataset_t *scaled = NULL;
-    nn_status s = targets == NULL ? NN_ERR_NO_MEMORY
-                                  : nn_scale_targets(net, n, nn_dataset_targets(*d), targets);
-    if (s == NN_OK)
-        s = nn_dataset_create(&scaled, n, nn_dataset_input_count(*d), n_t, nn_dataset_inputs(*d),
-                              targets);
-    free(targets);
-    if (s != NN_OK)
-        return fail(s == NN_ERR_NO_MEMORY ? 1 : refusal_status(s), "--scale: the targets: %s",
-                    nn_strerror(s));
-    nn_dataset_free(*d);
-    *d = scaled;
-    return 0;
-}
-
 /* ---- the loop's options ---- */
 
 /* The optimiser of --optimizer and its hyperparameters (checked by the
@@ -524,12 +501,9 @@ static int prepare(const struct train_request *r, const struct loop_settings *st
                                   &run->validation);
     if (status == 0)
         status = set_class_names(run->net, run->train);
+    /* nn_train() scales the targets itself (the network's target scaling). */
     if (status == 0)
         status = fit_scaling(run->net, r->scale, run->train);
-    if (status == 0)
-        status = scale_targets(run->net, &run->train);
-    if (status == 0)
-        status = scale_targets(run->net, &run->validation);
     return status;
 }
 

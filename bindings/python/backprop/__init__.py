@@ -25,15 +25,16 @@ from .checkpoint import (checkpoint_from_bytes, checkpoint_to_bytes, load_checkp
 from .network import Network, Rng, numpy_available
 from .optimizer import Optimizer
 from .schedules import schedule_cosine, schedule_exponential, schedule_linear, schedule_step
+from .training import HISTORY_COLUMNS, Dataset, evaluate, fit_scaling, train
 
 __all__ = [
-    "Activation", "BackpropError", "BiasMode", "DivergedError", "ENV_VARIABLE", "ExplainFormat",
-    "Hyperparameter", "Init", "Library", "checkpoint_from_bytes", "checkpoint_to_bytes",
+    "Activation", "BackpropError", "BiasMode", "Dataset", "DivergedError", "ENV_VARIABLE",
+    "ExplainFormat", "HISTORY_COLUMNS", "Hyperparameter", "Init", "Library",
+    "checkpoint_from_bytes", "checkpoint_to_bytes", "evaluate", "fit_scaling",
     "load_checkpoint", "save_checkpoint",
-    "Loss", "Network", "Optimizer", "OptimizerKind", "Reduction", "Rng", "Rule", "Scale",
-    "Status",
+    "Loss", "Network", "Optimizer", "OptimizerKind", "Reduction", "Rng", "Rule", "Status",
     "load_library", "numpy_available", "schedule_cosine", "schedule_exponential",
-    "schedule_linear", "schedule_step", "strerror", "version", "version_number",
+    "schedule_linear", "schedule_step", "strerror", "train", "version", "version_number",
 ]
 __all__ += [name for name in dir(constants)
             if name.isupper() and not name.startswith("_")]

@@ -834,6 +834,11 @@ class PrototypeTest(unittest.TestCase):
             "nn_activation_fn*": ctypes.POINTER(n.ACTIVATION_FN),
             "nn_activation_deriv_fn*": ctypes.POINTER(n.ACTIVATION_DERIV_FN),
             "nn_write_fn": n.WRITE_FN,
+            "nn_dataset_t*": ctypes.c_void_p, "nn_dataset_t**": n.handle_p,
+            "nn_csv_options_t*": ctypes.c_void_p, "nn_csv_options_t**": n.handle_p,
+            "nn_train_options_t*": ctypes.c_void_p, "nn_train_options_t**": n.handle_p,
+            "nn_metrics_t*": ctypes.c_void_p, "nn_metrics_t**": n.handle_p,
+            "nn_epoch_fn": n.EPOCH_FN, "char": ctypes.c_char,
         }
         return table.get(c_type.replace(" ", "") if "*" in c_type else c_type, c_type)
 
