@@ -20,7 +20,7 @@ trap 'rm -rf "$work"' EXIT
 "$friedman" --csv "$work"
 "$backprop" init --sizes 10,32,1 --activations tanh,linear --loss mse \
     --init xavier --seed 1 -o "$work/model.txt"
-"$backprop" train "$work/model.txt" --data "$work/friedman_train.csv" --target-columns 10 \
+"$backprop" train "$work/model.txt" --data "$work/friedman_train.csv" --target-columns 11 \
     --optimizer adam --rate 0.003 --loss mse --batch 32 --epochs 100 \
     --validation 0.1 --patience 10 --scale standard --seed 1 --quiet \
     -o "$work/trained.txt"

@@ -147,11 +147,11 @@ with open(sys.argv[2] + '/labels.csv', 'w') as f:
     for r in rows[1:]:
         f.write('%s,%s,%s\n' % (r[0], r[1], ['left', 'right', 'top'][r[2:].index('1')]))
 PY
-expect 0 "" "$bp" train "$work/blobs.txt" --data "$work/targets_first.csv" --target-columns 0,1,2 \
+expect 0 "" "$bp" train "$work/blobs.txt" --data "$work/targets_first.csv" --target-columns 1,2,3 \
     --optimizer adam --rate 0.02 --loss cross-entropy --batch 8 --epochs 60 --validation 0.2 \
     --scale standard --seed 1 --quiet -o "$work/reordered.txt"
 checks=$((checks + 1))
-cmp -s "$work/reordered.txt" "$work/trained.txt" || fail "--target-columns 0,1,2 trained another model"
+cmp -s "$work/reordered.txt" "$work/trained.txt" || fail "--target-columns 1,2,3 trained another model"
 expect 0 "" "$bp" train "$work/blobs.txt" --data "$work/labels.csv" --class-column class \
     --optimizer adam --rate 0.02 --batch 8 --epochs 60 --validation 0.2 --seed 1 --quiet \
     -o "$work/labelled.txt"
@@ -227,7 +227,7 @@ expect 2 "unknown scaling 'zscore'; valid names: none, standard, minmax" "$bp" t
 expect 2 "unknown loss 'hinge'" "$bp" train "$m" --data "$blobs" --loss hinge -o "$work/x.txt"
 expect 2 "--batch: expected a whole number of at least 1, got '0'" "$bp" train "$m" --data "$blobs" --batch 0 -o "$work/x.txt"
 expect 2 "--epochs: expected a whole number of at least 1, got 'ten'" "$bp" train "$m" --data "$blobs" --epochs ten -o "$work/x.txt"
-expect 2 "--target-columns: expected column numbers \(from 0\)" "$bp" train "$m" --data "$blobs" --target-columns 1,x -o "$work/x.txt"
+expect 2 "--target-columns: 'x' is not a column number \\(from 1\\)" "$bp" train "$m" --data "$blobs" --target-columns 1,x -o "$work/x.txt"
 expect 2 "not both" "$bp" train "$m" --data "$blobs" --target-columns 3 --class-column c1 -o "$work/x.txt"
 expect 2 "--loss-csv belongs to the classic training .*; the loop writes --history" "$bp" train "$m" --data "$blobs" --rate 0.1 --validation 0.2 --loss-csv "$work/l.csv" -o "$work/x.txt"
 expect 2 "--rule belongs to the classic training" "$bp" train "$m" --data "$blobs" --rule sequential --quiet -o "$work/x.txt"
@@ -236,7 +236,7 @@ expect 2 "option '--quiet' does not apply to 'run'" "$bp" run "$m" --input 1,2 -
 expect 2 "train needs --data and -o" "$bp" train "$m" --validation 0.2 -o "$work/x.txt"
 expect 2 "adam does not take --momentum" "$bp" train "$m" --data "$blobs" --optimizer adam --momentum 0.9 -o "$work/x.txt"
 expect 2 "--loss cross_entropy: " "$bp" train "$work/linear.txt" --data "$work/line.csv" --loss cross-entropy -o "$work/x.txt"
-expect 1 "2 inputs and 3 targets a row; the network takes 1 inputs and gives 1 outputs" "$bp" train "$work/linear.txt" --data "$blobs" --target-columns 2,3,4 -o "$work/x.txt"
+expect 1 "2 inputs and 3 targets a row; the network takes 1 and 1" "$bp" train "$work/linear.txt" --data "$blobs" --target-columns 3,4,5 -o "$work/x.txt"
 checks=$((checks + 1))
 [ ! -e "$work/x.txt" ] || fail "a refused training wrote its model"
 

@@ -9,6 +9,7 @@
 #include "train_loop.h"
 
 #include "command.h"
+#include "data_set.h"
 #include "csv.h"
 #include "history.h"
 #include "plot.h"
@@ -92,110 +93,11 @@ static int parse_settings(const struct train_request *r, struct loop_settings *s
 
 /* ---- the data ---- */
 
-/* --target-columns "2,3": the target columns, numbered from 0 as the loader numbers them. */
-static int set_target_columns(nn_csv_options_t *co, const char *text)
-{
-    size_t n = 1, columns[256];
-    for (const char *p = text; *p; p++)
-        n += *p == ',';
-    if (n > sizeof columns / sizeof columns[0])
-        return fail(EXIT_USAGE, "--target-columns: at most 256 columns");
-    const char *p = text;
-    for (size_t i = 0; i < n; i++) {
-        char field[32];
-        const size_t length = strcspn(p, ",");
-        snprintf(field, sizeof field, "%.*s", (int)(length < 31 ? length : 31), p);
-        if (length > 30 || !parse_size(field, &columns[i]))
-            return fail(EXIT_USAGE, "--target-columns: expected column numbers (from 0) "
-                                    "separated by commas, got '%s'", quote_str(text).text);
-        p += length + (p[length] == ',');
-    }
-    const nn_status s = nn_csv_options_set_target_columns(co, columns, n);
-    return s == NN_OK ? 0 : fail(refusal_status(s), "--target-columns: %s", nn_strerror(s));
-}
-
-/* The loader's options: the targets the request names, or the network's
-   output count of last columns. */
-static int csv_options_for(const struct train_request *r, const nn_t *net, nn_csv_options_t *co)
-{
-    nn_status s = NN_OK;
-    if (r->class_column)
-        s = nn_csv_options_set_class_column(co, r->class_column);
-    else if (r->target_columns)
-        return set_target_columns(co, r->target_columns);
-    else
-        s = nn_csv_options_set_target_count(co, nn_output_count(net));
-    return s == NN_OK ? 0 : fail(refusal_status(s), "--class-column: %s", nn_strerror(s));
-}
-
-/* Standard input to its end, in a malloc'd buffer. */
-static int read_stdin(char **text, size_t *size)
-{
-    size_t capacity = 1 << 16, used = 0, got;
-    char *buffer = malloc(capacity);
-    while (buffer != NULL && (got = fread(buffer + used, 1, capacity - used, stdin)) > 0) {
-        used += got;
-        char *bigger = used == capacity ? realloc(buffer, capacity *= 2) : buffer;
-        if (bigger == NULL)
-            free(buffer);
-        buffer = bigger;
-    }
-    if (buffer == NULL)
-        return fail(1, "out of memory");
-    if (ferror(stdin)) {
-        free(buffer);
-        return fail(1, "standard input: read error");
-    }
-    *text = buffer;
-    *size = used;
-    return 0;
-}
-
-/* Loads the file (or standard input) with the options `co`. */
-static int load_csv(const char *path, const nn_csv_options_t *co, nn_dataset_t **out)
-{
-    char message[256] = "";
-    nn_status s;
-    if (is_standard_stream(path)) {
-        char *text = NULL;
-        size_t size = 0;
-        const int status = read_stdin(&text, &size);
-        if (status)
-            return status;
-        s = nn_dataset_load_csv_buffer(out, text, size, co, message, sizeof message);
-        free(text);
-    } else {
-        s = nn_dataset_load_csv(out, path, co, message, sizeof message);
-    }
-    if (s == NN_OK)
-        return 0;
-    return fail(s == NN_ERR_ARGUMENT ? EXIT_USAGE : 1, "%s: %s",
-                is_standard_stream(path) ? "standard input" : quote_path(path).text,
-                message[0] ? message : nn_strerror(s));
-}
-
-/* The data set of the request, its shape checked against the network's. */
+/* The data set of the request, read as `eval` reads its own (data_set.h),
+   its shape checked against the network's. */
 static int load_data(const struct train_request *r, const nn_t *net, nn_dataset_t **out)
 {
-    nn_csv_options_t *co = NULL;
-    if (nn_csv_options_create(&co) != NN_OK)
-        return fail(1, "out of memory");
-    int status = csv_options_for(r, net, co);
-    if (status == 0)
-        status = load_csv(r->data, co, out);
-    nn_csv_options_free(co);
-    if (status)
-        return status;
-    const size_t n_in = nn_dataset_input_count(*out), n_t = nn_dataset_target_count(*out);
-    if (n_in == nn_input_count(net) && n_t == nn_output_count(net))
-        return 0;
-    status = fail(1, "%s: %zu inputs and %zu targets a row; the network takes %zu inputs and "
-                     "gives %zu outputs",
-                  is_standard_stream(r->data) ? "standard input" : quote_path(r->data).text, n_in,
-                  n_t, nn_input_count(net), nn_output_count(net));
-    nn_dataset_free(*out);
-    *out = NULL;
-    return status;
+    return load_data_set(r->data, r->target_columns, r->class_column, net, out);
 }
 
 /* Holds out the share `fraction` of the rows of *all for validation
