@@ -764,6 +764,8 @@ static nn_status load_checkpoint(nn_t **net, nn_optimizer_t **opt, const void *s
     if (status == NN_OK) {
         *net = loaded;
         *opt = x.loaded_optimizer;
+        x.loaded_optimizer = NULL;
+        nn__release_extras(&x); /* a trainer's state (nn_trainer_load()'s) is dropped here */
     }
     return status;
 }
