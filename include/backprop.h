@@ -148,7 +148,9 @@ typedef enum nn_status {
     NN_ERR_BATCH_SIZE = 22,    /**< A batch size of 0, or one that differs from the last batch forward pass. */
     NN_ERR_NO_BATCH = 23,      /**< A batch call needs nn_forward_batch() first. */
     NN_ERR_DIVERGED = 24,      /**< Training diverged: a value the call computes would be NaN or infinite (see @ref divergence); try a lower learning rate. */
-    NN_ERR_LOSS_OUTPUT = 25    /**< The loss takes the log of the outputs (::NN_LOSS_CROSS_ENTROPY, ::NN_LOSS_BINARY_CROSS_ENTROPY) but the output layer's activation gives values outside (0, 1] (linear, tanh, ReLU, leaky ReLU, softplus): use ::NN_ACT_SIGMOID or ::NN_ACT_SOFTMAX there. nn_set_loss() and nn_set_activation() of the output layer refuse such a pair, and so does loading a model that names one. A user-supplied output activation is trusted. */
+    NN_ERR_LOSS_OUTPUT = 25,   /**< The loss takes the log of the outputs (::NN_LOSS_CROSS_ENTROPY, ::NN_LOSS_BINARY_CROSS_ENTROPY) but the output layer's activation gives values outside (0, 1] (linear, tanh, ReLU, leaky ReLU, softplus): use ::NN_ACT_SIGMOID or ::NN_ACT_SOFTMAX there. nn_set_loss() and nn_set_activation() of the output layer refuse such a pair, and so does loading a model that names one. A user-supplied output activation is trusted. */
+    NN_ERR_PEER = 26,          /**< Another process of a data-parallel run failed (see nn_train_options_set_collectives()); this process stopped with it. */
+    NN_ERR_COMMUNICATION = 27  /**< An exchange between the processes of a data-parallel run failed. */
 } nn_status;
 
 /**
@@ -2351,6 +2353,16 @@ BACKPROP_API nn_status nn_train_options_create(nn_train_options_t **out);
 BACKPROP_API void nn_train_options_free(nn_train_options_t *o);
 
 /**
+ * @brief Makes a new options handle with every setting of @p o (the order
+ * file's path copied, the callback, hook and collectives shared).
+ * @param[out] out receives the handle (release it with nn_train_options_free())
+ * @param o the handle to copy
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_NO_MEMORY.
+ */
+BACKPROP_API nn_status nn_train_options_copy(nn_train_options_t **out,
+                                             const nn_train_options_t *o);
+
+/**
  * @brief The number of epochs (passes over the training rows); default 10.
  * @param o the options handle
  * @param epochs 1 to ::NN_MAX_EPOCHS
@@ -2662,6 +2674,145 @@ BACKPROP_API nn_status nn_train(nn_t *net, const nn_dataset_t *train,
                                 const nn_dataset_t *validation,
                                 const nn_train_options_t *options, double *history,
                                 size_t history_count, size_t *n_epochs);
+/** @} */
+
+/* ------------------------------------------------------------------------- */
+/** @name Data-parallel training
+ * The training loop as one of several processes that train one network
+ * together (docs/distributed.md): every process holds the same network and
+ * the same training rows, visits the same shuffled order, and computes its
+ * own shard of every batch; the shards' gradient sums are combined by
+ * collective operations that the caller supplies (libbackprop-mpi supplies
+ * them over MPI; the core library never links a transport), so that every
+ * process takes the same step.
+ *
+ * Chunks make the result independent of the number of processes: with
+ * nn_train_options_set_chunks(), every batch is cut into a fixed number of
+ * contiguous chunks, each chunk goes through its own batched pass, and the
+ * chunks' sums are added in chunk order. A single process with C chunks and
+ * 2, 3 or C processes with the same C chunks then take bit for bit the same
+ * steps, provided every process runs the same number of threads
+ * (nn_set_threads() may change how a batched pass adds its rows).
+ *
+ * Every collective function receives the calling process's status so far
+ * and returns the status every process agrees on, so that a failure on one
+ * process ends the run on every process instead of leaving the others
+ * waiting: ::NN_OK when every process passed ::NN_OK and the exchange
+ * worked; otherwise the same decision to stop everywhere (the failed
+ * process keeps its own status, the others get ::NN_ERR_PEER, and a failed
+ * exchange gives ::NN_ERR_COMMUNICATION).
+ * @{ */
+
+/** @brief The most chunks a batch is cut into (nn_train_options_set_chunks()). */
+#define NN_MAX_CHUNKS 4096
+
+/**
+ * @brief Sums @p values over every process of the run, in place; every
+ * process must receive the same bits.
+ * @param context the pointer given to nn_train_options_set_collectives()
+ * @param status the calling process's status so far; when it is not
+ *        ::NN_OK, @p values are not meaningful and the call only tells the
+ *        others to stop (a process that failed still makes every call the
+ *        others make, so the function must agree on the status first and
+ *        exchange values only when every process is ::NN_OK)
+ * @param values @p count doubles: this process's part in, the sum out
+ * @param count the number of doubles, the same on every process
+ * @return ::NN_OK when every process passed ::NN_OK and the sum was
+ *         exchanged, else a non-OK status that makes every process stop.
+ */
+typedef nn_status (*nn_collective_sum_fn)(void *context, nn_status status, double *values,
+                                         size_t count);
+
+/**
+ * @brief Gathers chunk slots: process i of p has filled slots
+ * [i n_slots / p, (i + 1) n_slots / p) (integer division); on return every
+ * process holds every slot, each exactly as its owner computed it.
+ * @param context the pointer given to nn_train_options_set_collectives()
+ * @param status the calling process's status so far (see ::nn_collective_sum_fn)
+ * @param slots @p n_slots slots of @p slot_size doubles each, one after another
+ * @param slot_size doubles per slot
+ * @param n_slots the number of slots (the chunks of a batch)
+ * @return as ::nn_collective_sum_fn.
+ */
+typedef nn_status (*nn_collective_gather_fn)(void *context, nn_status status, double *slots,
+                                            size_t slot_size, size_t n_slots);
+
+/**
+ * @brief Copies process 0's @p values to every other process.
+ * @param context the pointer given to nn_train_options_set_collectives()
+ * @param status the calling process's status so far (see ::nn_collective_sum_fn)
+ * @param values @p count doubles: process 0's are sent, the others' replaced
+ * @param count the number of doubles, the same on every process
+ * @return as ::nn_collective_sum_fn.
+ */
+typedef nn_status (*nn_collective_broadcast_fn)(void *context, nn_status status, double *values,
+                                               size_t count);
+
+/**
+ * @brief Cuts every batch into @p chunks contiguous chunks: chunk k of a batch
+ * of m rows holds its rows [k m / C, (k + 1) m / C) (integer division; a
+ * chunk may be empty). Each chunk goes through nn_forward_batch(),
+ * nn_loss_batch() and nn_backward_batch() on its own, and the batch's
+ * gradient sum and loss are the chunks' sums added in chunk order. The
+ * result does not depend on how the chunks are shared among processes
+ * (nn_train_options_set_shard()). 0 (the default) passes each batch whole.
+ * @param o the options handle
+ * @param chunks 0, or 1 to ::NN_MAX_CHUNKS
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_ARGUMENT (more than
+ *         ::NN_MAX_CHUNKS).
+ */
+BACKPROP_API nn_status nn_train_options_set_chunks(nn_train_options_t *o, size_t chunks);
+
+/**
+ * @brief Makes the trainer process @p index of @p count processes that train
+ * together; default 0 of 1 (alone).
+ *
+ * Every process must hold the same network, the same training (and
+ * validation) rows and the same options apart from the shard. Each batch
+ * (nn_train_options_set_batch_size() is the size of the whole, global
+ * batch) is shared out in contiguous parts of the common shuffled order:
+ * with chunks, process i computes chunks [i C / p, (i + 1) C / p) and the
+ * gather collective completes the rest; without chunks, it computes rows
+ * [i m / p, (i + 1) m / p) of a batch of m rows and the sum collective adds
+ * the gradient sums, the losses and the row counts. Then every process runs
+ * the batch hook, the mean, the clipping and the step on the same numbers.
+ * With more than one process: only process 0 evaluates the validation rows
+ * and broadcasts the loss and the metric, so that every process makes the
+ * same early-stopping decision; only process 0 calls the epoch callback and
+ * its decision is broadcast; only process 0 writes the order file. The
+ * trainer's state stays the same on every process, so any of them may save
+ * it (nn_trainer_save()), and a saved state goes on with any number of
+ * processes.
+ * @param o the options handle
+ * @param index this process, 0 to @p count - 1
+ * @param count the processes, 1 to 2^20
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG or ::NN_ERR_ARGUMENT (@p count 0 or
+ *         above 2^20, or @p index not below it). nn_trainer_create() refuses more than one
+ *         process without collectives, and more processes than chunks.
+ */
+BACKPROP_API nn_status nn_train_options_set_shard(nn_train_options_t *o, size_t index,
+                                                  size_t count);
+
+/**
+ * @brief The collective operations of a run of several processes
+ * (nn_train_options_set_shard()); NULL for none (the default). They are
+ * called in the same order on every process: per batch, @p sum (without
+ * chunks) or @p gather (with chunks); per epoch, with validation,
+ * @p broadcast of the validation loss and metric; per epoch, @p broadcast
+ * of the epoch callback's decision.
+ * @param o the options handle
+ * @param sum the all-reduce sum
+ * @param gather the gather of chunk slots
+ * @param broadcast the broadcast from process 0
+ * @param context passed to the three unchanged
+ * @return ::NN_OK, ::NN_ERR_NULL_ARG (a NULL handle, or some of the three
+ *         functions NULL but not all).
+ */
+BACKPROP_API nn_status nn_train_options_set_collectives(nn_train_options_t *o,
+                                                        nn_collective_sum_fn sum,
+                                                        nn_collective_gather_fn gather,
+                                                        nn_collective_broadcast_fn broadcast,
+                                                        void *context);
 /** @} */
 
 /* ------------------------------------------------------------------------- */

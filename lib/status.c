@@ -32,6 +32,8 @@ const char *nn_strerror(nn_status status)
     case NN_ERR_NO_BATCH: return "no batch forward pass has been run yet";
     case NN_ERR_DIVERGED: return "training diverged: a value would be NaN or infinite; try a lower learning rate";
     case NN_ERR_LOSS_OUTPUT: return "the loss takes the log of the outputs, but the output activation gives values outside (0, 1]; use sigmoid or softmax";
+    case NN_ERR_PEER: return "another process of the data-parallel run failed; this one stopped with it";
+    case NN_ERR_COMMUNICATION: return "an exchange between the processes of the data-parallel run failed";
     }
     return "unknown status code";
 }

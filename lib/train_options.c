@@ -23,6 +23,7 @@ nn_status nn_train_options_create(nn_train_options_t **out)
     o->schedule = NN_SCHEDULE_NONE;
     o->linear_end = 1.0;
     o->restore_best = 1;
+    o->shards = 1;
     *out = o;
     return NN_OK;
 }
@@ -33,6 +34,23 @@ void nn_train_options_free(nn_train_options_t *o)
         return;
     free(o->order_file);
     free(o);
+}
+
+nn_status nn_train_options_copy(nn_train_options_t **out, const nn_train_options_t *o)
+{
+    if (out == NULL || o == NULL)
+        return NN_ERR_NULL_ARG;
+    nn_train_options_t *copy = malloc(sizeof *copy);
+    if (copy == NULL)
+        return NN_ERR_NO_MEMORY;
+    *copy = *o;
+    copy->order_file = NULL;
+    if (nn_train_options_set_order_file(copy, o->order_file) != NN_OK) {
+        free(copy);
+        return NN_ERR_NO_MEMORY;
+    }
+    *out = copy;
+    return NN_OK;
 }
 
 nn_status nn_train_options_set_epochs(nn_train_options_t *o, size_t epochs)
@@ -278,5 +296,42 @@ nn_status nn_train_options_set_batch_hook(nn_train_options_t *o, nn_batch_grads_
         return NN_ERR_NULL_ARG;
     o->batch_fn = f;
     o->batch_context = context;
+    return NN_OK;
+}
+
+nn_status nn_train_options_set_chunks(nn_train_options_t *o, size_t chunks)
+{
+    if (o == NULL)
+        return NN_ERR_NULL_ARG;
+    if (chunks > NN_MAX_CHUNKS)
+        return NN_ERR_ARGUMENT;
+    o->chunks = chunks;
+    return NN_OK;
+}
+
+nn_status nn_train_options_set_shard(nn_train_options_t *o, size_t index, size_t count)
+{
+    if (o == NULL)
+        return NN_ERR_NULL_ARG;
+    if (count == 0 || count > ((size_t)1 << 20) || index >= count)
+        return NN_ERR_ARGUMENT;
+    o->shard = index;
+    o->shards = count;
+    return NN_OK;
+}
+
+nn_status nn_train_options_set_collectives(nn_train_options_t *o, nn_collective_sum_fn sum,
+                                           nn_collective_gather_fn gather,
+                                           nn_collective_broadcast_fn broadcast, void *context)
+{
+    if (o == NULL)
+        return NN_ERR_NULL_ARG;
+    const int given = (sum != NULL) + (gather != NULL) + (broadcast != NULL);
+    if (given != 0 && given != 3)
+        return NN_ERR_NULL_ARG;
+    o->sum = sum;
+    o->gather = gather;
+    o->broadcast = broadcast;
+    o->collective_context = context;
     return NN_OK;
 }

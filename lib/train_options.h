@@ -33,6 +33,12 @@ struct nn_train_options {
     void *epoch_context;
     nn_batch_grads_fn batch_fn;
     void *batch_context;
+    size_t chunks;                 /* 0: each batch whole */
+    size_t shard, shards;          /* this process, of shards (1: alone) */
+    nn_collective_sum_fn sum;      /* the collectives: all NULL or none */
+    nn_collective_gather_fn gather;
+    nn_collective_broadcast_fn broadcast;
+    void *collective_context;
 };
 
 /* The rate of the epoch (0-based) under the options' schedule. */

@@ -6,9 +6,11 @@
 #include "trainer.h"
 
 #include "dataset.h"
+#include "trainer_batch.h"
 
 #include <math.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -69,10 +71,19 @@ nn_status nn_trainer_create(nn_trainer_t **out, nn_t *net, const nn_train_option
         status = nn_set_threads(net, options->threads);
         (void)nn_set_threads(net, own);
     }
+    if (status == NN_OK && options->shards > 1 &&
+        (options->sum == NULL || (options->chunks > 0 && options->shards > options->chunks)))
+        status = NN_ERR_ARGUMENT;
+    if (status == NN_OK && options->chunks > SIZE_MAX / sizeof(double) / (n_params + 1))
+        status = NN_ERR_TOO_LARGE;
+    if (status == NN_OK && options->chunks > 0) {
+        t->slots = malloc(options->chunks * (n_params + 1) * sizeof *t->slots);
+        status = t->slots != NULL ? NN_OK : NN_ERR_NO_MEMORY;
+    }
     if (status == NN_OK)
         status = nn_rng_create(&t->rng, options->seed);
     if (status == NN_OK) {
-        t->grads = malloc(n_params * sizeof *t->grads);
+        t->grads = malloc((n_params + 2) * sizeof *t->grads);
         t->state.best = malloc(n_params * sizeof *t->state.best);
         t->state.history = malloc(options->epochs * NN_HISTORY_COLUMNS * sizeof(double));
         if (options->order_file != NULL)
@@ -99,6 +110,7 @@ void nn_trainer_free(nn_trainer_t *t)
     nn_optimizer_free(t->optimizer);
     nn_rng_free(t->rng);
     free(t->grads);
+    free(t->slots);
     free(t->state.best);
     free(t->state.history);
     free(t->options.order_file);
@@ -246,54 +258,65 @@ static nn_status write_order(const nn_trainer_t *t, const struct run *r)
 
 /* ---- the loop ---- */
 
-/* One epoch's batches: *loss_sum receives the summed loss of its rows. */
-static nn_status run_epoch(nn_trainer_t *t, struct run *r, double rate, double *loss_sum)
+/* The batch's mean gradient, clipped, and the step, after the hook. */
+static nn_status step_batch(nn_trainer_t *t, size_t count, double rate)
+{
+    const struct nn_train_options *o = &t->options;
+    const size_t n_params = t->state.n_params;
+    nn_status status = NN_OK;
+    if (o->batch_fn != NULL)
+        status = o->batch_fn(o->batch_context, t->grads, n_params, &count);
+    if (status == NN_OK && count == 0)
+        status = NN_ERR_ARGUMENT;
+    if (status == NN_OK) {
+        for (size_t i = 0; i < n_params; i++)
+            t->grads[i] /= (double)count;
+        status = nn_set_grads(t->net, t->grads, n_params);
+    }
+    if (status == NN_OK && o->clip > 0.0)
+        status = nn_clip_grad_norm(t->net, o->clip, NULL);
+    if (status == NN_OK)
+        status = nn_optimizer_step(t->optimizer, t->net, rate);
+    return status;
+}
+
+/* One epoch's batches: *loss_sum receives the summed loss of its rows.
+   status is the status so far: with shards, a process that failed still
+   meets the others at the next exchange, so that all stop there; the
+   status returned is the same on every process. */
+static nn_status run_epoch(nn_trainer_t *t, struct run *r, double rate, double *loss_sum,
+                           nn_status status)
 {
     const struct nn_train_options *o = &t->options;
     nn_t *net = t->net;
     const size_t n = nn_dataset_row_count(r->train), batch = o->batch;
     const size_t n_in = nn_input_count(net), n_out = nn_output_count(net);
-    const size_t n_params = t->state.n_params;
     const double *inputs = nn_dataset_inputs(r->train), *targets = nn_dataset_targets(r->train);
-    nn_status status = NN_OK;
     *loss_sum = 0.0;
-    for (size_t start = 0; status == NN_OK && start < n; start += batch) {
+    for (size_t start = 0; start < n; start += batch) {
         const size_t m = n - start < batch ? n - start : batch;
-        const double *x = inputs + start * n_in, *y = targets + start * n_out;
-        if (o->shuffle) { /* gather the batch's rows in the epoch's order */
-            for (size_t i = 0; i < m; i++) {
+        size_t lo = 0, hi = m;
+        nn__batch_share(o, m, &lo, &hi);
+        const double *x = inputs + (start + lo) * n_in, *y = targets + (start + lo) * n_out;
+        if (o->shuffle) { /* gather this process's rows of the batch in the epoch's order */
+            for (size_t i = lo; i < hi; i++) {
                 const size_t row = r->order[start + i];
-                memcpy(r->inputs + i * n_in, inputs + row * n_in, n_in * sizeof *x);
-                memcpy(r->targets + i * n_out, targets + row * n_out, n_out * sizeof *y);
+                memcpy(r->inputs + (i - lo) * n_in, inputs + row * n_in, n_in * sizeof *x);
+                memcpy(r->targets + (i - lo) * n_out, targets + row * n_out, n_out * sizeof *y);
             }
             x = r->inputs;
             y = r->targets;
         }
         double loss = 0.0;
-        size_t count = m;
-        status = nn_forward_batch(net, m, x, NULL);
-        if (status == NN_OK)
-            status = nn_loss_batch(net, m, y, &loss);
-        if (status == NN_OK)
-            status = nn_backward_batch(net, m, y); /* the sum over the batch's rows */
-        if (status == NN_OK)
-            status = nn_get_grads(net, t->grads, n_params);
-        if (status == NN_OK && o->batch_fn != NULL)
-            status = o->batch_fn(o->batch_context, t->grads, n_params, &count);
-        if (status == NN_OK && count == 0)
-            status = NN_ERR_ARGUMENT;
-        if (status == NN_OK) {
-            for (size_t i = 0; i < n_params; i++)
-                t->grads[i] /= (double)count;
-            status = nn_set_grads(net, t->grads, n_params);
-        }
-        if (status == NN_OK && o->clip > 0.0)
-            status = nn_clip_grad_norm(net, o->clip, NULL);
-        if (status == NN_OK)
-            status = nn_optimizer_step(t->optimizer, net, rate);
+        size_t count = 0;
+        status = nn__batch_gradient(net, o, m, x, y, t->grads, t->slots, t->state.n_params, &loss,
+                                    &count, status);
+        if (status != NN_OK)
+            return status; /* every process has it */
         *loss_sum += loss;
+        status = step_batch(t, count, rate);
     }
-    return status;
+    return nn__agree(o, status); /* a failed last step reaches every process */
 }
 
 /* The validation loss (mean over the rows) and metric, in batches. */
@@ -349,27 +372,58 @@ static void keep_best(nn_trainer_t *t, double score)
     }
 }
 
-/* The epochs, from where the trainer stands to the end or a stop. */
+/* The validation loss and metric into row: with shards, process 0's,
+   broadcast, so that every process decides the same. */
+static nn_status validate_shared(nn_trainer_t *t, struct run *r, double *row)
+{
+    const struct nn_train_options *o = &t->options;
+    nn_status status = NN_OK;
+    if (o->shard == 0)
+        status = validate(t, r, &row[NN_HISTORY_VALIDATION_LOSS],
+                          &row[NN_HISTORY_VALIDATION_METRIC]);
+    if (o->shards > 1) /* the loss and the metric are adjacent columns */
+        status = o->broadcast(o->collective_context, status, &row[NN_HISTORY_VALIDATION_LOSS], 2);
+    return status;
+}
+
+/* Whether the epoch callback stops training: with shards, process 0's
+   callback decides for every process. */
+static nn_status callback_stops(nn_trainer_t *t, const double *row, int *stop)
+{
+    const struct nn_train_options *o = &t->options;
+    *stop = 0;
+    if (o->epoch_fn != NULL && o->shard == 0)
+        *stop = o->epoch_fn(o->epoch_context, t->state.epoch, row, NN_HISTORY_COLUMNS) != 0;
+    if (o->shards == 1)
+        return NN_OK;
+    double decision = *stop;
+    nn_status status = o->broadcast(o->collective_context, NN_OK, &decision, 1);
+    *stop = decision != 0.0;
+    return status;
+}
+
+/* The epochs, from where the trainer stands to the end or a stop. Every
+   status that ends the loop is the same on every process of a shared run:
+   a failure on one process is carried into the next exchange. */
 static nn_status run_epochs(nn_trainer_t *t, struct run *r)
 {
     const struct nn_train_options *o = &t->options;
     struct nn__train_state *s = &t->state;
     nn_status status = NN_OK;
-    while (status == NN_OK && !s->finished) {
+    int stop = 0;
+    while (status == NN_OK && !s->finished && !stop) {
         const double started = seconds_now();
         double rate = 0.0, loss_sum = 0.0;
         double row[NN_HISTORY_COLUMNS] = {(double)(s->epoch + 1), NAN, NAN, NAN, NAN, NAN};
         status = nn__scheduled_rate(o, s->epoch, &rate);
         if (status == NN_OK && o->shuffle)
             status = nn_rng_permutation(t->rng, nn_dataset_row_count(r->train), r->order);
-        if (status == NN_OK && o->order_file != NULL)
+        if (status == NN_OK && o->order_file != NULL && o->shard == 0)
             status = write_order(t, r);
-        if (status == NN_OK)
-            status = run_epoch(t, r, rate, &loss_sum);
+        status = run_epoch(t, r, rate, &loss_sum, status);
         row[NN_HISTORY_TRAIN_LOSS] = loss_sum / (double)nn_dataset_row_count(r->train);
         if (status == NN_OK && r->validation != NULL)
-            status = validate(t, r, &row[NN_HISTORY_VALIDATION_LOSS],
-                              &row[NN_HISTORY_VALIDATION_METRIC]);
+            status = validate_shared(t, r, row);
         const double score = r->validation != NULL ? row[NN_HISTORY_VALIDATION_LOSS]
                                                    : row[NN_HISTORY_TRAIN_LOSS];
         if (status == NN_OK && !isfinite(score))
@@ -382,8 +436,7 @@ static nn_status run_epochs(nn_trainer_t *t, struct run *r)
         s->epoch++;
         keep_best(t, score);
         s->finished = s->epoch == o->epochs || (o->patience > 0 && s->waited >= o->patience);
-        if (o->epoch_fn != NULL && o->epoch_fn(o->epoch_context, s->epoch, row, NN_HISTORY_COLUMNS))
-            break;
+        status = callback_stops(t, row, &stop);
     }
     return status;
 }
@@ -404,8 +457,9 @@ nn_status nn_trainer_run(nn_trainer_t *t, const nn_dataset_t *train,
     const int starting = t->state.epoch == 0;
     if (status == NN_OK && starting) /* the parameters to fall back on */
         status = nn_get_params(net, t->state.best, t->state.n_params);
-    if (status == NN_OK && starting && t->options.order_file != NULL)
+    if (status == NN_OK && starting && t->options.order_file != NULL && t->options.shard == 0)
         status = write_split(t, &r);
+    status = nn__agree(&t->options, status); /* every process ready, or none goes on */
     if (status == NN_OK) {
         (void)nn_set_reduction(net, NN_REDUCTION_SUM);
         (void)nn_zero_grads(net);

@@ -12,7 +12,9 @@ struct nn_trainer {
     struct nn_train_options options; /* a copy; order_file is the trainer's own */
     nn_optimizer_t *optimizer;
     nn_rng_t *rng;
-    double *grads;                   /* n_params: the array the batch hook sees */
+    double *grads;                   /* n_params + 2: the array the batch hook sees, then room
+                                        for the loss and rows a shard exchanges */
+    double *slots;                   /* options.chunks slots of n_params + 1, or NULL */
     struct nn__train_state state;
 };
 

@@ -38,6 +38,8 @@ class Status(enum.IntEnum):
     ERR_NO_BATCH = 23
     ERR_DIVERGED = 24
     ERR_LOSS_OUTPUT = 25
+    ERR_PEER = 26
+    ERR_COMMUNICATION = 27
 
 
 class Activation(enum.IntEnum):
