@@ -40,9 +40,14 @@ int fail(int status, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(last_message, sizeof last_message, fmt, ap);
+    const int length = vsnprintf(last_message, sizeof last_message, fmt, ap);
     va_end(ap);
-    if (!messages_quiet) { /* whole, however long */
+    if (messages_quiet)
+        return status;
+    if (length >= 0 && (size_t)length < sizeof last_message) {
+        /* one write, so that the lines of several processes do not mix */
+        fprintf(stderr, "%s: %s\n", message_prefix, last_message);
+    } else { /* whole, however long */
         fprintf(stderr, "%s: ", message_prefix);
         va_start(ap, fmt);
         vfprintf(stderr, fmt, ap);
