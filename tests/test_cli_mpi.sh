@@ -153,6 +153,8 @@ checks=$((checks + 1))
 [ -s "$work/ck2.txt" ] && [ ! -e "$work/killed2.txt" ] || fail "the killed 2-process run left no checkpoint, or ran to its end"
 expect 0 "" np 1 "$bpm" "${long[@]}" --resume "$work/ck2.txt" --quiet -o "$work/resumed1.txt"
 same "$work/resumed1.txt" "$work/whole.txt" "a 2-process checkpoint resumed on 1 process: not the uninterrupted bits"
+expect 0 "" "$bp" "${long[@]}" --chunks 16 --resume "$work/ck2.txt" --quiet -o "$work/resumed_bp.txt"
+same "$work/resumed_bp.txt" "$work/whole.txt" "a 2-process checkpoint resumed by backprop train --chunks 16: not the uninterrupted bits"
 kill_at_epoch "$bp" "${long[@]}" --chunks 16 --checkpoint "$work/ck1.txt" -o "$work/killed1.txt"
 checks=$((checks + 1))
 [ -s "$work/ck1.txt" ] && [ ! -e "$work/killed1.txt" ] || fail "the killed single run left no checkpoint, or ran to its end"
