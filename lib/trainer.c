@@ -444,10 +444,12 @@ static nn_status run_epochs(nn_trainer_t *t, struct run *r)
 nn_status nn_trainer_run(nn_trainer_t *t, const nn_dataset_t *train,
                          const nn_dataset_t *validation)
 {
-    if (t == NULL || train == NULL)
+    if (t == NULL)
         return NN_ERR_NULL_ARG;
     if (t->state.finished)
-        return NN_OK;
+        return train == NULL ? NN_ERR_NULL_ARG : NN_OK;
+    if (train == NULL) /* the other processes wait for this one at the start */
+        return nn__agree(&t->options, NN_ERR_NULL_ARG);
     nn_t *net = t->net;
     const int reduction = nn_get_reduction(net);
     const size_t threads = nn_get_threads(net);
@@ -480,12 +482,14 @@ nn_status nn_train(nn_t *net, const nn_dataset_t *train, const nn_dataset_t *val
                    const nn_train_options_t *options, double *history, size_t history_count,
                    size_t *n_epochs)
 {
+    nn_status status = NN_OK;
     if (net == NULL || train == NULL || (history == NULL && history_count > 0))
-        return NN_ERR_NULL_ARG;
+        status = NN_ERR_NULL_ARG;
     nn_trainer_t *t = NULL;
-    nn_status status = nn_trainer_create(&t, net, options);
-    if (status != NN_OK)
-        return status;
+    if (status == NN_OK)
+        status = nn_trainer_create(&t, net, options);
+    if (status != NN_OK) /* the other processes wait for this one at the start */
+        return options != NULL && options->broadcast != NULL ? nn__agree(options, status) : status;
     status = nn_trainer_run(t, train, validation);
     const size_t rows = history_count / NN_HISTORY_COLUMNS;
     const size_t kept = t->state.epoch < rows ? t->state.epoch : rows;

@@ -211,6 +211,7 @@ OPTIONAL_PROTOTYPES = {
     "nn_train_options_set_patience": (_S, [_H, _Z, _D]),
     "nn_train_options_set_restore_best": (_S, [_H, _I]),
     "nn_train_options_set_threads": (_S, [_H, _Z]),
+    "nn_train_options_set_chunks": (_S, [_H, _Z]),
     "nn_train_options_set_order_file": (_S, [_H, _CP]),
     "nn_train_options_set_epoch_callback": (_S, [_H, EPOCH_FN, _VP]),
     "nn_train": (_S, [_H, _H, _H, _H, _P, _Z, c_size_t_p]),

@@ -281,7 +281,7 @@ def _history_rows(values, n, as_numpy):
 def train(network, train_set, validation=None, *, epochs=10, batch_size=32, seed=0,
           shuffle=True, optimizer="sgd", learning_rate=None, hyperparameters=None, clip=0.0,
           validation_fraction=0.0, stratify=False, patience=0, min_delta=0.0,
-          restore_best=True, threads=1, order_file=None, callback=None):
+          restore_best=True, threads=1, order_file=None, callback=None, chunks=0):
     """Trains *network* on *train_set* with the library's loop (``nn_train``)
     and returns the history: one row per epoch run, with the columns
     :data:`HISTORY_COLUMNS` (NaN where not measured) -- a numpy array
@@ -292,7 +292,9 @@ def train(network, train_set, validation=None, *, epochs=10, batch_size=32, seed
     *patience* > 0 training stops when the validation loss has not improved
     by *min_delta* for that many epochs, and *restore_best* puts back the best
     epoch's parameters. *optimizer* is a kind name or code; *hyperparameters*
-    a dict of its settings ("beta1": 0.9, ...). *callback(epoch, row)* sees
+    a dict of its settings ("beta1": 0.9, ...). *chunks* > 0 cuts every batch
+    into that many chunks added in chunk order (``nn_train_options_set_chunks``:
+    the bits a data-parallel run over MPI gives). *callback(epoch, row)* sees
     each epoch's history row (a dict) and may return True to stop. The targets
     must be in the network's units (see :func:`fit_scaling`).
     """
@@ -329,6 +331,8 @@ def train(network, train_set, validation=None, *, epochs=10, batch_size=32, seed
         options.set("patience", _unsigned(patience, "patience"), float(min_delta))
         options.set("restore_best", 1 if restore_best else 0)
         options.set("threads", _unsigned(threads, "threads"))
+        if chunks:
+            options.set("chunks", _unsigned(chunks, "chunks"))
         if order_file is not None:
             options.set("order_file", _path(order_file))
         if c_callback is not None:

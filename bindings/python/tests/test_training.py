@@ -122,6 +122,24 @@ class DigitsTest(unittest.TestCase):
         with self.assertRaises(BackpropError):
             Dataset(self.pixels, self.one_hot, class_names=["a", "b"])
 
+    def test_chunks(self):
+        """chunks=1 is the whole batch's pass (the same bits); 5 chunks add
+        the same gradients in another order (within rounding), the same way
+        every time; more than the library's limit is refused."""
+        def run(**kwargs):
+            with Dataset(self.pixels[:200], self.one_hot[:200]) as data:
+                net = digits_network()
+                backprop.train(net, data, epochs=2, optimizer="adam", seed=3, **kwargs)
+                return [float(v) for v in net.params()]
+        plain, one, five, again = run(), run(chunks=1), run(chunks=5), run(chunks=5)
+        self.assertEqual(plain, one)
+        self.assertEqual(five, again)
+        self.assertNotEqual(plain, five)
+        for a, b in zip(plain, five):
+            self.assertLessEqual(abs(a - b), 1e-9 * max(1.0, abs(b)))
+        with self.assertRaises(BackpropError):
+            run(chunks=5000)
+
     @unittest.skipUnless(HAVE_NUMPY, "borrowing needs numpy arrays")
     def test_borrowed_arrays_give_the_same_training(self):
         pixels = numpy.ascontiguousarray(self.pixels[:200])
