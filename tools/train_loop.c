@@ -576,8 +576,8 @@ static int train(const struct train_request *r, const struct loop_settings *st, 
     status = run_to_end(r, run);
     progress_end(&run->watch.progress);
     const nn_status h = fetch_history(run);
-    if (status == 0 && h != NN_OK)
-        status = fail(1, "the history: %s", nn_strerror(h));
+    if (status == 0) /* agreed by every process: so is the history */
+        status = settle(r->parallel, h == NN_OK ? 0 : fail(1, "the history: %s", nn_strerror(h)));
     return status;
 }
 
