@@ -182,6 +182,12 @@ expect 0 "backprop-mpi: rank 1 failed: option '--epochs' given twice" timeout 60
     -np 1 "${wrapped[@]}" train "$work/blobs.txt" "${opts[@]}" -o "$work/x.txt" : \
     -np 1 "${wrapped[@]}" train "$work/blobs.txt" "${opts[@]}" --epochs 0 -o "$work/x.txt"
 ranks_exited 2 2 "bad options on rank 1"
+expect 0 "backprop-mpi: rank 0: --checkpoint .*no_such_folder/ck.txt" np 2 "${wrapped[@]}" train "$work/blobs.txt" \
+    "${opts[@]}" --checkpoint "$work/no_such_folder/ck.txt" -o "$work/x.txt"
+ranks_exited 2 1 "a checkpoint that rank 0 cannot write, after the first epoch"
+expect 0 "rank [01]: training stopped: .*NaN or infinite" np 2 "${wrapped[@]}" train "$work/blobs.txt" \
+    --data "$blobs" --rate 1e300 --epochs 5 -o "$work/x.txt"
+ranks_exited 2 1 "a training that diverges"
 checks=$((checks + 1))
 [ ! -e "$work/x.txt" ] || fail "a failed run wrote its model"
 
