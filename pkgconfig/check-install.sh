@@ -2,7 +2,7 @@
 # Checks what `DESTDIR=... meson install` puts in the stage: both libraries with
 # the soname libbackprop.so.<major> and the file name libbackprop.so.<version>,
 # the header, backprop.pc, the CMake package files, and the backprop command
-# with its man page.
+# with its man page (and backprop-mpi with its own where MPI was found).
 . "$(dirname "$0")/common.sh"
 stage_install
 
@@ -28,6 +28,18 @@ if out=$(env -u LD_LIBRARY_PATH "$STAGE$PREFIX/bin/backprop" --version) && [ "$o
 else
     echo "FAIL the installed backprop --version printed '${out:-}'"
     fail=1
+fi
+# backprop-mpi, where the build found MPI: its man page, and it starts
+# through its run path too (--version needs no MPI run).
+if [ -e "$STAGE$PREFIX/bin/backprop-mpi" ]; then
+    expect_file "$STAGE$PREFIX/share/man/man1/backprop-mpi.1"
+    if out=$(env -u LD_LIBRARY_PATH "$STAGE$PREFIX/bin/backprop-mpi" --version) &&
+        [ "$out" = "backprop-mpi $version" ]; then
+        echo "ok   the installed backprop-mpi runs without LD_LIBRARY_PATH: $out"
+    else
+        echo "FAIL the installed backprop-mpi --version printed '${out:-}'"
+        fail=1
+    fi
 fi
 
 soname=$(readelf -d "$LIBDIR/libbackprop.so.$version" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
