@@ -318,6 +318,8 @@ expect 1 "--resume .*blobs.txt: not a checkpoint of train --checkpoint" "${long[
 expect 1 "--resume .*ck_linear.txt: the checkpoint is of a network with other layer sizes" "${long[@]}" --resume "$work/ck_linear.txt" -o "$work/x.txt"
 expect 1 "--resume .*ck_sgd.txt: the checkpoint was made with another --optimizer, or has run more than the 300 epochs" "${long[@]}" --resume "$work/ck_sgd.txt" -o "$work/x.txt"
 expect 1 "--resume .*ck.txt: the checkpoint was made with another --optimizer, or has run more than the 2 epochs" "$bp" train "$work/blobs.txt" --data "$blobs" --optimizer adam --epochs 2 --resume "$work/ck.txt" -o "$work/x.txt"
+expect 1 "--resume .*ck_sgd.txt: the checkpoint is of a run that ended after 2 epochs \\(its --epochs, or an early stop\\); it cannot go on to 5" \
+    "$bp" train "$work/blobs.txt" --data "$blobs" --optimizer sgd --epochs 5 --resume "$work/ck_sgd.txt" -o "$work/x.txt"
 expect 1 "--resume .*missing.txt: " "${long[@]}" --resume "$work/missing.txt" -o "$work/x.txt"
 expect 1 "--checkpoint .*no_such_folder/ck.txt: " "${long[@]}" --checkpoint "$work/no_such_folder/ck.txt" -o "$work/x.txt"
 checks=$((checks + 1))
