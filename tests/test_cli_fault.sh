@@ -61,6 +61,12 @@ check init-stdout init --sizes 2,2 --activations relu --init he -o -
 check train train "$models/example_d_seed0.txt" --data "$work/xor.csv" --rate 0.5 --epochs 3 --batch 2 --loss-csv "$work/loss.csv" -o "$out"
 check train-loop train "$models/example_d_seed0.txt" --data "$work/xor.csv" --epochs 2 --batch 2 --validation 0.5 \
     --scale standard --optimizer adam --history "$work/history.csv" --plot "$work/curve.svg" --quiet -o "$out"
+check train-checkpoint train "$models/example_d_seed0.txt" --data "$work/xor.csv" --epochs 2 --batch 2 --chunks 2 \
+    --optimizer adam --checkpoint "$work/ck.txt" --quiet -o "$out"
+"$bp" train "$models/example_d_seed0.txt" --data "$work/xor.csv" --epochs 2 --batch 2 --chunks 2 --optimizer adam \
+    --checkpoint "$work/ck.txt" --quiet -o "$work/ck_model.txt"
+check train-resume train "$models/example_d_seed0.txt" --data "$work/xor.csv" --epochs 2 --batch 2 --chunks 2 \
+    --optimizer adam --resume "$work/ck.txt" --quiet -o "$out"
 check train-sequential train "$models/example_d_seed0.txt" --data "$work/xor.csv" --rate 0.5 --epochs 2 --rule sequential -o "$out"
 check run-input run "$models/example_c.txt" --input '0.05,0.10;1,2'
 check run-data run "$models/example_c.txt" --data "$work/inputs.csv"
