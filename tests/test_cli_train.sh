@@ -3,8 +3,10 @@
 # of the man page reaches its accuracy, the progress lines and --history hold
 # the loop's numbers, --plot writes a valid SVG chart, --quiet is silent, the
 # terminal gets a bar, the data options pick the same rows however they are
-# laid out, scaling makes a regression model take and give raw units, and bad
-# options exit 2 with a clear message.
+# laid out, scaling makes a regression model take and give raw units,
+# --chunks gives the same bits run after run, a run killed and resumed from
+# its --checkpoint ends with the bits of the run never interrupted, --resume
+# refuses files of other trainings, and bad options exit 2 with a clear message.
 # usage: test_cli_train.sh PATH/TO/backprop SOURCE_DIR
 set -u
 bp=$1
@@ -239,6 +241,87 @@ expect 2 "--loss cross_entropy: " "$bp" train "$work/linear.txt" --data "$work/l
 expect 1 "2 inputs and 3 targets a row; the network takes 1 and 1" "$bp" train "$work/linear.txt" --data "$blobs" --target-columns 3,4,5 -o "$work/x.txt"
 checks=$((checks + 1))
 [ ! -e "$work/x.txt" ] || fail "a refused training wrote its model"
+
+# ---- --chunks: the same bits run after run, other bits than whole batches ----
+chunked=("$bp" train "$work/blobs.txt" --data "$blobs" --optimizer adam --rate 0.02 --loss cross-entropy
+         --batch 8 --epochs 60 --validation 0.2 --scale standard --seed 1 --quiet)
+expect 0 "" "${chunked[@]}" --chunks 3 -o "$work/chunks3a.txt"
+expect 0 "" "${chunked[@]}" --chunks 3 -o "$work/chunks3b.txt"
+checks=$((checks + 1))
+cmp -s "$work/chunks3a.txt" "$work/chunks3b.txt" || fail "--chunks 3 trained another model the second time"
+checks=$((checks + 1))
+cmp -s "$work/chunks3a.txt" "$work/trained.txt" && fail "--chunks 3 trained the bits of whole batches"
+check "--chunks 3 trained another classifier than whole batches (parameters apart by more than 1e-6)" \
+    "$work/chunks3a.txt" "$work/trained.txt" <<'PY'
+import sys
+def params(path):  # the weights and biases of every layer, up to the model's `end`
+    words, values, i = open(path).read().split(), [], 0
+    while words[i] != 'end':
+        if words[i] in ('weights', 'biases'):
+            n = int(words[i + 1]) * (int(words[i + 2]) if words[i] == 'weights' else 1)
+            first = i + (3 if words[i] == 'weights' else 2)
+            values += [float.fromhex(w) for w in words[first:first + n]]
+            i = first + n
+        else:
+            i += 1
+    return values
+a, b = params(sys.argv[1]), params(sys.argv[2])
+assert len(a) == len(b) == 2 * 8 + 8 + 8 * 3 + 3, (len(a), len(b))
+assert a != b and max(abs(x - y) for x, y in zip(a, b)) < 1e-6, max(abs(x - y) for x, y in zip(a, b))
+PY
+expect 2 "--chunks: expected a whole number from 1 to 4096, got '0'" "${chunked[@]}" --chunks 0 -o "$work/x.txt"
+expect 2 "--chunks: expected a whole number from 1 to 4096, got '4097'" "${chunked[@]}" --chunks 4097 -o "$work/x.txt"
+
+# ---- --checkpoint and --resume: a run killed after a few epochs, resumed from
+# its last checkpoint, ends with the bits of the run never interrupted ----
+long=("$bp" train "$work/blobs.txt" --data "$blobs" --optimizer adam --rate 0.02 --loss cross-entropy
+      --batch 8 --epochs 300 --validation 0.2 --patience 400 --scale standard --seed 1 --chunks 2)
+expect 0 "" "${long[@]}" --quiet --history "$work/whole.csv" -o "$work/whole.txt"
+checks=$((checks + 1))
+python3 - "${long[@]}" --checkpoint "$work/ck.txt" -o "$work/killed.txt" <<'PY' \
+    || fail "the run to interrupt did not show epoch 5 or was not killed"
+import signal, subprocess, sys
+p = subprocess.Popen(sys.argv[1:], stderr=subprocess.PIPE, text=True)
+for line in p.stderr:
+    if line.startswith('epoch 5/300 '):
+        p.send_signal(signal.SIGKILL)
+        break
+p.wait()
+assert p.returncode == -signal.SIGKILL, p.returncode
+PY
+checks=$((checks + 1))
+[ -s "$work/ck.txt" ] && [ ! -e "$work/killed.txt" ] || fail "the killed run left no checkpoint, or ran to its end"
+checks=$((checks + 1))
+grep -q '^section trainer' "$work/ck.txt" || fail "the checkpoint has no trainer section"
+expect 0 "" "${long[@]}" --quiet --resume "$work/ck.txt" --checkpoint "$work/ck.txt" \
+    --history "$work/resumed.csv" -o "$work/resumed.txt"
+checks=$((checks + 1))
+cmp -s "$work/resumed.txt" "$work/whole.txt" || fail "--resume did not give the bits of the uninterrupted run"
+check "--resume: the history is not the uninterrupted run's (300 epochs, the same losses)" \
+    "$work/whole.csv" "$work/resumed.csv" <<'PY'
+import csv, sys
+a, b = [list(csv.reader(open(p)))[1:] for p in sys.argv[1:3]]
+assert len(a) == len(b) == 300, (len(a), len(b))
+assert [r[:5] for r in a] == [r[:5] for r in b]
+PY
+# the checkpoint of a finished run: resuming it trains nothing more
+expect 0 "" "${long[@]}" --quiet --resume "$work/ck.txt" -o "$work/again.txt"
+checks=$((checks + 1))
+cmp -s "$work/again.txt" "$work/whole.txt" || fail "--resume of a finished run changed the model"
+
+# ---- --resume refuses a file that is not a checkpoint of this training ----
+"$bp" train "$work/linear.txt" --data "$work/line.csv" --optimizer adam --epochs 2 --quiet \
+    --checkpoint "$work/ck_linear.txt" -o "$work/x_linear.txt"
+"$bp" train "$work/blobs.txt" --data "$blobs" --optimizer sgd --epochs 2 --quiet \
+    --checkpoint "$work/ck_sgd.txt" -o "$work/x_sgd.txt"
+expect 1 "--resume .*blobs.txt: not a checkpoint of train --checkpoint" "${long[@]}" --resume "$work/blobs.txt" -o "$work/x.txt"
+expect 1 "--resume .*ck_linear.txt: the checkpoint is of a network with other layer sizes" "${long[@]}" --resume "$work/ck_linear.txt" -o "$work/x.txt"
+expect 1 "--resume .*ck_sgd.txt: the checkpoint was made with another --optimizer, or has run more than the 300 epochs" "${long[@]}" --resume "$work/ck_sgd.txt" -o "$work/x.txt"
+expect 1 "--resume .*ck.txt: the checkpoint was made with another --optimizer, or has run more than the 2 epochs" "$bp" train "$work/blobs.txt" --data "$blobs" --optimizer adam --epochs 2 --resume "$work/ck.txt" -o "$work/x.txt"
+expect 1 "--resume .*missing.txt: " "${long[@]}" --resume "$work/missing.txt" -o "$work/x.txt"
+expect 1 "--checkpoint .*no_such_folder/ck.txt: " "${long[@]}" --checkpoint "$work/no_such_folder/ck.txt" -o "$work/x.txt"
+checks=$((checks + 1))
+[ ! -e "$work/x.txt" ] || fail "a refused --resume wrote its model"
 
 # ---- the classic training is untouched: no line per epoch off a terminal ----
 checks=$((checks + 1))

@@ -17,7 +17,6 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,12 +159,13 @@ static const char *const usage_text[] = {
     "           [--min-delta D]\n"
     "           [--scale {scale}] [--seed S] [--threads N]\n"
     "           [--clip MAX_NORM] [--schedule SPEC] [--history FILE.csv]\n"
-    "           [--plot FILE.svg] [--quiet]\n"
-    "           -o MODEL_OUT\n"
+    "           [--plot FILE.svg] [--quiet] [--chunks C] [--checkpoint FILE]\n"
+    "           [--resume FILE] -o MODEL_OUT\n"
     "      The same command with the library's training loop, taken when --rate is left\n"
     "      out or any of these options is given (--loss, --target-columns, --class-column,\n"
     "      --validation, --patience, --min-delta, --scale, --seed, --threads, --history,\n"
-    "      --plot, --quiet); --rule, --reduction and --loss-csv are then refused.\n"
+    "      --plot, --quiet, --chunks, --checkpoint, --resume); --rule, --reduction and\n"
+    "      --loss-csv are then refused.\n"
     "      Minibatches of B rows (default 32; the mean of their gradients) in an order\n"
     "      shuffled every epoch from seed S (default 0), N epochs (default 10), the\n"
     "      optimizer (default sgd) at rate R (default 0.01), --schedule per epoch.\n"
@@ -184,7 +184,13 @@ static const char *const usage_text[] = {
     "      epoch on standard error otherwise, nothing with --quiet. --history writes\n"
     "      one CSV row per epoch (epoch, losses, metric, rate, seconds), --plot the loss\n"
     "      curves and the metric as an SVG chart. --loss sets the loss the model trains\n"
-    "      with and keeps.\n"
+    "      with and keeps.\n",
+    "      --chunks C (1 to 4096) cuts every batch into C chunks whose gradient sums are\n"
+    "      added in chunk order: the bits of backprop-mpi --mode reproducible --chunks C\n"
+    "      on any number of processes. --checkpoint writes the trainer's state (the\n"
+    "      model, the optimizer's state, the epochs done, the shuffling) to FILE after\n"
+    "      every epoch, replacing it whole; --resume FILE goes on from such a file, with\n"
+    "      the same model, data and options, to the bits of a run never interrupted.\n"
     "  run      MODEL (--input X | --data FILE.csv) [--classes] [--threads N]\n"
     "      Prints the outputs, one sample a line, in the targets' units (a model with\n"
     "      target scaling un-scales them). The CSV rows hold the inputs, or the inputs\n"
@@ -252,24 +258,6 @@ static void print_usage(void)
         print_usage_part(usage_text[part]);
 }
 
-int fail(int status, const char *fmt, ...)
-{
-    va_list ap;
-    fputs("backprop: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    return status;
-}
-
-/* A library refusal of what the user asked for is bad usage (2); running
-   out of memory is not the user's fault (1). */
-int refusal_status(nn_status s)
-{
-    return s == NN_ERR_NO_MEMORY ? 1 : EXIT_USAGE;
-}
-
 /* Finds `value` among the names of choices[which]; an unknown name is bad
    usage, and the message lists the valid ones. */
 static int lookup(size_t which, const char *value, int *code)
@@ -301,6 +289,7 @@ struct options {
     /* train with the library's training loop (train_loop.c) */
     const char *target_columns, *class_column, *validation, *patience, *min_delta, *scale;
     const char *history, *plot, *quiet;
+    const char *chunks, *checkpoint, *resume;
     const char *classes, *class_names; /* run --classes; init --class-names */
     struct optimizer_options optimizer; /* --optimizer and one option per hyperparameter */
 };
@@ -346,6 +335,9 @@ static const struct {
     {"--history", offsetof(struct options, history)},
     {"--plot", offsetof(struct options, plot)},
     {"--quiet", offsetof(struct options, quiet)},
+    {"--chunks", offsetof(struct options, chunks)},
+    {"--checkpoint", offsetof(struct options, checkpoint)},
+    {"--resume", offsetof(struct options, resume)},
     {"--classes", offsetof(struct options, classes)},
     {"--class-names", offsetof(struct options, class_names)},
 };
@@ -421,19 +413,6 @@ static int reject_others(const struct options *o, const char *const *allowed, co
                         command);
     }
     return 0;
-}
-
-int parse_size(const char *text, size_t *value)
-{
-    char *end;
-    if (text[0] < '0' || text[0] > '9')
-        return 0;
-    errno = 0;
-    unsigned long long v = strtoull(text, &end, 10);
-    if (*end != '\0' || errno != 0 || v > (unsigned long long)SIZE_MAX)
-        return 0;
-    *value = (size_t)v;
-    return 1;
 }
 
 /* --rate: a finite number above 0 (nn_step takes any finite rate, but a rate
@@ -515,48 +494,6 @@ static int parse_samples(const char *what, const char *text, size_t width, doubl
     *values = v;
     *n_samples = n_rows;
     return 0;
-}
-
-int is_standard_stream(const char *path)
-{
-    return strcmp(path, "-") == 0;
-}
-
-int load_model(const char *path, nn_t **net)
-{
-    char msg[256];
-    nn_status s = nn_load_with(net, path, NULL, msg, sizeof msg);
-    if (s != NN_OK)
-        return fail(1, "%s: %s", quote_path(path).text, msg[0] ? msg : nn_strerror(s));
-    return 0;
-}
-
-/* The model text to standard output, through the library's buffer writer. */
-static int save_to_stdout(const nn_t *net)
-{
-    size_t length = 0;
-    nn_status s = nn_save_buffer(net, NULL, 0, &length);
-    if (s != NN_OK && s != NN_ERR_BUFFER_SIZE)
-        return fail(1, "standard output: %s", nn_strerror(s));
-    char *text = malloc(length + 1);
-    if (text == NULL)
-        return fail(1, "out of memory");
-    s = nn_save_buffer(net, text, length + 1, &length);
-    int status = 0;
-    if (s != NN_OK)
-        status = fail(1, "standard output: %s", nn_strerror(s));
-    else if (fwrite(text, 1, length, stdout) != length || fflush(stdout) != 0)
-        status = fail(1, "standard output: write failed");
-    free(text);
-    return status;
-}
-
-int save_model(const nn_t *net, const char *path)
-{
-    if (is_standard_stream(path))
-        return save_to_stdout(net);
-    nn_status s = nn_save(net, path);
-    return s == NN_OK ? 0 : fail(1, "%s: %s", quote_path(path).text, nn_strerror(s));
 }
 
 /* ---- init ---- */
@@ -1300,7 +1237,8 @@ static int train_on(nn_t *net, const struct csv_table *d, const struct train_pla
 static const char *const loop_only[] = {
     "--target-columns", "--class-column", "--validation", "--patience", "--min-delta",
     "--scale",          "--seed",         "--threads",    "--history",  "--plot",
-    "--quiet",          "--loss",         NULL};
+    "--quiet",          "--loss",         "--chunks",     "--checkpoint", "--resume",
+    NULL};
 
 static int uses_training_loop(const struct options *o)
 {
@@ -1330,7 +1268,8 @@ static int cmd_train_loop(const struct options *o)
     static const char *const allowed[] = {
         "--data", "--target-columns", "--class-column", "--loss", "--optimizer", "--rate",
         "--batch", "--epochs", "--validation", "--patience", "--min-delta", "--scale", "--seed",
-        "--threads", "--clip", "--schedule", "--history", "--plot", "--quiet", "-o", NULL};
+        "--threads", "--clip", "--schedule", "--history", "--plot", "--quiet", "--chunks",
+        "--checkpoint", "--resume", "-o", NULL};
     int status = reject_classic(o);
     if (status == 0)
         status = reject_others(o, allowed, "train");
@@ -1343,7 +1282,8 @@ static int cmd_train_loop(const struct options *o)
     struct train_request r = {o->model, o->data, o->output, o->target_columns, o->class_column,
                               -1, NN_SCALE_NONE, o->rate, o->batch, o->epochs, o->seed,
                               o->threads, o->clip, o->schedule, o->validation, o->patience, o->min_delta,
-                              o->history, o->plot, o->quiet != NULL, &o->optimizer};
+                              o->history, o->plot, o->quiet != NULL, &o->optimizer,
+                              o->chunks, o->checkpoint, o->resume, NULL};
     if (o->loss && (status = lookup(CHOICE_LOSS, o->loss, &r.loss)) != 0)
         return status;
     if (o->scale && (status = lookup(CHOICE_SCALE, o->scale, &r.scale)) != 0)

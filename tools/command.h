@@ -1,5 +1,6 @@
-/* The parts of the backprop command (backprop.c) that its other sources
-   share: the exit statuses, the one-line messages, numbers and model files. */
+/* The parts of the commands backprop (backprop.c) and backprop-mpi
+   (backprop_mpi.c) that their other sources share (command.c): the exit
+   statuses, the one-line messages, numbers and model files. */
 #ifndef BACKPROP_TOOLS_COMMAND_H
 #define BACKPROP_TOOLS_COMMAND_H
 
@@ -10,12 +11,26 @@
 /* Exit status 1 is a refused model or data set (or no memory), 2 bad usage. */
 enum { EXIT_USAGE = 2 };
 
-/* Reports a problem on one line of standard error and gives `status`. */
+/* The longest message kept by command_last_message(), its end included. */
+enum { COMMAND_MESSAGE_SIZE = 512 };
+
+/* Reports a problem on one line of standard error, "PREFIX: message", and
+   gives `status`. The message is kept (command_last_message()) even when
+   messages are not shown. */
 int fail(int status, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
+
+/* The prefix of the messages: "backprop" unless set. */
+void command_set_prefix(const char *prefix);
+
+/* 1: fail() keeps its messages without showing them; gives the setting before. */
+int command_set_quiet(int quiet);
+
+/* The last message of fail() (cut to COMMAND_MESSAGE_SIZE - 1 bytes); "" before the first. */
+const char *command_last_message(void);
 
 /* The exit status of a library refusal of what the user asked for: bad
    usage (2), or 1 when memory ran out. */

@@ -3,7 +3,17 @@
    validation split, then the network's class names and scaling (fitted on
    the training rows only), the loop's options, the run with the progress
    shown by the epoch callback, and last the history, the chart and the
-   model. Every number shown or written is the loop's own. */
+   model. Every number shown or written is the loop's own.
+
+   With --checkpoint the epoch callback stops the loop after every epoch,
+   the trainer's state is saved and the loop goes on: the library guarantees
+   that stopping and going on (or saving, loading and going on) gives the
+   bits of a run that never stopped.
+
+   A run shared by several processes (struct train_parallel) takes the same
+   path on every process: after each step that can fail on one process
+   alone, agree() makes every process take the same turn, so that none is
+   left waiting in an exchange. Only the leader shows and writes. */
 #define _POSIX_C_SOURCE 200809L
 
 #include "train_loop.h"
@@ -32,7 +42,7 @@ enum { LOOP_DEFAULT_EPOCHS = 10 };
 
 /* The settings given as numbers, checked. */
 struct loop_settings {
-    size_t epochs, batch, patience, threads;
+    size_t epochs, batch, patience, threads, chunks;
     unsigned long seed;
     double rate, validation, min_delta, clip;
 };
@@ -72,6 +82,10 @@ static int parse_settings(const struct train_request *r, struct loop_settings *s
         status = parse_count("--patience", r->patience, 0, &s->patience);
     if (status == 0 && r->threads)
         status = parse_count("--threads", r->threads, 1, &s->threads);
+    if (status == 0 && r->chunks &&
+        (!parse_size(r->chunks, &s->chunks) || s->chunks < 1 || s->chunks > NN_MAX_CHUNKS))
+        status = fail(EXIT_USAGE, "--chunks: expected a whole number from 1 to %d, got '%s'",
+                      NN_MAX_CHUNKS, quote_str(r->chunks).text);
     if (status == 0 && r->seed && (!parse_size(r->seed, &seed) || seed > 0xffffffffu))
         status = fail(EXIT_USAGE, "--seed: '%s' is not a number from 0 to 4294967295",
                       quote_str(r->seed).text);
@@ -224,6 +238,8 @@ static int set_options(const struct train_request *r, const struct loop_settings
         s = nn_train_options_set_learning_rate(to, st->rate);
     if (s == NN_OK && r->clip)
         s = nn_train_options_set_clip(to, st->clip);
+    if (s == NN_OK && r->chunks)
+        s = nn_train_options_set_chunks(to, st->chunks);
     if (s == NN_OK && r->patience)
         s = nn_train_options_set_patience(to, st->patience, st->min_delta);
     if (s == NN_OK && r->schedule) {
@@ -241,10 +257,14 @@ static int set_options(const struct train_request *r, const struct loop_settings
 
 /* ---- the run ---- */
 
-/* What the epoch callback needs: the display and the start time. */
+/* What the epoch callback needs: the display, the start time, the epoch
+   the run started from (after --resume) and whether it stops the loop after
+   every epoch (for --checkpoint). */
 struct epoch_watch {
     struct progress progress;
     double start; /* seconds */
+    size_t first_epoch;
+    int stop_every_epoch;
 };
 
 static double now_seconds(void)
@@ -255,7 +275,8 @@ static double now_seconds(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-/* The epoch callback: shows the epoch; never stops the loop. */
+/* The epoch callback: shows the epoch; stops the loop after every epoch
+   for --checkpoint (the loop is then run on). */
 static int on_epoch(void *context, size_t epoch, const double *metrics, size_t n_metrics)
 {
     struct epoch_watch *w = context;
@@ -266,8 +287,13 @@ static int on_epoch(void *context, size_t epoch, const double *metrics, size_t n
         e.validation_loss = metrics[NN_HISTORY_VALIDATION_LOSS];
         e.metric = metrics[NN_HISTORY_VALIDATION_METRIC];
     }
-    progress_show(&w->progress, &e, now_seconds() - w->start);
-    return 0;
+    /* the time left counts the epochs of this run only: the time as if the
+       epochs before --resume had taken as long */
+    double elapsed = now_seconds() - w->start;
+    if (w->first_epoch > 0 && e.epoch > w->first_epoch)
+        elapsed *= (double)e.epoch / (double)(e.epoch - w->first_epoch);
+    progress_show(&w->progress, &e, elapsed);
+    return w->stop_every_epoch;
 }
 
 /* The validation metric the loop reports (NN_HISTORY_VALIDATION_METRIC):
@@ -291,6 +317,59 @@ static int loop_failed(nn_status s)
     if (s == NN_ERR_ARGUMENT)
         return fail(EXIT_USAGE, "the training loop refused the options: %s", nn_strerror(s));
     return fail(1, "training: %s", nn_strerror(s));
+}
+
+/* ---- the processes of a shared run ---- */
+
+static int is_leader(const struct train_parallel *p)
+{
+    return p == NULL || p->leader;
+}
+
+/* After a step that can fail on one process alone: the status every
+   process goes on with. */
+static int settle(const struct train_parallel *p, int status)
+{
+    if (p != NULL)
+        return p->agree(p->context, status);
+    return status == TRAIN_PEER_FAILED ? 1 : status;
+}
+
+/* ---- checkpoints ---- */
+
+/* The trainer's state of --resume, loaded into the new trainer; a file of
+   another network or of other options is refused. */
+static int resume(const char *path, size_t epochs, nn_trainer_t *t)
+{
+    const nn_status s = nn_trainer_load(t, path);
+    if (s == NN_OK)
+        return 0;
+    if (s == NN_ERR_FORMAT)
+        return fail(1, "--resume %s: not a checkpoint of train --checkpoint (a model file with "
+                       "the optimizer's and the trainer's state)", quote_path(path).text);
+    if (s == NN_ERR_COUNT)
+        return fail(1, "--resume %s: the checkpoint is of a network with other layer sizes "
+                       "than the model's", quote_path(path).text);
+    if (s == NN_ERR_ARGUMENT)
+        return fail(1, "--resume %s: the checkpoint was made with another --optimizer, or has "
+                       "run more than the %zu epochs of --epochs", quote_path(path).text, epochs);
+    return fail(1, "--resume %s: %s", quote_path(path).text, nn_strerror(s));
+}
+
+/* --checkpoint: the trainer's state, replacing the file as nn_save() does
+   (a reader never sees half a file). */
+static int save_checkpoint(const nn_trainer_t *t, const char *path)
+{
+    const nn_status s = nn_trainer_save(t, path);
+    return s == NN_OK ? 0 : fail(1, "--checkpoint %s: %s", quote_path(path).text, nn_strerror(s));
+}
+
+/* The epochs the trainer has completed. */
+static size_t epochs_done(const nn_trainer_t *t)
+{
+    size_t n = 0;
+    (void)nn_trainer_history(t, NULL, 0, &n); /* NN_ERR_BUFFER_SIZE, with n set */
+    return n;
 }
 
 /* ---- the history and the chart ---- */
@@ -409,10 +488,11 @@ static int prepare(const struct train_request *r, const struct loop_settings *st
     return status;
 }
 
-/* The display: none with --quiet, the bar on a terminal, else lines. */
+/* The display: none with --quiet or off the leader, the bar on a terminal,
+   else lines. */
 static enum progress_mode progress_mode(const struct train_request *r)
 {
-    if (r->quiet)
+    if (r->quiet || !is_leader(r->parallel))
         return PROGRESS_NONE;
     return isatty(fileno(stderr)) ? PROGRESS_BAR : PROGRESS_LINES;
 }
@@ -436,31 +516,69 @@ static nn_status fetch_history(struct run *run)
     return s;
 }
 
-/* The loop's options, the trainer and the run, with the progress shown. */
-static int train(const struct train_request *r, const struct loop_settings *st, struct run *run)
+/* The loop's options and the trainer, with the state of --resume. */
+static int make_trainer(const struct train_request *r, const struct loop_settings *st,
+                        struct run *run)
 {
+    const struct train_parallel *p = r->parallel;
     if (nn_train_options_create(&run->options) != NN_OK)
         return fail(1, "out of memory");
     int status = set_optimizer(r, run->net, run->options);
     if (status == 0)
         status = set_options(r, st, run->options);
+    if (status == 0 && p != NULL)
+        status = p->configure(p->context, run->options);
     if (status)
         return status;
-    progress_start(&run->watch.progress, stderr, progress_mode(r),
-                   r->epochs ? st->epochs : LOOP_DEFAULT_EPOCHS, metric_name(run->net, run->train));
+    const size_t epochs = r->epochs ? st->epochs : LOOP_DEFAULT_EPOCHS;
+    progress_start(&run->watch.progress, stderr, progress_mode(r), epochs,
+                   metric_name(run->net, run->train));
+    run->watch.stop_every_epoch = r->checkpoint != NULL;
     nn_status s = nn_train_options_set_epoch_callback(run->options, on_epoch, &run->watch);
     if (s == NN_OK)
         s = nn_trainer_create(&run->trainer, run->net, run->options);
     if (s != NN_OK)
         return s == NN_ERR_NO_MEMORY ? fail(1, "out of memory") : loop_failed(s);
+    if (r->resume)
+        status = resume(r->resume, epochs, run->trainer);
+    run->watch.first_epoch = epochs_done(run->trainer);
+    return status;
+}
+
+/* The run to its end: in one call, or with --checkpoint one epoch a call
+   (the epoch callback stops the loop) with the state saved after each. A
+   trainer that has finished returns at once, having run no epoch. */
+static int run_to_end(const struct train_request *r, struct run *run)
+{
+    const struct train_parallel *p = r->parallel;
+    size_t before, after = epochs_done(run->trainer);
+    int status = 0;
+    do {
+        before = after;
+        const nn_status s = nn_trainer_run(run->trainer, run->train, run->validation);
+        after = epochs_done(run->trainer);
+        if (s != NN_OK) /* every process stopped at this point */
+            return settle(p, s == NN_ERR_PEER ? TRAIN_PEER_FAILED : loop_failed(s));
+        if (r->checkpoint && after > before)
+            status = settle(p, is_leader(p) ? save_checkpoint(run->trainer, r->checkpoint) : 0);
+    } while (status == 0 && after > before);
+    return status;
+}
+
+/* The trainer and the run, with the progress shown, and the history of
+   the epochs that ran, also after a failed run. */
+static int train(const struct train_request *r, const struct loop_settings *st, struct run *run)
+{
+    int status = settle(r->parallel, make_trainer(r, st, run));
+    if (status)
+        return status;
     run->watch.start = now_seconds();
-    s = nn_trainer_run(run->trainer, run->train, run->validation);
+    status = run_to_end(r, run);
     progress_end(&run->watch.progress);
-    /* after a failed run, the history of its epochs if it can be had */
     const nn_status h = fetch_history(run);
-    if (s != NN_OK)
-        return loop_failed(s);
-    return h == NN_OK ? 0 : fail(1, "the history: %s", nn_strerror(h));
+    if (status == 0) /* agreed by every process: so is the history */
+        status = settle(r->parallel, h == NN_OK ? 0 : fail(1, "the history: %s", nn_strerror(h)));
+    return status;
 }
 
 /* --history and --plot, also after a failed run (the epochs that ran). */
@@ -475,23 +593,42 @@ static int write_outputs(const struct train_request *r, const struct run *run)
     return status;
 }
 
+/* The settings, checked on every process; only the leader reports a
+   mistake, the same on every process. */
+static int check_settings(const struct train_request *r, struct loop_settings *st)
+{
+    const int quiet = command_set_quiet(!is_leader(r->parallel));
+    const int status = parse_settings(r, st);
+    (void)command_set_quiet(quiet);
+    return status;
+}
+
+/* The leader's history, chart and model; nothing on the other processes. */
+static int write_results(const struct train_request *r, const struct run *run)
+{
+    int status = write_outputs(r, run);
+    if (status == 0)
+        status = save_model(run->net, r->output);
+    return status;
+}
+
 int train_loop_run(const struct train_request *r)
 {
+    const struct train_parallel *p = r->parallel;
     struct loop_settings st;
     struct run run;
     memset(&run, 0, sizeof run);
-    int status = parse_settings(r, &st);
+    int status = settle(p, check_settings(r, &st));
     if (status == 0)
-        status = prepare(r, &st, &run);
+        status = settle(p, prepare(r, &st, &run));
+    if (status == 0 && p != NULL)
+        status = settle(p, p->share(p->context, run.net, run.train, run.validation));
     if (status == 0)
         status = train(r, &st, &run);
-    /* also after a failed run that completed epochs (one message each) */
-    if (run.history != NULL && (status == 0 || run.n_epochs > 0)) {
-        const int written = write_outputs(r, &run);
-        status = status ? status : written;
-    }
     if (status == 0)
-        status = save_model(run.net, r->output);
+        status = settle(p, is_leader(p) ? write_results(r, &run) : 0);
+    else if (run.history != NULL && run.n_epochs > 0 && is_leader(p))
+        (void)write_outputs(r, &run); /* the epochs of a failed run (one message each) */
     release_run(&run);
     return status;
 }
