@@ -234,6 +234,25 @@ def smallest_batch(fig, n_params, p, alpha, beta, target):
     return None, None
 
 
+def bandwidth_limits(fig):
+    """For large networks alpha no longer matters, and the condition
+    T_ar(p) < T_c(B) (1 - 1/p) becomes 16 N / beta < c B N: p machines help
+    when B exceeds B* = 16 / (beta c), whatever p and N, and no number of
+    machines makes a step more than B / B* times faster."""
+    batch = max(fig.batches("W3"))
+    c = per_row_cost(fig, batch)
+    lines = ["Large networks (bandwidth-bound): p machines speed a step up when the",
+             "global batch B exceeds B* = 16 / (beta c) rows, for any p and network size,",
+             "and never by more than B / B*; c = W3's compute per row and parameter",
+             f"at {batch} rows = {c:.3g} s", ""]
+    for key, name, alpha, beta, _ in INTERCONNECTS:
+        _, b = fig.link(key, alpha, beta)
+        b_star = 16.0 / (b * c)
+        lines.append(f"  {name}: B* = {b_star:.0f} rows; B = 1024 at most "
+                     f"{1024 / b_star:.1f} times faster")
+    return lines
+
+
 def size_table(fig):
     """Table 2: the global batch that p machines need, by network size."""
     lines = ["Table 2: the smallest global batch (a power of 2) at which p machines",
@@ -299,6 +318,7 @@ def main(argv):
         out += measured_row(fig)
         out += allreduce_table(fig) + [""]
         out += speedup_table(fig) + [""]
+        out += bandwidth_limits(fig) + [""]
         out += size_table(fig) + [""]
         out += reproducible_table(fig)
     except (OSError, ValueError, KeyError) as e:

@@ -131,23 +131,33 @@ static void one_step(struct step_run *r, size_t batch, size_t chunks, size_t *fi
     *first += batch;
 }
 
-void step_time(struct step_run *r, size_t batch, size_t chunks, int reps, double *min,
-               double *median)
+size_t step_calibrate(struct step_run *r, size_t batch, size_t chunks)
 {
     size_t first = 0;
-    double t0 = step_now();
+    const double t0 = step_now();
     one_step(r, batch, chunks, &first); /* warm: caches, the batch buffer, the clock */
     one_step(r, batch, chunks, &first);
     const double estimate = (step_now() - t0) / 2.0;
-    size_t steps = estimate > 0.0 ? (size_t)(0.05 / estimate) : 1000;
-    steps = steps < 1 ? 1 : steps > 1000 ? 1000 : steps;
+    const size_t steps = estimate > 0.0 ? (size_t)(0.05 / estimate) : 1000;
+    return steps < 1 ? 1 : steps > 1000 ? 1000 : steps;
+}
+
+double step_run_timed(struct step_run *r, size_t batch, size_t chunks, size_t steps)
+{
+    size_t first = 0;
+    const double t0 = step_now();
+    for (size_t s = 0; s < steps; s++)
+        one_step(r, batch, chunks, &first);
+    return (step_now() - t0) / (double)steps;
+}
+
+void step_time(struct step_run *r, size_t batch, size_t chunks, int reps, double *min,
+               double *median)
+{
+    const size_t steps = step_calibrate(r, batch, chunks);
     double v[64];
     const size_t n = reps < 1 ? 1 : reps > 64 ? 64 : (size_t)reps;
-    for (size_t k = 0; k < n; k++) {
-        t0 = step_now();
-        for (size_t s = 0; s < steps; s++)
-            one_step(r, batch, chunks, &first);
-        v[k] = (step_now() - t0) / (double)steps;
-    }
+    for (size_t k = 0; k < n; k++)
+        v[k] = step_run_timed(r, batch, chunks, steps);
     step_min_median(v, n, min, median);
 }

@@ -46,6 +46,11 @@ void step_plain(struct step_run *r, size_t first, size_t batch);
    slots added in chunk order, nn_set_grads(), nn_step(). */
 void step_chunked(struct step_run *r, size_t first, size_t batch, size_t chunks);
 
+/* The number of steps of `batch` rows that last about 50 ms (after two
+   steps to warm up), and the seconds per step of a run of that many. */
+size_t step_calibrate(struct step_run *r, size_t batch, size_t chunks);
+double step_run_timed(struct step_run *r, size_t batch, size_t chunks, size_t steps);
+
 /* Seconds per step of `batch` rows (chunks 0: step_plain, else
    step_chunked): `reps` timed runs of enough steps to last about 50 ms
    each; *min and *median over the runs. */
