@@ -2,7 +2,9 @@
 """The scaling model of data-parallel training (docs/distributed.md).
 
 Reads the figures measured on one machine (bench/scaling_figures.txt: the
-output of bench_steps and of bench_allreduce, "key value" lines) and prints,
+output of runs of bench_steps and of bench_allreduce, "key value" lines;
+a figure given by several runs counts with its least value), fits the ring
+model's alpha and beta to the measured all-reduce times, and prints,
 per training step of a global batch of B rows on p machines:
 
     T_step(p) = T_c(B) / p + T_ar(p)
@@ -28,7 +30,7 @@ MACHINES = (2, 8, 64)
 # alpha and beta None: measured, from the figures file.
 INTERCONNECTS = (
     ("shm", "shared memory, this machine", None, None,
-     "measured: MPI_Allreduce between 2 ranks, ring model fitted (bench_allreduce)"),
+     "measured: MPI_Allreduce between 2 ranks (bench_allreduce), ring model fitted here"),
     ("eth10", "10 Gb/s Ethernet", 50e-6, 1.1e9,
      "assumed: TCP through the kernel, 50 us per message, 1.1 GB/s of the 1.25 GB/s line rate"),
     ("ib100", "100 Gb/s InfiniBand", 2e-6, 11e9,
@@ -58,6 +60,29 @@ def reproducible_chunks(p):
     return max(16, p)
 
 
+def fit_ring(sweep, p):
+    """alpha and beta of the ring model fitted to measured (bytes, seconds):
+    T = a + b S by least squares on the relative error (weights 1/T^2), so
+    that small and large messages count alike; a = 2(p-1) alpha,
+    b = 2(p-1)/p / beta."""
+    if len(sweep) < 2:
+        raise ValueError("fewer than two all-reduce sizes (allreduce_min.BYTES)")
+    sw = sws = wss = swt = swst = 0.0
+    for size, t in sweep:
+        w = 1.0 / (t * t)
+        sw += w
+        sws += w * size
+        wss += w * size * size
+        swt += w * t
+        swst += w * size * t
+    det = sw * wss - sws * sws
+    a = (swt * wss - sws * swst) / det
+    b = (sw * swst - sws * swt) / det
+    if a <= 0.0 or b <= 0.0:
+        raise ValueError("the all-reduce times do not fit the ring model (alpha or beta <= 0)")
+    return a / (2.0 * (p - 1)), 2.0 * (p - 1) / p / b
+
+
 def speedup(t_compute, t_shard, t_allreduce):
     """One machine's step time over the step time of p machines, whose
     shards take t_shard each before the all-reduce."""
@@ -79,9 +104,12 @@ def read_figures(path):
             if len(parts) != 2:
                 raise ValueError(f"{path}:{number}: expected 'key value', got {line!r}")
             try:
-                values[parts[0]] = float(parts[1])
+                value = float(parts[1])
             except ValueError:
                 raise ValueError(f"{path}:{number}: {parts[1]!r} is not a number") from None
+            # several runs in one file: a time's least value is the one least
+            # disturbed by other work on the machine
+            values[parts[0]] = min(value, values.get(parts[0], value))
     return values, comments
 
 
@@ -116,9 +144,15 @@ class Figures:
         """The fast mode's exchange: the gradient sums, the loss, the rows."""
         return (self.get(f"params.{net}") + 2) * 8
 
+    def sweep(self):
+        """(bytes, seconds) of the measured all-reduce sizes, ascending."""
+        prefix = "allreduce_min."
+        return sorted((int(k[len(prefix):]), v) for k, v in self.values.items()
+                      if k.startswith(prefix))
+
     def link(self, key, alpha, beta):
         if alpha is None:
-            return self.get("alpha_s"), self.get("beta_bytes_per_s")
+            return fit_ring(self.sweep(), int(self.get("ranks")))
         return alpha, beta
 
 
@@ -305,7 +339,9 @@ def main(argv):
         fig = Figures(path)
         out = ["Scaling model of data-parallel training (docs/distributed.md)",
                f"figures: {path}"]
-        out += [f"  {c}" for c in fig.comments if c.startswith(("date", "machine", "cpu", "load"))]
+        out += [f"  {c}" for c in fig.comments
+                if c.startswith(("date", "machine", "cpu", "load", "run"))]
+        out.append("  (each figure: its least value over the runs in the file)")
         out += ["",
                 "T_step(p) = T_c(B)/p + T_ar(p); T_ar(p) = 2(p-1)/p S/beta + 2(p-1) alpha;",
                 "speed-up = T_c(B) / T_step(p). T_c(B): one step of B rows on one machine,",
