@@ -84,8 +84,11 @@ void step_plain(struct step_run *r, size_t first, size_t batch)
 void step_chunked(struct step_run *r, size_t first, size_t batch, size_t chunks)
 {
     const size_t n = r->n_params;
-    if (r->slots == NULL)
+    if (chunks > r->n_slots) {
+        free(r->slots);
         r->slots = doubles(chunks * n);
+        r->n_slots = chunks;
+    }
     for (size_t k = 0; k < chunks; k++) {
         const size_t a = first + k * batch / chunks, b = first + (k + 1) * batch / chunks;
         double *slot = r->slots + k * n;

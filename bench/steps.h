@@ -28,7 +28,8 @@ struct step_run {
     nn_t *net;
     size_t rows, n_in, n_out, n_params;
     double *x, *t;
-    double *grads, *slots; /* for the chunked step */
+    double *grads, *slots; /* for the chunked step: n_slots slots of n_params */
+    size_t n_slots;
 };
 
 /* Creates the network with one thread and room for batches of `rows` rows;
