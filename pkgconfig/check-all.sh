@@ -8,6 +8,8 @@
 #   prefix           a real install under a prefix of its own: backprop starts through
 #                    its run path, programs through LD_LIBRARY_PATH or -rpath, the
 #                    Python binding installs offline into a venv (check-prefix.sh)
+#   mpi              libbackprop-mpi installed, and a program built with
+#                    `pkg-config backprop-mpi` run under mpirun (check-mpi.sh)
 # Exits non-zero when any of them fails. Needs meson, ninja, a C compiler,
 # pkg-config, cmake, g++, and python3 with venv and pip (Debian: python3-venv,
 # python3-pip). Set KEEP_WORK=1 to keep the scratch directories.
@@ -19,7 +21,7 @@ stage_install
 passed=0
 failed=0
 failed_names=
-for check in install pkgconfig meson-subproject cmake cxx prefix; do
+for check in install pkgconfig meson-subproject cmake cxx prefix mpi; do
     echo
     echo "=== consumer check: $check ==="
     if bash "$here/check-$check.sh"; then

@@ -136,6 +136,74 @@ static void different_starts(const nn_dataset_t *data)
     nn_free(net);
 }
 
+/* An allocator that refuses once told to: rank 1's network cannot take on
+   rank 0's scaling. */
+static int refuse_allocations;
+
+static void *refusing_alloc(void *context, size_t size)
+{
+    (void)context;
+    return refuse_allocations ? NULL : malloc(size);
+}
+
+static void refusing_free(void *context, void *memory)
+{
+    (void)context;
+    free(memory);
+}
+
+/* nn_mpi_share_network() fails on rank 1 after the others have taken rank
+   0's values: every network is put back as it was, parameters and scaling
+   (ranks 2 and 3 had input scaling of their own, rank 1 none). */
+static void share_restores(void)
+{
+    const int rank = world_rank();
+    const size_t sizes[3] = {N_IN, HIDDEN, N_OUT};
+    const int activations[2] = {NN_ACT_TANH, NN_ACT_LINEAR};
+    nn_t *net = NULL;
+    if (nn_create_with_allocator(&net, 3, sizes, activations, refusing_alloc, refusing_free,
+                                 NULL) != NN_OK ||
+        nn_init_random(net, 40 + (unsigned long)rank, NN_INIT_UNIFORM, -1.0, 1.0) != NN_OK)
+        MPI_Abort(MPI_COMM_WORLD, 2);
+    const double offset[N_IN] = {0.5, -1.0, 2.0}, scale[N_IN] = {2.0, 3.0, 0.25};
+    const double target_offset[N_OUT] = {1.0}, target_scale[N_OUT] = {4.0};
+    if ((rank == 0 || rank >= 2) && nn_set_input_scaling(net, offset, scale, N_IN) != NN_OK)
+        MPI_Abort(MPI_COMM_WORLD, 2);
+    if (rank == 0 && nn_set_target_scaling(net, target_offset, target_scale, N_OUT) != NN_OK)
+        MPI_Abort(MPI_COMM_WORLD, 2);
+    if (rank >= 2) { /* other values than rank 0's, to be put back */
+        const double own_offset[N_IN] = {7.0, 8.0, 9.0};
+        nn_set_input_scaling(net, own_offset, scale, N_IN);
+    }
+    double *before = params_of(net);
+    double before_offset[N_IN], before_scale[N_IN];
+    nn_get_input_scaling(net, before_offset, before_scale, N_IN);
+    const int had_input = nn_has_input_scaling(net), had_target = nn_has_target_scaling(net);
+    nn_mpi_t *m = NULL;
+    CHECK_STATUS(nn_mpi_create(&m, MPI_COMM_WORLD, NN_MPI_FAST, 0), NN_OK, "create");
+    refuse_allocations = rank == 1;
+    if (m != NULL) {
+        const char *what = "rank 1 cannot allocate rank 0's scaling";
+        CHECK_STATUS(nn_mpi_share_network(m, net), expected(1, NN_ERR_NO_MEMORY), what);
+        check_failure(m, 1, NN_ERR_NO_MEMORY, what);
+    }
+    refuse_allocations = 0;
+    double *after = params_of(net);
+    double after_offset[N_IN], after_scale[N_IN];
+    nn_get_input_scaling(net, after_offset, after_scale, N_IN);
+    same_bits(after, before, nn_param_count(net), "parameters after a failed share");
+    same_bits(after_offset, before_offset, N_IN, "input offsets after a failed share");
+    same_bits(after_scale, before_scale, N_IN, "input scales after a failed share");
+    CHECK(nn_has_input_scaling(net) == had_input && nn_has_target_scaling(net) == had_target,
+          "scaling after a failed share: input %d, target %d; before %d, %d",
+          nn_has_input_scaling(net), nn_has_target_scaling(net), had_input, had_target);
+    passed("nn_mpi_share_network failing on rank 1: every network as it was");
+    free(before);
+    free(after);
+    nn_mpi_free(m);
+    nn_free(net);
+}
+
 /* A batch hook that fails with NN_ERR_IO at one batch on one rank. */
 struct fail_at {
     int rank;
@@ -193,6 +261,7 @@ int main(int argc, char **argv)
     create_arguments();
     agreement();
     different_starts(data);
+    share_restores();
     const size_t last = EPOCHS * (ROWS / BATCH) - 1;
     fails_mid_run(NN_MPI_FAST, 1, 7, data);
     fails_mid_run(NN_MPI_REPRODUCIBLE, 1, 7, data);

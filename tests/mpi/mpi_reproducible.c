@@ -101,9 +101,29 @@ static void run(const struct setting *s, const nn_dataset_t *data)
     nn_mpi_free(m);
 }
 
+/* The chunks a handle gets: 0 asks for NN_MPI_DEFAULT_CHUNKS, or the number
+   of processes when that is larger; fast mode has none. */
+static void default_chunks(void)
+{
+    const size_t size = (size_t)world_size();
+    const size_t want = size > NN_MPI_DEFAULT_CHUNKS ? size : NN_MPI_DEFAULT_CHUNKS;
+    nn_mpi_t *m = NULL;
+    CHECK_STATUS(nn_mpi_create_world(&m, NN_MPI_REPRODUCIBLE, 0), NN_OK, "create, default chunks");
+    CHECK(nn_mpi_chunks(m) == want, "default chunks: %zu, expected %zu", nn_mpi_chunks(m), want);
+    nn_mpi_free(m);
+    m = NULL;
+    CHECK_STATUS(nn_mpi_create_world(&m, NN_MPI_FAST, 5), NN_OK, "create, fast");
+    CHECK(nn_mpi_chunks(m) == 0 && nn_mpi_mode(m) == NN_MPI_FAST, "fast mode: %zu chunks",
+          nn_mpi_chunks(m));
+    nn_mpi_free(m);
+    CHECK(nn_mpi_chunks(NULL) == 0 && nn_mpi_size(NULL) == 0 && nn_mpi_mode(NULL) == -1,
+          "the accessors of a NULL handle");
+}
+
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
+    default_chunks();
     nn_dataset_t *data = make_data(ROWS, N_IN, N_OUT, 0.0);
     /* 4 chunks: an even share up to 4 processes; 6: 1, 2, 1, 2 chunks on 4 */
     const struct setting settings[] = {

@@ -23,15 +23,16 @@ static int count_epochs(void *context, size_t epoch, const double *metrics, size
     return 0;
 }
 
-/* A rate large enough that the validation loss soon stops improving by
-   min_delta, so that early stopping ends the run well before EPOCHS. */
-static nn_train_options_t *options_of(void)
+/* Adam at a rate with which the validation loss stops improving by
+   min_delta after some epochs, so that early stopping ends the run well
+   before EPOCHS. */
+static nn_train_options_t *options_of(double rate)
 {
     nn_train_options_t *o = NULL;
     if (nn_train_options_create(&o) != NN_OK || nn_train_options_set_epochs(o, EPOCHS) != NN_OK ||
         nn_train_options_set_batch_size(o, BATCH) != NN_OK ||
         nn_train_options_set_optimizer(o, NN_OPT_ADAM) != NN_OK ||
-        nn_train_options_set_learning_rate(o, 0.05) != NN_OK ||
+        nn_train_options_set_learning_rate(o, rate) != NN_OK ||
         nn_train_options_set_patience(o, PATIENCE, 1e-3) != NN_OK ||
         nn_train_options_set_epoch_callback(o, count_epochs, NULL) != NN_OK)
         MPI_Abort(MPI_COMM_WORLD, 2);
@@ -47,7 +48,7 @@ static void given_validation(const nn_dataset_t *train, const nn_dataset_t *vali
     if (m == NULL)
         return;
     nn_t *net = scaled(make_net(N_IN, HIDDEN, N_OUT, NN_ACT_TANH, 21), train);
-    nn_train_options_t *o = options_of();
+    nn_train_options_t *o = options_of(0.01);
     double history[EPOCHS * NN_HISTORY_COLUMNS] = {0};
     size_t epochs = 0;
     callback_calls = 0;
@@ -68,7 +69,7 @@ static void given_validation(const nn_dataset_t *train, const nn_dataset_t *vali
 
     if (rank == 0) {
         nn_t *alone = scaled(make_net(N_IN, HIDDEN, N_OUT, NN_ACT_TANH, 21), train);
-        nn_train_options_t *chunked = options_of();
+        nn_train_options_t *chunked = options_of(0.01);
         nn_train_options_set_chunks(chunked, 4);
         double alone_history[EPOCHS * NN_HISTORY_COLUMNS] = {0};
         size_t alone_epochs = 0;
@@ -82,8 +83,8 @@ static void given_validation(const nn_dataset_t *train, const nn_dataset_t *vali
             same_history(history, alone_history, epochs < alone_epochs ? epochs : alone_epochs,
                          what))
             passed("%s: every process stops after epoch %zu of %d, as one process with 4 chunks "
-                   "(the best parameters restored, bit for bit)",
-                   what, epochs, EPOCHS);
+                   "(the best parameters, of epoch %zu, restored bit for bit)",
+                   what, epochs, EPOCHS, epochs - PATIENCE);
         free(a);
         free(b);
         nn_train_options_free(chunked);
@@ -102,7 +103,7 @@ static void held_out(const nn_dataset_t *train)
     if (m == NULL)
         return;
     nn_t *net = scaled(make_net(N_IN, HIDDEN, N_OUT, NN_ACT_TANH, 22), train);
-    nn_train_options_t *o = options_of();
+    nn_train_options_t *o = options_of(0.05);
     nn_train_options_set_validation_fraction(o, 0.25, 0);
     double history[EPOCHS * NN_HISTORY_COLUMNS] = {0};
     size_t epochs = 0;
