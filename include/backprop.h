@@ -2642,7 +2642,10 @@ BACKPROP_API nn_status nn_trainer_save(const nn_trainer_t *t, const char *path);
  * @brief Loads the file of nn_trainer_save() into @p t, a trainer made with
  * the same options for a network of the same layer sizes: the network's
  * parameters, the optimiser's state and the trainer's state are replaced,
- * so that nn_trainer_run() goes on where the saved trainer stopped.
+ * so that nn_trainer_run() goes on where the saved trainer stopped. Whether
+ * training has ended is decided by @p t's options: a run saved after its
+ * last epoch goes on when @p t runs more epochs, and one saved after an early
+ * stop stays ended unless @p t waits longer (nn_train_options_set_patience()).
  * @param t the trainer
  * @param path a file of nn_trainer_save()
  * @return ::NN_OK, ::NN_ERR_NULL_ARG, ::NN_ERR_IO, ::NN_ERR_FORMAT (a malformed

@@ -63,7 +63,10 @@ static nn_status take_state(nn_trainer_t *t, const nn_t *saved, const nn_optimiz
                    s->epoch * NN_HISTORY_COLUMNS * sizeof *s->history);
         t->state.epoch = s->epoch;
         t->state.position = s->position;
-        t->state.finished = s->finished;
+        /* ended by the loading trainer's options: a run that stopped at its own
+           epochs goes on to more, one that stopped early stays stopped */
+        t->state.finished = s->epoch >= t->options.epochs ||
+                            (t->options.patience > 0 && s->waited >= t->options.patience);
         t->state.best_epoch = s->best_epoch;
         t->state.best_score = s->best_score;
         t->state.waited = s->waited;

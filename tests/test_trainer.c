@@ -542,6 +542,51 @@ static void test_resume_is_exact(void **state)
     nn_dataset_free(train);
 }
 
+/* A run saved after its last epoch goes on to more epochs when a trainer
+   with more loads it: the bits of a run of the larger count from the start
+   (the schedule and the generator continue). */
+static void test_resume_runs_more_epochs(void **state)
+{
+    (void)state;
+    enum { FIRST = 2, MORE = 5 };
+    nn_dataset_t *train = make_set(ROWS, 1, 1.0);
+    nn_train_options_t *few = make_options(NN_OPT_ADAM, 0.02, FIRST);
+    nn_train_options_t *many = make_options(NN_OPT_ADAM, 0.02, MORE);
+    assert_int_equal(nn_train_options_set_schedule(few, NN_SCHEDULE_STEP, 2, 0.5), NN_OK);
+    assert_int_equal(nn_train_options_set_schedule(many, NN_SCHEDULE_STEP, 2, 0.5), NN_OK);
+    nn_t *whole = make_network(), *first = make_network(), *second = make_network();
+    assert_int_equal(nn_train(whole, train, NULL, many, NULL, 0, NULL), NN_OK);
+    nn_trainer_t *t = NULL;
+    assert_int_equal(nn_trainer_create(&t, first, few), NN_OK);
+    assert_int_equal(nn_trainer_run(t, train, NULL), NN_OK);
+    char *path = temp_path("more.txt");
+    assert_int_equal(nn_trainer_save(t, path), NN_OK);
+    nn_trainer_free(t);
+    /* the same count: ended, nothing more runs */
+    assert_int_equal(nn_trainer_create(&t, second, few), NN_OK);
+    assert_int_equal(nn_trainer_load(t, path), NN_OK);
+    assert_int_equal(nn_trainer_run(t, train, NULL), NN_OK);
+    assert_same_params(second, first);
+    nn_trainer_free(t);
+    /* more epochs: goes on */
+    size_t n_epochs = 0;
+    assert_int_equal(nn_trainer_create(&t, second, many), NN_OK);
+    assert_int_equal(nn_trainer_load(t, path), NN_OK);
+    assert_int_equal(nn_trainer_run(t, train, NULL), NN_OK);
+    assert_int_equal(nn_trainer_history(t, NULL, 0, &n_epochs), NN_ERR_BUFFER_SIZE);
+    assert_int_equal(n_epochs, MORE);
+    assert_same_params(second, whole);
+    nn_trainer_free(t);
+    remove(path);
+    free(path);
+    nn_train_options_free(few);
+    nn_train_options_free(many);
+    nn_free(whole);
+    nn_free(first);
+    nn_free(second);
+    nn_dataset_free(train);
+}
+
 /* ---- the order file ---- */
 
 /* The numbers of the line that begins with label. */
@@ -951,6 +996,7 @@ int main(void)
         cmocka_unit_test(test_hook_status_ends_training),
         cmocka_unit_test(test_divergence_keeps_best),
         cmocka_unit_test(test_resume_is_exact),
+        cmocka_unit_test(test_resume_runs_more_epochs),
         cmocka_unit_test(test_order_file),
         cmocka_unit_test(test_accuracy_metric),
         cmocka_unit_test(test_target_scaling),

@@ -545,23 +545,10 @@ static int make_trainer(const struct train_request *r, const struct loop_setting
     return status;
 }
 
-/* A checkpoint of a run that ended at its own, smaller --epochs stays
-   ended (the library keeps its state finished): refused, rather than saving
-   a model of fewer epochs than asked for. (With --patience the run may also
-   have stopped early, which is a finished run to keep.) */
-static int check_not_ended(const struct train_request *r, size_t done, size_t epochs)
-{
-    if (done == 0 || done >= epochs || r->patience)
-        return 0;
-    return fail(1, "--resume %s: the checkpoint is of a run that ended after %zu epochs (its "
-                   "--epochs, or an early stop); it cannot go on to %zu (train the model it holds "
-                   "for more epochs instead)", quote_path(r->resume).text, done, epochs);
-}
-
 /* The run to its end: in one call, or with --checkpoint one epoch a call
    (the epoch callback stops the loop) with the state saved after each. A
    trainer that has finished returns at once, having run no epoch. */
-static int run_to_end(const struct train_request *r, size_t epochs, struct run *run)
+static int run_to_end(const struct train_request *r, struct run *run)
 {
     const struct train_parallel *p = r->parallel;
     size_t before, after = epochs_done(run->trainer);
@@ -572,8 +559,6 @@ static int run_to_end(const struct train_request *r, size_t epochs, struct run *
         after = epochs_done(run->trainer);
         if (s != NN_OK) /* every process stopped at this point */
             return settle(p, s == NN_ERR_PEER ? TRAIN_PEER_FAILED : loop_failed(s));
-        if (after == before && r->resume) /* the same on every process */
-            status = settle(p, check_not_ended(r, after, epochs));
         if (r->checkpoint && after > before)
             status = settle(p, is_leader(p) ? save_checkpoint(run->trainer, r->checkpoint) : 0);
     } while (status == 0 && after > before);
@@ -588,7 +573,7 @@ static int train(const struct train_request *r, const struct loop_settings *st, 
     if (status)
         return status;
     run->watch.start = now_seconds();
-    status = run_to_end(r, r->epochs ? st->epochs : LOOP_DEFAULT_EPOCHS, run);
+    status = run_to_end(r, run);
     progress_end(&run->watch.progress);
     const nn_status h = fetch_history(run);
     if (status == 0) /* agreed by every process: so is the history */
