@@ -15,10 +15,8 @@ mpirun=$3
 src=$4
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-failures=0
-checks=0
-
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+# shellcheck source=cli_harness.sh
+source "$src/tests/cli_harness.sh"
 
 # Runs as root in containers; the shared-memory transport's single copy
 # needs ptrace rights that containers often lack.
@@ -29,18 +27,6 @@ np() {
     local n=$1
     shift
     timeout 60 "${mpi[@]}" -np "$n" "$@"
-}
-
-# expect STATUS PATTERN CMD...: exit status and a pattern in stdout+stderr
-expect() {
-    local want=$1 pattern=$2
-    shift 2
-    checks=$((checks + 1))
-    local out rc
-    out=$("$@" 2>&1)
-    rc=$?
-    [ "$rc" -eq "$want" ] || { fail "'$*' exited $rc, expected $want: $(head -c 600 <<<"$out")"; return; }
-    grep -qE -- "$pattern" <<<"$out" || fail "'$*' output lacks /$pattern/: $(head -c 600 <<<"$out")"
 }
 
 # same A B WHAT: the two files hold the same bytes

@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "schedule_option.h"
 
+#include "command.h"
 #include "csv.h"
 #include "quote.h"
 
@@ -24,17 +25,10 @@ static const struct {
     {"linear", SCHEDULE_LINEAR, 2, 4},
 };
 
+/* A whole number from 1, written without a leading 0. */
 static int parse_count(const char *text, size_t *value)
 {
-    char *end;
-    if (text[0] < '1' || text[0] > '9')
-        return 0;
-    errno = 0;
-    unsigned long long v = strtoull(text, &end, 10);
-    if (*end != '\0' || errno != 0 || v > (unsigned long long)SIZE_MAX)
-        return 0;
-    *value = (size_t)v;
-    return 1;
+    return text[0] >= '1' && text[0] <= '9' && parse_size(text, value);
 }
 
 /* The fields after the name: a count, then numbers, as the kind takes them. */
