@@ -522,7 +522,7 @@ static int parse_layers(const struct options *o, struct init_plan *plan)
     if (size_fields == NULL || act_fields == NULL || plan->sizes == NULL || plan->acts == NULL)
         status = fail(1, "out of memory");
     for (size_t i = 0; status == 0 && i < plan->n_layers; i++)
-        if (!parse_size(size_fields[i], &plan->sizes[i]))
+        if (!parse_whole_number(size_fields[i], &plan->sizes[i]))
             status = fail(EXIT_USAGE, "--sizes: '%s' is not a layer size",
                           quote_str(size_fields[i]).text);
     if (status == 0 && n_acts + 1 != plan->n_layers)
@@ -592,7 +592,7 @@ static int parse_init_settings(const struct options *o, struct init_plan *plan)
         status = lookup(CHOICE_INIT, o->init, &plan->scheme);
     if (status == 0 && o->loss)
         status = lookup(CHOICE_LOSS, o->loss, &plan->loss);
-    if (status == 0 && o->seed && (!parse_size(o->seed, &plan->seed) || plan->seed > 0xffffffffu))
+    if (status == 0 && o->seed && (!parse_whole_number(o->seed, &plan->seed) || plan->seed > 0xffffffffu))
         status = fail(EXIT_USAGE, "--seed: '%s' is not a number from 0 to 4294967295",
                       quote_str(o->seed).text);
     if (status == 0 && o->range)
@@ -755,7 +755,7 @@ static int parse_digits(const struct options *o, nn_explain_options_t *eo)
     size_t digits;
     if (o->digits == NULL)
         return 0;
-    if (!parse_size(o->digits, &digits) || digits < 1 || digits > 17 ||
+    if (!parse_whole_number(o->digits, &digits) || digits < 1 || digits > 17 ||
         nn_explain_options_set_digits(eo, (int)digits) != NN_OK)
         return fail(EXIT_USAGE, "--digits: expected 1 to 17, got '%s'", quote_str(o->digits).text);
     return 0;
@@ -804,7 +804,7 @@ static int parse_explain_settings(const struct options *o, struct explain_plan *
     int status = parse_rate(o->rate, &plan->rate);
     if (status != 0)
         return status;
-    if (o->steps && (!parse_size(o->steps, &plan->steps) || plan->steps == 0))
+    if (o->steps && (!parse_whole_number(o->steps, &plan->steps) || plan->steps == 0))
         return fail(EXIT_USAGE, "--steps: expected a positive whole number, got '%s'",
                     quote_str(o->steps).text);
     if (o->rule && (status = lookup(CHOICE_RULE, o->rule, &plan->rule)) != 0)
@@ -1110,10 +1110,10 @@ static int parse_train_settings(const struct options *o, struct train_plan *plan
         status = parse_clip_and_schedule(o, plan);
     if (status != 0)
         return status;
-    if (!parse_size(o->epochs, &plan->epochs))
+    if (!parse_whole_number(o->epochs, &plan->epochs))
         return fail(EXIT_USAGE, "--epochs: expected a whole number, got '%s'",
                     quote_str(o->epochs).text);
-    if (o->batch && (!parse_size(o->batch, &plan->batch) || plan->batch == 0))
+    if (o->batch && (!parse_whole_number(o->batch, &plan->batch) || plan->batch == 0))
         return fail(EXIT_USAGE, "--batch: expected a positive whole number, got '%s'",
                     quote_str(o->batch).text);
     if (o->rule && (status = lookup(CHOICE_RULE, o->rule, &plan->rule)) != 0)
@@ -1343,7 +1343,7 @@ enum { RUN_CHUNK_VALUES = 1 << 20 };
 static int set_threads(nn_t *net, const char *text)
 {
     size_t n;
-    if (!parse_size(text, &n) || n == 0)
+    if (!parse_whole_number(text, &n) || n == 0)
         return fail(EXIT_USAGE, "--threads: expected a whole number from 1 to 64, got '%s'",
                     quote_str(text).text);
     nn_status s = nn_set_threads(net, n);

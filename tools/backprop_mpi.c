@@ -165,7 +165,7 @@ static int parse_mode(const struct mpi_options *o, int size, int *mode, size_t *
         return 0;
     if (*mode == NN_MPI_FAST)
         return fail(EXIT_USAGE, "--chunks goes with --mode reproducible");
-    if (!parse_size(o->chunks, chunks) || *chunks < 1 || *chunks > NN_MAX_CHUNKS)
+    if (!parse_whole_number(o->chunks, chunks) || *chunks < 1 || *chunks > NN_MAX_CHUNKS)
         return fail(EXIT_USAGE, "--chunks: expected a whole number from 1 to %d, got '%s'",
                     NN_MAX_CHUNKS, quote_str(o->chunks).text);
     if (*chunks < (size_t)size)

@@ -64,7 +64,7 @@ int refusal_status(nn_status s)
     return s == NN_ERR_NO_MEMORY ? 1 : EXIT_USAGE;
 }
 
-int parse_size(const char *text, size_t *value)
+int parse_whole_number(const char *text, size_t *value)
 {
     char *end;
     if (text[0] < '0' || text[0] > '9')

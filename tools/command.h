@@ -37,7 +37,7 @@ const char *command_last_message(void);
 int refusal_status(nn_status s);
 
 /* A whole number without sign; 1 and *value, or 0. */
-int parse_size(const char *text, size_t *value);
+int parse_whole_number(const char *text, size_t *value);
 
 /* "-" names standard input or output. */
 int is_standard_stream(const char *path);

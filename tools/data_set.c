@@ -28,7 +28,7 @@ static int set_target_columns(nn_csv_options_t *o, const char *text)
             memcpy(number, field, length);
             number[length] = '\0';
         }
-        if (!parse_size(number, &columns[i]) || columns[i] == 0)
+        if (!parse_whole_number(number, &columns[i]) || columns[i] == 0)
             status = fail(EXIT_USAGE, "--target-columns: '%s' is not a column number (from 1)",
                           quote(field, length).text);
         columns[i]--;
@@ -46,7 +46,7 @@ static int set_class_column(nn_csv_options_t *o, const char *text)
 {
     size_t number;
     char index[32];
-    if (parse_size(text, &number) && number > 0) {
+    if (parse_whole_number(text, &number) && number > 0) {
         snprintf(index, sizeof index, "%zu", number - 1);
         text = index;
     }

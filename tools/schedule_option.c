@@ -28,7 +28,7 @@ static const struct {
 /* A whole number from 1, written without a leading 0. */
 static int parse_count(const char *text, size_t *value)
 {
-    return text[0] >= '1' && text[0] <= '9' && parse_size(text, value);
+    return text[0] >= '1' && text[0] <= '9' && parse_whole_number(text, value);
 }
 
 /* The fields after the name: a count, then numbers, as the kind takes them. */

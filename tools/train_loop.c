@@ -50,7 +50,7 @@ struct loop_settings {
 /* A whole number of at least `least`, for the option `name`. */
 static int parse_count(const char *name, const char *text, size_t least, size_t *value)
 {
-    if (parse_size(text, value) && *value >= least)
+    if (parse_whole_number(text, value) && *value >= least)
         return 0;
     return fail(EXIT_USAGE, "%s: expected a whole number of at least %zu, got '%s'", name, least,
                 quote_str(text).text);
@@ -83,10 +83,10 @@ static int parse_settings(const struct train_request *r, struct loop_settings *s
     if (status == 0 && r->threads)
         status = parse_count("--threads", r->threads, 1, &s->threads);
     if (status == 0 && r->chunks &&
-        (!parse_size(r->chunks, &s->chunks) || s->chunks < 1 || s->chunks > NN_MAX_CHUNKS))
+        (!parse_whole_number(r->chunks, &s->chunks) || s->chunks < 1 || s->chunks > NN_MAX_CHUNKS))
         status = fail(EXIT_USAGE, "--chunks: expected a whole number from 1 to %d, got '%s'",
                       NN_MAX_CHUNKS, quote_str(r->chunks).text);
-    if (status == 0 && r->seed && (!parse_size(r->seed, &seed) || seed > 0xffffffffu))
+    if (status == 0 && r->seed && (!parse_whole_number(r->seed, &seed) || seed > 0xffffffffu))
         status = fail(EXIT_USAGE, "--seed: '%s' is not a number from 0 to 4294967295",
                       quote_str(r->seed).text);
     s->seed = (unsigned long)seed;
